@@ -1,0 +1,133 @@
+import { alignFace } from "./align.js";
+import type { Detection, DetectOptions, FaceDetector } from "./detect/types.js";
+import { UltraFaceDetector } from "./detect/ultraface.js";
+import { AnchorDetector } from "./detect/yunet.js";
+import { Embedder } from "./embed.js";
+import type { Point } from "./geometry.js";
+import type { Image } from "./image.js";
+import { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
+import { LivenessModel } from "./liveness.js";
+import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
+import { assessQuality, type QualityReport } from "./quality.js";
+import { createSession, type SessionOptions } from "./session.js";
+
+export interface EngineConfig {
+  /** Model ids from the catalogue; each defaults to the default pack's model for the role. */
+  detector?: string;
+  /** A 68-point landmark model id, or "detector" to align on the detector's own five points. */
+  landmarks?: string;
+  embedder?: string;
+  liveness?: string;
+  /** Extra manifest files to add to the built-in catalogue. */
+  manifests?: string[];
+  session?: SessionOptions;
+  detect?: Partial<DetectOptions>;
+  embedBatch?: number;
+  flip?: boolean;
+}
+
+export interface Face {
+  box: Detection["box"];
+  detectorScore: number;
+  /** Five ArcFace-order points used for alignment. */
+  landmarks: Point[];
+  /** 112x112 RGB crop aligned to the ArcFace template. */
+  aligned: Image;
+  quality: QualityReport;
+  /** Probability the face is live (not a photo or screen), when liveness ran. */
+  liveness?: number;
+  embedding?: Float32Array;
+}
+
+export interface AnalyseOptions {
+  embed?: boolean;
+  liveness?: boolean;
+}
+
+/** The whole per-image pipeline: detect, landmarks, align, quality, liveness, embed. */
+export class FaceEngine {
+  private constructor(
+    readonly detector: FaceDetector,
+    readonly landmarker: Landmarks68 | undefined,
+    readonly embedder: Embedder,
+    readonly liveness: LivenessModel | undefined,
+    private readonly config: EngineConfig,
+  ) {}
+
+  static async create(config: EngineConfig = {}): Promise<FaceEngine> {
+    const catalogue = ModelCatalogue.builtIn(config.manifests);
+    const session = (m: ResolvedModel, dynamicBatch = false) => createSession(m.path, { ...config.session, dynamicBatch });
+    const det = catalogue.resolve("detector", config.detector);
+    const detSession = await session(det);
+    const detector = det.decoder === "ultraface" ? new UltraFaceDetector(detSession, det) : new AnchorDetector(detSession, det);
+    let landmarker: Landmarks68 | undefined;
+    if (config.landmarks !== "detector") {
+      const lm = catalogue.resolve("landmarks", config.landmarks);
+      landmarker = new Landmarks68(await session(lm), lm);
+    } else if (det.decoder === "ultraface") {
+      throw new Error(`detector "${det.id}" gives no landmarks; choose a landmark model`);
+    }
+    const emb = catalogue.resolve("embedder", config.embedder);
+    const embedder = new Embedder(await session(emb, true), emb, config.embedBatch ?? 8);
+    let liveness: LivenessModel | undefined;
+    if (config.liveness !== "none") {
+      const live = catalogue.resolve("liveness", config.liveness);
+      liveness = new LivenessModel(await session(live), live);
+    }
+    return new FaceEngine(detector, landmarker, embedder, liveness, config);
+  }
+
+  /** Identifies the models in use, e.g. for audit entries and cache keys. */
+  get modelIds(): { detector: string; landmarks: string; embedder: string; liveness?: string } {
+    return {
+      detector: this.detector.id,
+      landmarks: this.landmarker?.model.id ?? "detector",
+      embedder: this.embedder.id,
+      ...(this.liveness ? { liveness: this.liveness.id } : {}),
+    };
+  }
+
+  async detect(img: Image): Promise<Detection[]> {
+    return this.detector.detect(img, this.config.detect);
+  }
+
+  /** Five alignment points for one detection, from the 68-point model or the detector. */
+  async fivePoints(img: Image, d: Detection): Promise<Point[]> {
+    if (this.landmarker) return fivePointsFrom68(await this.landmarker.predict(img, d.box));
+    if (!d.landmarks) throw new Error("the detector gave no landmarks for this face");
+    return d.landmarks;
+  }
+
+  async analyse(img: Image, options: AnalyseOptions = {}): Promise<Face[]> {
+    const detections = await this.detect(img);
+    const faces: Face[] = [];
+    for (const d of detections) {
+      const landmarks = await this.fivePoints(img, d);
+      const aligned = alignFace(img, landmarks);
+      const face: Face = {
+        box: d.box,
+        detectorScore: d.score,
+        landmarks,
+        aligned,
+        quality: assessQuality(d.box, landmarks, aligned, d.score),
+      };
+      if (options.liveness && this.liveness) face.liveness = await this.liveness.score(img, d.box);
+      faces.push(face);
+    }
+    if (options.embed !== false && faces.length > 0) {
+      const vectors = await this.embedder.embed(
+        faces.map((f) => f.aligned),
+        { flip: this.config.flip ?? false },
+      );
+      faces.forEach((f, i) => {
+        f.embedding = vectors[i];
+      });
+    }
+    return faces;
+  }
+
+  /** The face to use when an image should show one person: the largest confident face. */
+  static primary(faces: readonly Face[]): Face | undefined {
+    return [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+  }
+}

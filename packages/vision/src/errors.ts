@@ -1,0 +1,23 @@
+/** Why an input image was refused; stable codes that callers map to HTTP 4xx / gRPC codes. */
+export type ImageErrorCode =
+  | "EMPTY"
+  | "TOO_LARGE"
+  | "NOT_AN_IMAGE"
+  | "UNSUPPORTED_FORMAT"
+  | "CORRUPT"
+  | "TOO_MANY_PIXELS"
+  | "TOO_SMALL";
+
+export class ImageError extends Error {
+  override readonly name = "ImageError";
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ModelPackError extends Error {
+  override readonly name = "ModelPackError";
+}

@@ -1,0 +1,25 @@
+export { ARCFACE_TEMPLATE, alignFace, applyAffine, invertAffine, similarityTransform } from "./align.js";
+export {
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  decodeImage,
+  encodePng,
+  type ImageFormat,
+  resizeImage,
+  sniffFormat,
+} from "./decode.js";
+export { DEFAULT_DETECT_OPTIONS, type Detection, type DetectOptions, type FaceDetector } from "./detect/types.js";
+export { Embedder, type EmbedOptions } from "./embed.js";
+export { type AnalyseOptions, type EngineConfig, type Face, FaceEngine } from "./engine.js";
+export { ImageError, type ImageErrorCode, ModelPackError } from "./errors.js";
+export { type Box, iou, nms, type Point } from "./geometry.js";
+export { type Affine, cropResize, flipHorizontal, type Image, toGrey, warpAffine } from "./image.js";
+export { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
+export { LivenessModel, softmax } from "./liveness.js";
+export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, type Role } from "./model-pack.js";
+export { makeBatchDynamic } from "./onnx-batch.js";
+export { modelCacheDir, repoRoot, sharedDir } from "./paths.js";
+export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
+export { createSession, ort, runTensor, type SessionOptions } from "./session.js";
+export { writeNchw } from "./tensor.js";
+export { cosine, l2normalise } from "./vector.js";
