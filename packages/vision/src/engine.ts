@@ -17,6 +17,7 @@ export interface EngineConfig {
   /** A 68-point landmark model id, or "detector" to align on the detector's own five points. */
   landmarks?: string;
   embedder?: string;
+  /** A liveness model id, or "none" to load no liveness model. */
   liveness?: string;
   /** Extra manifest files to add to the built-in catalogue. */
   manifests?: string[];
@@ -69,12 +70,14 @@ export class FaceEngine {
     }
     const emb = catalogue.resolve("embedder", config.embedder);
     const embedder = new Embedder(await session(emb, true), emb, config.embedBatch ?? 8);
-    let liveness: LivenessModel | undefined;
-    if (config.liveness !== "none") {
-      const live = catalogue.resolve("liveness", config.liveness);
-      liveness = new LivenessModel(await session(live), live);
-    }
+    const liveness = config.liveness === "none" ? undefined : await FaceEngine.livenessModel(config.liveness, config);
     return new FaceEngine(detector, landmarker, embedder, liveness, config);
+  }
+
+  /** Load one liveness model by id (the default pack's when omitted). */
+  static async livenessModel(id: string | undefined, config: EngineConfig = {}): Promise<LivenessModel> {
+    const live = ModelCatalogue.builtIn(config.manifests).resolve("liveness", id);
+    return new LivenessModel(await createSession(live.path, config.session), live);
   }
 
   /** Identifies the models in use, e.g. for audit entries and cache keys. */
@@ -85,6 +88,11 @@ export class FaceEngine {
       embedder: this.embedder.id,
       ...(this.liveness ? { liveness: this.liveness.id } : {}),
     };
+  }
+
+  /** Whether embeddings add the mirrored crop's (see EmbedOptions.flip). */
+  get flip(): boolean {
+    return this.config.flip ?? false;
   }
 
   async detect(img: Image): Promise<Detection[]> {
@@ -117,7 +125,7 @@ export class FaceEngine {
     if (options.embed !== false && faces.length > 0) {
       const vectors = await this.embedder.embed(
         faces.map((f) => f.aligned),
-        { flip: this.config.flip ?? false },
+        { flip: this.flip },
       );
       faces.forEach((f, i) => {
         f.embedding = vectors[i];

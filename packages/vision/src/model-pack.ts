@@ -27,6 +27,8 @@ export interface ModelSpec {
   dims?: number;
   liveClasses?: number[];
   cropScale?: number;
+  /** Verification threshold on cosine similarity, calibrated on data (see the manifest for how). */
+  threshold?: number;
 }
 
 export interface PackManifest {

@@ -1,0 +1,4 @@
+export { evalLfw, type LfwReport } from "./commands/eval-lfw.js";
+export { evalPad, type PadReport } from "./commands/eval-pad.js";
+export { parsePairs } from "./lfw-pairs.js";
+export * from "./metrics.js";
