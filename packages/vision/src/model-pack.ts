@@ -107,7 +107,7 @@ export class ModelCatalogue {
     if (!id) throw new ModelPackError(`no ${role} model is configured and the packs name no default`);
     const entry = this.entries.get(id);
     if (!entry) throw new ModelPackError(`unknown model "${id}"; known ${role} models: ${this.ids(role).join(", ")}`);
-    if (entry.spec.role !== role) throw new ModelPackError(`model "${id}" is a ${entry.spec.role}, not a ${role}`);
+    if (entry.spec.role !== role) throw new ModelPackError(`model "${id}" has role ${entry.spec.role}, not ${role}`);
     const path = join(entry.root, entry.spec.file);
     verifyFile(path, entry.spec.sha256, id);
     return { ...entry.spec, id, path };

@@ -1,0 +1,120 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describeWithShared, repoRoot, shared } from "@facerec/testkit";
+import { expect, it } from "vitest";
+
+const run = promisify(execFile);
+const cli = join(repoRoot, "packages", "cli", "dist", "main.js");
+const work = mkdtempSync(join(tmpdir(), "facerec-cli-"));
+
+async function facerec(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { maxBuffer: 32 * 1024 * 1024 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+/** A small View 1-style list: the first `n` matched and `n` mismatched pairs of a View 1 file. */
+function smallPairs(file: string, n: number, total: number): string {
+  const lines = readFileSync(shared("data", "lfw", file), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1);
+  const path = join(work, `${file}.${n}`);
+  writeFileSync(path, [String(n), ...lines.slice(0, n), ...lines.slice(total, total + n)].join("\n"));
+  return path;
+}
+
+describeWithShared("facerec CLI", () => {
+  it("eval lfw chooses the threshold on training pairs and prints the required JSON keys", async () => {
+    const r = await facerec(
+      "eval",
+      "lfw",
+      "--root",
+      shared("data", "lfw", "lfw-deepfunneled"),
+      "--pairs",
+      smallPairs("pairsDevTest.txt", 20, 500),
+      "--train-pairs",
+      smallPairs("pairsDevTrain.txt", 20, 1100),
+      "--roc",
+      join(work, "roc"),
+      "--json",
+    );
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    for (const key of ["accuracy", "tar_at_far_1e-3", "eer", "failures"]) expect(report).toHaveProperty(key);
+    expect(report.pairs).toBe(40);
+    expect(report.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(report.failures).toBe(0);
+    expect(readFileSync(join(work, "roc.csv"), "utf8").split("\n")[0]).toBe("threshold,far,tar");
+    expect(readFileSync(join(work, "roc.svg"), "utf8")).toContain("<svg");
+  });
+
+  it("eval pad reports APCER, BPCER, ACER and BPCER at APCER 5% for each liveness model", async () => {
+    const list = (name: string): string => {
+      const lines = readFileSync(shared("data", "nuaa", "splits", name), "utf8")
+        .trim()
+        .split("\n");
+      const path = join(work, name);
+      writeFileSync(path, lines.filter((_, i) => i % 100 === 0).join("\n"));
+      return path;
+    };
+    const r = await facerec(
+      "eval",
+      "pad",
+      "--root",
+      shared("data", "nuaa", "Detectedface"),
+      "--real",
+      list("real_train.txt"),
+      "--spoof",
+      list("spoof_train.txt"),
+      "--json",
+    );
+    const report = JSON.parse(r.stdout);
+    for (const key of ["apcer", "bpcer", "acer", "bpcer_at_apcer_5"]) expect(report[key]).toBeTypeOf("number");
+    expect(report.model).toBe("liveness128");
+    expect(report.models.map((m: { model: string }) => m.model)).toEqual(["liveness128", "minifasnet"]);
+    expect(report.bona_fide).toBe(18);
+  });
+
+  it("detect draws the faces it finds", async () => {
+    const out = join(work, "annotated.png");
+    const r = await facerec("detect", shared("data", "faceapi_bbt", "group", "bbt4.jpg"), "--out", out);
+    expect(JSON.parse(r.stdout).faces).toHaveLength(6);
+    expect(readFileSync(out).subarray(1, 4).toString()).toBe("PNG");
+  });
+
+  it("compare decides same and different people with the pack's threshold", async () => {
+    const lfw = (n: string, i: number) => shared("data", "lfw", "lfw-deepfunneled", n, `${n}_000${i}.jpg`);
+    const same = JSON.parse((await facerec("compare", lfw("Aaron_Peirsol", 1), lfw("Aaron_Peirsol", 2))).stdout);
+    const diff = JSON.parse((await facerec("compare", lfw("Aaron_Peirsol", 1), lfw("George_W_Bush", 1))).stdout);
+    expect(same.decision).toBe("same person");
+    expect(diff.decision).toBe("different people");
+    expect(same.similarity).toBeGreaterThan(diff.similarity);
+  });
+
+  it("embed prints a unit vector", async () => {
+    const r = await facerec("embed", shared("data", "facerec_examples", "misc", "obama_small.jpg"));
+    const v: number[] = JSON.parse(r.stdout).embedding;
+    expect(v).toHaveLength(512);
+    expect(Math.hypot(...v)).toBeCloseTo(1, 3);
+  });
+
+  it("fails with a clear message and no stack trace on a non-image or unknown command", async () => {
+    const text = join(work, "notes.jpg");
+    writeFileSync(text, "meeting notes, not a photo");
+    const bad = await facerec("detect", text);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^facerec: the data is not a JPEG, PNG, WebP or GIF image/);
+    expect(bad.stderr).not.toContain("    at ");
+    const unknown = await facerec("frobnicate");
+    expect(unknown.code).toBe(64);
+    expect(existsSync(cli)).toBe(true);
+  });
+});

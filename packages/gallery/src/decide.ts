@@ -1,0 +1,83 @@
+import type { SearchHit } from "./types.js";
+
+export type Aggregation = "max" | "mean-top2";
+
+export interface Candidate {
+  subject: string;
+  /** Aggregated similarity of the probe to the subject's templates. */
+  score: number;
+  /** The subject's own acceptance threshold. */
+  threshold: number;
+}
+
+export type Decision =
+  | { outcome: "match"; subject: string; score: number; threshold: number; margin: number; candidates: Candidate[] }
+  | { outcome: "unknown"; score: number | null; threshold: number | null; candidates: Candidate[] }
+  | { outcome: "rejected-quality"; quality: number; minimum: number; candidates: [] }
+  | { outcome: "rejected-spoof"; liveness: number; minimum: number; candidates: [] };
+
+export interface DecisionPolicy {
+  aggregation: Aggregation;
+  /** Required lead, in score-minus-threshold, of the best subject over the runner-up. */
+  minMargin: number;
+  minQuality: number;
+  minLiveness: number;
+  /** Candidates returned for review. */
+  topK: number;
+}
+
+export const DEFAULT_POLICY: DecisionPolicy = {
+  aggregation: "max",
+  minMargin: 0,
+  minQuality: 0.05,
+  minLiveness: 0.5,
+  topK: 5,
+};
+
+/** Collapse template hits into one score per subject. */
+export function aggregate(hits: readonly SearchHit[], aggregation: Aggregation): Map<string, number> {
+  const bySubject = new Map<string, number[]>();
+  for (const h of hits) {
+    const list = bySubject.get(h.subject) ?? [];
+    list.push(h.score);
+    bySubject.set(h.subject, list);
+  }
+  const out = new Map<string, number>();
+  for (const [subject, scores] of bySubject) {
+    scores.sort((a, b) => b - a);
+    const top = scores[0] as number;
+    out.set(subject, aggregation === "max" || scores.length === 1 ? top : (top + (scores[1] as number)) / 2);
+  }
+  return out;
+}
+
+/**
+ * Open-set decision: the best candidate is the one furthest above its own threshold; it is a match only
+ * if it clears that threshold by the policy's margin over the runner-up. Everything else is unknown.
+ */
+export function decide(
+  hits: readonly SearchHit[],
+  thresholdOf: (subject: string) => number,
+  policy: DecisionPolicy,
+  gates: { quality?: number; liveness?: number } = {},
+): Decision {
+  if (gates.quality !== undefined && gates.quality < policy.minQuality) {
+    return { outcome: "rejected-quality", quality: gates.quality, minimum: policy.minQuality, candidates: [] };
+  }
+  if (gates.liveness !== undefined && gates.liveness < policy.minLiveness) {
+    return { outcome: "rejected-spoof", liveness: gates.liveness, minimum: policy.minLiveness, candidates: [] };
+  }
+  const candidates = [...aggregate(hits, policy.aggregation)]
+    .map(([subject, score]) => ({ subject, score, threshold: thresholdOf(subject) }))
+    .sort((a, b) => b.score - b.threshold - (a.score - a.threshold))
+    .slice(0, Math.max(policy.topK, 2));
+  const [best, second] = candidates;
+  const shown = candidates.slice(0, policy.topK);
+  if (!best) return { outcome: "unknown", score: null, threshold: null, candidates: shown };
+  const lead = best.score - best.threshold;
+  const margin = second ? lead - (second.score - second.threshold) : Number.POSITIVE_INFINITY;
+  if (lead >= 0 && margin >= policy.minMargin) {
+    return { outcome: "match", subject: best.subject, score: best.score, threshold: best.threshold, margin, candidates: shown };
+  }
+  return { outcome: "unknown", score: best.score, threshold: best.threshold, candidates: shown };
+}

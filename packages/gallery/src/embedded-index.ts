@@ -1,0 +1,193 @@
+import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ort } from "@facerec/vision";
+import { VectorMatrix } from "./matrix.js";
+import { RecordLog, type Recovery } from "./record-log.js";
+import { topKModel } from "./topk-model.js";
+import type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
+
+const UPSERT = 1;
+const DELETE = 2;
+const DELETE_SUBJECT = 3;
+
+const partitionKey = (tenant: string, model: string): string => `${tenant}\u0000${model}`;
+
+function encodeUpsert(p: IndexPoint): Buffer {
+  const meta = Buffer.from(JSON.stringify({ id: p.id, tenant: p.tenant, model: p.model, subject: p.subject }));
+  const head = Buffer.alloc(3);
+  head.writeUInt8(UPSERT, 0);
+  head.writeUInt16LE(meta.length, 1);
+  return Buffer.concat([head, meta, Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)]);
+}
+
+function encodeJson(op: number, body: unknown): Buffer {
+  return Buffer.concat([Buffer.from([op]), Buffer.from(JSON.stringify(body))]);
+}
+
+export interface EmbeddedIndexOptions {
+  /** Folder for the index's log; omit for a memory-only index (benchmarks, tests of search alone). */
+  dir?: string;
+  dims: number;
+}
+
+/**
+ * The one-machine index: exact cosine search over in-memory matrices, one per tenant and model, run as a
+ * GEMM + TopK on ONNX Runtime. Every change is appended to a checksummed log and fsync'd before the call
+ * returns; opening the folder replays the log, dropping a torn last record.
+ */
+export class EmbeddedIndex implements VectorIndex {
+  private readonly partitions = new Map<string, VectorMatrix>();
+  private log: RecordLog | undefined;
+  recovery: Recovery = { records: 0, discardedBytes: 0 };
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly options: EmbeddedIndexOptions,
+  ) {}
+
+  static async open(options: EmbeddedIndexOptions): Promise<EmbeddedIndex> {
+    const session = await ort.InferenceSession.create(topKModel(options.dims));
+    const index = new EmbeddedIndex(session, options);
+    if (options.dir) {
+      mkdirSync(options.dir, { recursive: true });
+      const { log, recovery } = RecordLog.open(join(options.dir, "index.log"), (r) => index.replay(r));
+      index.log = log;
+      index.recovery = recovery;
+      // Rewrite the log once deletions and overwrites make up most of it (a live record is about dims x 4 + 128 bytes).
+      const liveBytes = [...index.partitions.values()].reduce((s, m) => s + m.count, 0) * (options.dims * 4 + 128);
+      if (log.size > 64 * 1024 * 1024 && log.size > 2 * liveBytes) index.compact();
+    }
+    return index;
+  }
+
+  private partition(tenant: string, model: string, create: boolean): VectorMatrix | undefined {
+    const key = partitionKey(tenant, model);
+    let matrix = this.partitions.get(key);
+    if (!matrix && create) {
+      matrix = new VectorMatrix(this.options.dims);
+      this.partitions.set(key, matrix);
+    }
+    return matrix;
+  }
+
+  private applyUpsert(p: IndexPoint): void {
+    this.partition(p.tenant, p.model, true)?.set(p.id, p.subject, p.vector);
+  }
+
+  private applyDelete(filter: IndexFilter, ids: readonly string[]): void {
+    const matrix = this.partition(filter.tenant, filter.model, false);
+    for (const id of ids) matrix?.remove(id);
+  }
+
+  private applyDeleteSubject(tenant: string, subject: string): number {
+    let removed = 0;
+    for (const [key, matrix] of this.partitions) {
+      if (!key.startsWith(`${tenant}\u0000`)) continue;
+      const ids = matrix.ids.filter((_, row) => matrix.subjects[row] === subject);
+      for (const id of ids) if (matrix.remove(id)) removed++;
+    }
+    return removed;
+  }
+
+  private replay(record: Buffer): void {
+    const op = record.readUInt8(0);
+    if (op === UPSERT) {
+      const metaLength = record.readUInt16LE(1);
+      const meta = JSON.parse(record.subarray(3, 3 + metaLength).toString());
+      const bytes = record.subarray(3 + metaLength);
+      const vector = new Float32Array(bytes.length / 4);
+      Buffer.from(vector.buffer).set(bytes);
+      this.applyUpsert({ ...meta, vector });
+    } else if (op === DELETE) {
+      const { tenant, model, ids } = JSON.parse(record.subarray(1).toString());
+      this.applyDelete({ tenant, model }, ids);
+    } else if (op === DELETE_SUBJECT) {
+      const { tenant, subject } = JSON.parse(record.subarray(1).toString());
+      this.applyDeleteSubject(tenant, subject);
+    }
+  }
+
+  async upsert(points: readonly IndexPoint[]): Promise<void> {
+    for (const p of points) {
+      if (p.vector.length !== this.options.dims) {
+        throw new RangeError(`vector ${p.id} has ${p.vector.length} dims; this index holds ${this.options.dims}`);
+      }
+    }
+    this.log?.append(points.map(encodeUpsert));
+    for (const p of points) this.applyUpsert(p);
+  }
+
+  async delete(filter: IndexFilter, ids: readonly string[]): Promise<void> {
+    this.log?.append([encodeJson(DELETE, { ...filter, ids })]);
+    this.applyDelete(filter, ids);
+  }
+
+  async deleteSubject(tenant: string, subject: string): Promise<number> {
+    this.log?.append([encodeJson(DELETE_SUBJECT, { tenant, subject })]);
+    return this.applyDeleteSubject(tenant, subject);
+  }
+
+  async search(query: Float32Array, k: number, filter: IndexFilter): Promise<SearchHit[]> {
+    const matrix = this.partition(filter.tenant, filter.model, false);
+    if (!matrix || matrix.count === 0 || k <= 0) return [];
+    const n = matrix.count;
+    const kk = Math.min(k, n);
+    const out = await this.session.run({
+      queries: new ort.Tensor("float32", query, [1, this.options.dims]),
+      gallery: new ort.Tensor("float32", matrix.block, [n, this.options.dims]),
+      k: new ort.Tensor("int64", BigInt64Array.from([BigInt(kk)]), [1]),
+    });
+    const values = out.values?.data as Float32Array;
+    const indices = out.indices?.data as BigInt64Array;
+    return Array.from({ length: kk }, (_, i) => {
+      const row = Number(indices[i]);
+      return { id: matrix.ids[row] as string, subject: matrix.subjects[row] as string, score: values[i] as number };
+    });
+  }
+
+  async count(filter: IndexFilter): Promise<number> {
+    return this.partition(filter.tenant, filter.model, false)?.count ?? 0;
+  }
+
+  async subjectVectors(filter: IndexFilter, subject: string): Promise<Float32Array[]> {
+    const matrix = this.partition(filter.tenant, filter.model, false);
+    if (!matrix) return [];
+    return matrix.subjects.flatMap((s, row) => (s === subject ? [matrix.vector(row).slice()] : []));
+  }
+
+  /** Memory held per stored vector across partitions, in bytes. */
+  bytesPerVector(): number {
+    let bytes = 0;
+    let rows = 0;
+    for (const m of this.partitions.values()) {
+      bytes += m.bytesPerRow * m.count;
+      rows += m.count;
+    }
+    return rows ? bytes / rows : 0;
+  }
+
+  /** Rewrite the log with only live points (write aside, fsync, rename over). */
+  compact(): void {
+    if (!this.log || !this.options.dir) return;
+    const path = join(this.options.dir, "index.log");
+    const next = `${path}.compacting`;
+    rmSync(next, { force: true });
+    const { log: fresh } = RecordLog.open(next, () => {});
+    for (const [key, matrix] of this.partitions) {
+      const [tenant = "", model = ""] = key.split("\u0000");
+      const records = matrix.ids.map((id, row) =>
+        encodeUpsert({ id, tenant, model, subject: matrix.subjects[row] as string, vector: matrix.vector(row) }),
+      );
+      for (let i = 0; i < records.length; i += 4096) fresh.append(records.slice(i, i + 4096));
+    }
+    fresh.close();
+    this.log.close();
+    renameSync(next, path);
+    this.log = RecordLog.open(path, () => {}).log;
+  }
+
+  async close(): Promise<void> {
+    this.log?.close();
+    this.log = undefined;
+  }
+}

@@ -1,0 +1,17 @@
+export { thresholdAtFmr } from "./calibration.js";
+export {
+  type Aggregation,
+  aggregate,
+  type Candidate,
+  DEFAULT_POLICY,
+  type Decision,
+  type DecisionPolicy,
+  decide,
+} from "./decide.js";
+export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
+export { VectorMatrix } from "./matrix.js";
+export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
+export { RecordLog, type Recovery } from "./record-log.js";
+export { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
+export { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
+export type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";

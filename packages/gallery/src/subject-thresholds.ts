@@ -1,0 +1,137 @@
+import { l2normalise } from "@facerec/vision";
+import { EmbeddedIndex } from "./embedded-index.js";
+import { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
+import type { IndexFilter, VectorIndex } from "./types.js";
+
+export interface ThresholdOptions {
+  /** The calibrated global threshold (cosine) at the target false-match rate. */
+  global: number;
+  /** Use per-subject thresholds; when false every subject gets the global threshold. */
+  adaptive: boolean;
+  rule: AdaptiveRule;
+  /** How many nearest other subjects make up a subject's impostor cohort. */
+  cohort: number;
+}
+
+export const DEFAULT_THRESHOLD_OPTIONS: Omit<ThresholdOptions, "global"> = {
+  adaptive: true,
+  rule: DEFAULT_ADAPTIVE_RULE,
+  cohort: 10,
+};
+
+const CENTROIDS = "centroids";
+
+function meanPairwise(vectors: readonly Float32Array[]): number {
+  if (vectors.length < 2) return 1;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < vectors.length; i++) {
+    for (let j = i + 1; j < vectors.length; j++) {
+      const a = vectors[i] as Float32Array;
+      const b = vectors[j] as Float32Array;
+      let dot = 0;
+      for (let k = 0; k < a.length; k++) dot += (a[k] as number) * (b[k] as number);
+      sum += dot;
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/**
+ * Per-subject thresholds for one tenant and model. Keeps each subject's centroid in a memory index so
+ * that its nearest other subjects can be found, and recomputes a subject's statistics, and those of the
+ * subjects near it, whenever its templates change.
+ */
+export class SubjectThresholds {
+  private readonly stats = new Map<string, SubjectStats>();
+  private typical = 0;
+
+  private constructor(
+    private readonly templates: VectorIndex,
+    private readonly centroids: EmbeddedIndex,
+    private readonly filter: IndexFilter,
+    readonly options: ThresholdOptions,
+  ) {}
+
+  static async create(
+    templates: VectorIndex,
+    filter: IndexFilter,
+    dims: number,
+    options: ThresholdOptions,
+  ): Promise<SubjectThresholds> {
+    return new SubjectThresholds(templates, await EmbeddedIndex.open({ dims }), filter, options);
+  }
+
+  private get centroidFilter(): IndexFilter {
+    return { tenant: this.filter.tenant, model: CENTROIDS };
+  }
+
+  /** The threshold a probe must reach to match `subject`. */
+  thresholdOf(subject: string): number {
+    const s = this.stats.get(subject);
+    if (!this.options.adaptive || !s) return this.options.global;
+    return this.options.global + thresholdShift(s, this.typical, this.options.rule);
+  }
+
+  statsOf(subject: string): SubjectStats | undefined {
+    return this.stats.get(subject);
+  }
+
+  /** Recompute after `subjects` gained or lost templates (or were erased), then their neighbours. */
+  async refresh(subjects: readonly string[]): Promise<void> {
+    const touched = new Set<string>();
+    for (const subject of subjects) {
+      const before = await this.neighbours(subject);
+      if (await this.loadSubject(subject)) touched.add(subject);
+      for (const n of [...before, ...(await this.neighbours(subject))]) touched.add(n);
+    }
+    for (const subject of touched) await this.updateImpostorMean(subject);
+    this.updateTypical();
+  }
+
+  /** Read a subject's templates into its centroid and statistics; false (and forgotten) when it has none. */
+  private async loadSubject(subject: string): Promise<boolean> {
+    const vectors = await this.templates.subjectVectors(this.filter, subject);
+    if (vectors.length === 0) {
+      this.stats.delete(subject);
+      await this.centroids.delete(this.centroidFilter, [subject]);
+      return false;
+    }
+    const centroid = new Float32Array(vectors[0]?.length ?? 0);
+    for (const v of vectors) for (let k = 0; k < v.length; k++) centroid[k] = (centroid[k] as number) + (v[k] as number);
+    await this.centroids.upsert([{ id: subject, subject, ...this.centroidFilter, vector: l2normalise(centroid) }]);
+    this.stats.set(subject, { subject, templates: vectors.length, agreement: meanPairwise(vectors), impostorMean: 0 });
+    return true;
+  }
+
+  /** Recompute every listed subject at once (after a bulk load): one centroid pass, one search each. */
+  async rebuild(subjects: readonly string[]): Promise<void> {
+    for (const subject of subjects) await this.loadSubject(subject);
+    for (const subject of subjects) await this.updateImpostorMean(subject);
+    this.updateTypical();
+  }
+
+  private async neighbours(subject: string): Promise<string[]> {
+    const [centroid] = await this.centroids.subjectVectors(this.centroidFilter, subject);
+    if (!centroid) return [];
+    const hits = await this.centroids.search(centroid, this.options.cohort + 1, this.centroidFilter);
+    return hits.map((h) => h.subject).filter((s) => s !== subject);
+  }
+
+  private async updateImpostorMean(subject: string): Promise<void> {
+    const stats = this.stats.get(subject);
+    const [centroid] = await this.centroids.subjectVectors(this.centroidFilter, subject);
+    if (!stats || !centroid) return;
+    const hits = (await this.centroids.search(centroid, this.options.cohort + 1, this.centroidFilter)).filter(
+      (h) => h.subject !== subject,
+    );
+    stats.impostorMean = hits.length ? hits.reduce((s, h) => s + h.score, 0) / hits.length : 0;
+  }
+
+  /** The gallery's typical impostor mean: the median over subjects, so that shifts centre on zero. */
+  private updateTypical(): void {
+    const values = [...this.stats.values()].map((s) => s.impostorMean).sort((a, b) => a - b);
+    this.typical = values.length ? (values[Math.floor(values.length / 2)] as number) : 0;
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { expect, it } from "vitest";
+import type { Box } from "../src/index.js";
+import { engineFor, load } from "./engine-fixture.js";
+
+interface Annotated {
+  file: string;
+  faces: { box: [number, number, number, number] }[];
+}
+
+const dlib = (...p: string[]): string => shared("data", "detection_groups", "dlib_faces", ...p);
+
+/** A labelled face counts as found when a detection's box contains its centre and is of a similar size. */
+function matches(truth: [number, number, number, number], d: Box): boolean {
+  const [x, y, w, h] = truth;
+  const cx = x + w / 2;
+  const cy = y + h / 2;
+  const inside = cx >= d.x && cx <= d.x + d.width && cy >= d.y && cy <= d.y + d.height;
+  const ratio = Math.sqrt((d.width * d.height) / (w * h));
+  return inside && ratio > 0.6 && ratio < 2.2;
+}
+
+async function recall(detector: string | undefined): Promise<{ found: number; total: number; extra: number }> {
+  const engine = await engineFor(detector ? { detector, liveness: "none" } : { liveness: "none" });
+  const { images } = JSON.parse(readFileSync(dlib("annotations.json"), "utf8")) as { images: Annotated[] };
+  let found = 0;
+  let total = 0;
+  let extra = 0;
+  for (const image of images) {
+    const detections = await engine.detect(await load(dlib(image.file)));
+    const hits = image.faces.filter((f) => detections.some((d) => matches(f.box, d.box))).length;
+    found += hits;
+    total += image.faces.length;
+    extra += Math.max(0, detections.length - image.faces.length);
+  }
+  return { found, total, extra };
+}
+
+describeWithShared("face detection", () => {
+  it("the default detector finds at least 90% of the 43 hand-labelled faces in the dlib scenes", async () => {
+    const r = await recall(undefined);
+    expect(r.total).toBe(43);
+    expect(r.found / r.total).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("YuNet finds at least 90% of them too, each with five landmarks inside its box", async () => {
+    const r = await recall("yunet");
+    expect(r.found / r.total).toBeGreaterThanOrEqual(0.9);
+    const engine = await engineFor({ detector: "yunet", liveness: "none" });
+    const faces = await engine.detect(await load(dlib("2008_007676.jpg")));
+    for (const f of faces) {
+      expect(f.landmarks).toHaveLength(5);
+      for (const p of f.landmarks ?? []) {
+        expect(p.x).toBeGreaterThan(f.box.x - 2);
+        expect(p.x).toBeLessThan(f.box.x + f.box.width + 2);
+      }
+    }
+  });
+
+  it("counts the six faces of a group scene", async () => {
+    const engine = await engineFor({ liveness: "none" });
+    const faces = await engine.detect(await load(shared("data", "faceapi_bbt", "group", "bbt4.jpg")));
+    expect(faces).toHaveLength(6);
+  });
+
+  it("finds no human face in a picture of dogs", async () => {
+    const engine = await engineFor({ liveness: "none" });
+    expect(await engine.detect(await load(dlib("dogs.jpg")))).toHaveLength(0);
+  });
+
+  it("drops faces below the minimum size", async () => {
+    const engine = await engineFor({ liveness: "none", detect: { minFaceSize: 80 } });
+    const small = await engine.detect(await load(dlib("2008_007676.jpg")));
+    for (const f of small) expect(Math.min(f.box.width, f.box.height)).toBeGreaterThanOrEqual(80);
+    const all = await (await engineFor({ liveness: "none" })).detect(await load(dlib("2008_007676.jpg")));
+    expect(small.length).toBeLessThan(all.length);
+  });
+});
