@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
+import { calibrate } from "./commands/calibrate.js";
+import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
 import { evalPad, formatPad } from "./commands/eval-pad.js";
 import { compareCommand, detectCommand, embedCommand } from "./commands/single.js";
+import { EmbeddingCache } from "./embedding-cache.js";
 import { type EngineFlags, engineConfig, engineOptionSpec } from "./engine-options.js";
 
 const USAGE = `facerec: face detection, recognition and evaluation
@@ -14,6 +18,12 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation max|mean-top2] [--json]
+  facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
+
+evaluation options:
+  --no-cache          embed every image again instead of reusing ~/.cache/facerec/embeddings
+  --impostor-weight W, --agreement-weight W, --max-shift S, --cohort N   the adaptive threshold rule
 
 engine options (every command):
   --detector ID       ultraface (default), yunet, scrfd_500m
@@ -41,6 +51,15 @@ const { values, positionals } = parseArgs({
     spoof: { type: "string" },
     model: { type: "string" },
     json: { type: "boolean" },
+    enroll: { type: "string" },
+    aggregation: { type: "string" },
+    "impostor-weight": { type: "string" },
+    "agreement-weight": { type: "string" },
+    "max-shift": { type: "string" },
+    cohort: { type: "string" },
+    people: { type: "string" },
+    "impostor-pairs": { type: "string" },
+    "no-cache": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -73,14 +92,51 @@ async function main(): Promise<void> {
       throw new UsageError(`the embedder ${engine.embedder.id} has no calibrated threshold; pass --threshold`);
     return print(await compareCommand(engine, args[0], args[1], threshold));
   }
-  if (command === "eval" && args[0] === "lfw") {
+  const evalEngine = async (): Promise<{ engine: FaceEngine; cache?: EmbeddingCache }> => {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
+    return values["no-cache"]
+      ? { engine }
+      : { engine, cache: new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey) };
+  };
+  if (command === "eval" && args[0] === "identify") {
+    const { engine, cache } = await evalEngine();
+    const aggregation = (values.aggregation ?? "max") as Aggregation;
+    if (aggregation !== "max" && aggregation !== "mean-top2") throw new UsageError("--aggregation is max or mean-top2");
+    const report = await evalIdentify(engine, {
+      root: required("root"),
+      enrol: Number(values.enroll ?? 1),
+      concurrency,
+      aggregation,
+      cohort: Number(values.cohort ?? DEFAULT_THRESHOLD_OPTIONS.cohort),
+      rule: {
+        impostorWeight: Number(values["impostor-weight"] ?? DEFAULT_ADAPTIVE_RULE.impostorWeight),
+        agreementWeight: Number(values["agreement-weight"] ?? DEFAULT_ADAPTIVE_RULE.agreementWeight),
+        maxShift: Number(values["max-shift"] ?? DEFAULT_ADAPTIVE_RULE.maxShift),
+      },
+      ...(cache ? { cache } : {}),
+    });
+    return print(report, formatIdentify(report));
+  }
+  if (command === "calibrate") {
+    const { engine, cache } = await evalEngine();
+    const report = await calibrate(engine, {
+      root: required("root"),
+      people: required("people"),
+      pairs: Number(values["impostor-pairs"] ?? 200_000),
+      concurrency,
+      ...(cache ? { cache } : {}),
+    });
+    return print(report);
+  }
+  if (command === "eval" && args[0] === "lfw") {
+    const { engine, cache } = await evalEngine();
     const report = await evalLfw(engine, {
       root: required("root"),
       pairs: required("pairs"),
       ...(values["train-pairs"] ? { trainPairs: values["train-pairs"] } : {}),
       rocPrefix: values.roc ?? "lfw-roc",
       concurrency,
+      ...(cache ? { cache } : {}),
     });
     return print(report, formatLfw(report));
   }

@@ -35,18 +35,29 @@ export function accuracyAt(items: readonly Scored[], threshold: number): number 
   return items.length ? right / items.length : 0;
 }
 
-/** The threshold with the best accuracy, placed midway between neighbouring scores so it generalises. */
+/**
+ * The threshold with the best accuracy. Where several thresholds tie (a plateau between scores), take the
+ * middle of the widest-apart tied ones: the choice with the most room on both sides generalises best.
+ */
 export function bestThreshold(items: readonly Scored[]): number {
   const scores = [...new Set(items.map((s) => s.score))].sort((a, b) => a - b);
-  let best = { threshold: 0, accuracy: -1 };
+  let best = -1;
+  let lowest = 0;
+  let highest = 0;
   for (let i = 0; i <= scores.length; i++) {
     const lo = scores[i - 1] ?? (scores[0] as number) - 1e-3;
     const hi = scores[i] ?? (scores[scores.length - 1] as number) + 1e-3;
     const threshold = (lo + hi) / 2;
     const accuracy = accuracyAt(items, threshold);
-    if (accuracy > best.accuracy) best = { threshold, accuracy };
+    if (accuracy > best) {
+      best = accuracy;
+      lowest = threshold;
+      highest = threshold;
+    } else if (accuracy === best) {
+      highest = threshold;
+    }
   }
-  return best.threshold;
+  return (lowest + highest) / 2;
 }
 
 /** TAR at the largest threshold whose FAR does not exceed `far`. */

@@ -1,9 +1,3 @@
-/** A comparison score and whether it was a genuine (same person) comparison. */
-export interface Scored {
-  score: number;
-  positive: boolean;
-}
-
 /**
  * The lowest threshold whose false-match rate on `impostorScores` stays at or below `fmr`
  * (accept when score >= threshold). Needs at least 1/fmr impostor scores to mean anything.

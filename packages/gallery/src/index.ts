@@ -9,6 +9,7 @@ export {
   decide,
 } from "./decide.js";
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
+export { Gallery, type GalleryOptions, type NewTemplate, NotFoundError, type Subject, type Template } from "./gallery.js";
 export { VectorMatrix } from "./matrix.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
 export { RecordLog, type Recovery } from "./record-log.js";

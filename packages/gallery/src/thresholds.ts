@@ -1,5 +1,3 @@
-import type { Scored } from "./calibration.js";
-
 /**
  * What the gallery knows about one subject's neighbourhood, enough to set its own threshold:
  * how tightly its templates agree and how close the nearest other subjects come.
@@ -32,5 +30,3 @@ export function thresholdShift(stats: SubjectStats, typicalImpostorMean: number,
   const shift = rule.impostorWeight * (stats.impostorMean - typicalImpostorMean) - rule.agreementWeight * (1 - stats.agreement);
   return Math.max(-rule.maxShift, Math.min(rule.maxShift, shift));
 }
-
-export type { Scored };

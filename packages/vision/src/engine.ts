@@ -1,5 +1,5 @@
 import { alignFace } from "./align.js";
-import type { Detection, DetectOptions, FaceDetector } from "./detect/types.js";
+import { DEFAULT_DETECT_OPTIONS, type Detection, type DetectOptions, type FaceDetector } from "./detect/types.js";
 import { UltraFaceDetector } from "./detect/ultraface.js";
 import { AnchorDetector } from "./detect/yunet.js";
 import { Embedder } from "./embed.js";
@@ -10,6 +10,12 @@ import { LivenessModel } from "./liveness.js";
 import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
 import { assessQuality, type QualityReport } from "./quality.js";
 import { createSession, type SessionOptions } from "./session.js";
+
+/**
+ * Bumped whenever preprocessing changes what the same models produce (crop rules, landmark reduction,
+ * colour handling), so that cached embeddings from an older pipeline are not reused.
+ */
+export const PIPELINE_VERSION = 2;
 
 export interface EngineConfig {
   /** Model ids from the catalogue; each defaults to the default pack's model for the role. */
@@ -88,6 +94,21 @@ export class FaceEngine {
       embedder: this.embedder.id,
       ...(this.liveness ? { liveness: this.liveness.id } : {}),
     };
+  }
+
+  /** A key naming everything that determines an embedding: models, detection settings, flip, pipeline version. */
+  get pipelineKey(): string {
+    const ids = this.modelIds;
+    const detect = { ...DEFAULT_DETECT_OPTIONS, ...this.config.detect };
+    return [
+      `v${PIPELINE_VERSION}`,
+      ids.detector,
+      ids.landmarks,
+      ids.embedder,
+      `s${detect.scoreThreshold}`,
+      `m${detect.minFaceSize}`,
+      this.flip ? "flip" : "noflip",
+    ].join("+");
   }
 
   /** Whether embeddings add the mirrored crop's (see EmbedOptions.flip). */

@@ -10,7 +10,7 @@ export {
 } from "./decode.js";
 export { DEFAULT_DETECT_OPTIONS, type Detection, type DetectOptions, type FaceDetector } from "./detect/types.js";
 export { Embedder, type EmbedOptions } from "./embed.js";
-export { type AnalyseOptions, type EngineConfig, type Face, FaceEngine } from "./engine.js";
+export { type AnalyseOptions, type EngineConfig, type Face, FaceEngine, PIPELINE_VERSION } from "./engine.js";
 export { ImageError, type ImageErrorCode, ModelPackError } from "./errors.js";
 export { type Box, iou, nms, type Point } from "./geometry.js";
 export { type Affine, cropResize, flipHorizontal, type Image, toGrey, warpAffine } from "./image.js";

@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { cosine, type FaceEngine, type Image } from "@facerec/vision";
-import { centralFace, loadImage } from "../engine-options.js";
+import { cosine, type FaceEngine } from "@facerec/vision";
+import { embedFiles } from "../embed-files.js";
+import type { EmbeddingCache } from "../embedding-cache.js";
 import { type Pair, type PairList, parsePairs } from "../lfw-pairs.js";
 import { accuracyAt, bestThreshold, equalErrorRate, meanStd, type RocPoint, roc, type Scored, tarAtFar } from "../metrics.js";
-import { mapConcurrent, Progress } from "../progress.js";
 import { rocCsv, rocSvg } from "../roc-plot.js";
 
 export interface LfwEvalOptions {
@@ -12,6 +12,7 @@ export interface LfwEvalOptions {
   trainPairs?: string;
   rocPrefix: string;
   concurrency: number;
+  cache?: EmbeddingCache;
 }
 
 export interface LfwReport {
@@ -28,33 +29,6 @@ export interface LfwReport {
   models: Record<string, string>;
   seconds: number;
   roc_files: string[];
-}
-
-/** Embed the central face of every image; images with no face map to undefined (a failure to detect). */
-async function embedAll(engine: FaceEngine, paths: string[], concurrency: number): Promise<Map<string, Float32Array>> {
-  const progress = new Progress("detect+align", paths.length);
-  const crops = await mapConcurrent(paths, concurrency, async (path) => {
-    const img = await loadImage(path);
-    const face = centralFace(await engine.analyse(img, { embed: false }), img);
-    progress.tick();
-    return face?.aligned;
-  });
-  const found = paths.flatMap((path, i) => (crops[i] ? [{ path, crop: crops[i] as Image }] : []));
-  const embedProgress = new Progress("embed", found.length);
-  const out = new Map<string, Float32Array>();
-  const batches = [];
-  for (let i = 0; i < found.length; i += engine.embedder.maxBatch) batches.push(found.slice(i, i + engine.embedder.maxBatch));
-  await mapConcurrent(batches, concurrency, async (batch) => {
-    const vectors = await engine.embedder.embed(
-      batch.map((b) => b.crop),
-      { flip: engine.flip },
-    );
-    batch.forEach((b, i) => {
-      out.set(b.path, vectors[i] as Float32Array);
-    });
-    embedProgress.tick(batch.length);
-  });
-  return out;
 }
 
 /** A pair with a face missing on either side scores -1: it can never be accepted, so it counts against TAR. */
@@ -86,7 +60,7 @@ export async function evalLfw(engine: FaceEngine, options: LfwEvalOptions): Prom
   const test = withFolds(parsePairs(options.pairs, options.root));
   const train = options.trainPairs ? parsePairs(options.trainPairs, options.root) : undefined;
   const paths = [...new Set([...test.pairs, ...(train?.pairs ?? [])].flatMap((p) => [p.a, p.b]))];
-  const vectors = await embedAll(engine, paths, options.concurrency);
+  const vectors = await embedFiles(engine, paths, options.concurrency, options.cache);
   const testScores = score(test.pairs, vectors);
   const threshold = train ? bestThreshold(score(train.pairs, vectors)) : bestThreshold(testScores);
   const accuracies = foldAccuracies(testScores, test.folds, train ? threshold : undefined);

@@ -1,0 +1,174 @@
+import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, SubjectThresholds } from "@facerec/gallery";
+import type { FaceEngine } from "@facerec/vision";
+import { embedFiles } from "../embed-files.js";
+import type { EmbeddingCache } from "../embedding-cache.js";
+import { splitForIdentification } from "../identify-split.js";
+import { Progress } from "../progress.js";
+
+export interface IdentifyEvalOptions {
+  root: string;
+  enrol: number;
+  concurrency: number;
+  aggregation: Aggregation;
+  rule: AdaptiveRule;
+  cohort: number;
+  cache?: EmbeddingCache;
+}
+
+/** For one probe: its candidates (subject, raw score, threshold shift), best first by raw score. */
+interface ProbeResult {
+  truth: string | null;
+  candidates: { subject: string; score: number; shift: number }[];
+}
+
+export interface RuleReport {
+  rank1: number;
+  rank5: number;
+  "fnir_at_fpir_1e-2": number;
+  "fnir_at_fpir_1e-3": number;
+  "threshold_at_fpir_1e-2": number;
+}
+
+export interface IdentifyReport {
+  rank1: { global: number; adaptive: number };
+  rank5: { global: number; adaptive: number };
+  "fnir_at_fpir_1e-2": { global: number; adaptive: number };
+  "fnir_at_fpir_1e-3": { global: number; adaptive: number };
+  global: RuleReport;
+  adaptive: RuleReport;
+  enrolled: number;
+  templates: number;
+  mated_probes: number;
+  non_mated_probes: number;
+  failures: number;
+  aggregation: Aggregation;
+  rule: AdaptiveRule;
+  seconds: number;
+}
+
+/** Score a probe against a subject after its threshold shift: comparing these is comparing margins. */
+const adjusted = (c: { score: number; shift: number }, adaptive: boolean): number => (adaptive ? c.score - c.shift : c.score);
+
+function ranked(p: ProbeResult, adaptive: boolean) {
+  return [...p.candidates].sort((a, b) => adjusted(b, adaptive) - adjusted(a, adaptive));
+}
+
+/**
+ * FNIR at a target FPIR (ISO/IEC 19795-1 open-set terms): the threshold is the lowest that lets at most
+ * `fpir` of non-mated probes return anyone; a mated probe is a miss unless its true subject ranks first
+ * and clears it. Probes with no detected face return no one.
+ */
+function fnirAtFpir(results: ProbeResult[], fpir: number, adaptive: boolean): { fnir: number; threshold: number } {
+  const top = (p: ProbeResult): number => {
+    const best = ranked(p, adaptive)[0];
+    return best ? adjusted(best, adaptive) : Number.NEGATIVE_INFINITY;
+  };
+  const nonMated = results
+    .filter((r) => r.truth === null)
+    .map(top)
+    .sort((a, b) => b - a);
+  const allowed = Math.floor(nonMated.length * fpir);
+  const threshold = (nonMated[allowed] ?? Number.NEGATIVE_INFINITY) + 1e-9;
+  const mated = results.filter((r) => r.truth !== null);
+  const misses = mated.filter((r) => {
+    const best = ranked(r, adaptive)[0];
+    return !best || best.subject !== r.truth || adjusted(best, adaptive) < threshold;
+  }).length;
+  return { fnir: misses / Math.max(1, mated.length), threshold };
+}
+
+function rankRate(results: ProbeResult[], rank: number, adaptive: boolean): number {
+  const mated = results.filter((r) => r.truth !== null);
+  const hits = mated.filter((r) =>
+    ranked(r, adaptive)
+      .slice(0, rank)
+      .some((c) => c.subject === r.truth),
+  ).length;
+  return hits / Math.max(1, mated.length);
+}
+
+function ruleReport(results: ProbeResult[], adaptive: boolean): RuleReport {
+  const at2 = fnirAtFpir(results, 1e-2, adaptive);
+  return {
+    rank1: rankRate(results, 1, adaptive),
+    rank5: rankRate(results, 5, adaptive),
+    "fnir_at_fpir_1e-2": at2.fnir,
+    "fnir_at_fpir_1e-3": fnirAtFpir(results, 1e-3, adaptive).fnir,
+    "threshold_at_fpir_1e-2": at2.threshold,
+  };
+}
+
+export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOptions): Promise<IdentifyReport> {
+  const started = Date.now();
+  const split = splitForIdentification(options.root, options.enrol);
+  const enrolPaths = [...split.gallery.values()].flat();
+  const paths = [...enrolPaths, ...split.mated.map((m) => m.path), ...split.nonMated];
+  const vectors = await embedFiles(engine, paths, options.concurrency, options.cache);
+
+  const filter = { tenant: "eval", model: engine.embedder.id };
+  const index = await EmbeddedIndex.open({ dims: engine.embedder.dims });
+  const points = [...split.gallery].flatMap(([person, files]) =>
+    files.flatMap((path) => {
+      const vector = vectors.get(path);
+      return vector ? [{ id: path, subject: person, vector, ...filter }] : [];
+    }),
+  );
+  await index.upsert(points);
+  const enrolled = new Set(points.map((p) => p.subject));
+  // Thresholds here are relative: the global offset is swept below, so only each subject's shift matters.
+  const thresholds = await SubjectThresholds.create(index, filter, engine.embedder.dims, {
+    global: 0,
+    adaptive: true,
+    rule: options.rule,
+    cohort: options.cohort,
+  });
+  await thresholds.rebuild([...enrolled]);
+
+  const probes = [
+    ...split.mated.map((m) => ({ path: m.path, truth: enrolled.has(m.person) ? m.person : null })),
+    ...split.nonMated.map((path) => ({ path, truth: null })),
+  ];
+  const progress = new Progress("search", probes.length);
+  const results: ProbeResult[] = [];
+  for (const probe of probes) {
+    const vector = vectors.get(probe.path);
+    const hits = vector ? await index.search(vector, 50, filter) : [];
+    const scores = aggregate(hits, options.aggregation);
+    results.push({
+      truth: probe.truth,
+      candidates: [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) })),
+    });
+    progress.tick();
+  }
+  const global = ruleReport(results, false);
+  const adaptive = ruleReport(results, true);
+  return {
+    rank1: { global: global.rank1, adaptive: adaptive.rank1 },
+    rank5: { global: global.rank5, adaptive: adaptive.rank5 },
+    "fnir_at_fpir_1e-2": { global: global["fnir_at_fpir_1e-2"], adaptive: adaptive["fnir_at_fpir_1e-2"] },
+    "fnir_at_fpir_1e-3": { global: global["fnir_at_fpir_1e-3"], adaptive: adaptive["fnir_at_fpir_1e-3"] },
+    global,
+    adaptive,
+    enrolled: enrolled.size,
+    templates: points.length,
+    mated_probes: results.filter((r) => r.truth !== null).length,
+    non_mated_probes: results.filter((r) => r.truth === null).length,
+    failures: paths.length - vectors.size,
+    aggregation: options.aggregation,
+    rule: options.rule,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+export function formatIdentify(r: IdentifyReport): string {
+  const pct = (v: number): string => `${(100 * v).toFixed(2)}%`.padStart(8);
+  const row = (name: string, x: RuleReport): string =>
+    `${name.padEnd(9)} ${pct(x.rank1)} ${pct(x.rank5)}   ${pct(x["fnir_at_fpir_1e-2"])}        ${pct(x["fnir_at_fpir_1e-3"])}`;
+  return [
+    `Open-set identification: ${r.enrolled} enrolled (${r.templates} templates), ${r.mated_probes} mated and ${r.non_mated_probes} non-mated probes, ${r.failures} images without a face`,
+    `aggregation ${r.aggregation}; adaptive rule impostor weight ${r.rule.impostorWeight}, agreement weight ${r.rule.agreementWeight}, max shift ${r.rule.maxShift}`,
+    `rule         rank-1   rank-5   FNIR@FPIR=1%   FNIR@FPIR=0.1%`,
+    row("global", r.global),
+    row("adaptive", r.adaptive),
+  ].join("\n");
+}
