@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { decodeImage, type EngineConfig, type Face, FaceEngine, type Image } from "@facerec/vision";
+import { parseNumber } from "./usage.js";
 
 /** Command-line options shared by every command that runs the engine. */
 export const engineOptionSpec = {
@@ -26,7 +27,7 @@ export interface EngineFlags {
 }
 
 export function engineConfig(flags: EngineFlags): EngineConfig {
-  const threads = flags.threads ? Number(flags.threads) : undefined;
+  const threads = flags.threads ? parseNumber("threads", flags.threads, 0) : undefined;
   return {
     ...(flags.detector ? { detector: flags.detector } : {}),
     ...(flags.landmarks ? { landmarks: flags.landmarks } : {}),
@@ -35,8 +36,8 @@ export function engineConfig(flags: EngineFlags): EngineConfig {
     flip: flags.flip ?? false,
     session: threads ? { intraOpThreads: threads } : {},
     detect: {
-      ...(flags["min-face"] ? { minFaceSize: Number(flags["min-face"]) } : {}),
-      ...(flags["score-threshold"] ? { scoreThreshold: Number(flags["score-threshold"]) } : {}),
+      ...(flags["min-face"] ? { minFaceSize: parseNumber("min-face", flags["min-face"], 0) } : {}),
+      ...(flags["score-threshold"] ? { scoreThreshold: parseNumber("score-threshold", flags["score-threshold"], 0) } : {}),
     },
   };
 }

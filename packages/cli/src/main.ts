@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
+import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { calibrate } from "./commands/calibrate.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
@@ -9,6 +9,7 @@ import { evalPad, formatPad } from "./commands/eval-pad.js";
 import { compareCommand, detectCommand, embedCommand } from "./commands/single.js";
 import { EmbeddingCache } from "./embedding-cache.js";
 import { type EngineFlags, engineConfig, engineOptionSpec } from "./engine-options.js";
+import { parseNumber, UsageError } from "./usage.js";
 
 const USAGE = `facerec: face detection, recognition and evaluation
 
@@ -18,7 +19,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
-  facerec eval identify --root DIR [--enroll N] [--aggregation max|mean-top2] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
 
 evaluation options:
@@ -37,48 +38,61 @@ engine options (every command):
   --score-threshold S detector confidence (default 0.7)
 `;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    ...engineOptionSpec,
-    out: { type: "string" },
-    threshold: { type: "string" },
-    root: { type: "string" },
-    pairs: { type: "string" },
-    "train-pairs": { type: "string" },
-    roc: { type: "string" },
-    real: { type: "string" },
-    spoof: { type: "string" },
-    model: { type: "string" },
-    json: { type: "boolean" },
-    enroll: { type: "string" },
-    aggregation: { type: "string" },
-    "impostor-weight": { type: "string" },
-    "agreement-weight": { type: "string" },
-    "max-shift": { type: "string" },
-    cohort: { type: "string" },
-    people: { type: "string" },
-    "impostor-pairs": { type: "string" },
-    "no-cache": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+function parseCommandLine() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      ...engineOptionSpec,
+      out: { type: "string" },
+      threshold: { type: "string" },
+      root: { type: "string" },
+      pairs: { type: "string" },
+      "train-pairs": { type: "string" },
+      roc: { type: "string" },
+      real: { type: "string" },
+      spoof: { type: "string" },
+      model: { type: "string" },
+      json: { type: "boolean" },
+      enroll: { type: "string" },
+      aggregation: { type: "string" },
+      "impostor-weight": { type: "string" },
+      "agreement-weight": { type: "string" },
+      "max-shift": { type: "string" },
+      cohort: { type: "string" },
+      people: { type: "string" },
+      "impostor-pairs": { type: "string" },
+      "no-cache": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
 
-function required(name: keyof typeof values): string {
+type Values = ReturnType<typeof parseCommandLine>["values"];
+
+function required(values: Values, name: keyof Values): string {
   const v = values[name];
   if (typeof v !== "string") throw new UsageError(`--${name} is required`);
   return v;
 }
 
-class UsageError extends Error {}
+function numberFlag(values: Values, name: keyof Values, fallback: number): number {
+  return parseNumber(name, values[name], fallback);
+}
 
 async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine();
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0] ?? "bad arguments");
+  }
+  const { values, positionals } = parsed;
   const [command, ...args] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return;
   }
-  const concurrency = Number(values.concurrency ?? 2);
+  const concurrency = numberFlag(values, "concurrency", 2);
   const config = engineConfig(values as EngineFlags);
   const print = (result: unknown, text?: string): void => {
     process.stdout.write(values.json || !text ? `${JSON.stringify(result, null, values.json ? 0 : 2)}\n` : `${text}\n`);
@@ -87,7 +101,7 @@ async function main(): Promise<void> {
   if (command === "embed" && args[0]) return print(await embedCommand(await FaceEngine.create(config), args[0]));
   if (command === "compare" && args[0] && args[1]) {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
-    const threshold = values.threshold ? Number(values.threshold) : engine.embedder.model.threshold;
+    const threshold = values.threshold ? numberFlag(values, "threshold", 0) : engine.embedder.model.thresholds?.verify;
     if (threshold === undefined)
       throw new UsageError(`the embedder ${engine.embedder.id} has no calibrated threshold; pass --threshold`);
     return print(await compareCommand(engine, args[0], args[1], threshold));
@@ -100,18 +114,19 @@ async function main(): Promise<void> {
   };
   if (command === "eval" && args[0] === "identify") {
     const { engine, cache } = await evalEngine();
-    const aggregation = (values.aggregation ?? "max") as Aggregation;
-    if (aggregation !== "max" && aggregation !== "mean-top2") throw new UsageError("--aggregation is max or mean-top2");
+    const aggregation = (values.aggregation ?? DEFAULT_POLICY.aggregation) as Aggregation;
+    if (!["max", "mean-top2", "centroid"].includes(aggregation))
+      throw new UsageError("--aggregation is max, mean-top2 or centroid");
     const report = await evalIdentify(engine, {
-      root: required("root"),
-      enrol: Number(values.enroll ?? 1),
+      root: required(values, "root"),
+      enrol: numberFlag(values, "enroll", 1),
       concurrency,
       aggregation,
-      cohort: Number(values.cohort ?? DEFAULT_THRESHOLD_OPTIONS.cohort),
+      cohort: numberFlag(values, "cohort", DEFAULT_THRESHOLD_OPTIONS.cohort),
       rule: {
-        impostorWeight: Number(values["impostor-weight"] ?? DEFAULT_ADAPTIVE_RULE.impostorWeight),
-        agreementWeight: Number(values["agreement-weight"] ?? DEFAULT_ADAPTIVE_RULE.agreementWeight),
-        maxShift: Number(values["max-shift"] ?? DEFAULT_ADAPTIVE_RULE.maxShift),
+        impostorWeight: numberFlag(values, "impostor-weight", DEFAULT_ADAPTIVE_RULE.impostorWeight),
+        agreementWeight: numberFlag(values, "agreement-weight", DEFAULT_ADAPTIVE_RULE.agreementWeight),
+        maxShift: numberFlag(values, "max-shift", DEFAULT_ADAPTIVE_RULE.maxShift),
       },
       ...(cache ? { cache } : {}),
     });
@@ -120,9 +135,9 @@ async function main(): Promise<void> {
   if (command === "calibrate") {
     const { engine, cache } = await evalEngine();
     const report = await calibrate(engine, {
-      root: required("root"),
-      people: required("people"),
-      pairs: Number(values["impostor-pairs"] ?? 200_000),
+      root: required(values, "root"),
+      people: required(values, "people"),
+      pairs: numberFlag(values, "impostor-pairs", 200_000),
       concurrency,
       ...(cache ? { cache } : {}),
     });
@@ -131,8 +146,8 @@ async function main(): Promise<void> {
   if (command === "eval" && args[0] === "lfw") {
     const { engine, cache } = await evalEngine();
     const report = await evalLfw(engine, {
-      root: required("root"),
-      pairs: required("pairs"),
+      root: required(values, "root"),
+      pairs: required(values, "pairs"),
       ...(values["train-pairs"] ? { trainPairs: values["train-pairs"] } : {}),
       rocPrefix: values.roc ?? "lfw-roc",
       concurrency,
@@ -148,7 +163,7 @@ async function main(): Promise<void> {
     const report = await evalPad(
       engine,
       models,
-      { root: required("root"), real: required("real"), spoof: required("spoof"), concurrency },
+      { root: required(values, "root"), real: required(values, "real"), spoof: required(values, "spoof"), concurrency },
       pick,
     );
     return print(report, formatPad(report));

@@ -208,7 +208,11 @@ export class Gallery {
     vector: Float32Array,
     gates: { quality?: number; liveness?: number } = {},
   ): Promise<Decision> {
-    const hits = await this.index.search(vector, Math.max(50, this.policy.topK * 4), { tenant, model });
+    const k = Math.max(50, this.policy.topK * 4);
+    const hits =
+      this.policy.aggregation === "centroid"
+        ? await (await this.thresholdsFor({ tenant, model })).searchCentroids(vector, k)
+        : await this.index.search(vector, k, { tenant, model });
     return decide(hits, (s) => this.thresholdOf(tenant, model, s), this.policy, gates);
   }
 
@@ -223,7 +227,11 @@ export class Gallery {
     if (this.templatesOf(tenant, subject).length === 0 || vectors.length === 0) {
       throw new NotFoundError(`subject ${subject} has no ${model} templates`);
     }
-    const hits = vectors.map((v, i) => ({ id: String(i), subject, score: cosine(v, vector) }));
+    const centroid =
+      this.policy.aggregation === "centroid"
+        ? await (await this.thresholdsFor({ tenant, model })).centroidOf(subject)
+        : undefined;
+    const hits = (centroid ? [centroid] : vectors).map((v, i) => ({ id: String(i), subject, score: cosine(v, vector) }));
     const score = aggregate(hits, this.policy.aggregation).get(subject) ?? -1;
     const threshold = this.thresholdOf(tenant, model, subject);
     return { match: score >= threshold, score, threshold };

@@ -1,7 +1,7 @@
 import { l2normalise } from "@facerec/vision";
 import { EmbeddedIndex } from "./embedded-index.js";
 import { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
-import type { IndexFilter, VectorIndex } from "./types.js";
+import type { IndexFilter, SearchHit, VectorIndex } from "./types.js";
 
 export interface ThresholdOptions {
   /** The calibrated global threshold (cosine) at the target false-match rate. */
@@ -74,6 +74,16 @@ export class SubjectThresholds {
     return this.options.global + thresholdShift(s, this.typical, this.options.rule);
   }
 
+  /** The `k` subjects whose template centroids are most similar to `vector`. */
+  searchCentroids(vector: Float32Array, k: number): Promise<SearchHit[]> {
+    return this.centroids.search(vector, k, this.centroidFilter);
+  }
+
+  /** The normalised mean of a subject's templates. */
+  async centroidOf(subject: string): Promise<Float32Array | undefined> {
+    return (await this.centroids.subjectVectors(this.centroidFilter, subject))[0];
+  }
+
   statsOf(subject: string): SubjectStats | undefined {
     return this.stats.get(subject);
   }
@@ -113,7 +123,7 @@ export class SubjectThresholds {
   }
 
   private async neighbours(subject: string): Promise<string[]> {
-    const [centroid] = await this.centroids.subjectVectors(this.centroidFilter, subject);
+    const centroid = await this.centroidOf(subject);
     if (!centroid) return [];
     const hits = await this.centroids.search(centroid, this.options.cohort + 1, this.centroidFilter);
     return hits.map((h) => h.subject).filter((s) => s !== subject);
@@ -121,7 +131,7 @@ export class SubjectThresholds {
 
   private async updateImpostorMean(subject: string): Promise<void> {
     const stats = this.stats.get(subject);
-    const [centroid] = await this.centroids.subjectVectors(this.centroidFilter, subject);
+    const centroid = await this.centroidOf(subject);
     if (!stats || !centroid) return;
     const hits = (await this.centroids.search(centroid, this.options.cohort + 1, this.centroidFilter)).filter(
       (h) => h.subject !== subject,

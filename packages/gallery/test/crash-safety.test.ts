@@ -77,7 +77,7 @@ describe("embedded index durability", () => {
     const log = join(dir, "index.log");
     const { readFileSync, writeFileSync } = await import("node:fs");
     const bytes = readFileSync(log);
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0xff, bytes.length - 3);
     writeFileSync(log, bytes);
     const reopened = await EmbeddedIndex.open({ dir, dims: 4 });
     expect(reopened.recovery.records).toBe(1);

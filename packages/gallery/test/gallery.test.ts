@@ -15,7 +15,7 @@ async function faces(path: string): Promise<Face[]> {
 }
 
 async function openGallery(dir?: string): Promise<Gallery> {
-  const global = engine.embedder.model.threshold as number;
+  const global = engine.embedder.model.thresholds?.["fmr_1e-3"] as number;
   return Gallery.open({
     dims: 512,
     ...(dir ? { dir } : {}),

@@ -27,8 +27,12 @@ export interface ModelSpec {
   dims?: number;
   liveClasses?: number[];
   cropScale?: number;
-  /** Verification threshold on cosine similarity, calibrated on data (see the manifest for how). */
-  threshold?: number;
+  /**
+   * Embedders: cosine thresholds calibrated on data, e.g. `verify` (best 1:1 accuracy) and `fmr_1e-3`
+   * (false-match rate 1e-3 on impostor pairs, the default for 1:N); `calibration` says how they were measured.
+   */
+  thresholds?: Record<string, number>;
+  calibration?: string;
 }
 
 export interface PackManifest {

@@ -40,7 +40,7 @@ describeWithShared("embedding", () => {
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
     expect(mean(same)).toBeGreaterThan(mean(diff) + 0.3);
     // At the pack's calibrated threshold, at least 28 of these 30 pairs are decided right.
-    const threshold = engine.embedder.model.threshold as number;
+    const threshold = engine.embedder.model.thresholds?.verify as number;
     const right = scores.filter((x) => x.s >= threshold === x.same).length;
     expect(right).toBeGreaterThanOrEqual(28);
   });

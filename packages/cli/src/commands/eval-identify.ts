@@ -132,7 +132,11 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   const results: ProbeResult[] = [];
   for (const probe of probes) {
     const vector = vectors.get(probe.path);
-    const hits = vector ? await index.search(vector, 50, filter) : [];
+    const hits = !vector
+      ? []
+      : options.aggregation === "centroid"
+        ? await thresholds.searchCentroids(vector, 50)
+        : await index.search(vector, 50, filter);
     const scores = aggregate(hits, options.aggregation);
     results.push({
       truth: probe.truth,

@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { FaceEngine } from "@facerec/vision";
+import { expect, it } from "vitest";
+import { evalIdentify } from "../src/commands/eval-identify.js";
+import { splitForIdentification } from "../src/identify-split.js";
+
+/**
+ * A folder-per-person set built from links into faceapi_bbt: six characters with all five photos,
+ * and two with a single photo (never enrolled, so non-mated probes).
+ */
+function bbtSet(): string {
+  const src = shared("data", "faceapi_bbt", "identities");
+  const root = mkdtempSync(join(tmpdir(), "bbt-"));
+  readdirSync(src)
+    .sort()
+    .forEach((person, i) => {
+      mkdirSync(join(root, person));
+      const files = readdirSync(join(src, person)).sort();
+      for (const f of i < 6 ? files : files.slice(0, 1)) symlinkSync(join(src, person, f), join(root, person, f));
+    });
+  return root;
+}
+
+describeWithShared("open-set identification evaluation", () => {
+  it("splits people into enrolled, mated probes and never-enrolled non-mated probes", () => {
+    const split = splitForIdentification(bbtSet(), 2);
+    expect(split.gallery.size).toBe(6);
+    expect([...split.gallery.values()].every((files) => files.length === 2)).toBe(true);
+    expect(split.mated).toHaveLength(18);
+    expect(split.nonMated).toHaveLength(2);
+  });
+
+  it("reports rank-1 and FNIR at FPIR for the global and the adaptive rule", async () => {
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const report = await evalIdentify(engine, {
+      root: bbtSet(),
+      enrol: 2,
+      concurrency: 2,
+      aggregation: "max",
+      cohort: 3,
+      rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
+    });
+    expect(report.enrolled).toBe(6);
+    expect(report.mated_probes).toBe(18);
+    expect(report.non_mated_probes).toBe(2);
+    expect(report.rank1.global).toBeGreaterThanOrEqual(0.8);
+    expect(report.rank5.global).toBeGreaterThanOrEqual(report.rank1.global);
+    for (const key of ["fnir_at_fpir_1e-2", "fnir_at_fpir_1e-3"] as const) {
+      expect(report[key].global).toBeGreaterThanOrEqual(0);
+      expect(report[key].adaptive).toBeLessThanOrEqual(1);
+    }
+  });
+});
