@@ -45,6 +45,7 @@ describeWithShared("facerec CLI", () => {
       "--roc",
       join(work, "roc"),
       "--json",
+      "--no-cache",
     );
     expect(r.stderr).toBe("");
     const report = JSON.parse(r.stdout);

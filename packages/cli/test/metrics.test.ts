@@ -32,7 +32,8 @@ describe("verification metrics", () => {
     expect(tarAtFar(curve, 0.4)).toBeCloseTo(1);
     expect(equalErrorRate(curve)).toBeGreaterThan(0.1);
     expect(equalErrorRate(curve)).toBeLessThanOrEqual(0.2);
-    expect(auc(curve)).toBeCloseTo(1 - 6 / 100);
+    // Eight of the hundred genuine-impostor pairings are out of order (two genuines below four impostors).
+    expect(auc(curve)).toBeCloseTo(1 - 8 / 100);
   });
 });
 
