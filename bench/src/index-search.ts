@@ -9,7 +9,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EmbeddingCache, embedFiles } from "@facerec/cli";
 import { EmbeddedIndex } from "@facerec/gallery";
-import { shared } from "@facerec/testkit";
+import { shared } from "@facerec/testkit/paths";
 import { FaceEngine, l2normalise } from "@facerec/vision";
 import { percentile, table, timeRuns } from "./timing.js";
 

@@ -58,6 +58,11 @@ describeWithShared("face detection", () => {
     }
   });
 
+  it("SCRFD-500M (evaluation-only pack) decodes too: at least 85% of the labelled faces", async () => {
+    const r = await recall("scrfd_500m");
+    expect(r.found / r.total).toBeGreaterThanOrEqual(0.85);
+  });
+
   it("counts the six faces of a group scene", async () => {
     const engine = await engineFor({ liveness: "none" });
     const faces = await engine.detect(await load(shared("data", "faceapi_bbt", "group", "bbt4.jpg")));

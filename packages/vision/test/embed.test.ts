@@ -93,4 +93,15 @@ describeWithShared("embedding", () => {
     expect(sim).toBeGreaterThan(0.9);
     expect(sim).toBeLessThan(0.99999);
   });
+
+  it("a pack's other embedder is a configuration choice: MobileFaceNet gives 128-d vectors that separate people", async () => {
+    const engine = await engineFor({ liveness: "none", embedder: "mobilefacenet128" });
+    const vectors = await engine.embedder.embed(
+      await Promise.all([crop(LFW("Aaron_Peirsol", 1)), crop(LFW("Aaron_Peirsol", 2)), crop(LFW("George_W_Bush", 1))]),
+    );
+    expect(vectors[0]).toHaveLength(128);
+    const same = cosine(vectors[0] as Float32Array, vectors[1] as Float32Array);
+    const diff = cosine(vectors[0] as Float32Array, vectors[2] as Float32Array);
+    expect(same).toBeGreaterThan(diff + 0.2);
+  });
 });
