@@ -10,13 +10,15 @@ export function rocSvg(curve: readonly RocPoint[], title: string): string {
   const h = 360;
   const m = 50;
   const x = (far: number): number => m + ((Math.log10(Math.max(far, 1e-4)) + 4) / 4) * (w - 2 * m);
-  const y = (tar: number): number => h - m - tar * (h - 2 * m);
+  // Good systems live near TAR = 1: start the axis at the tenth below the curve's TAR at FAR = 1e-3.
+  const floor = Math.min(0.9, Math.floor(10 * Math.min(...curve.filter((p) => p.far >= 1e-3).map((p) => p.tar), 1)) / 10);
+  const y = (tar: number): number => h - m - ((Math.max(tar, floor) - floor) / (1 - floor)) * (h - 2 * m);
   const path = curve.map((p, i) => `${i ? "L" : "M"}${x(p.far).toFixed(1)},${y(p.tar).toFixed(1)}`).join(" ");
   const ticks = [1e-4, 1e-3, 1e-2, 1e-1, 1]
     .map((f) => `<text x="${x(f)}" y="${h - m + 16}" font-size="11" text-anchor="middle">${f}</text>`)
     .join("");
-  const yTicks = [0, 0.5, 1]
-    .map((t) => `<text x="${m - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${t}</text>`)
+  const yTicks = [floor, (floor + 1) / 2, 1]
+    .map((t) => `<text x="${m - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${Number(t.toFixed(2))}</text>`)
     .join("");
   const escaped = title.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">

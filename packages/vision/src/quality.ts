@@ -47,8 +47,10 @@ export function laplacianVariance(img: Image): number {
  * Each factor is mapped to 0..1 and the combined score is their product, so any one bad factor
  * pulls the face down:
  * - size: 0 at 24 px, 1 from 80 px (the embedder works at 112 px);
- * - sharpness: 0 at a Laplacian variance of 10, 1 from 150 (measured on aligned LFW crops);
- * - pose: 1 while |yaw| <= 0.15, 0 at |yaw| >= 0.6 (profile); roll is removed by alignment, so it is ignored;
+ * - sharpness: 0 at a Laplacian variance of 10, 1 from 150 (on 303 aligned LFW faces the 5th percentile
+ *   is 49 and the median 112; a 3-pixel Gaussian blur brings a face well under 10);
+ * - pose: 1 while |yaw| <= 0.15, 0 at |yaw| >= 0.6 (profile; the LFW faces above have median |yaw| 0.09,
+ *   95th percentile 0.31); roll is removed by alignment, so it is ignored;
  * - detector confidence: 0 at 0.5, 1 from 0.9.
  */
 export function combineQuality(q: Omit<QualityReport, "score">): number {
