@@ -61,7 +61,7 @@ async function measure(
   const input = crops.slice(0, batch);
   // The raw loop gets the same real crops, packed once up front: it measures the model alone.
   const packed = new Float32Array(batch * 3 * 112 * 112);
-  input.forEach((crop, slot) => writeNchw(crop, model.input, packed, slot));
+  for (const [slot, crop] of input.entries()) writeNchw(crop, model.input, packed, slot);
   const tensor = new ort.Tensor("float32", packed, [batch, 3, 112, 112]);
   // Interleave raw and pipeline measurements so that machine noise hits both alike.
   const raw: number[] = [];

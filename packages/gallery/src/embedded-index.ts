@@ -128,6 +128,9 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   async search(query: Float32Array, k: number, filter: IndexFilter): Promise<SearchHit[]> {
+    if (query.length !== this.options.dims) {
+      throw new RangeError(`query has ${query.length} dims; this index holds ${this.options.dims}`);
+    }
     const matrix = this.partition(filter.tenant, filter.model, false);
     if (!matrix || matrix.count === 0 || k <= 0) return [];
     const n = matrix.count;

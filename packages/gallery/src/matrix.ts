@@ -25,10 +25,6 @@ export class VectorMatrix {
     return this.data.subarray(0, this.rows * this.dims);
   }
 
-  has(id: string): boolean {
-    return this.rowOf.has(id);
-  }
-
   set(id: string, subject: string, vector: Float32Array): void {
     if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dims; this index holds ${this.dims}`);
     let row = this.rowOf.get(id);

@@ -84,10 +84,6 @@ export class SubjectThresholds {
     return (await this.centroids.subjectVectors(this.centroidFilter, subject))[0];
   }
 
-  statsOf(subject: string): SubjectStats | undefined {
-    return this.stats.get(subject);
-  }
-
   /** Recompute after `subjects` gained or lost templates (or were erased), then their neighbours. */
   async refresh(subjects: readonly string[]): Promise<void> {
     const touched = new Set<string>();

@@ -110,6 +110,7 @@ export function vectorIndexConformance(
       await expect(
         index.upsert([{ id: "x", tenant: "acme", model: MODEL, subject: "x", vector: new Float32Array(3) }]),
       ).rejects.toThrow(/3 dims/);
+      await expect(index.search(new Float32Array(3), 5, { tenant: "acme", model: MODEL })).rejects.toThrow();
     });
   });
 }
