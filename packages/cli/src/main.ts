@@ -28,7 +28,8 @@ evaluation options:
 
 engine options (every command):
   --detector ID       ultraface (default), yunet, scrfd_500m
-  --landmarks ID      landmarks68 (default) or "detector" (align on the detector's five points)
+  --landmarks ID      landmarks68, or "detector" to align on the detector's five points
+                      (the default for detectors that give them: yunet, scrfd_500m)
   --embedder ID       arcface512 (default), mobilefacenet128
   --liveness ID       liveness128 (default), minifasnet, none
   --flip              add the mirrored crop's embedding

@@ -3,6 +3,7 @@ import { DEFAULT_DETECT_OPTIONS, type Detection, type DetectOptions, type FaceDe
 import { UltraFaceDetector } from "./detect/ultraface.js";
 import { AnchorDetector } from "./detect/yunet.js";
 import { Embedder } from "./embed.js";
+import { ModelPackError } from "./errors.js";
 import type { Point } from "./geometry.js";
 import type { Image } from "./image.js";
 import { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
@@ -20,7 +21,10 @@ export const PIPELINE_VERSION = 2;
 export interface EngineConfig {
   /** Model ids from the catalogue; each defaults to the default pack's model for the role. */
   detector?: string;
-  /** A 68-point landmark model id, or "detector" to align on the detector's own five points. */
+  /**
+   * A 68-point landmark model id, or "detector" to align on the detector's own five points. Defaults to
+   * the detector's points when it gives them, else the pack's landmark model.
+   */
   landmarks?: string;
   embedder?: string;
   /** A liveness model id, or "none" to load no liveness model. */
@@ -67,12 +71,16 @@ export class FaceEngine {
     const det = catalogue.resolve("detector", config.detector);
     const detSession = await session(det);
     const detector = det.decoder === "ultraface" ? new UltraFaceDetector(detSession, det) : new AnchorDetector(detSession, det);
+    // A detector that gives five points aligns on them unless a landmark model is asked for: on LFW View 1,
+    // YuNet's own points reached 99.40% and the 68-point model on YuNet's boxes 99.00%.
+    const givesPoints = det.decoder !== "ultraface";
+    const landmarks = config.landmarks ?? (givesPoints ? "detector" : undefined);
     let landmarker: Landmarks68 | undefined;
-    if (config.landmarks !== "detector") {
-      const lm = catalogue.resolve("landmarks", config.landmarks);
+    if (landmarks !== "detector") {
+      const lm = catalogue.resolve("landmarks", landmarks);
       landmarker = new Landmarks68(await session(lm), lm);
-    } else if (det.decoder === "ultraface") {
-      throw new Error(`detector "${det.id}" gives no landmarks; choose a landmark model`);
+    } else if (!givesPoints) {
+      throw new ModelPackError(`detector "${det.id}" gives no landmarks; choose a landmark model (--landmarks landmarks68)`);
     }
     const emb = catalogue.resolve("embedder", config.embedder);
     const embedder = new Embedder(await session(emb, true), emb, config.embedBatch ?? 8);
