@@ -1,0 +1,25 @@
+/** NATS subjects and JetStream names of the pipeline, in one place for every service. */
+
+/** A subject token may not contain dots, wildcards or whitespace. */
+function token(kind: string, value: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(value))
+    throw new RangeError(`${kind} "${value}" is not a valid subject token (letters, digits, _ and - only)`);
+  return value;
+}
+
+export const subjects = {
+  crop: (tenant: string, camera: string): string => `faces.crop.${token("tenant", tenant)}.${token("camera", camera)}`,
+  embedding: (tenant: string, camera: string): string => `faces.embedding.${token("tenant", tenant)}.${token("camera", camera)}`,
+  match: (tenant: string, camera: string): string => `faces.match.${token("tenant", tenant)}.${token("camera", camera)}`,
+  allCrops: "faces.crop.>",
+  allEmbeddings: "faces.embedding.>",
+  allMatches: "faces.match.>",
+  deadLetter: "faces.dead.>",
+} as const;
+
+export const streams = {
+  crops: "FACES_CROP",
+  embeddings: "FACES_EMBEDDING",
+  matches: "FACES_MATCH",
+  deadLetter: "FACES_DEAD",
+} as const;
