@@ -25,8 +25,16 @@ export class RecordLog {
     this.fd = fd;
   }
 
-  /** Open (creating if needed) and replay every intact record in order. */
-  static open(path: string, onRecord: (payload: Buffer) => void): { log: RecordLog; recovery: Recovery } {
+  /**
+   * Open (creating if needed) and replay every intact record in order. Bytes after the last intact record
+   * are a write torn by a crash: with `repair` (the default) they are cut off so appends continue cleanly;
+   * without it they are left in place for inspection (an audit trail must not destroy evidence).
+   */
+  static open(
+    path: string,
+    onRecord: (payload: Buffer) => void,
+    options: { repair?: boolean } = {},
+  ): { log: RecordLog; recovery: Recovery } {
     const data = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     let offset = 0;
     let records = 0;
@@ -42,7 +50,7 @@ export class RecordLog {
       offset = end;
     }
     const fd = openSync(path, existsSync(path) ? "r+" : "w+");
-    if (offset < data.length) {
+    if (offset < data.length && (options.repair ?? true)) {
       ftruncateSync(fd, offset);
       fsyncSync(fd);
     }

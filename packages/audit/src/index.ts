@@ -1,0 +1,1 @@
+export { type AuditEntry, AuditLog, type AuditQuery, type AuditRecord, type AuditVerification } from "./audit-log.js";
