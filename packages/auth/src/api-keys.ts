@@ -1,0 +1,125 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { RecordLog } from "@facerec/gallery";
+
+export const SCOPES = ["admin", "enrol", "recognise", "audit"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** What is stored for a key: never the key itself, only the SHA-256 of its secret part. */
+export interface ApiKeyRecord {
+  id: string;
+  tenant: string;
+  name: string;
+  scopes: Scope[];
+  secretSha256: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface Principal {
+  keyId: string;
+  tenant: string;
+  scopes: Scope[];
+}
+
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "wrong-secret";
+
+/** Authentication failed (HTTP 401 / gRPC UNAUTHENTICATED); `reason` is for the audit trail, not the caller. */
+export class AuthError extends Error {
+  override readonly name = "AuthError";
+  constructor(readonly reason: AuthFailure) {
+    super("invalid or missing API key");
+  }
+}
+
+/** Authenticated but not allowed (HTTP 403 / gRPC PERMISSION_DENIED). */
+export class ForbiddenError extends Error {
+  override readonly name = "ForbiddenError";
+}
+
+const PREFIX = "frk";
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/**
+ * API keys per tenant with scopes. A key reads `frk_<id>_<secret>`; the secret is 32 random bytes, so a
+ * plain SHA-256 is enough to store it (no password stretching is needed for a key nobody chose), and
+ * it is compared in constant time. The full key is returned once, at creation.
+ */
+export class ApiKeyStore {
+  private readonly keys = new Map<string, ApiKeyRecord>();
+
+  private constructor(private readonly log: RecordLog) {}
+
+  static open(dir: string): ApiKeyStore {
+    mkdirSync(dir, { recursive: true });
+    const records: ApiKeyRecord[] = [];
+    const { log } = RecordLog.open(join(dir, "keys.log"), (r) => records.push(JSON.parse(r.toString())));
+    const store = new ApiKeyStore(log);
+    for (const r of records) store.keys.set(r.id, r);
+    return store;
+  }
+
+  create(tenant: string, name: string, scopes: Scope[]): { key: string; record: ApiKeyRecord } {
+    const unknown = scopes.filter((s) => !SCOPES.includes(s));
+    if (scopes.length === 0 || unknown.length > 0) {
+      throw new RangeError(
+        `scopes must be a non-empty subset of ${SCOPES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`,
+      );
+    }
+    const id = randomBytes(8).toString("hex");
+    const secret = randomBytes(32).toString("base64url");
+    const record: ApiKeyRecord = {
+      id,
+      tenant,
+      name,
+      scopes: [...new Set(scopes)],
+      secretSha256: sha256(secret),
+      createdAt: new Date().toISOString(),
+    };
+    this.write(record);
+    return { key: `${PREFIX}_${id}_${secret}`, record };
+  }
+
+  /** The principal a presented key stands for; throws AuthError with the reason otherwise. */
+  authenticate(presented: string | undefined): Principal {
+    if (!presented) throw new AuthError("missing");
+    const match = /^frk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(presented.trim());
+    if (!match) throw new AuthError("malformed");
+    const [, id = "", secret = ""] = match;
+    const record = this.keys.get(id);
+    if (!record) throw new AuthError("unknown");
+    const expected = Buffer.from(record.secretSha256, "hex");
+    if (!timingSafeEqual(expected, Buffer.from(sha256(secret), "hex"))) throw new AuthError("wrong-secret");
+    if (record.revokedAt) throw new AuthError("revoked");
+    return { keyId: id, tenant: record.tenant, scopes: record.scopes };
+  }
+
+  /** Throws ForbiddenError unless the principal holds `scope` (admin holds every scope). */
+  static require(principal: Principal, scope: Scope): void {
+    if (!principal.scopes.includes(scope) && !principal.scopes.includes("admin")) {
+      throw new ForbiddenError(`this API key lacks the "${scope}" scope`);
+    }
+  }
+
+  revoke(tenant: string, id: string): ApiKeyRecord {
+    const record = this.keys.get(id);
+    if (!record || record.tenant !== tenant) throw new RangeError(`no API key ${id} in this tenant`);
+    const revoked = { ...record, revokedAt: record.revokedAt ?? new Date().toISOString() };
+    this.write(revoked);
+    return revoked;
+  }
+
+  list(tenant: string): Omit<ApiKeyRecord, "secretSha256">[] {
+    return [...this.keys.values()].filter((k) => k.tenant === tenant).map(({ secretSha256: _, ...rest }) => rest);
+  }
+
+  private write(record: ApiKeyRecord): void {
+    this.log.append([Buffer.from(JSON.stringify(record))]);
+    this.keys.set(record.id, record);
+  }
+
+  close(): void {
+    this.log.close();
+  }
+}
