@@ -57,6 +57,33 @@ describeWithShared("facerec CLI", () => {
     expect(readFileSync(join(work, "roc.svg"), "utf8")).toContain("<svg");
   });
 
+  it("eval lfw cross-validates over the folds of a multi-fold (View 2 layout) file", async () => {
+    // Two folds of ten matched and ten mismatched pairs each, taken from View 1's test list.
+    const lines = readFileSync(shared("data", "lfw", "pairsDevTest.txt"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1);
+    const fold = (k: number) => [...lines.slice(10 * k, 10 * k + 10), ...lines.slice(500 + 10 * k, 510 + 10 * k)];
+    const path = join(work, "view2-style.txt");
+    writeFileSync(path, ["2\t10", ...fold(0), ...fold(1)].join("\n"));
+    const r = await facerec(
+      "eval",
+      "lfw",
+      "--root",
+      shared("data", "lfw", "lfw-deepfunneled"),
+      "--pairs",
+      path,
+      "--roc",
+      join(work, "cv"),
+      "--json",
+      "--no-cache",
+    );
+    const report = JSON.parse(r.stdout);
+    expect(report.protocol).toBe("2-fold cross-validation");
+    expect(report.pairs).toBe(40);
+    expect(report.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
   it("eval pad reports APCER, BPCER, ACER and BPCER at APCER 5% for each liveness model", async () => {
     const list = (name: string): string => {
       const lines = readFileSync(shared("data", "nuaa", "splits", name), "utf8")
