@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
+import { auditVerifyCommand, dataDir, keysCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
@@ -21,6 +22,12 @@ usage:
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
+  facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
+  facerec keys list --tenant T [--data DIR]
+  facerec keys revoke --tenant T --id KEY_ID [--data DIR]
+  facerec audit verify [--data DIR]        (exit 1 when the chain is broken)
+
+--data DIR is the product's state folder (FACEREC_DATA, default ./data).
 
 evaluation options:
   --no-cache          embed every image again instead of reusing ~/.cache/facerec/embeddings
@@ -63,6 +70,11 @@ function parseCommandLine() {
       people: { type: "string" },
       "impostor-pairs": { type: "string" },
       "no-cache": { type: "boolean" },
+      data: { type: "string" },
+      tenant: { type: "string" },
+      name: { type: "string" },
+      scopes: { type: "string" },
+      id: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -98,6 +110,22 @@ async function main(): Promise<void> {
   const print = (result: unknown, text?: string): void => {
     process.stdout.write(values.json || !text ? `${JSON.stringify(result, null, values.json ? 0 : 2)}\n` : `${text}\n`);
   };
+  if (command === "keys") {
+    return print(
+      keysCommand(args[0], {
+        data: dataDir(values.data),
+        ...(values.tenant ? { tenant: values.tenant } : {}),
+        ...(values.name ? { name: values.name } : {}),
+        ...(values.scopes ? { scopes: values.scopes } : {}),
+        ...(values.id ? { id: values.id } : {}),
+      }),
+    );
+  }
+  if (command === "audit" && args[0] === "verify") {
+    const result = auditVerifyCommand(dataDir(values.data));
+    if (!result.intact) process.exitCode = 1;
+    return print(result);
+  }
   if (command === "detect" && args[0]) return print(await detectCommand(await FaceEngine.create(config), args[0], values.out));
   if (command === "embed" && args[0]) return print(await embedCommand(await FaceEngine.create(config), args[0]));
   if (command === "compare" && args[0] && args[1]) {
