@@ -1,0 +1,31 @@
+import { AuthError, ForbiddenError } from "@facerec/auth";
+import { NotFoundError } from "@facerec/gallery";
+import { ImageError } from "@facerec/vision";
+
+/**
+ * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
+ * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND,
+ * 413 RESOURCE_EXHAUSTED oversize input. Anything else is a 500 INTERNAL with no detail.
+ */
+export function httpStatusOf(error: unknown): { status: number; code: string; message: string } {
+  if (error instanceof AuthError) return { status: 401, code: "UNAUTHENTICATED", message: error.message };
+  if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
+  if (error instanceof NotFoundError) return { status: 404, code: "NOT_FOUND", message: error.message };
+  if (error instanceof ImageError) {
+    const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";
+    return {
+      status: tooBig ? 413 : 400,
+      code: tooBig ? "RESOURCE_EXHAUSTED" : "INVALID_ARGUMENT",
+      message: `${error.code}: ${error.message}`,
+    };
+  }
+  const fastify = error as { statusCode?: number; message?: string };
+  if (fastify.statusCode && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return {
+      status: fastify.statusCode,
+      code: fastify.statusCode === 413 ? "RESOURCE_EXHAUSTED" : "INVALID_ARGUMENT",
+      message: fastify.message ?? "bad request",
+    };
+  }
+  return { status: 500, code: "INTERNAL", message: "internal error" };
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import type { AuditLog } from "@facerec/audit";
+import { ApiKeyStore, type Principal } from "@facerec/auth";
+import type { Decision, Gallery, Subject } from "@facerec/gallery";
+import { decodeImage, type Face, FaceEngine } from "@facerec/vision";
+
+export interface FaceResult {
+  box: Face["box"];
+  outcome: Decision["outcome"];
+  subjectId?: string;
+  score?: number;
+  threshold?: number;
+  quality: number;
+  liveness?: number;
+  candidates: { subjectId: string; score: number; threshold: number }[];
+}
+
+/**
+ * The product's operations, independent of transport: REST and gRPC both call these. Every decision,
+ * rejections included, is appended to the audit trail with the caller's tenant and key.
+ */
+export class Recognition {
+  constructor(
+    private readonly engine: FaceEngine,
+    private readonly gallery: Gallery,
+    private readonly audit: AuditLog,
+  ) {}
+
+  get modelId(): string {
+    return this.engine.embedder.id;
+  }
+
+  private record(
+    p: Principal,
+    operation: string,
+    decision: string,
+    started: number,
+    extra: { subjectId?: string; scores?: number[] } = {},
+    requestId = randomUUID(),
+  ): string {
+    this.audit.append({
+      tenant: p.tenant,
+      keyId: p.keyId,
+      operation,
+      decision,
+      requestId,
+      modelId: this.modelId,
+      latencyMs: Date.now() - started,
+      ...extra,
+    });
+    return requestId;
+  }
+
+  createSubject(p: Principal, name: string, metadata: Record<string, string>): Subject {
+    ApiKeyStore.require(p, "enrol");
+    const started = Date.now();
+    const subject = this.gallery.createSubject(p.tenant, name, metadata);
+    this.record(p, "create-subject", "created", started, { subjectId: subject.id });
+    return subject;
+  }
+
+  listSubjects(p: Principal): Subject[] {
+    ApiKeyStore.require(p, "recognise");
+    return this.gallery.listSubjects(p.tenant);
+  }
+
+  getSubject(p: Principal, id: string): Subject & { templates: number } {
+    ApiKeyStore.require(p, "recognise");
+    return { ...this.gallery.getSubject(p.tenant, id), templates: this.gallery.templatesOf(p.tenant, id).length };
+  }
+
+  async deleteSubject(p: Principal, id: string): Promise<{ templatesRemoved: number }> {
+    ApiKeyStore.require(p, "enrol");
+    const started = Date.now();
+    const { templates } = await this.gallery.deleteSubject(p.tenant, id);
+    this.record(p, "delete-subject", "erased", started, { subjectId: id });
+    return { templatesRemoved: templates };
+  }
+
+  /** Enrol one template per image; an image without exactly one usable face is refused, the rest go in. */
+  async enroll(
+    p: Principal,
+    subjectId: string,
+    images: Uint8Array[],
+  ): Promise<{ templateIds: string[]; rejected: { index: number; reason: string }[] }> {
+    ApiKeyStore.require(p, "enrol");
+    const started = Date.now();
+    this.gallery.getSubject(p.tenant, subjectId);
+    const accepted = [];
+    const rejected: { index: number; reason: string }[] = [];
+    for (const [index, bytes] of images.entries()) {
+      try {
+        const faces = await this.engine.analyse(await decodeImage(bytes));
+        const face = FaceEngine.primary(faces);
+        if (!face?.embedding) rejected.push({ index, reason: "no face found" });
+        else if (face.quality.score < this.gallery.policy.minQuality)
+          rejected.push({
+            index,
+            reason: `face quality ${face.quality.score.toFixed(2)} is below ${this.gallery.policy.minQuality}`,
+          });
+        else accepted.push({ vector: face.embedding, quality: face.quality.score });
+      } catch (error) {
+        rejected.push({ index, reason: (error as Error).message });
+      }
+    }
+    const templates = accepted.length ? await this.gallery.enrol(p.tenant, subjectId, this.modelId, accepted) : [];
+    this.record(
+      p,
+      "enroll",
+      rejected.length ? `enrolled ${templates.length}, rejected ${rejected.length}` : `enrolled ${templates.length}`,
+      started,
+      { subjectId },
+    );
+    return { templateIds: templates.map((t) => t.id), rejected };
+  }
+
+  /** 1:N on every face in the image. */
+  async identify(p: Principal, image: Uint8Array): Promise<{ faces: FaceResult[]; requestId: string }> {
+    ApiKeyStore.require(p, "recognise");
+    const started = Date.now();
+    const faces = await this.engine.analyse(await decodeImage(image), { liveness: true });
+    const requestId = randomUUID();
+    const results: FaceResult[] = [];
+    for (const face of faces) {
+      const d = await this.gallery.identify(p.tenant, this.modelId, face.embedding as Float32Array, {
+        quality: face.quality.score,
+        ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+      });
+      const result: FaceResult = {
+        box: face.box,
+        outcome: d.outcome,
+        quality: face.quality.score,
+        ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+        candidates: d.candidates.map((c) => ({ subjectId: c.subject, score: c.score, threshold: c.threshold })),
+      };
+      if (d.outcome === "match") Object.assign(result, { subjectId: d.subject, score: d.score, threshold: d.threshold });
+      if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
+      results.push(result);
+      this.record(
+        p,
+        "identify",
+        d.outcome,
+        started,
+        {
+          ...(result.subjectId ? { subjectId: result.subjectId } : {}),
+          ...(result.score !== undefined ? { scores: [result.score] } : {}),
+        },
+        requestId,
+      );
+    }
+    if (faces.length === 0) this.record(p, "identify", "no-face", started, {}, requestId);
+    return { faces: results, requestId };
+  }
+}

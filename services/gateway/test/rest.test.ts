@@ -1,0 +1,137 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuditLog } from "@facerec/audit";
+import { ApiKeyStore } from "@facerec/auth";
+import { Gallery } from "@facerec/gallery";
+import { describeWithShared, LFW, shared } from "@facerec/testkit";
+import { FaceEngine } from "@facerec/vision";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildApp, Recognition } from "../src/index.js";
+
+const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
+const b64 = (path: string): string => readFileSync(path).toString("base64");
+
+let app: FastifyInstance;
+let base: string;
+let audit: AuditLog;
+const keyOf: Record<string, string> = {};
+
+async function call(
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(key ? { "x-api-key": key } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+describeWithShared("REST gateway over real HTTP", () => {
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const data = mkdtempSync(join(tmpdir(), "gateway-"));
+    const engine = await FaceEngine.create({});
+    const gallery = await Gallery.open({
+      dir: join(data, "gallery"),
+      dims: engine.embedder.dims,
+      thresholds: {
+        global: engine.embedder.model.thresholds?.["fmr_1e-3"] as number,
+        adaptive: true,
+        rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
+        cohort: 10,
+      },
+    });
+    audit = AuditLog.open(join(data, "audit"));
+    const keys = ApiKeyStore.open(join(data, "keys"));
+    keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
+    keyOf.kiosk = keys.create("acme", "kiosk", ["recognise"]).key;
+    keyOf.other = keys.create("globex", "other", ["admin"]).key;
+    app = buildApp(new Recognition(engine, gallery, audit), keys, audit, { bodyLimit: 4 * 1024 * 1024 });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    for (const person of readdirSync(knn("train")).sort()) {
+      const created = await call("POST", "/v1/subjects", keyOf.admin, { name: person });
+      expect(created.status).toBe(201);
+      ids[person] = created.json.id as string;
+      const images = readdirSync(knn("train", person)).map((f) => b64(knn("train", person, f)));
+      const enrolled = await call("POST", `/v1/subjects/${ids[person]}/enroll`, keyOf.admin, { images });
+      expect(enrolled.status).toBe(200);
+      expect(enrolled.json.rejected).toEqual([]);
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const names = (faces: { subjectId?: string; outcome: string; box: { x: number } }[]) =>
+    [...faces]
+      .sort((a, b) => a.box.x - b.box.x)
+      .map((f) => Object.entries(ids).find(([, id]) => id === f.subjectId)?.[0] ?? f.outcome);
+
+  it("identifies enrolled people in their test photos, several faces per image", async () => {
+    for (const [file, expected] of [
+      ["obama1.jpg", ["obama"]],
+      ["alex_lacamoire1.jpg", ["alex_lacamoire"]],
+      ["kit_with_rose.jpg", ["rose_leslie", "kit_harington"]],
+    ] as const) {
+      const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", file)) });
+      expect(r.status).toBe(200);
+      expect(names(r.json.faces as never)).toEqual(expected);
+    }
+  });
+
+  it("answers unknown for people never enrolled", async () => {
+    const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(LFW("George_W_Bush", 1)) });
+    expect(names(r.json.faces as never)).toEqual(["unknown"]);
+  });
+
+  it("refuses missing, wrong and under-scoped keys, and audits the refusals", async () => {
+    expect((await call("GET", "/v1/subjects", undefined)).status).toBe(401);
+    expect((await call("GET", "/v1/subjects", "frk_0123456789abcdef_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")).status).toBe(
+      401,
+    );
+    const forbidden = await call("POST", "/v1/subjects", keyOf.kiosk, { name: "x" });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.json.message).toMatch(/enrol/);
+    expect(audit.query({ tenant: "-", decision: "rejected-auth:missing" }).entries.length).toBeGreaterThan(0);
+  });
+
+  it("keeps tenants apart: another tenant's subject does not exist for them", async () => {
+    const r = await call("GET", `/v1/subjects/${ids.obama}`, keyOf.other);
+    expect(r.status).toBe(404);
+    expect((await call("DELETE", `/v1/subjects/${ids.obama}`, keyOf.other)).status).toBe(404);
+    const identify = await call("POST", "/v1/identify", keyOf.other, { image: b64(knn("test", "obama1.jpg")) });
+    expect(names(identify.json.faces as never)).toEqual(["unknown"]);
+  });
+
+  it("answers bad input with a 4xx and a message, and stays up", async () => {
+    const text = await call("POST", "/v1/identify", keyOf.kiosk, {
+      image: Buffer.from("not an image at all").toString("base64"),
+    });
+    expect(text.status).toBe(400);
+    expect(text.json.message).toMatch(/NOT_AN_IMAGE/);
+    const jpeg = readFileSync(knn("test", "obama1.jpg"));
+    const truncated = await call("POST", "/v1/identify", keyOf.kiosk, { image: jpeg.subarray(0, 2000).toString("base64") });
+    expect(truncated.status).toBe(400);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, "{not json")).status).toBe(400);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: "A".repeat(5 * 1024 * 1024) })).status).toBe(413);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { picture: "x" })).status).toBe(400);
+    expect((await call("GET", "/healthz", undefined)).status).toBe(200);
+  });
+
+  it("erases a subject: it is never returned again", async () => {
+    const r = await call("DELETE", `/v1/subjects/${ids.alex_lacamoire}`, keyOf.admin);
+    expect(r.json).toEqual({ templatesRemoved: 1 });
+    const again = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "alex_lacamoire1.jpg")) });
+    expect(names(again.json.faces as never)).toEqual(["unknown"]);
+    expect(audit.verify().intact).toBe(true);
+  });
+});
