@@ -6,7 +6,8 @@ export type ImageErrorCode =
   | "UNSUPPORTED_FORMAT"
   | "CORRUPT"
   | "TOO_MANY_PIXELS"
-  | "TOO_SMALL";
+  | "TOO_SMALL"
+  | "NO_FACE";
 
 export class ImageError extends Error {
   override readonly name = "ImageError";

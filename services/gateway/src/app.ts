@@ -121,5 +121,47 @@ export function buildApp(
     }),
   );
 
+  app.post<{ Body: { image: string; subjectId?: string; otherImage?: string } }>(
+    "/v1/verify",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["image"],
+          additionalProperties: false,
+          properties: { image, subjectId: { type: "string", minLength: 1, maxLength: 100 }, otherImage: image },
+          oneOf: [{ required: ["subjectId"] }, { required: ["otherImage"] }],
+        },
+      },
+    },
+    async (request) => {
+      const { image: probe, subjectId, otherImage } = request.body;
+      const against = subjectId ? { subjectId } : { otherImage: decodeBase64(otherImage as string) };
+      return recognition.verify(request.principal, decodeBase64(probe), against);
+    },
+  );
+
+  app.get<{ Querystring: { operation?: string; subjectId?: string; decision?: string; pageSize?: number; pageToken?: string } }>(
+    "/v1/audit",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            operation: { type: "string", maxLength: 100 },
+            subjectId: { type: "string", maxLength: 100 },
+            decision: { type: "string", maxLength: 100 },
+            pageSize: { type: "integer", minimum: 1, maximum: 1000 },
+            pageToken: { type: "string", pattern: "^[0-9]+$" },
+          },
+        },
+      },
+    },
+    async (request) => recognition.queryAudit(request.principal, request.query),
+  );
+
+  app.get("/v1/audit/verify", async (request) => recognition.verifyAudit(request.principal));
+
   return app;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { AuditLog } from "@facerec/audit";
+import type { AuditLog, AuditQuery } from "@facerec/audit";
 import { ApiKeyStore, type Principal } from "@facerec/auth";
 import type { Decision, Gallery, Subject } from "@facerec/gallery";
-import { decodeImage, type Face, FaceEngine } from "@facerec/vision";
+import { cosine, decodeImage, type Face, FaceEngine, ImageError } from "@facerec/vision";
 
 export interface FaceResult {
   box: Face["box"];
@@ -112,6 +112,49 @@ export class Recognition {
       { subjectId },
     );
     return { templateIds: templates.map((t) => t.id), rejected };
+  }
+
+  /** 1:1: does the main face of the image belong to the subject, or to the main face of a second image. */
+  async verify(
+    p: Principal,
+    image: Uint8Array,
+    against: { subjectId: string } | { otherImage: Uint8Array },
+  ): Promise<{ match: boolean; score: number; threshold: number; requestId: string }> {
+    ApiKeyStore.require(p, "recognise");
+    const started = Date.now();
+    const probe = await this.mainFace(image);
+    let result: { match: boolean; score: number; threshold: number };
+    if ("subjectId" in against) {
+      result = await this.gallery.verify(p.tenant, this.modelId, against.subjectId, probe);
+    } else {
+      const other = await this.mainFace(against.otherImage);
+      const score = cosine(probe, other);
+      const threshold = this.engine.embedder.model.thresholds?.verify ?? this.gallery.thresholdOf(p.tenant, this.modelId, "");
+      result = { match: score >= threshold, score, threshold };
+    }
+    const subjectId = "subjectId" in against ? against.subjectId : undefined;
+    const requestId = this.record(p, "verify", result.match ? "match" : "no-match", started, {
+      scores: [result.score],
+      ...(subjectId ? { subjectId } : {}),
+    });
+    return { ...result, requestId };
+  }
+
+  private async mainFace(image: Uint8Array): Promise<Float32Array> {
+    const face = FaceEngine.primary(await this.engine.analyse(await decodeImage(image)));
+    if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
+    return face.embedding;
+  }
+
+  /** The caller's tenant's audit entries. */
+  queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): ReturnType<AuditLog["query"]> {
+    ApiKeyStore.require(p, "audit");
+    return this.audit.query({ ...q, tenant: p.tenant });
+  }
+
+  verifyAudit(p: Principal): ReturnType<AuditLog["verify"]> {
+    ApiKeyStore.require(p, "audit");
+    return this.audit.verify();
   }
 
   /** 1:N on every face in the image. */

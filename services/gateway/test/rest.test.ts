@@ -127,6 +127,44 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect((await call("GET", "/healthz", undefined)).status).toBe(200);
   });
 
+  it("verifies 1:1 against a subject or a second image", async () => {
+    const probe = b64(knn("test", "obama1.jpg"));
+    const same = await call("POST", "/v1/verify", keyOf.kiosk, { image: probe, subjectId: ids.obama });
+    expect(same.json).toMatchObject({ match: true });
+    const other = await call("POST", "/v1/verify", keyOf.kiosk, { image: probe, subjectId: ids.biden });
+    expect(other.json).toMatchObject({ match: false });
+    const pair = await call("POST", "/v1/verify", keyOf.kiosk, {
+      image: probe,
+      otherImage: b64(knn("train", "obama", "obama.jpg")),
+    });
+    expect(pair.json).toMatchObject({ match: true });
+    const neither = await call("POST", "/v1/verify", keyOf.kiosk, { image: probe });
+    expect(neither.status).toBe(400);
+    const grey = Buffer.alloc(64 * 64 * 3, 128);
+    const sharp = (await import("sharp")).default;
+    const blank = await sharp(grey, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const noFace = await call("POST", "/v1/verify", keyOf.kiosk, { image: blank.toString("base64"), subjectId: ids.obama });
+    expect(noFace.status).toBe(400);
+    expect(noFace.json.message).toMatch(/NO_FACE/);
+  });
+
+  it("serves the tenant's own audit trail to audit-scoped keys, paged, and verifies the chain", async () => {
+    expect((await call("GET", "/v1/audit", keyOf.kiosk)).status).toBe(403);
+    const page = await call("GET", "/v1/audit?operation=identify&pageSize=2", keyOf.admin);
+    expect(page.status).toBe(200);
+    const entries = page.json.entries as { tenant: string; operation: string }[];
+    expect(entries).toHaveLength(2);
+    expect(entries.every((e) => e.tenant === "acme" && e.operation === "identify")).toBe(true);
+    const next = await call("GET", `/v1/audit?operation=identify&pageSize=2&pageToken=${page.json.nextPageToken}`, keyOf.admin);
+    expect((next.json.entries as unknown[]).length).toBeGreaterThan(0);
+    const foreign = await call("GET", "/v1/audit", keyOf.other);
+    expect((foreign.json.entries as { tenant: string }[]).every((e) => e.tenant === "globex")).toBe(true);
+    expect((await call("GET", "/v1/audit/verify", keyOf.admin)).json).toMatchObject({ intact: true });
+    expect((await call("GET", "/v1/audit?pageToken=abc", keyOf.admin)).status).toBe(400);
+  });
+
   it("erases a subject: it is never returned again", async () => {
     const r = await call("DELETE", `/v1/subjects/${ids.alex_lacamoire}`, keyOf.admin);
     expect(r.json).toEqual({ templatesRemoved: 1 });
