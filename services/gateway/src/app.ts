@@ -1,7 +1,8 @@
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { httpStatusOf } from "./errors.js";
+import { httpStatusOf, RateLimitError } from "./errors.js";
+import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
 
 export interface AppOptions {
@@ -9,6 +10,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Requests taking longer are answered 503 and their socket closed. */
   requestTimeoutMs?: number;
+  /** Requests a minute per API key (token bucket); 0 turns the limit off. */
+  ratePerMinute?: number;
 }
 
 declare module "fastify" {
@@ -41,8 +44,9 @@ export function buildApp(
     logger: false,
   });
 
+  const limiter = (options.ratePerMinute ?? 600) > 0 ? new RateLimiter(options.ratePerMinute ?? 600) : undefined;
   app.decorateRequest("principal", null as unknown as Principal);
-  app.addHook("onRequest", async (request: FastifyRequest) => {
+  app.addHook("onRequest", async (request: FastifyRequest, reply) => {
     if (request.url === "/healthz") return;
     try {
       request.principal = keys.authenticate(request.headers["x-api-key"] as string | undefined);
@@ -58,6 +62,19 @@ export function buildApp(
         });
       }
       throw error;
+    }
+    const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
+    if (!allowed.ok) {
+      const p = request.principal;
+      audit.append({
+        tenant: p.tenant,
+        keyId: p.keyId,
+        operation: `${request.method} ${request.routeOptions.url ?? request.url}`,
+        decision: "rejected-rate-limit",
+        requestId: request.id,
+      });
+      reply.header("retry-after", String(allowed.retryAfterSeconds));
+      throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
     }
   });
   app.setErrorHandler((error, _request, reply) => {

@@ -2,14 +2,21 @@ import { AuthError, ForbiddenError } from "@facerec/auth";
 import { NotFoundError } from "@facerec/gallery";
 import { ImageError } from "@facerec/vision";
 
+/** Too many requests for one API key (HTTP 429 / gRPC RESOURCE_EXHAUSTED). */
+export class RateLimitError extends Error {
+  override readonly name = "RateLimitError";
+}
+
 /**
  * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
  * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND,
- * 413 RESOURCE_EXHAUSTED oversize input. Anything else is a 500 INTERNAL with no detail.
+ * 413 RESOURCE_EXHAUSTED oversize input, 429 RESOURCE_EXHAUSTED rate limit. Anything else is a 500
+ * INTERNAL with no detail.
  */
 export function httpStatusOf(error: unknown): { status: number; code: string; message: string } {
   if (error instanceof AuthError) return { status: 401, code: "UNAUTHENTICATED", message: error.message };
   if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
+  if (error instanceof RateLimitError) return { status: 429, code: "RESOURCE_EXHAUSTED", message: error.message };
   if (error instanceof NotFoundError) return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {
     const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";

@@ -16,6 +16,8 @@ const b64 = (path: string): string => readFileSync(path).toString("base64");
 let app: FastifyInstance;
 let base: string;
 let audit: AuditLog;
+let recognition: Recognition;
+let keys: ApiKeyStore;
 const keyOf: Record<string, string> = {};
 
 async function call(
@@ -49,11 +51,12 @@ describeWithShared("REST gateway over real HTTP", () => {
       },
     });
     audit = AuditLog.open(join(data, "audit"));
-    const keys = ApiKeyStore.open(join(data, "keys"));
+    keys = ApiKeyStore.open(join(data, "keys"));
     keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
     keyOf.kiosk = keys.create("acme", "kiosk", ["recognise"]).key;
     keyOf.other = keys.create("globex", "other", ["admin"]).key;
-    app = buildApp(new Recognition(engine, gallery, audit), keys, audit, { bodyLimit: 4 * 1024 * 1024 });
+    recognition = new Recognition(engine, gallery, audit);
+    app = buildApp(recognition, keys, audit, { bodyLimit: 4 * 1024 * 1024 });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -163,6 +166,25 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect((foreign.json.entries as { tenant: string }[]).every((e) => e.tenant === "globex")).toBe(true);
     expect((await call("GET", "/v1/audit/verify", keyOf.admin)).json).toMatchObject({ intact: true });
     expect((await call("GET", "/v1/audit?pageToken=abc", keyOf.admin)).status).toBe(400);
+  });
+
+  it("limits each key's request rate with 429 and Retry-After, and audits the refusal", async () => {
+    const limited = buildApp(recognition, keys, audit, { ratePerMinute: 3 });
+    const url = await limited.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const statuses = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch(`${url}/v1/subjects`, { headers: { "x-api-key": keyOf.kiosk as string } });
+        statuses.push(r.status);
+        retryAfter ??= r.headers.get("retry-after");
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+      expect(audit.query({ tenant: "acme", decision: "rejected-rate-limit" }).entries).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
   });
 
   it("erases a subject: it is never returned again", async () => {

@@ -1,0 +1,29 @@
+/**
+ * A token bucket per API key: `perMinute` requests a minute on average, bursts up to the same number.
+ * The table of buckets is bounded: past `maxKeys` the least recently used bucket is dropped (a dropped
+ * key simply starts again with a full bucket), so memory stays bounded whatever the traffic.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxKeys = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Take one token for `key`; when none is left, say how many seconds until one is. */
+  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const t = this.now();
+    const refill = this.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: t };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (t - bucket.at) * refill);
+    bucket.at = t;
+    this.buckets.delete(key);
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
+    if (bucket.tokens < 1) return { ok: false, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / refill / 1000) };
+    bucket.tokens -= 1;
+    return { ok: true };
+  }
+}
