@@ -1,3 +1,4 @@
 export { type AppOptions, buildApp } from "./app.js";
 export { httpStatusOf } from "./errors.js";
+export { buildGrpcServer, listenGrpc } from "./grpc.js";
 export { type FaceResult, Recognition } from "./recognition.js";

@@ -6,11 +6,13 @@ import { ApiKeyStore } from "@facerec/auth";
 import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery } from "@facerec/gallery";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
+import { buildGrpcServer, listenGrpc } from "./grpc.js";
 import { Recognition } from "./recognition.js";
 
 const data = resolve(process.env.FACEREC_DATA ?? join(repoRoot, "data"));
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8080);
+const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
 
 const engine = await FaceEngine.create({});
 const global = engine.embedder.model.thresholds?.["fmr_1e-3"];
@@ -33,15 +35,19 @@ if (keys.list("default").length === 0) {
   process.stdout.write(`\nFirst start: admin API key for tenant "default" (shown once, keep it):\n\n  ${key}\n\n`);
 }
 
-const app = buildApp(new Recognition(engine, gallery, audit), keys, audit);
+const recognition = new Recognition(engine, gallery, audit);
+const app = buildApp(recognition, keys, audit);
+const grpc = buildGrpcServer(recognition, keys, audit);
 const url = await app.listen({ host, port });
+const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);
 process.stdout.write(
-  `facerec gateway listening on ${url} (data in ${data}, models ${Object.values(engine.modelIds).join(", ")})\n`,
+  `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc} (data in ${data}, models ${Object.values(engine.modelIds).join(", ")})\n`,
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     await app.close();
+    grpc.forceShutdown();
     await gallery.close();
     audit.close();
     keys.close();

@@ -11,7 +11,7 @@ const main = join(repoRoot, "services", "gateway", "dist", "main.js");
 function start(data: string): Promise<{ child: ChildProcess; url: string; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main], {
-      env: { ...process.env, FACEREC_DATA: data, PORT: "0" },
+      env: { ...process.env, FACEREC_DATA: data, PORT: "0", GRPC_PORT: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -40,6 +40,7 @@ describeWithShared("embedded mode (pnpm start)", () => {
     const data = mkdtempSync(join(tmpdir(), "facerec-start-"));
     const first = await start(data);
     const key = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(first.output)?.[1];
+    expect(first.output).toMatch(/gRPC on 127\.0\.0\.1:\d+/);
     expect(key).toBeDefined();
     const listed = await fetch(`${first.url}/v1/subjects`, { headers: { "x-api-key": key as string } });
     expect(listed.status).toBe(200);
