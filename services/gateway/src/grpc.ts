@@ -11,6 +11,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
 import { httpStatusOf } from "./errors.js";
 import type { Recognition } from "./recognition.js";
 
@@ -162,6 +163,8 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
     }),
   };
   server.addService(tolerantDefinition(), implementation);
+  // grpc.health.v1: the whole server and the API service report SERVING while the process is up.
+  new HealthImplementation({ "": "SERVING", "facerec.v1.FaceRecognitionService": "SERVING" }).addToServer(server);
   return server;
 }
 

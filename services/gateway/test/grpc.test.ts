@@ -100,6 +100,24 @@ describeWithShared("gRPC API over loopback", () => {
     expect((notImage as ServiceError).details).toMatch(/NOT_AN_IMAGE/);
   });
 
+  it("answers the standard gRPC health check with SERVING", async () => {
+    const raw = new Client(address, credentials.createInsecure());
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      // HealthCheckRequest{service: "facerec.v1.FaceRecognitionService"}; the reply's field 1 is the status.
+      const service = Buffer.from("facerec.v1.FaceRecognitionService");
+      raw.makeUnaryRequest(
+        "/grpc.health.v1.Health/Check",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.concat([Buffer.from([0x0a, service.length]), service]),
+        new Metadata(),
+        (error, value) => (error ? reject(error) : resolve(value as Buffer)),
+      );
+    });
+    raw.close();
+    expect([...reply]).toEqual([0x08, 0x01]);
+  });
+
   it("answers a malformed protobuf message with INVALID_ARGUMENT, not INTERNAL", async () => {
     const raw = new Client(address, credentials.createInsecure());
     const code = await new Promise<number>((resolve) => {
