@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService, Outcome } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
+import { repoRoot } from "@facerec/vision";
 import {
   Server,
   ServerCredentials,
@@ -11,6 +13,8 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { httpStatusOf } from "./errors.js";
 import type { Recognition } from "./recognition.js";
@@ -165,6 +169,9 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
   server.addService(tolerantDefinition(), implementation);
   // grpc.health.v1: the whole server and the API service report SERVING while the process is up.
   new HealthImplementation({ "": "SERVING", "facerec.v1.FaceRecognitionService": "SERVING" }).addToServer(server);
+  // Server reflection describes the API from the same proto files the code is generated from.
+  const definition = loadSync(join(repoRoot, "proto", "facerec", "v1", "api.proto"), { includeDirs: [join(repoRoot, "proto")] });
+  new ReflectionService(definition).addToServer(server);
   return server;
 }
 

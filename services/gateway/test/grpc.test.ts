@@ -118,6 +118,27 @@ describeWithShared("gRPC API over loopback", () => {
     expect([...reply]).toEqual([0x08, 0x01]);
   });
 
+  it("lists its services through server reflection", async () => {
+    const raw = new Client(address, credentials.createInsecure());
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const call = raw.makeBidiStreamRequest(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        new Metadata(),
+      );
+      call.on("data", (b: Buffer) => {
+        resolve(b);
+        call.end();
+      });
+      call.on("error", reject);
+      // ServerReflectionRequest{list_services: ""} (field 7).
+      call.write(Buffer.from([0x3a, 0x00]));
+    });
+    raw.close();
+    expect(reply.toString("latin1")).toContain("facerec.v1.FaceRecognitionService");
+  });
+
   it("answers a malformed protobuf message with INVALID_ARGUMENT, not INTERNAL", async () => {
     const raw = new Client(address, credentials.createInsecure());
     const code = await new Promise<number>((resolve) => {
