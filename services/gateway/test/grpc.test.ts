@@ -1,15 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { ApiKeyStore } from "@facerec/auth";
 import { FaceRecognitionServiceClient, Outcome } from "@facerec/contracts";
-import { Gallery } from "@facerec/gallery";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
-import { FaceEngine } from "@facerec/vision";
 import { Client, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGrpcServer, listenGrpc, Recognition } from "../src/index.js";
+import { buildGrpcServer, listenGrpc, openEmbedded } from "../src/index.js";
 
 const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 let server: Server;
@@ -37,21 +33,10 @@ function rpc<Req, Res>(method: string, request: Req, key?: string): Promise<Res>
 describeWithShared("gRPC API over loopback", () => {
   beforeAll(async () => {
     const data = mkdtempSync(join(tmpdir(), "grpc-"));
-    const engine = await FaceEngine.create({});
-    const gallery = await Gallery.open({
-      dims: engine.embedder.dims,
-      thresholds: {
-        global: engine.embedder.model.thresholds?.["fmr_1e-3"] as number,
-        adaptive: true,
-        rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
-        cohort: 10,
-      },
-    });
-    const audit = AuditLog.open(join(data, "audit"));
-    const keys = ApiKeyStore.open(join(data, "keys"));
+    const { audit, keys, recognition } = await openEmbedded(data);
     keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
     keyOf.other = keys.create("globex", "other", ["admin"]).key;
-    server = buildGrpcServer(new Recognition(engine, gallery, audit), keys, audit);
+    server = buildGrpcServer(recognition, keys, audit);
     const port = await listenGrpc(server, "127.0.0.1:0");
     address = `127.0.0.1:${port}`;
     client = new FaceRecognitionServiceClient(address, credentials.createInsecure());

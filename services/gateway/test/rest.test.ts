@@ -1,14 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { ApiKeyStore } from "@facerec/auth";
-import { Gallery } from "@facerec/gallery";
+import type { AuditLog } from "@facerec/audit";
+import type { ApiKeyStore } from "@facerec/auth";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
-import { FaceEngine } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, Recognition } from "../src/index.js";
+import { buildApp, openEmbedded, type Recognition } from "../src/index.js";
 
 const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 const b64 = (path: string): string => readFileSync(path).toString("base64");
@@ -39,24 +37,11 @@ describeWithShared("REST gateway over real HTTP", () => {
 
   beforeAll(async () => {
     const data = mkdtempSync(join(tmpdir(), "gateway-"));
-    const engine = await FaceEngine.create({});
-    const gallery = await Gallery.open({
-      dir: join(data, "gallery"),
-      dims: engine.embedder.dims,
-      thresholds: {
-        global: engine.embedder.model.thresholds?.["fmr_1e-3"] as number,
-        adaptive: true,
-        rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
-        cohort: 10,
-      },
-    });
-    audit = AuditLog.open(join(data, "audit"));
-    keys = ApiKeyStore.open(join(data, "keys"));
+    ({ audit, keys, recognition } = await openEmbedded(data));
     keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
     keyOf.kiosk = keys.create("acme", "kiosk", ["recognise"]).key;
     keyOf.other = keys.create("globex", "other", ["admin"]).key;
     keyOf.bbt = keys.create("bbt", "tv", ["admin"]).key;
-    recognition = new Recognition(engine, gallery, audit);
     app = buildApp(recognition, keys, audit, { bodyLimit: 4 * 1024 * 1024 });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
