@@ -1,25 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { AuditLog } from "@facerec/audit";
 import { ApiKeyStore } from "@facerec/auth";
-import { repoRoot } from "@facerec/testkit";
 import { describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-const cli = join(repoRoot, "packages", "cli", "dist", "main.js");
-
-async function facerec(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+import { facerec } from "./run-cli.js";
 
 describe("facerec keys and audit", () => {
   it("creates a key that authenticates, lists it without secrets, and revokes it", async () => {

@@ -1,24 +1,11 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { describeWithShared, repoRoot, shared } from "@facerec/testkit";
+import { describeWithShared, shared } from "@facerec/testkit";
 import { expect, it } from "vitest";
+import { cli, facerec } from "./run-cli.js";
 
-const run = promisify(execFile);
-const cli = join(repoRoot, "packages", "cli", "dist", "main.js");
 const work = mkdtempSync(join(tmpdir(), "facerec-cli-"));
-
-async function facerec(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { maxBuffer: 32 * 1024 * 1024 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 /** A small View 1-style list: the first `n` matched and `n` mismatched pairs of a View 1 file. */
 function smallPairs(file: string, n: number, total: number): string {

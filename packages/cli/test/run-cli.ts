@@ -1,0 +1,18 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "@facerec/testkit";
+
+const run = promisify(execFile);
+export const cli = join(repoRoot, "packages", "cli", "dist", "main.js");
+
+/** Run the built `facerec` command as a user would; a failing run resolves with its exit code too. */
+export async function facerec(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { maxBuffer: 32 * 1024 * 1024 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
