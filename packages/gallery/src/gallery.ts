@@ -146,6 +146,13 @@ export class Gallery {
     return subject;
   }
 
+  /** Rename a subject or replace its metadata; its templates and thresholds are untouched. */
+  updateSubject(tenant: string, id: string, change: { name?: string; metadata?: Record<string, string> }): Subject {
+    const subject: Subject = { ...this.getSubject(tenant, id), ...change };
+    this.record([{ op: "subject", subject }]);
+    return subject;
+  }
+
   getSubject(tenant: string, id: string): Subject {
     const s = this.subjects.get(this.key(tenant, id));
     if (!s) throw new NotFoundError(`no subject ${id} in this tenant`);

@@ -95,8 +95,13 @@ describeWithShared("gallery: enrol, identify, erase", () => {
     expect(templates).toBe(2);
     expect(readdirSync(join(dir, "crops", "acme"))).toHaveLength(7);
     expect(await whoIs(gallery, "acme", knn("test", "obama1.jpg"), subjects)).toEqual(["unknown"]);
+    const biden = subjects.get("biden") as Subject;
+    gallery.updateSubject("acme", biden.id, { name: "Joe Biden", metadata: { role: "president" } });
+    expect(() => gallery.updateSubject("globex", biden.id, { name: "x" })).toThrow(NotFoundError);
     await gallery.close();
     const reopened = await openGallery(dir);
+    expect(reopened.getSubject("acme", biden.id)).toMatchObject({ name: "Joe Biden", metadata: { role: "president" } });
+    reopened.updateSubject("acme", biden.id, { name: "biden" });
     expect(
       reopened
         .listSubjects("acme")

@@ -1,14 +1,27 @@
+import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
+import { repoRoot } from "@facerec/vision";
+import multipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { httpStatusOf, RateLimitError } from "./errors.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
+import { auditRoutes } from "./routes/audit.js";
+import { matchRoutes } from "./routes/matches.js";
+import { recogniseRoutes } from "./routes/recognise.js";
+import { error } from "./routes/schemas.js";
+import { subjectRoutes } from "./routes/subjects.js";
 
 export interface AppOptions {
-  /** Largest request body, in bytes (base64 images count at 4/3 of their size). */
+  /** Largest JSON body, in bytes (base64 images count at 4/3 of their size). */
   bodyLimit?: number;
-  /** Requests taking longer are answered 503 and their socket closed. */
+  /** Largest file in a multipart upload, in bytes. */
+  fileLimit?: number;
+  /** Requests whose body takes longer to arrive are answered 408. */
   requestTimeoutMs?: number;
   /** Requests a minute per API key (token bucket); 0 turns the limit off. */
   ratePerMinute?: number;
@@ -20,165 +33,99 @@ declare module "fastify" {
   }
 }
 
-const image = { type: "string", contentEncoding: "base64", minLength: 1 } as const;
-const subjectParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", minLength: 1, maxLength: 100 } },
-} as const;
+const consoleDir = join(repoRoot, "services", "gateway", "console");
 
-function decodeBase64(text: string): Uint8Array {
-  return Buffer.from(text, "base64");
-}
-
-/** The REST API: JSON with base64 images, an API key in `x-api-key`, every route schema-checked. */
-export function buildApp(
+/**
+ * The REST API under /v1 (an API key in `x-api-key`, a JSON schema on every route, images as base64
+ * JSON or multipart files), its OpenAPI document at /openapi.json with an interactive page at /docs,
+ * the web console at /console/, and /healthz.
+ */
+export async function buildApp(
   recognition: Recognition,
   keys: ApiKeyStore,
   audit: AuditLog,
   options: AppOptions = {},
-): FastifyInstance {
+): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: false,
   });
+  app.setErrorHandler((err, _request, reply) => {
+    const { status, code, message } = httpStatusOf(err);
+    reply.status(status).send({ error: code, message });
+  });
 
-  const limiter = (options.ratePerMinute ?? 600) > 0 ? new RateLimiter(options.ratePerMinute ?? 600) : undefined;
-  app.decorateRequest("principal", null as unknown as Principal);
-  app.addHook("onRequest", async (request: FastifyRequest, reply) => {
-    if (request.url === "/healthz") return;
-    try {
-      request.principal = keys.authenticate(request.headers["x-api-key"] as string | undefined);
-    } catch (error) {
-      if (error instanceof AuthError) {
-        // Rejections are decisions too: who tried is unknown, so the entry is filed under no tenant.
-        audit.append({
-          tenant: "-",
-          keyId: "-",
-          operation: `${request.method} ${request.routeOptions.url ?? request.url}`,
-          decision: `rejected-auth:${error.reason}`,
-          requestId: request.id,
-        });
+  await app.register(multipart, {
+    attachFieldsToBody: "keyValues",
+    limits: { fileSize: options.fileLimit ?? 20 * 1024 * 1024, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "facerec", version: "1", description: "Face enrolment, identification, verification and audit." },
+      components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(fastifyStatic, { root: consoleDir, prefix: "/console/", decorateReply: false });
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
+
+  await app.register(async (api) => {
+    const limiter = (options.ratePerMinute ?? 600) > 0 ? new RateLimiter(options.ratePerMinute ?? 600) : undefined;
+    api.decorateRequest("principal", null as unknown as Principal);
+    api.addHook("onRoute", (route) => {
+      route.schema = {
+        ...route.schema,
+        response: {
+          400: error,
+          401: error,
+          403: error,
+          404: error,
+          413: error,
+          429: error,
+          ...(route.schema?.response as object),
+        },
+      };
+    });
+    api.addHook("onRequest", async (request: FastifyRequest, reply) => {
+      const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
+      try {
+        request.principal = keys.authenticate(request.headers["x-api-key"] as string | undefined);
+      } catch (err) {
+        if (err instanceof AuthError) {
+          // Rejections are decisions too: who tried is unknown, so the entry is filed under no tenant.
+          audit.append({ tenant: "-", keyId: "-", operation, decision: `rejected-auth:${err.reason}`, requestId: request.id });
+        }
+        throw err;
       }
-      throw error;
-    }
-    const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
-    if (!allowed.ok) {
+      const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
+      if (!allowed.ok) {
+        const p = request.principal;
+        audit.append({ tenant: p.tenant, keyId: p.keyId, operation, decision: "rejected-rate-limit", requestId: request.id });
+        reply.header("retry-after", String(allowed.retryAfterSeconds));
+        throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
+      }
+    });
+    api.addHook("onError", async (request, _reply, err) => {
+      // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
+      if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
       const p = request.principal;
       audit.append({
         tenant: p.tenant,
         keyId: p.keyId,
         operation: `${request.method} ${request.routeOptions.url ?? request.url}`,
-        decision: "rejected-rate-limit",
+        decision: `rejected:${httpStatusOf(err).code}`,
         requestId: request.id,
       });
-      reply.header("retry-after", String(allowed.retryAfterSeconds));
-      throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
-    }
+    });
+    subjectRoutes(api, recognition);
+    recogniseRoutes(api, recognition);
+    matchRoutes(api, recognition);
+    auditRoutes(api, recognition);
   });
-  app.setErrorHandler((error, _request, reply) => {
-    const { status, code, message } = httpStatusOf(error);
-    reply.status(status).send({ error: code, message });
-  });
-
-  app.get("/healthz", async () => ({ status: "ok" }));
-
-  app.post<{ Body: { name: string; metadata?: Record<string, string> } }>(
-    "/v1/subjects",
-    {
-      schema: {
-        body: {
-          type: "object",
-          required: ["name"],
-          additionalProperties: false,
-          properties: {
-            name: { type: "string", minLength: 1, maxLength: 200 },
-            metadata: { type: "object", additionalProperties: { type: "string", maxLength: 1000 }, maxProperties: 50 },
-          },
-        },
-      },
-    },
-    async (request, reply) =>
-      reply.status(201).send(recognition.createSubject(request.principal, request.body.name, request.body.metadata ?? {})),
-  );
-
-  app.get("/v1/subjects", async (request) => ({ subjects: recognition.listSubjects(request.principal) }));
-
-  app.get<{ Params: { id: string } }>("/v1/subjects/:id", { schema: { params: subjectParams } }, async (request) =>
-    recognition.getSubject(request.principal, request.params.id),
-  );
-
-  app.delete<{ Params: { id: string } }>("/v1/subjects/:id", { schema: { params: subjectParams } }, async (request) =>
-    recognition.deleteSubject(request.principal, request.params.id),
-  );
-
-  app.post<{ Params: { id: string }; Body: { images: string[] } }>(
-    "/v1/subjects/:id/enroll",
-    {
-      schema: {
-        params: subjectParams,
-        body: {
-          type: "object",
-          required: ["images"],
-          additionalProperties: false,
-          properties: { images: { type: "array", minItems: 1, maxItems: 20, items: image } },
-        },
-      },
-    },
-    async (request) => recognition.enroll(request.principal, request.params.id, request.body.images.map(decodeBase64)),
-  );
-
-  app.post<{ Body: { image: string } }>(
-    "/v1/identify",
-    { schema: { body: { type: "object", required: ["image"], additionalProperties: false, properties: { image } } } },
-    async (request) => ({
-      ...(await recognition.identify(request.principal, decodeBase64(request.body.image))),
-      modelId: recognition.modelId,
-    }),
-  );
-
-  app.post<{ Body: { image: string; subjectId?: string; otherImage?: string } }>(
-    "/v1/verify",
-    {
-      schema: {
-        body: {
-          type: "object",
-          required: ["image"],
-          additionalProperties: false,
-          properties: { image, subjectId: { type: "string", minLength: 1, maxLength: 100 }, otherImage: image },
-          oneOf: [{ required: ["subjectId"] }, { required: ["otherImage"] }],
-        },
-      },
-    },
-    async (request) => {
-      const { image: probe, subjectId, otherImage } = request.body;
-      const against = subjectId ? { subjectId } : { otherImage: decodeBase64(otherImage as string) };
-      return recognition.verify(request.principal, decodeBase64(probe), against);
-    },
-  );
-
-  app.get<{ Querystring: { operation?: string; subjectId?: string; decision?: string; pageSize?: number; pageToken?: string } }>(
-    "/v1/audit",
-    {
-      schema: {
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            operation: { type: "string", maxLength: 100 },
-            subjectId: { type: "string", maxLength: 100 },
-            decision: { type: "string", maxLength: 100 },
-            pageSize: { type: "integer", minimum: 1, maximum: 1000 },
-            pageToken: { type: "string", pattern: "^[0-9]+$" },
-          },
-        },
-      },
-    },
-    async (request) => recognition.queryAudit(request.principal, request.query),
-  );
-
-  app.get("/v1/audit/verify", async (request) => recognition.verifyAudit(request.principal));
-
   return app;
 }

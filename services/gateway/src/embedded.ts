@@ -3,6 +3,7 @@ import { AuditLog } from "@facerec/audit";
 import { ApiKeyStore } from "@facerec/auth";
 import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery } from "@facerec/gallery";
 import { FaceEngine } from "@facerec/vision";
+import { LocalMatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
 
 export interface Embedded {
@@ -40,7 +41,7 @@ export async function openEmbedded(data: string): Promise<Embedded> {
     gallery,
     audit,
     keys,
-    recognition: new Recognition(engine, gallery, audit),
+    recognition: new Recognition(engine, gallery, audit, new LocalMatchFeed()),
     async close() {
       await gallery.close();
       audit.close();

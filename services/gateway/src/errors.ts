@@ -7,6 +7,11 @@ export class RateLimitError extends Error {
   override readonly name = "RateLimitError";
 }
 
+/** A request that is well-formed but asks for something invalid (HTTP 400 / gRPC INVALID_ARGUMENT). */
+export class BadRequestError extends Error {
+  override readonly name = "BadRequestError";
+}
+
 /**
  * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
  * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND,
@@ -17,6 +22,7 @@ export function httpStatusOf(error: unknown): { status: number; code: string; me
   if (error instanceof AuthError) return { status: 401, code: "UNAUTHENTICATED", message: error.message };
   if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
   if (error instanceof RateLimitError) return { status: 429, code: "RESOURCE_EXHAUSTED", message: error.message };
+  if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
   if (error instanceof NotFoundError) return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {
     const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
-import { FaceRecognitionServiceService, Outcome } from "@facerec/contracts";
+import { FaceRecognitionServiceService } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
 import { repoRoot } from "@facerec/vision";
 import {
+  type Metadata,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
@@ -16,20 +17,14 @@ import {
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { httpStatusOf } from "./errors.js";
+import { BadRequestError, httpStatusOf } from "./errors.js";
+import { outcomeOf } from "./outcomes.js";
 import type { Recognition } from "./recognition.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {
   constructor(readonly reason: string) {}
 }
-
-const OUTCOMES: Record<string, Outcome> = {
-  match: Outcome.OUTCOME_MATCH,
-  unknown: Outcome.OUTCOME_UNKNOWN,
-  "rejected-quality": Outcome.OUTCOME_REJECTED_QUALITY,
-  "rejected-spoof": Outcome.OUTCOME_REJECTED_SPOOF,
-};
 
 const toSubject = (s: Subject & { templates?: number }) => ({
   id: s.id,
@@ -66,78 +61,110 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
  * gRPC status names, so one table serves both. The API key travels in the `x-api-key` metadata.
  */
 export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, audit: AuditLog): Server {
+  const authenticate = (metadata: Metadata, operation: string): Principal => {
+    const key = metadata.get("x-api-key")[0];
+    try {
+      return keys.authenticate(typeof key === "string" ? key : undefined);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        audit.append({
+          tenant: "-",
+          keyId: "-",
+          operation: `grpc ${operation}`,
+          decision: `rejected-auth:${error.reason}`,
+          requestId: "-",
+        });
+      }
+      throw error;
+    }
+  };
+  const grpcError = (error: unknown) => {
+    const { code, message } = httpStatusOf(error);
+    return { code: status[code as keyof typeof status] as number, details: message };
+  };
+
   const unary =
     <Req, Res>(operation: string, fn: (p: Principal, req: Req) => Promise<Res> | Res) =>
     async (call: ServerUnaryCall<Req | Malformed, Res>, callback: sendUnaryData<Res>): Promise<void> => {
+      let principal: Principal | undefined;
       try {
-        const key = call.metadata.get("x-api-key")[0];
-        let principal: Principal;
-        try {
-          principal = keys.authenticate(typeof key === "string" ? key : undefined);
-        } catch (error) {
-          if (error instanceof AuthError) {
-            audit.append({
-              tenant: "-",
-              keyId: "-",
-              operation: `grpc ${operation}`,
-              decision: `rejected-auth:${error.reason}`,
-              requestId: "-",
-            });
-          }
-          throw error;
-        }
+        principal = authenticate(call.metadata, operation);
         if (call.request instanceof Malformed) {
-          callback({ code: status.INVALID_ARGUMENT, details: `malformed ${operation} request: ${call.request.reason}` });
-          return;
+          throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
         }
         callback(null, await fn(principal, call.request));
       } catch (error) {
-        const { code, message } = httpStatusOf(error);
-        callback({ code: status[code as keyof typeof status] as number, details: message });
+        const refusal = grpcError(error);
+        if (principal) {
+          audit.append({
+            tenant: principal.tenant,
+            keyId: principal.keyId,
+            operation: `grpc ${operation}`,
+            decision: `rejected:${status[refusal.code]}`,
+            requestId: "-",
+          });
+        }
+        callback(refusal);
       }
     };
 
   const server = new Server({ "grpc.max_receive_message_length": 30 * 1024 * 1024 });
   const implementation: UntypedServiceImplementation = {
     createSubject: unary("CreateSubject", (p, r: { name: string; metadata: Record<string, string> }) => {
-      if (!r.name) throw Object.assign(new Error("name is required"), { statusCode: 400 });
+      if (!r.name) throw new BadRequestError("name is required");
       return { subject: toSubject(recognition.createSubject(p, r.name, r.metadata)) };
     }),
     getSubject: unary("GetSubject", (p, r: { id: string }) => ({ subject: toSubject(recognition.getSubject(p, r.id)) })),
     listSubjects: unary("ListSubjects", (p) => ({ subjects: recognition.listSubjects(p).map(toSubject), nextPageToken: "" })),
-    updateSubject: (_call: unknown, callback: sendUnaryData<unknown>) =>
-      callback({ code: status.UNIMPLEMENTED, details: "UpdateSubject is not implemented yet" }),
+    updateSubject: unary("UpdateSubject", (p, r: { id: string; name: string; metadata: Record<string, string> }) => {
+      // proto3 cannot tell an empty field from an absent one: an empty name or map leaves that part as it is.
+      const change = {
+        ...(r.name ? { name: r.name } : {}),
+        ...(Object.keys(r.metadata).length ? { metadata: r.metadata } : {}),
+      };
+      return { subject: toSubject(recognition.updateSubject(p, r.id, change)) };
+    }),
     deleteSubject: unary("DeleteSubject", async (p, r: { id: string }) => recognition.deleteSubject(p, r.id)),
     enroll: unary("Enroll", async (p, r: { subjectId: string; images: Uint8Array[] }) =>
       recognition.enroll(p, r.subjectId, r.images),
     ),
-    identify: unary("Identify", async (p, r: { image: Uint8Array }) => {
-      const { faces, requestId } = await recognition.identify(p, r.image);
+    identify: unary("Identify", async (p, r: { image: Uint8Array; topK: number; camera: string }) => {
+      const { faces, requestId } = await recognition.identify(p, r.image, r.camera || undefined);
       return {
         faces: faces.map((f) => ({
           box: f.box,
-          outcome: OUTCOMES[f.outcome] ?? Outcome.OUTCOME_UNSPECIFIED,
+          outcome: outcomeOf(f.outcome),
           subjectId: f.subjectId ?? "",
           score: f.score ?? 0,
           threshold: f.threshold ?? 0,
           quality: f.quality,
           liveness: f.liveness ?? 0,
-          candidates: f.candidates,
+          candidates: r.topK > 0 ? f.candidates.slice(0, r.topK) : f.candidates,
         })),
         modelId: recognition.modelId,
         requestId,
       };
     }),
     verify: unary("Verify", async (p, r: { image: Uint8Array; subjectId?: string; otherImage?: Uint8Array }) => {
-      if (!r.subjectId && !r.otherImage) throw Object.assign(new Error("give subject_id or other_image"), { statusCode: 400 });
+      if (!r.subjectId && !r.otherImage) throw new BadRequestError("give subject_id or other_image");
       return recognition.verify(
         p,
         r.image,
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
       );
     }),
-    watchMatches: (call: ServerWritableStream<unknown, unknown>) =>
-      call.destroy(Object.assign(new Error("WatchMatches arrives with the NATS pipeline"), { code: status.UNIMPLEMENTED })),
+    watchMatches: (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
+      try {
+        const principal = authenticate(call.metadata, "WatchMatches");
+        if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
+        const stop = recognition.watchMatches(principal, call.request.cameras, (event) => call.write({ event }));
+        call.on("cancelled", stop);
+        call.on("close", stop);
+      } catch (error) {
+        // An 'error' event is how grpc-js ends a server stream with a status (destroy would send none).
+        call.emit("error", grpcError(error));
+      }
+    },
     queryAudit: unary(
       "QueryAudit",
       (p, r: { operation: string; subjectId: string; decision: string; pageSize: number; pageToken: string }) => {

@@ -1,5 +1,6 @@
 export { type AppOptions, buildApp } from "./app.js";
 export { type Embedded, openEmbedded } from "./embedded.js";
-export { httpStatusOf } from "./errors.js";
+export { BadRequestError, httpStatusOf, RateLimitError } from "./errors.js";
 export { buildGrpcServer, listenGrpc } from "./grpc.js";
+export { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 export { type FaceResult, Recognition } from "./recognition.js";

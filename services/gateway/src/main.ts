@@ -19,7 +19,7 @@ if (keys.list("default").length === 0) {
   process.stdout.write(`\nFirst start: admin API key for tenant "default" (shown once, keep it):\n\n  ${key}\n\n`);
 }
 
-const app = buildApp(recognition, keys, audit);
+const app = await buildApp(recognition, keys, audit);
 const grpc = buildGrpcServer(recognition, keys, audit);
 const url = await app.listen({ host, port });
 const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);

@@ -1,8 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { AuditLog, AuditQuery } from "@facerec/audit";
 import { ApiKeyStore, type Principal } from "@facerec/auth";
+import { MatchEvent } from "@facerec/contracts";
 import type { Decision, Gallery, Subject } from "@facerec/gallery";
 import { cosine, decodeImage, type Face, FaceEngine, ImageError } from "@facerec/vision";
+import { BadRequestError } from "./errors.js";
+import type { MatchFeed } from "./match-feed.js";
+import { outcomeOf } from "./outcomes.js";
+
+/** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
+const CAMERA = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface FaceResult {
   box: Face["box"];
@@ -24,6 +31,7 @@ export class Recognition {
     private readonly engine: FaceEngine,
     private readonly gallery: Gallery,
     private readonly audit: AuditLog,
+    private readonly feed?: MatchFeed,
   ) {}
 
   get modelId(): string {
@@ -56,6 +64,14 @@ export class Recognition {
     const started = Date.now();
     const subject = this.gallery.createSubject(p.tenant, name, metadata);
     this.record(p, "create-subject", "created", started, { subjectId: subject.id });
+    return subject;
+  }
+
+  updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Subject {
+    ApiKeyStore.require(p, "enrol");
+    const started = Date.now();
+    const subject = this.gallery.updateSubject(p.tenant, id, change);
+    this.record(p, "update-subject", "updated", started, { subjectId: id });
     return subject;
   }
 
@@ -146,6 +162,14 @@ export class Recognition {
     return face.embedding;
   }
 
+  /** Follow the tenant's match decisions as they are made; returns the function that stops following. */
+  watchMatches(p: Principal, cameras: readonly string[], listener: (event: MatchEvent) => void): () => void {
+    ApiKeyStore.require(p, "recognise");
+    if (!this.feed) throw new Error("this gateway has no match feed");
+    this.record(p, "watch-matches", "started", Date.now());
+    return this.feed.subscribe(p.tenant, cameras, listener);
+  }
+
   /** The caller's tenant's audit entries. */
   queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): ReturnType<AuditLog["query"]> {
     ApiKeyStore.require(p, "audit");
@@ -157,9 +181,13 @@ export class Recognition {
     return this.audit.verify();
   }
 
-  /** 1:N on every face in the image. */
-  async identify(p: Principal, image: Uint8Array): Promise<{ faces: FaceResult[]; requestId: string }> {
+  /**
+   * 1:N on every face in the image. Each face's decision is also published to the match feed as coming
+   * from `camera`, so WatchMatches sees API identifications as well as the camera pipeline's.
+   */
+  async identify(p: Principal, image: Uint8Array, camera = "api"): Promise<{ faces: FaceResult[]; requestId: string }> {
     ApiKeyStore.require(p, "recognise");
+    if (!CAMERA.test(camera)) throw new BadRequestError(`camera "${camera.slice(0, 80)}" must be 1-64 letters, digits, _ or -`);
     const started = Date.now();
     const faces = await this.engine.analyse(await decodeImage(image), { liveness: true });
     const requestId = randomUUID();
@@ -179,6 +207,21 @@ export class Recognition {
       if (d.outcome === "match") Object.assign(result, { subjectId: d.subject, score: d.score, threshold: d.threshold });
       if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
       results.push(result);
+      this.feed?.publish(
+        MatchEvent.fromPartial({
+          cropId: `${requestId}:${results.length - 1}`,
+          tenant: p.tenant,
+          camera,
+          outcome: outcomeOf(d.outcome),
+          subjectId: result.subjectId ?? "",
+          score: result.score ?? 0,
+          threshold: result.threshold ?? 0,
+          topK: result.candidates,
+          modelId: this.modelId,
+          frameTime: new Date(started),
+          decidedAt: new Date(),
+        }),
+      );
       this.record(
         p,
         "identify",

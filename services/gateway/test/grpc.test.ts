@@ -1,13 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, Outcome } from "@facerec/contracts";
-import { describeWithShared, LFW, shared } from "@facerec/testkit";
+import { describeWithShared, pngBomb } from "@facerec/testkit";
 import { Client, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildGrpcServer, listenGrpc, openEmbedded } from "../src/index.js";
+import { bbtCrowds, bbtScene, knnCases, people, strangers } from "./scenarios.js";
 
-const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 let server: Server;
 let client: InstanceType<typeof FaceRecognitionServiceClient>;
 let address: string;
@@ -36,6 +36,7 @@ describeWithShared("gRPC API over loopback", () => {
     const { audit, keys, recognition } = await openEmbedded(data);
     keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
     keyOf.other = keys.create("globex", "other", ["admin"]).key;
+    keyOf.bbt = keys.create("bbt", "tv", ["admin"]).key;
     server = buildGrpcServer(recognition, keys, audit);
     const port = await listenGrpc(server, "127.0.0.1:0");
     address = `127.0.0.1:${port}`;
@@ -46,35 +47,90 @@ describeWithShared("gRPC API over loopback", () => {
     server?.forceShutdown();
   });
 
-  it("enrols and identifies with the same semantics as REST", async () => {
-    const created = await rpc<unknown, { subject: { id: string } }>(
+  type Identified = { faces: { outcome: Outcome; subjectId: string; box: { x: number } }[] };
+  const enrolAll = async (root: "knn" | "bbt", key: string): Promise<Map<string, string>> => {
+    const names = new Map<string, string>();
+    for (const { name, photos } of people(root)) {
+      const { subject } = await rpc<unknown, { subject: { id: string } }>("createSubject", { name, metadata: {} }, key);
+      const enrolled = await rpc<unknown, { templateIds: string[]; rejected: unknown[] }>(
+        "enroll",
+        { subjectId: subject.id, images: photos },
+        key,
+      );
+      expect(enrolled.templateIds.length).toBeGreaterThan(0);
+      names.set(subject.id, name);
+    }
+    return names;
+  };
+  const who = async (file: string, key: string, names: Map<string, string>): Promise<string[]> => {
+    const r = await rpc<unknown, Identified>("identify", { image: readFileSync(file), topK: 0, camera: "" }, key);
+    return [...r.faces]
+      .sort((a, b) => a.box.x - b.box.x)
+      .map((f) => (f.outcome === Outcome.OUTCOME_MATCH ? (names.get(f.subjectId) ?? "?") : Outcome[f.outcome]));
+  };
+
+  it("enrols the five knn people and identifies their test photos and strangers as REST does", async () => {
+    const names = await enrolAll("knn", keyOf.admin as string);
+    for (const [file, expected] of knnCases) expect(await who(file, keyOf.admin as string, names)).toEqual(expected);
+    for (const file of strangers()) expect(await who(file, keyOf.admin as string, names)).toEqual(["OUTCOME_UNKNOWN"]);
+    const obama = [...names].find(([, n]) => n === "obama")?.[0] as string;
+    const other = await rpc<unknown, unknown>("getSubject", { id: obama }, keyOf.other).catch((e: ServiceError) => e.code);
+    expect(other).toBe(status.NOT_FOUND);
+    expect(await who(knnCases[0]?.[0] as string, keyOf.other as string, new Map())).toEqual(["OUTCOME_UNKNOWN"]);
+  });
+
+  it("names the faces of the faceapi_bbt group scenes", async () => {
+    const names = await enrolAll("bbt", keyOf.bbt as string);
+    expect(await who(bbtScene[0], keyOf.bbt as string, names)).toEqual(bbtScene[1]);
+    for (const scene of bbtCrowds()) {
+      const found = (await who(scene, keyOf.bbt as string, names)).filter((n) => n !== "OUTCOME_UNKNOWN");
+      expect(found.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(found).size).toBe(found.length);
+    }
+  });
+
+  it("renames a subject with UpdateSubject, within the tenant only", async () => {
+    const { subject } = await rpc<unknown, { subject: { id: string } }>(
       "createSubject",
-      { name: "obama", metadata: {} },
+      { name: "a", metadata: { k: "v" } },
       keyOf.admin,
     );
-    const images = readdirSync(knn("train", "obama")).map((f) => readFileSync(knn("train", "obama", f)));
-    const enrolled = await rpc<unknown, { templateIds: string[] }>(
-      "enroll",
-      { subjectId: created.subject.id, images },
+    const updated = await rpc<unknown, { subject: { name: string; metadata: Record<string, string> } }>(
+      "updateSubject",
+      { id: subject.id, name: "b", metadata: {} },
       keyOf.admin,
     );
-    expect(enrolled.templateIds).toHaveLength(2);
-    const found = await rpc<unknown, { faces: { outcome: Outcome; subjectId: string }[] }>(
-      "identify",
-      { image: readFileSync(knn("test", "obama1.jpg")), topK: 5 },
-      keyOf.admin,
-    );
-    expect(found.faces.map((f) => [f.outcome, f.subjectId])).toEqual([[Outcome.OUTCOME_MATCH, created.subject.id]]);
-    const stranger = await rpc<unknown, { faces: { outcome: Outcome }[] }>(
-      "identify",
-      { image: readFileSync(LFW("Serena_Williams", 3)), topK: 5 },
-      keyOf.admin,
-    );
-    expect(stranger.faces.map((f) => f.outcome)).toEqual([Outcome.OUTCOME_UNKNOWN]);
-    const other = await rpc<unknown, unknown>("getSubject", { id: created.subject.id }, keyOf.other).catch(
+    expect(updated.subject).toMatchObject({ name: "b", metadata: { k: "v" } });
+    const foreign = await rpc("updateSubject", { id: subject.id, name: "c", metadata: {} }, keyOf.other).catch(
       (e: ServiceError) => e.code,
     );
-    expect(other).toBe(status.NOT_FOUND);
+    expect(foreign).toBe(status.NOT_FOUND);
+  });
+
+  it("streams the tenant's match events to WatchMatches, filtered by camera", async () => {
+    const call = client.watchMatches({ cameras: ["gate"] }, meta(keyOf.admin));
+    const first = new Promise<{ event: { tenant: string; camera: string; outcome: Outcome } }>((resolve, reject) => {
+      call.on("data", resolve);
+      call.on("error", reject);
+    });
+    // The stream is registered once the server has the call; give it a moment before the traffic.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate" }, keyOf.other);
+    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "lobby" }, keyOf.admin);
+    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate" }, keyOf.admin);
+    const { event } = await first;
+    call.cancel();
+    expect(event).toMatchObject({ tenant: "acme", camera: "gate", outcome: Outcome.OUTCOME_MATCH });
+    const refused = client.watchMatches({ cameras: [] }, meta());
+    const code = await new Promise((resolve) => refused.on("error", (e: ServiceError) => resolve(e.code)));
+    expect(code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("refuses a decompression bomb with RESOURCE_EXHAUSTED", async () => {
+    const bomb = await pngBomb(20000, 20000);
+    const error = await rpc("identify", { image: bomb, topK: 0, camera: "" }, keyOf.admin).catch((e: ServiceError) => e);
+    expect((error as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
+    expect((error as ServiceError).details).toMatch(/TOO_MANY_PIXELS/);
   });
 
   it("maps refusals to gRPC status codes", async () => {

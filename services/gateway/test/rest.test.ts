@@ -1,14 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
-import { describeWithShared, LFW, shared } from "@facerec/testkit";
+import { describeWithShared, pngBomb } from "@facerec/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildApp, openEmbedded, type Recognition } from "../src/index.js";
+import { bbtCrowds, bbtScene, knn, knnCases, people, strangers } from "./scenarios.js";
 
-const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 const b64 = (path: string): string => readFileSync(path).toString("base64");
 
 let app: FastifyInstance;
@@ -42,16 +42,16 @@ describeWithShared("REST gateway over real HTTP", () => {
     keyOf.kiosk = keys.create("acme", "kiosk", ["recognise"]).key;
     keyOf.other = keys.create("globex", "other", ["admin"]).key;
     keyOf.bbt = keys.create("bbt", "tv", ["admin"]).key;
-    app = buildApp(recognition, keys, audit, { bodyLimit: 4 * 1024 * 1024 });
+    app = await buildApp(recognition, keys, audit, { bodyLimit: 4 * 1024 * 1024 });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    for (const person of readdirSync(knn("train")).sort()) {
-      const created = await call("POST", "/v1/subjects", keyOf.admin, { name: person });
+    for (const { name, photos } of people("knn")) {
+      const created = await call("POST", "/v1/subjects", keyOf.admin, { name });
       expect(created.status).toBe(201);
-      ids[person] = created.json.id as string;
-      const images = readdirSync(knn("train", person)).map((f) => b64(knn("train", person, f)));
-      const enrolled = await call("POST", `/v1/subjects/${ids[person]}/enroll`, keyOf.admin, { images });
+      ids[name] = created.json.id as string;
+      const images = photos.map((p) => p.toString("base64"));
+      const enrolled = await call("POST", `/v1/subjects/${ids[name]}/enroll`, keyOf.admin, { images });
       expect(enrolled.status).toBe(200);
       expect(enrolled.json.rejected).toEqual([]);
     }
@@ -66,13 +66,8 @@ describeWithShared("REST gateway over real HTTP", () => {
       .map((f) => Object.entries(ids).find(([, id]) => id === f.subjectId)?.[0] ?? f.outcome);
 
   it("identifies enrolled people in their test photos, several faces per image", async () => {
-    for (const [file, expected] of [
-      ["obama1.jpg", ["obama"]],
-      ["alex_lacamoire1.jpg", ["alex_lacamoire"]],
-      ["kit_with_rose.jpg", ["rose_leslie", "kit_harington"]],
-      ["johnsnow_test1.jpg", ["kit_harington"]],
-    ] as const) {
-      const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", file)) });
+    for (const [file, expected] of knnCases) {
+      const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(file) });
       expect(r.status).toBe(200);
       expect(names(r.json.faces as never)).toEqual(expected);
     }
@@ -85,23 +80,21 @@ describeWithShared("REST gateway over real HTTP", () => {
   });
 
   it("names every face of the faceapi_bbt group scenes, no one twice in a scene", async () => {
-    const root = shared("data", "faceapi_bbt", "identities");
     const cast: Record<string, string> = {};
-    for (const person of readdirSync(root).sort()) {
-      const created = await call("POST", "/v1/subjects", keyOf.bbt, { name: person });
-      cast[created.json.id as string] = person;
-      const images = readdirSync(join(root, person)).map((f) => b64(join(root, person, f)));
+    for (const { name, photos } of people("bbt")) {
+      const created = await call("POST", "/v1/subjects", keyOf.bbt, { name });
+      cast[created.json.id as string] = name;
+      const images = photos.map((p) => p.toString("base64"));
       await call("POST", `/v1/subjects/${created.json.id}/enroll`, keyOf.bbt, { images });
     }
     const who = async (scene: string): Promise<string[]> => {
-      const r = await call("POST", "/v1/identify", keyOf.bbt, { image: b64(shared("data", "faceapi_bbt", "group", scene)) });
+      const r = await call("POST", "/v1/identify", keyOf.bbt, { image: b64(scene) });
       return [...(r.json.faces as { subjectId?: string; outcome: string; box: { x: number } }[])]
         .sort((a, b) => a.box.x - b.box.x)
         .map((f) => (f.subjectId ? (cast[f.subjectId] ?? "?") : f.outcome));
     };
-    // Checked by eye against the annotated scene: left to right by box.
-    expect(await who("bbt4.jpg")).toEqual(["leonard", "amy", "raj", "penny", "sheldon", "bernadette"]);
-    for (const scene of ["bbt1.jpg", "bbt3.jpg", "bbt5.jpg"]) {
+    expect(await who(bbtScene[0])).toEqual(bbtScene[1]);
+    for (const scene of bbtCrowds()) {
       const names = (await who(scene)).filter((n) => n !== "unknown");
       expect(names.length).toBeGreaterThanOrEqual(4);
       expect(new Set(names).size).toBe(names.length);
@@ -109,8 +102,10 @@ describeWithShared("REST gateway over real HTTP", () => {
   });
 
   it("answers unknown for people never enrolled", async () => {
-    const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(LFW("George_W_Bush", 1)) });
-    expect(names(r.json.faces as never)).toEqual(["unknown"]);
+    for (const stranger of strangers()) {
+      const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(stranger) });
+      expect(names(r.json.faces as never)).toEqual(["unknown"]);
+    }
   });
 
   it("refuses missing, wrong and under-scoped keys, and audits the refusals", async () => {
@@ -145,6 +140,105 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: "A".repeat(5 * 1024 * 1024) })).status).toBe(413);
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { picture: "x" })).status).toBe(400);
     expect((await call("GET", "/healthz", undefined)).status).toBe(200);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: "" })).status).toBe(400);
+    expect(audit.query({ tenant: "acme", decision: "rejected:INVALID_ARGUMENT" }).entries.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a 20000x20000 PNG bomb and oversize uploads while its memory stays bounded", async () => {
+    const bomb = await pngBomb(20000, 20000);
+    const upload = (bytes: Buffer, field = "image") => {
+      const form = new FormData();
+      form.append(field, new Blob([bytes]), "upload.png");
+      return fetch(`${base}/v1/identify`, { method: "POST", headers: { "x-api-key": keyOf.kiosk as string }, body: form });
+    };
+    const refused = await call("POST", "/v1/identify", keyOf.kiosk, { image: bomb.toString("base64") });
+    expect(refused.status).toBe(413);
+    expect(refused.json.message).toMatch(/TOO_MANY_PIXELS.*20000x20000/);
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 10; i++) {
+      const r = await upload(bomb);
+      expect(r.status).toBe(413);
+      expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: "A".repeat(5 * 1024 * 1024) })).status).toBe(413);
+    }
+    // 400 MB would be one inflated bomb: ten of them plus ten 5 MB bodies must not get near that.
+    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
+    const huge = await upload(Buffer.alloc(21 * 1024 * 1024));
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { message: string }).message).toMatch(/file/i);
+    expect((await call("GET", "/healthz", undefined)).status).toBe(200);
+  });
+
+  it("takes photos as multipart uploads as well as base64 JSON", async () => {
+    const form = new FormData();
+    form.append("image", new Blob([readFileSync(knn("test", "kit_with_rose.jpg"))]), "kit_with_rose.jpg");
+    const r = await fetch(`${base}/v1/identify`, { method: "POST", headers: { "x-api-key": keyOf.kiosk as string }, body: form });
+    expect(r.status).toBe(200);
+    expect(names(((await r.json()) as { faces: never }).faces)).toEqual(["rose_leslie", "kit_harington"]);
+
+    const created = await call("POST", "/v1/subjects", keyOf.admin, { name: "to rename" });
+    const photos = new FormData();
+    for (const f of ["obama.jpg", "obama2.jpg"]) photos.append("images", new Blob([readFileSync(knn("train", "obama", f))]), f);
+    const enrolled = await fetch(`${base}/v1/subjects/${created.json.id}/enroll`, {
+      method: "POST",
+      headers: { "x-api-key": keyOf.admin as string },
+      body: photos,
+    });
+    expect(((await enrolled.json()) as { templateIds: string[] }).templateIds).toHaveLength(2);
+    const renamed = await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.admin, { name: "Barack", metadata: { a: "b" } });
+    expect(renamed.json).toMatchObject({ name: "Barack", metadata: { a: "b" } });
+    expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.other, { name: "x" })).status).toBe(404);
+    expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.admin, {})).status).toBe(400);
+    expect((await call("DELETE", `/v1/subjects/${created.json.id}`, keyOf.admin)).json).toEqual({ templatesRemoved: 2 });
+  });
+
+  it("streams the tenant's match events, and only the tenant's, as server-sent events", async () => {
+    const abort = new AbortController();
+    const stream = await fetch(`${base}/v1/matches?camera=door`, {
+      headers: { "x-api-key": keyOf.kiosk as string },
+      signal: abort.signal,
+    });
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const events: Record<string, unknown>[] = [];
+    const reading = (async () => {
+      let text = "";
+      while (events.length < 1) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+        for (const line of text.split("\n")) if (line.startsWith("data: ")) events.push(JSON.parse(line.slice(6)));
+      }
+    })();
+    await call("POST", "/v1/identify", keyOf.other, { image: b64(knn("test", "obama1.jpg")), camera: "door" });
+    await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "obama1.jpg")), camera: "lobby" });
+    await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "obama1.jpg")), camera: "door" });
+    await reading;
+    abort.abort();
+    expect(events[0]).toMatchObject({ tenant: "acme", camera: "door", outcome: "OUTCOME_MATCH", subjectId: ids.obama });
+  });
+
+  it("serves its OpenAPI document, the interactive docs page and the console without a key", async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: { content: object } }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/subjects",
+        "/v1/subjects/{id}/enroll",
+        "/v1/identify",
+        "/v1/verify",
+        "/v1/audit",
+        "/v1/matches",
+      ]),
+    );
+    expect(Object.keys(doc.paths["/v1/identify"]?.post?.requestBody?.content ?? {})).toEqual([
+      "application/json",
+      "multipart/form-data",
+    ]);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    expect(await (await fetch(`${base}/console/`)).text()).toContain("facerec console");
   });
 
   it("verifies 1:1 against a subject or a second image", async () => {
@@ -186,7 +280,7 @@ describeWithShared("REST gateway over real HTTP", () => {
   });
 
   it("limits each key's request rate with 429 and Retry-After, and audits the refusal", async () => {
-    const limited = buildApp(recognition, keys, audit, { ratePerMinute: 3 });
+    const limited = await buildApp(recognition, keys, audit, { ratePerMinute: 3 });
     const url = await limited.listen({ host: "127.0.0.1", port: 0 });
     try {
       const statuses = [];

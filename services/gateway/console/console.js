@@ -1,0 +1,130 @@
+// The web console: talks to the same REST API as any client, with the key the operator types in.
+const $ = (id) => document.getElementById(id);
+const keyInput = $("key");
+keyInput.value = sessionStorage.getItem("facerec-key") ?? "";
+keyInput.addEventListener("change", () => {
+  sessionStorage.setItem("facerec-key", keyInput.value);
+  loadSubjects();
+});
+
+async function api(method, path, body) {
+  const headers = { "x-api-key": keyInput.value };
+  // Forms set their own multipart content type; strings are JSON.
+  if (typeof body === "string") headers["content-type"] = "application/json";
+  const response = await fetch(path, { method, headers, body });
+  const payload = await response.json();
+  if (!response.ok) throw new Error(`${response.status} ${payload.error}: ${payload.message}`);
+  return payload;
+}
+
+function show(element, text, isError = false) {
+  element.textContent = text;
+  element.classList.toggle("error", isError);
+}
+
+const names = new Map();
+async function loadSubjects() {
+  const list = $("subjects");
+  try {
+    const { subjects } = await api("GET", "/v1/subjects");
+    names.clear();
+    list.replaceChildren(
+      ...subjects.map((s) => {
+        names.set(s.id, s.name);
+        const li = document.createElement("li");
+        li.textContent = s.name;
+        return li;
+      }),
+    );
+  } catch {
+    // Without a valid key there is nothing to list; the forms report the error when used.
+    list.replaceChildren();
+  }
+}
+
+$("enrol-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = $("enrol-result");
+  try {
+    const subject = await api("POST", "/v1/subjects", JSON.stringify({ name: $("enrol-name").value }));
+    const form = new FormData();
+    for (const file of $("enrol-photos").files) form.append("images", file);
+    const enrolled = await api("POST", `/v1/subjects/${subject.id}/enroll`, form);
+    const refused = enrolled.rejected.map((r) => `photo ${r.index + 1}: ${r.reason}`).join("; ");
+    show(result, `Enrolled ${subject.name}: ${enrolled.templateIds.length} template(s)${refused ? `; refused ${refused}` : ""}`);
+    await loadSubjects();
+  } catch (error) {
+    show(result, error.message, true);
+  }
+});
+
+function label(face) {
+  if (face.outcome === "match") return `${names.get(face.subjectId) ?? face.subjectId} (${face.score.toFixed(2)})`;
+  return face.outcome;
+}
+
+$("identify-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = $("identify-result");
+  const file = $("identify-photo").files[0];
+  try {
+    const form = new FormData();
+    form.append("image", file);
+    const [{ faces }, bitmap] = await Promise.all([api("POST", "/v1/identify", form), createImageBitmap(file)]);
+    await loadSubjects();
+    const canvas = $("identify-canvas");
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const g = canvas.getContext("2d");
+    g.drawImage(bitmap, 0, 0);
+    g.lineWidth = Math.max(2, bitmap.width / 300);
+    g.font = `${Math.max(14, bitmap.width / 40)}px system-ui`;
+    for (const face of faces) {
+      const colour = face.outcome === "match" ? "#1db954" : "#e04848";
+      g.strokeStyle = colour;
+      g.fillStyle = colour;
+      g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
+      g.fillText(label(face), face.box.x, Math.max(16, face.box.y - 6));
+    }
+    $("identify-faces").replaceChildren(
+      ...faces.map((face) => {
+        const li = document.createElement("li");
+        li.textContent = label(face);
+        return li;
+      }),
+    );
+    show(result, `${faces.length} face(s)`);
+  } catch (error) {
+    show(result, error.message, true);
+  }
+});
+
+let nextPage;
+async function loadAudit(more) {
+  const query = new URLSearchParams({ pageSize: "50", ...(more && nextPage ? { pageToken: nextPage } : {}) });
+  const { entries, nextPageToken } = await api("GET", `/v1/audit?${query}`);
+  const rows = entries.map((e) => {
+    const tr = document.createElement("tr");
+    for (const value of [
+      e.sequence,
+      e.time,
+      e.operation,
+      e.decision,
+      names.get(e.subjectId) ?? e.subjectId ?? "",
+      e.scores?.[0]?.toFixed(3) ?? "",
+    ]) {
+      const td = document.createElement("td");
+      td.textContent = String(value);
+      tr.append(td);
+    }
+    return tr;
+  });
+  if (more) $("audit-rows").append(...rows);
+  else $("audit-rows").replaceChildren(...rows);
+  nextPage = nextPageToken;
+  $("audit-more").hidden = !nextPageToken;
+}
+$("audit-load").addEventListener("click", () => loadAudit(false).catch((error) => show($("audit-result"), error.message, true)));
+$("audit-more").addEventListener("click", () => loadAudit(true).catch((error) => show($("audit-result"), error.message, true)));
+
+loadSubjects();

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+
+const text = { type: "string" } as const;
+const entry = {
+  type: "object",
+  properties: {
+    sequence: { type: "integer" },
+    time: { type: "string", format: "date-time" },
+    tenant: text,
+    keyId: text,
+    operation: text,
+    subjectId: text,
+    decision: text,
+    scores: { type: "array", items: { type: "number" } },
+    modelId: text,
+    latencyMs: { type: "number" },
+    requestId: text,
+    hash: text,
+  },
+} as const;
+
+type Query = {
+  operation?: string;
+  subjectId?: string;
+  decision?: string;
+  since?: string;
+  until?: string;
+  pageSize?: number;
+  pageToken?: string;
+};
+
+/** The tenant's audit trail, and the check of the whole hash chain. */
+export function auditRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["audit"];
+  app.get<{ Querystring: Query }>(
+    "/v1/audit",
+    {
+      schema: {
+        tags,
+        summary: "The tenant's audit entries, oldest first, filtered and paged",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            operation: { type: "string", maxLength: 100 },
+            subjectId: { type: "string", maxLength: 100 },
+            decision: { type: "string", maxLength: 100 },
+            since: { type: "string", format: "date-time" },
+            until: { type: "string", format: "date-time" },
+            pageSize: { type: "integer", minimum: 1, maximum: 1000 },
+            pageToken: { type: "string", pattern: "^[0-9]+$" },
+          },
+        },
+        response: {
+          200: { type: "object", properties: { entries: { type: "array", items: entry }, nextPageToken: text } },
+        },
+      },
+    },
+    async (request) => {
+      const { since, until, ...rest } = request.query;
+      return recognition.queryAudit(request.principal, {
+        ...rest,
+        ...(since ? { since: new Date(since) } : {}),
+        ...(until ? { until: new Date(until) } : {}),
+      });
+    },
+  );
+
+  app.get(
+    "/v1/audit/verify",
+    {
+      schema: {
+        tags,
+        summary: "Check the hash chain of the whole trail: an edited or deleted entry breaks it",
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              intact: { type: "boolean" },
+              entries: { type: "integer" },
+              firstBroken: { type: "integer" },
+              reason: text,
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.verifyAudit(request.principal),
+  );
+}

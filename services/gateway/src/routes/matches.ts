@@ -1,0 +1,38 @@
+import { MatchEvent } from "@facerec/contracts";
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+
+/**
+ * WatchMatches over HTTP: a text/event-stream of the tenant's match events, one JSON MatchEvent per
+ * `data:` line, with a comment line every 15 s so idle proxies keep the connection open.
+ */
+export function matchRoutes(app: FastifyInstance, recognition: Recognition): void {
+  app.get<{ Querystring: { camera?: string[] } }>(
+    "/v1/matches",
+    {
+      schema: {
+        tags: ["recognition"],
+        summary: "Follow the tenant's match events as server-sent events",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { camera: { type: "array", items: { type: "string", maxLength: 64 }, maxItems: 100 } },
+        },
+        produces: ["text/event-stream"],
+      },
+    },
+    async (request, reply) => {
+      const stop = recognition.watchMatches(request.principal, request.query.camera ?? [], (event) => {
+        reply.raw.write(`data: ${JSON.stringify(MatchEvent.toJSON(event))}\n\n`);
+      });
+      reply.hijack();
+      reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      reply.raw.write(": watching\n\n");
+      const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
+      request.raw.once("close", () => {
+        clearInterval(keepAlive);
+        stop();
+      });
+    },
+  );
+}

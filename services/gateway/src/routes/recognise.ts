@@ -1,0 +1,88 @@
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+import { imageBody, imageBytes } from "./schemas.js";
+
+const box = {
+  type: "object",
+  properties: { x: { type: "number" }, y: { type: "number" }, width: { type: "number" }, height: { type: "number" } },
+} as const;
+const candidate = {
+  type: "object",
+  properties: { subjectId: { type: "string" }, score: { type: "number" }, threshold: { type: "number" } },
+} as const;
+const camera = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", description: "where the image came from" } as const;
+
+/** 1:N identify and 1:1 verify. */
+export function recogniseRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["recognition"];
+  app.post<{ Body: { image: string | Buffer; camera?: string } }>(
+    "/v1/identify",
+    {
+      schema: {
+        tags,
+        summary: "Identify every face in an image",
+        body: imageBody({ image: "one" }, { camera }),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              requestId: { type: "string" },
+              modelId: { type: "string" },
+              faces: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    box,
+                    outcome: { type: "string", enum: ["match", "unknown", "rejected-quality", "rejected-spoof"] },
+                    subjectId: { type: "string" },
+                    score: { type: "number" },
+                    threshold: { type: "number" },
+                    quality: { type: "number" },
+                    liveness: { type: "number" },
+                    candidates: { type: "array", items: candidate },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => ({
+      ...(await recognition.identify(request.principal, imageBytes(request.body.image), request.body.camera)),
+      modelId: recognition.modelId,
+    }),
+  );
+
+  app.post<{ Body: { image: string | Buffer; subjectId?: string; otherImage?: string | Buffer } }>(
+    "/v1/verify",
+    {
+      schema: {
+        tags,
+        summary: "Verify the main face of an image against a subject or against a second image",
+        body: imageBody(
+          { image: "one", otherImage: "optional" },
+          { subjectId: { type: "string", minLength: 1, maxLength: 100 } },
+          { oneOf: [{ required: ["subjectId"] }, { required: ["otherImage"] }] },
+        ),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              match: { type: "boolean" },
+              score: { type: "number" },
+              threshold: { type: "number" },
+              requestId: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { image, subjectId, otherImage } = request.body;
+      const against = subjectId ? { subjectId } : { otherImage: imageBytes(otherImage as string | Buffer) };
+      return recognition.verify(request.principal, imageBytes(image), against);
+    },
+  );
+}

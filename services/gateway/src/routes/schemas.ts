@@ -1,0 +1,74 @@
+/**
+ * JSON schemas shared by the routes. Images travel either as base64 strings in JSON or as files in a
+ * multipart form; `imageBody` builds the per-content-type body schema for both.
+ */
+
+export const subjectParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", minLength: 1, maxLength: 100 } },
+} as const;
+
+const base64Image = { type: "string", contentEncoding: "base64", minLength: 1, description: "the image, base64" } as const;
+// Multipart files reach the validator as Buffers, which JSON Schema sees as objects.
+const fileImage = { type: "object", description: "the image file (JPEG, PNG, WebP, ...)" } as const;
+
+export const subject = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    name: { type: "string" },
+    metadata: { type: "object", additionalProperties: { type: "string" } },
+    createdAt: { type: "string", format: "date-time" },
+    templates: { type: "integer" },
+  },
+} as const;
+
+export const subjectChange = {
+  name: { type: "string", minLength: 1, maxLength: 200 },
+  metadata: { type: "object", additionalProperties: { type: "string", maxLength: 1000 }, maxProperties: 50 },
+} as const;
+
+export const error = {
+  type: "object",
+  properties: { error: { type: "string", description: "gRPC status name" }, message: { type: "string" } },
+} as const;
+
+type Shape = "one" | "many" | "optional";
+
+/**
+ * A body of image fields (each one image, a list of up to `maxItems`, or an optional one) plus plain
+ * fields, accepted as JSON with base64 images or as multipart/form-data with files.
+ */
+export function imageBody(
+  images: Record<string, Shape>,
+  fields: Record<string, object> = {},
+  extra: { oneOf?: object[]; maxItems?: number } = {},
+): object {
+  const variant = (image: object) => {
+    const properties: Record<string, object> = { ...fields };
+    for (const [name, shape] of Object.entries(images)) {
+      properties[name] = shape === "many" ? { type: "array", minItems: 1, maxItems: extra.maxItems ?? 20, items: image } : image;
+    }
+    return {
+      type: "object",
+      additionalProperties: false,
+      required: Object.entries(images)
+        .filter(([, shape]) => shape !== "optional")
+        .map(([name]) => name),
+      properties,
+      ...(extra.oneOf ? { oneOf: extra.oneOf } : {}),
+    };
+  };
+  return {
+    content: {
+      "application/json": { schema: variant(base64Image) },
+      "multipart/form-data": { schema: variant(fileImage) },
+    },
+  };
+}
+
+/** The bytes of an image field, whichever way it came. */
+export function imageBytes(value: string | Buffer): Uint8Array {
+  return typeof value === "string" ? Buffer.from(value, "base64") : value;
+}

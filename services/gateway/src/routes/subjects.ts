@@ -1,0 +1,93 @@
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+import { imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
+
+type Change = { name?: string; metadata?: Record<string, string> };
+
+/** Subjects: create, list, read, rename, erase, and enrol photos. */
+export function subjectRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["subjects"];
+  app.post<{ Body: { name: string; metadata?: Record<string, string> } }>(
+    "/v1/subjects",
+    {
+      schema: {
+        tags,
+        summary: "Create a subject",
+        body: { type: "object", required: ["name"], additionalProperties: false, properties: subjectChange },
+        response: { 201: subject },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(recognition.createSubject(request.principal, request.body.name, request.body.metadata ?? {})),
+  );
+
+  app.get(
+    "/v1/subjects",
+    {
+      schema: {
+        tags,
+        summary: "List the tenant's subjects",
+        response: { 200: { type: "object", properties: { subjects: { type: "array", items: subject } } } },
+      },
+    },
+    async (request) => ({ subjects: recognition.listSubjects(request.principal) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/subjects/:id",
+    { schema: { tags, summary: "Read a subject", params: subjectParams, response: { 200: subject } } },
+    async (request) => recognition.getSubject(request.principal, request.params.id),
+  );
+
+  app.patch<{ Params: { id: string }; Body: Change }>(
+    "/v1/subjects/:id",
+    {
+      schema: {
+        tags,
+        summary: "Rename a subject or replace its metadata",
+        params: subjectParams,
+        body: { type: "object", additionalProperties: false, minProperties: 1, properties: subjectChange },
+        response: { 200: subject },
+      },
+    },
+    async (request) => recognition.updateSubject(request.principal, request.params.id, request.body),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/subjects/:id",
+    {
+      schema: {
+        tags,
+        summary: "Erase a subject: its templates and vectors everywhere",
+        params: subjectParams,
+        response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
+      },
+    },
+    async (request) => recognition.deleteSubject(request.principal, request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { images: (string | Buffer)[] } }>(
+    "/v1/subjects/:id/enroll",
+    {
+      schema: {
+        tags,
+        summary: "Enrol photos of a subject, one template per photo with exactly one usable face",
+        params: subjectParams,
+        body: imageBody({ images: "many" }),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              templateIds: { type: "array", items: { type: "string" } },
+              rejected: {
+                type: "array",
+                items: { type: "object", properties: { index: { type: "integer" }, reason: { type: "string" } } },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.enroll(request.principal, request.params.id, request.body.images.map(imageBytes)),
+  );
+}

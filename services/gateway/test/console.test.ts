@@ -1,0 +1,83 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeWithShared } from "@facerec/testkit";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildApp, type Embedded, openEmbedded } from "../src/index.js";
+import { knn } from "./scenarios.js";
+
+// Debian's chromium, installed by .ci/run; the flags keep it off the (closed) network and sandbox-free as root.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let embedded: Embedded;
+let app: FastifyInstance;
+let browser: Browser;
+let base: string;
+let key: string;
+
+describeWithShared("web console in headless Chromium", () => {
+  beforeAll(async () => {
+    embedded = await openEmbedded(mkdtempSync(join(tmpdir(), "console-")));
+    key = embedded.keys.create("acme", "operator", ["admin"]).key;
+    app = await buildApp(embedded.recognition, embedded.keys, embedded.audit);
+    base = await app.listen({ host: "127.0.0.1", port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await embedded?.close();
+  });
+
+  it("enrols a subject from photos, identifies a photo with boxes and names, and browses the audit log", async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("pageerror", (e) => failed.push(e.message));
+    await page.goto(`${base}/`);
+    expect(page.url()).toBe(`${base}/console/`);
+    await page.fill("#key", key);
+    await page.dispatchEvent("#key", "change");
+
+    await page.fill("#enrol-name", "Barack Obama");
+    await page.setInputFiles("#enrol-photos", [knn("train", "obama", "obama.jpg"), knn("train", "obama", "obama2.jpg")]);
+    await page.click("#enrol-form button");
+    await expect.poll(() => page.textContent("#enrol-result")).toMatch(/Enrolled Barack Obama: 2 template/);
+    await expect.poll(() => page.textContent("#subjects")).toContain("Barack Obama");
+
+    await page.setInputFiles("#identify-photo", knn("test", "obama_and_biden.jpg"));
+    await page.click("#identify-form button");
+    await expect.poll(() => page.textContent("#identify-result")).toMatch(/\d+ face\(s\)/);
+    const labels = await page.$$eval("#identify-faces li", (items) => items.map((li) => li.textContent ?? ""));
+    expect(labels.filter((l) => l.startsWith("Barack Obama"))).toHaveLength(1);
+    expect(labels.filter((l) => l === "unknown").length).toBeGreaterThan(0);
+    // The canvas shows the photo at full size with a green box drawn around the match.
+    const greenPixels = await page.$eval("#identify-canvas", (canvas) => {
+      // The test files are type-checked without the DOM library: name just what is used.
+      type Canvas = { width: number; height: number; getContext(kind: "2d"): Context };
+      type Context = { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      const c = canvas as unknown as Canvas;
+      const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] === 0x1d && data[i + 1] === 0xb9 && data[i + 2] === 0x54) n++;
+      return n;
+    });
+    expect(greenPixels).toBeGreaterThan(100);
+    await page.screenshot({ path: join(tmpdir(), "facerec-console.png"), fullPage: true });
+
+    await page.click("#audit-load");
+    await expect.poll(() => page.$$eval("#audit-rows tr", (rows) => rows.length)).toBeGreaterThanOrEqual(3);
+    const operations = await page.$$eval("#audit-rows tr td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
+    expect(operations).toEqual(expect.arrayContaining(["create-subject", "enroll", "identify"]));
+
+    await page.fill("#key", "frk_0000000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro");
+    await page.dispatchEvent("#key", "change");
+    await page.click("#audit-load");
+    await expect.poll(() => page.textContent("#audit-result")).toMatch(/401/);
+    expect(failed).toEqual([]);
+  });
+});
