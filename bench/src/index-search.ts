@@ -5,47 +5,14 @@
  *
  *   node bench/dist/index-search.js [--quick] [--json]
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { EmbeddingCache, embedFiles } from "@facerec/cli";
 import { EmbeddedIndex } from "@facerec/gallery";
-import { shared } from "@facerec/testkit/paths";
-import { FaceEngine, l2normalise } from "@facerec/vision";
 import { percentile, table, timeRuns } from "./timing.js";
+import { lfwEmbeddings, noiseSource, perturb } from "./vectors.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const queries = quick ? 50 : 200;
-
-async function lfwEmbeddings(limit: number): Promise<Float32Array[]> {
-  const root = shared("data", "lfw", "lfw-deepfunneled");
-  const files = readdirSync(root)
-    .sort()
-    .flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)))
-    .slice(0, limit);
-  const engine = await FaceEngine.create({ liveness: "none" });
-  const cache = new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey);
-  const vectors = await embedFiles(engine, files, 2, cache);
-  cache.close();
-  return [...vectors.values()];
-}
-
-/** Deterministic Gaussian noise (Box-Muller on an LCG) so runs are comparable. */
-function noiseSource(seed: number): () => number {
-  let s = seed;
-  const uniform = (): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s + 1) / 2147483649;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-/** A copy of a real embedding moved by noise of about `sigma` cosine distance, renormalised. */
-function perturb(v: Float32Array, sigma: number, gauss: () => number): Float32Array {
-  const scale = sigma / Math.sqrt(v.length);
-  return l2normalise(v.map((x) => x + scale * gauss()));
-}
 
 function bruteForceTop(matrix: Float32Array[], q: Float32Array, k: number): number[] {
   const scores = matrix.map((v, i) => {

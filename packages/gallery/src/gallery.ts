@@ -62,6 +62,9 @@ type Event =
  * Subjects and their templates, per tenant and embedding model, with decisions by per-subject thresholds.
  * Every lookup is by tenant and id together, so no call can reach another tenant's subject.
  */
+/** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
+const BULK_REBUILD = 200;
+
 export class Gallery {
   private readonly subjects = new Map<string, Subject>();
   private readonly templates = new Map<string, Template[]>();
@@ -170,24 +173,50 @@ export class Gallery {
 
   /** Add templates to a subject; its threshold and those of the subjects near it are recomputed. */
   async enrol(tenant: string, subject: string, model: string, items: readonly NewTemplate[]): Promise<Template[]> {
-    this.getSubject(tenant, subject);
+    return (await this.enrolMany(tenant, model, [{ subject, items }]))[0] as Template[];
+  }
+
+  /**
+   * Add templates to many subjects in one write (bulk enrolment): one index upsert and one log append.
+   * A small batch refreshes the thresholds of its subjects and their neighbours; a large one rebuilds
+   * the partition's thresholds in one pass, which is cheaper than refreshing subject by subject.
+   */
+  async enrolMany(
+    tenant: string,
+    model: string,
+    batch: readonly { subject: string; items: readonly NewTemplate[] }[],
+  ): Promise<Template[][]> {
+    for (const { subject } of batch) this.getSubject(tenant, subject);
     const now = new Date().toISOString();
-    const templates = items.map((item): Template => {
-      const t: Template = { id: randomUUID(), tenant, subject, model, quality: item.quality, createdAt: now };
-      if (this.options.retainCrops && this.options.dir && item.crop) {
-        const dir = join(this.options.dir, "crops", tenant);
-        mkdirSync(dir, { recursive: true });
-        t.crop = `${t.id}.png`;
-        writeFileSync(join(dir, t.crop), item.crop);
-      }
-      return t;
-    });
-    await this.index.upsert(
-      templates.map((t, i) => ({ id: t.id, tenant, model, subject, vector: (items[i] as NewTemplate).vector })),
+    const enrolled = batch.map(({ subject, items }) =>
+      items.map((item): Template => {
+        const t: Template = { id: randomUUID(), tenant, subject, model, quality: item.quality, createdAt: now };
+        if (this.options.retainCrops && this.options.dir && item.crop) {
+          const dir = join(this.options.dir, "crops", tenant);
+          mkdirSync(dir, { recursive: true });
+          t.crop = `${t.id}.png`;
+          writeFileSync(join(dir, t.crop), item.crop);
+        }
+        return t;
+      }),
     );
-    this.record(templates.map((template) => ({ op: "template" as const, template })));
-    await (await this.thresholdsFor({ tenant, model })).refresh([subject]);
-    return templates;
+    await this.index.upsert(
+      enrolled.flatMap((templates, b) =>
+        templates.map((t, i) => ({
+          id: t.id,
+          tenant,
+          model,
+          subject: t.subject,
+          vector: (batch[b]?.items[i] as NewTemplate).vector,
+        })),
+      ),
+    );
+    this.record(enrolled.flat().map((template) => ({ op: "template" as const, template })));
+    const thresholds = await this.thresholdsFor({ tenant, model });
+    const subjects = [...new Set(batch.map((b) => b.subject))];
+    if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
+    else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
+    return enrolled;
   }
 
   /** Erase a subject: its vectors in every model, its templates, its retained crops, its record. */
