@@ -189,7 +189,7 @@ export class Gallery {
     for (const { subject } of batch) this.getSubject(tenant, subject);
     const now = new Date().toISOString();
     const enrolled = batch.map(({ subject, items }) =>
-      items.map((item): Template => {
+      items.map((item) => {
         const t: Template = { id: randomUUID(), tenant, subject, model, quality: item.quality, createdAt: now };
         if (this.options.retainCrops && this.options.dir && item.crop) {
           const dir = join(this.options.dir, "crops", tenant);
@@ -197,26 +197,17 @@ export class Gallery {
           t.crop = `${t.id}.png`;
           writeFileSync(join(dir, t.crop), item.crop);
         }
-        return t;
+        return { template: t, vector: item.vector };
       }),
     );
-    await this.index.upsert(
-      enrolled.flatMap((templates, b) =>
-        templates.map((t, i) => ({
-          id: t.id,
-          tenant,
-          model,
-          subject: t.subject,
-          vector: (batch[b]?.items[i] as NewTemplate).vector,
-        })),
-      ),
-    );
-    this.record(enrolled.flat().map((template) => ({ op: "template" as const, template })));
+    const all = enrolled.flat();
+    await this.index.upsert(all.map(({ template: t, vector }) => ({ id: t.id, tenant, model, subject: t.subject, vector })));
+    this.record(all.map(({ template }) => ({ op: "template" as const, template })));
     const thresholds = await this.thresholdsFor({ tenant, model });
     const subjects = [...new Set(batch.map((b) => b.subject))];
     if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
     else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
-    return enrolled;
+    return enrolled.map((list) => list.map(({ template }) => template));
   }
 
   /** Erase a subject: its vectors in every model, its templates, its retained crops, its record. */
