@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { AuditLog } from "@facerec/audit";
 import { ApiKeyStore } from "@facerec/auth";
-import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery } from "@facerec/gallery";
+import type { Gallery } from "@facerec/gallery";
+import { openProductGallery } from "@facerec/pipeline";
 import { FaceEngine } from "@facerec/vision";
 import { LocalMatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
@@ -17,22 +18,15 @@ export interface Embedded {
 
 /**
  * Everything one process needs on a local folder: the engine on the default pack, the gallery with the
- * pack's calibrated thresholds, the audit trail and the API keys. `pnpm start` and the gateway's tests
+ * pack's calibrated thresholds (vectors in Qdrant when QDRANT_URL is set; crops kept when
+ * FACEREC_RETAIN_CROPS=1), the audit trail and the API keys. `pnpm start` and the gateway's tests
  * open the product the same way through here.
  */
 export async function openEmbedded(data: string): Promise<Embedded> {
   const engine = await FaceEngine.create({});
-  const global = engine.embedder.model.thresholds?.["fmr_1e-3"];
-  if (global === undefined) {
-    throw new Error(`the embedder ${engine.embedder.id} has no calibrated fmr_1e-3 threshold in its manifest`);
-  }
-  // The liveness gate sits at the pack's calibrated APCER-5% threshold where there is one.
-  const minLiveness = engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
-  const gallery = await Gallery.open({
-    dir: join(data, "gallery"),
-    dims: engine.embedder.dims,
-    thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
-    policy: { minLiveness },
+  const gallery = await openProductGallery(data, engine, {
+    ...(process.env.QDRANT_URL ? { qdrantUrl: process.env.QDRANT_URL } : {}),
+    retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",
   });
   const audit = AuditLog.open(join(data, "audit"));
   const keys = ApiKeyStore.open(join(data, "keys"));

@@ -3,6 +3,7 @@ import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
+import { outcomeOf } from "@facerec/pipeline";
 import { repoRoot } from "@facerec/vision";
 import {
   type Metadata,
@@ -18,7 +19,6 @@ import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { BadRequestError, httpStatusOf } from "./errors.js";
-import { outcomeOf } from "./outcomes.js";
 import type { Recognition } from "./recognition.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */

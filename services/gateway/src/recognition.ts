@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { AuditLog, AuditQuery } from "@facerec/audit";
 import { ApiKeyStore, type Principal } from "@facerec/auth";
-import { MatchEvent } from "@facerec/contracts";
+import type { MatchEvent } from "@facerec/contracts";
 import type { Decision, Gallery, Subject } from "@facerec/gallery";
+import { matchEventOf } from "@facerec/pipeline";
 import { cosine, decodeImage, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { BadRequestError } from "./errors.js";
 import type { MatchFeed } from "./match-feed.js";
-import { outcomeOf } from "./outcomes.js";
 
 /** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
 const CAMERA = /^[A-Za-z0-9_-]{1,64}$/;
@@ -208,18 +208,12 @@ export class Recognition {
       if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
       results.push(result);
       this.feed?.publish(
-        MatchEvent.fromPartial({
+        matchEventOf(d, {
           cropId: `${requestId}:${results.length - 1}`,
           tenant: p.tenant,
           camera,
-          outcome: outcomeOf(d.outcome),
-          subjectId: result.subjectId ?? "",
-          score: result.score ?? 0,
-          threshold: result.threshold ?? 0,
-          topK: result.candidates,
           modelId: this.modelId,
           frameTime: new Date(started),
-          decidedAt: new Date(),
         }),
       );
       this.record(

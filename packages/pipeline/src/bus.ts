@@ -1,0 +1,104 @@
+import { streams, subjects } from "@facerec/contracts";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+
+/** Connect for the life of a service: reconnect forever, and do not fail if NATS is not up yet. */
+export function connectBus(servers: string, name: string): Promise<NatsConnection> {
+  return connect({
+    servers: servers.split(","),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+  });
+}
+
+export interface StreamOptions {
+  /** How long a message id is remembered, so that a republished crop, embedding or event is dropped. */
+  duplicateWindowMs: number;
+  /** How long the pipeline's messages are kept. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = { duplicateWindowMs: 10 * 60_000, maxAgeMs: 24 * 3600_000 };
+
+/** The pipeline's streams, created or brought up to date idempotently by every service at start. */
+export async function ensureStreams(jsm: JetStreamManager, options: StreamOptions = DEFAULT_STREAM_OPTIONS): Promise<void> {
+  const wanted = [
+    { name: streams.crops, subjects: [subjects.allCrops] },
+    { name: streams.embeddings, subjects: [subjects.allEmbeddings] },
+    { name: streams.matches, subjects: [subjects.allMatches] },
+    { name: streams.deadLetter, subjects: [subjects.deadLetter] },
+  ];
+  for (const { name, subjects: subs } of wanted) {
+    const config = {
+      name,
+      subjects: subs,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: nanos(options.duplicateWindowMs),
+      max_age: nanos(options.maxAgeMs),
+    };
+    const exists = await jsm.streams.info(name).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await jsm.streams.update(name, config);
+    else
+      await jsm.streams.add(config).catch(async (error: unknown) => {
+        // Another replica created it between the check and the add.
+        if (
+          !(await jsm.streams.info(name).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw error;
+      });
+  }
+}
+
+export interface ConsumerOptions {
+  /** How long a delivered message may stay unacknowledged before it is delivered again. */
+  ackWaitMs: number;
+  /** Deliveries before a message goes to the dead-letter stream. */
+  maxDeliver: number;
+  /** Unacknowledged messages the consumer allows across all its replicas. */
+  maxAckPending: number;
+}
+
+export const DEFAULT_CONSUMER_OPTIONS: ConsumerOptions = { ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 256 };
+
+/** A durable pull consumer shared by every replica of a worker. */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  options: ConsumerOptions = DEFAULT_CONSUMER_OPTIONS,
+): Promise<void> {
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(options.ackWaitMs),
+    // The worker dead-letters a message itself on its last delivery, so the server may give one more.
+    max_deliver: options.maxDeliver + 1,
+    max_ack_pending: options.maxAckPending,
+  };
+  const exists = await jsm.consumers.info(stream, durable).then(
+    () => true,
+    () => false,
+  );
+  if (exists) await jsm.consumers.update(stream, durable, config);
+  else await jsm.consumers.add(stream, config);
+}
+
+export { jetstreamManager };

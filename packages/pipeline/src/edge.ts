@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { FaceCrop } from "@facerec/contracts";
+import { encodePng, type Face, type FaceEngine, type Image } from "@facerec/vision";
+import type { CropPublisher } from "./crop-publisher.js";
+import { DEFAULT_TRACKER_OPTIONS, type Shot, Tracker, type TrackerOptions } from "./tracker.js";
+
+export interface EdgeOptions {
+  tenant: string;
+  /** Faces below this quality are not tracked. */
+  minQuality: number;
+  /** Faces below this live probability are not tracked (when the engine has a liveness model). */
+  minLiveness: number;
+  tracker: TrackerOptions;
+}
+
+export interface EdgeCounters {
+  frames: number;
+  faces: number;
+  rejectedQuality: number;
+  rejectedLiveness: number;
+  published: number;
+  spooled: number;
+}
+
+/**
+ * The edge detector's work on each frame: detect, align, gate on quality and liveness, follow faces
+ * with a tracker per camera, and publish each track's best shot as a FaceCrop.
+ */
+export class EdgeDetector {
+  private readonly trackers = new Map<string, Tracker<Face>>();
+  readonly counters: EdgeCounters = { frames: 0, faces: 0, rejectedQuality: 0, rejectedLiveness: 0, published: 0, spooled: 0 };
+
+  constructor(
+    private readonly engine: FaceEngine,
+    private readonly publisher: CropPublisher,
+    private readonly options: EdgeOptions,
+  ) {}
+
+  static defaults(tenant: string): EdgeOptions {
+    return { tenant, minQuality: 0.3, minLiveness: 0.354, tracker: DEFAULT_TRACKER_OPTIONS };
+  }
+
+  /** One frame of `camera` taken at `time`; resolves once the shots it released are published or spooled. */
+  async frame(camera: string, image: Image, time: Date): Promise<void> {
+    this.counters.frames++;
+    const faces = await this.engine.analyse(image, { embed: false, liveness: true });
+    this.counters.faces += faces.length;
+    const kept = faces.filter((f) => {
+      if (f.quality.score < this.options.minQuality) {
+        this.counters.rejectedQuality++;
+        return false;
+      }
+      if (f.liveness !== undefined && f.liveness < this.options.minLiveness) {
+        this.counters.rejectedLiveness++;
+        return false;
+      }
+      return true;
+    });
+    await this.publish(camera, this.tracker(camera).update(time.getTime(), kept));
+  }
+
+  /** The camera's stream ended: release every track's pending best shot. */
+  async end(camera: string): Promise<void> {
+    await this.publish(camera, this.tracker(camera).flush());
+    this.trackers.delete(camera);
+  }
+
+  private tracker(camera: string): Tracker<Face> {
+    let t = this.trackers.get(camera);
+    if (!t) {
+      t = new Tracker<Face>((f) => f.quality.score, this.options.tracker);
+      this.trackers.set(camera, t);
+    }
+    return t;
+  }
+
+  private async publish(camera: string, shots: Shot<Face>[]): Promise<void> {
+    for (const shot of shots) {
+      const f = shot.face;
+      const crop = FaceCrop.fromPartial({
+        cropId: randomUUID(),
+        tenant: this.options.tenant,
+        camera,
+        frameTime: new Date(shot.time),
+        box: f.box,
+        landmarks: f.landmarks,
+        detectorScore: f.detectorScore,
+        quality: f.quality.score,
+        liveness: f.liveness ?? 1,
+        alignedPng: await encodePng(f.aligned),
+        trackId: shot.trackId,
+      });
+      const outcome = await this.publisher.publish(crop);
+      this.counters[outcome]++;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
+import { decodeImage, type Embedder, type Image } from "@facerec/vision";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { Batcher } from "./batcher.js";
+import { type Consuming, consumeLoop } from "./consume.js";
+import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+
+export interface EmbedWorkerOptions {
+  durable: string;
+  batchSize: number;
+  maxWaitMs: number;
+  maxDeliver: number;
+  /** Called with each batch's size and runtime, for metrics. */
+  onBatch?: (size: number, ms: number) => void;
+}
+
+interface Item {
+  m: JsMsg;
+  crop: FaceCrop;
+  image: Image;
+}
+
+/**
+ * The embedder: pulls crops from the shared durable consumer, runs them through ONNX Runtime in
+ * batches of up to `batchSize` (or whatever arrived within `maxWaitMs`), publishes one FaceEmbedding
+ * per crop with the crop id as message id, and acknowledges a crop only after its embedding's publish
+ * was acknowledged. A crop that does not decode is dead-lettered at once; one whose batch fails is
+ * retried and dead-lettered after `maxDeliver` deliveries.
+ */
+export class EmbedWorker {
+  private readonly batcher: Batcher<Item>;
+  private consuming: Consuming | undefined;
+  embedded = 0;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly embedder: Embedder,
+    private readonly options: EmbedWorkerOptions,
+  ) {
+    this.batcher = new Batcher({ maxSize: options.batchSize, maxWaitMs: options.maxWaitMs }, (batch) => this.run(batch));
+  }
+
+  /** Batches run so far, by size. */
+  get batchSizes(): readonly number[] {
+    return this.batcher.sizes;
+  }
+
+  meanBatchSize(): number {
+    return this.batcher.mean();
+  }
+
+  async start(): Promise<void> {
+    this.consuming = await consumeLoop(
+      this.js,
+      streams.crops,
+      this.options.durable,
+      this.options.batchSize * 2,
+      (m) => this.accept(m),
+      () => this.batcher.flush(),
+    );
+  }
+
+  /** Graceful drain: stop pulling, finish the batches in hand, acknowledge them. */
+  async stop(): Promise<void> {
+    await this.consuming?.stop();
+  }
+
+  private async accept(m: JsMsg): Promise<void> {
+    let crop: FaceCrop;
+    let image: Image;
+    try {
+      crop = FaceCrop.decode(m.data);
+      image = await decodeImage(crop.alignedPng);
+    } catch (error) {
+      await deadLetter(this.js, "embed", m, error);
+      return;
+    }
+    await this.batcher.add({ m, crop, image });
+  }
+
+  private async run(batch: Item[]): Promise<void> {
+    const started = performance.now();
+    let vectors: Float32Array[];
+    try {
+      vectors = await this.embedder.embed(batch.map((b) => b.image));
+    } catch (error) {
+      await Promise.all(batch.map((b) => retryOrDeadLetter(this.js, "embed", b.m, error, this.options.maxDeliver)));
+      return;
+    }
+    this.options.onBatch?.(batch.length, performance.now() - started);
+    await Promise.all(
+      batch.map(async ({ m, crop }, i) => {
+        const embedding = FaceEmbedding.fromPartial({
+          cropId: crop.cropId,
+          tenant: crop.tenant,
+          camera: crop.camera,
+          modelId: this.embedder.id,
+          vector: [...(vectors[i] as Float32Array)],
+          quality: crop.quality,
+          liveness: crop.liveness,
+          ...(crop.frameTime ? { frameTime: crop.frameTime } : {}),
+        });
+        try {
+          await this.js.publish(subjects.embedding(crop.tenant, crop.camera), FaceEmbedding.encode(embedding).finish(), {
+            msgID: crop.cropId,
+            headers: m.headers,
+          });
+          m.ack();
+          this.embedded++;
+        } catch (error) {
+          await retryOrDeadLetter(this.js, "embed", m, error, this.options.maxDeliver).catch(() => m.nak());
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,14 @@
+export { Batcher, type BatcherOptions } from "./batcher.js";
+export * from "./bus.js";
+export { type Consuming, consumeLoop } from "./consume.js";
+export { CropPublisher } from "./crop-publisher.js";
+export { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+export { type EdgeCounters, EdgeDetector, type EdgeOptions } from "./edge.js";
+export { EmbedWorker, type EmbedWorkerOptions } from "./embed-worker.js";
+export { directoryFrames, type Frame, splitPngs, videoFrames } from "./frame-sources.js";
+export { matchEventOf, outcomeOf } from "./match-event.js";
+export { MatchWorker, type MatchWorkerOptions } from "./match-worker.js";
+export { openProductGallery } from "./product-gallery.js";
+export { consumerLag, metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting } from "./service.js";
+export { Spool, type SpoolItem, type SpoolOptions } from "./spool.js";
+export { type Box, DEFAULT_TRACKER_OPTIONS, iou, type Shot, Tracker, type TrackerOptions } from "./tracker.js";

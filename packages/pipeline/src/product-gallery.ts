@@ -1,0 +1,29 @@
+import { join } from "node:path";
+import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery, QdrantIndex } from "@facerec/gallery";
+import type { FaceEngine } from "@facerec/vision";
+
+/**
+ * The gallery as the product runs it: in `dir`, with the embedder's calibrated FMR 1e-3 threshold as
+ * the global one, the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when
+ * `qdrantUrl` is given (else the embedded index). Aligned crops are kept only when `retainCrops` is set
+ * (needed to re-embed after a model change; off by default, as data minimisation asks).
+ */
+export async function openProductGallery(
+  dir: string,
+  engine: FaceEngine,
+  options: { qdrantUrl?: string; retainCrops?: boolean } = {},
+): Promise<Gallery> {
+  const global = engine.embedder.model.thresholds?.["fmr_1e-3"];
+  if (global === undefined) {
+    throw new Error(`the embedder ${engine.embedder.id} has no calibrated fmr_1e-3 threshold in its manifest`);
+  }
+  const minLiveness = engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
+  return Gallery.open({
+    dir: join(dir, "gallery"),
+    dims: engine.embedder.dims,
+    thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
+    policy: { minLiveness },
+    retainCrops: options.retainCrops ?? false,
+    ...(options.qdrantUrl ? { index: new QdrantIndex({ url: options.qdrantUrl, dims: engine.embedder.dims }) } : {}),
+  });
+}

@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A free TCP port on loopback, as the kernel hands one out. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolve once something accepts TCP connections on the port, or fail after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A server process the tests own: stop it, kill it, start it again on the same port and storage. */
+export class ServerProcess {
+  private child: ChildProcess | undefined;
+  output = "";
+
+  constructor(
+    readonly name: string,
+    private readonly command: string,
+    private readonly args: string[],
+    readonly port: number,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async start(readyPort = this.port): Promise<void> {
+    const child = spawn(this.command, this.args, { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    const keep = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const failed = new Promise<never>((_, reject) => {
+      child.once("exit", (code, signal) =>
+        reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output}`)),
+      );
+      child.once("error", reject);
+    });
+    await Promise.race([waitForPort(readyPort, 60_000), failed]);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Kill without warning (SIGKILL), as a crash would. */
+  async kill(): Promise<void> {
+    await this.signal("SIGKILL");
+  }
+
+  /** Ask it to stop (SIGTERM) and wait for it to exit. */
+  async stop(): Promise<void> {
+    await this.signal("SIGTERM");
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
+    this.child = undefined;
+  }
+}
+
+/** nats-server with JetStream on file storage in a fresh folder, on a free loopback port. */
+export async function natsServer(): Promise<ServerProcess & { url: string }> {
+  const port = await freePort();
+  const store = mkdtempSync(join(tmpdir(), "nats-js-"));
+  const server = new ServerProcess(
+    "nats-server",
+    "nats-server",
+    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store],
+    port,
+  );
+  await server.start();
+  return Object.assign(server, { url: `nats://127.0.0.1:${port}` });
+}
+
+/** redis-server on a free loopback port, keeping its data in memory and in an append-only file. */
+export async function redisServer(): Promise<ServerProcess & { url: string }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "redis-"));
+  const server = new ServerProcess(
+    "redis-server",
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes"],
+    port,
+  );
+  await server.start();
+  return Object.assign(server, { url: `redis://127.0.0.1:${port}` });
+}
+
+/**
+ * A loopback TCP relay in front of a server, which a test can cut (every connection dropped and new
+ * ones refused) and restore: a network outage between one client and the server, the server untouched.
+ */
+export class TcpRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: number) {}
+
+  async open(port = 0): Promise<number> {
+    this.server = createServer((client) => {
+      const upstream = tcpConnect(this.target, "127.0.0.1");
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  async restore(): Promise<void> {
+    await this.open(this.port);
+  }
+}

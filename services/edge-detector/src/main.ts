@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// The edge detector: frames in (video or stream through ffmpeg, a watched folder, HTTP push), best
+// shots out as FaceCrops on JetStream, spooled while NATS is unreachable. Configured by environment.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  CropPublisher,
+  connectBus,
+  DEFAULT_TRACKER_OPTIONS,
+  directoryFrames,
+  EdgeDetector,
+  ensureStreams,
+  type Frame,
+  jetstreamManager,
+  metricsRegistry,
+  numberSetting,
+  onShutdown,
+  serveOps,
+  serviceLogger,
+  setting,
+  videoFrames,
+} from "@facerec/pipeline";
+import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
+import { jetstream } from "@nats-io/jetstream";
+import { Counter, Gauge } from "prom-client";
+
+const log = serviceLogger("edge-detector");
+const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
+const tenant = setting("TENANT", "default");
+const camera = setting("EDGE_CAMERA", "camera-1");
+const source = process.env.EDGE_SOURCE;
+const fps = numberSetting("EDGE_FPS", 2, 0.1);
+const maxPushBytes = numberSetting("EDGE_MAX_PUSH_BYTES", 20 * 1024 * 1024, 1);
+
+const engine = await FaceEngine.create({});
+const nc = await connectBus(natsUrl, `facerec-edge-${camera}`);
+await ensureStreams(await jetstreamManager(nc)).catch((error: unknown) => {
+  // The streams are the cloud side's; an edge that starts during an outage spools until they answer.
+  log.warn({ err: (error as Error).message }, "could not check the streams; crops will be spooled until NATS answers");
+});
+const publisher = new CropPublisher(nc, jetstream(nc), {
+  maxItems: numberSetting("EDGE_SPOOL_MAX_ITEMS", 2000, 1),
+  maxBytes: numberSetting("EDGE_SPOOL_MAX_BYTES", 64 * 1024 * 1024, 1024),
+});
+const edge = new EdgeDetector(engine, publisher, {
+  ...EdgeDetector.defaults(tenant),
+  minQuality: numberSetting("EDGE_MIN_QUALITY", 0.3),
+  minLiveness: numberSetting("EDGE_MIN_LIVENESS", engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? 0.5),
+  tracker: {
+    ...DEFAULT_TRACKER_OPTIONS,
+    intervalMs: numberSetting("EDGE_TRACK_INTERVAL_MS", DEFAULT_TRACKER_OPTIONS.intervalMs, 1),
+  },
+});
+
+const registry = metricsRegistry("edge-detector");
+const frames = new Counter({ name: "facerec_edge_frames_total", help: "Frames analysed.", registers: [registry] });
+new Gauge({
+  name: "facerec_edge_crops",
+  help: "Faces seen, gated out, published and spooled since start; spool size now; crops dropped from a full spool.",
+  labelNames: ["state"],
+  registers: [registry],
+  collect() {
+    const c = edge.counters;
+    this.set({ state: "faces" }, c.faces);
+    this.set({ state: "rejected_quality" }, c.rejectedQuality);
+    this.set({ state: "rejected_liveness" }, c.rejectedLiveness);
+    this.set({ state: "published" }, publisher.published);
+    this.set({ state: "spooled_now" }, publisher.spooled);
+    this.set({ state: "dropped" }, publisher.dropped);
+  },
+});
+
+async function analyse(cam: string, frame: Frame): Promise<void> {
+  await edge.frame(cam, await decodeImage(frame.bytes), frame.time);
+  frames.inc();
+}
+
+/** POST /v1/frames?camera=<name>: one image in the body, analysed like a camera frame. */
+async function push(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  const url = new URL(request.url ?? "/", "http://edge");
+  if (url.pathname !== "/v1/frames") return false;
+  if (request.method !== "POST") {
+    response.writeHead(405, { allow: "POST" }).end("POST an image\n");
+    return true;
+  }
+  const cam = url.searchParams.get("camera") ?? camera;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxPushBytes) {
+      response.writeHead(413).end(`frame over ${maxPushBytes} bytes\n`);
+      request.destroy();
+      return true;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    await analyse(cam, { bytes: Buffer.concat(chunks), time: new Date() });
+    response.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify(edge.counters));
+  } catch (error) {
+    const status = error instanceof ImageError || error instanceof RangeError ? 400 : 500;
+    response.writeHead(status).end(`${(error as Error).message}\n`);
+  }
+  return true;
+}
+
+const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9101), registry, () => true, push);
+log.info({ nats: natsUrl, tenant, camera, source: source ?? "push only", fps, ops: ops.address() }, "edge detector ready");
+
+const stopSource = new AbortController();
+if (source) {
+  void (async () => {
+    const stream = source.startsWith("dir:") ? directoryFrames(source.slice(4), stopSource.signal) : videoFrames(source, fps);
+    try {
+      for await (const frame of stream) {
+        await analyse(camera, frame).catch((error: unknown) => log.warn({ err: (error as Error).message }, "frame skipped"));
+        if (stopSource.signal.aborted) break;
+      }
+      await edge.end(camera);
+      log.info({ counters: edge.counters, spooled: publisher.spooled }, "source ended");
+    } catch (error) {
+      log.error({ err: (error as Error).message }, "source failed");
+    }
+  })();
+}
+
+onShutdown(async () => {
+  stopSource.abort();
+  await edge.end(camera);
+  await publisher.drain();
+  publisher.close();
+  await nc.drain().catch(() => undefined);
+  ops.close();
+  log.info({ counters: edge.counters, spooled: publisher.spooled, dropped: publisher.dropped }, "stopped");
+});

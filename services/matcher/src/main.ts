@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// The matcher service: embeddings in, decisions out (MatchEvent and audit entry). Configured by environment.
+import { join } from "node:path";
+import { AuditLog } from "@facerec/audit";
+import { Outcome, streams } from "@facerec/contracts";
+import {
+  connectBus,
+  consumerLag,
+  ensureConsumer,
+  ensureStreams,
+  jetstreamManager,
+  MatchWorker,
+  metricsRegistry,
+  numberSetting,
+  onShutdown,
+  openProductGallery,
+  serveOps,
+  serviceLogger,
+  setting,
+} from "@facerec/pipeline";
+import { FaceEngine, repoRoot } from "@facerec/vision";
+import { jetstream } from "@nats-io/jetstream";
+import { Counter, Histogram } from "prom-client";
+
+const log = serviceLogger("matcher");
+const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
+const data = setting("FACEREC_DATA", join(repoRoot, "data"));
+const durable = setting("MATCH_DURABLE", "matcher");
+const ackWaitMs = numberSetting("ACK_WAIT_MS", 30_000, 1000);
+const maxDeliver = numberSetting("MAX_DELIVER", 5, 1);
+const qdrantUrl = process.env.QDRANT_URL;
+
+const engine = await FaceEngine.create({});
+const gallery = await openProductGallery(data, engine, {
+  ...(qdrantUrl ? { qdrantUrl } : {}),
+  retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",
+});
+const audit = AuditLog.open(join(data, "audit"));
+const nc = await connectBus(natsUrl, "facerec-matcher");
+const jsm = await jetstreamManager(nc);
+await ensureStreams(jsm);
+await ensureConsumer(jsm, streams.embeddings, durable, { ackWaitMs, maxDeliver, maxAckPending: 256 });
+
+const registry = metricsRegistry("matcher");
+const decisions = new Counter({
+  name: "facerec_matcher_decisions_total",
+  help: "Match decisions by outcome.",
+  labelNames: ["outcome"],
+  registers: [registry],
+});
+const latency = new Histogram({
+  name: "facerec_matcher_decision_seconds",
+  help: "Search and decision time per embedding.",
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+  registers: [registry],
+});
+consumerLag(registry, jsm, streams.embeddings, durable);
+
+const worker = new MatchWorker(jetstream(nc), gallery, audit, {
+  durable,
+  maxDeliver,
+  onDecision(event, ms) {
+    decisions.inc({ outcome: Outcome[event.outcome] });
+    latency.observe(ms / 1000);
+  },
+});
+await worker.start();
+const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9103), registry, () => !nc.isClosed());
+log.info({ nats: natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", ops: ops.address() }, "matcher ready");
+
+onShutdown(async () => {
+  await worker.stop();
+  await nc.drain();
+  await gallery.close();
+  audit.close();
+  ops.close();
+  log.info({ decided: worker.decided }, "stopped");
+});

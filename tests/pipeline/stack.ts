@@ -1,0 +1,120 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuditLog } from "@facerec/audit";
+import { MatchEvent, streams } from "@facerec/contracts";
+import { openProductGallery } from "@facerec/pipeline";
+import { freePort, ServerProcess } from "@facerec/testkit/servers";
+import { decodeImage, FaceEngine, repoRoot } from "@facerec/vision";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import sharp from "sharp";
+
+export type Service = "edge-detector" | "embedder" | "matcher";
+
+/** One service as its own Node process, configured by environment like in production. */
+export async function service(name: Service, env: Record<string, string>): Promise<ServerProcess & { ops: number }> {
+  const ops = await freePort();
+  const proc = new ServerProcess(name, process.execPath, [join(repoRoot, "services", name, "dist", "main.js")], ops, {
+    ...process.env,
+    OPS_PORT: String(ops),
+    LOG_LEVEL: "warn",
+    ...env,
+  });
+  await proc.start();
+  return Object.assign(proc, { ops });
+}
+
+/** Enrol each person's photos into the gallery a matcher will open from `data`; returns subject id -> name. */
+export async function enrolInto(
+  data: string,
+  tenant: string,
+  people: { name: string; photos: string[] }[],
+): Promise<Map<string, string>> {
+  const engine = await FaceEngine.create({});
+  const gallery = await openProductGallery(data, engine);
+  const names = new Map<string, string>();
+  for (const { name, photos } of people) {
+    const subject = gallery.createSubject(tenant, name);
+    const items = [];
+    for (const photo of photos) {
+      const face = FaceEngine.primary(await engine.analyse(await decodeImage(readFileSync(photo))));
+      if (face?.embedding) items.push({ vector: face.embedding, quality: face.quality.score });
+    }
+    await gallery.enrol(tenant, subject.id, engine.embedder.id, items);
+    names.set(subject.id, name);
+  }
+  await gallery.close();
+  AuditLog.open(join(data, "audit")).close();
+  return names;
+}
+
+/** Every MatchEvent in the stream so far, in order. */
+export async function matchEvents(nc: NatsConnection): Promise<MatchEvent[]> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(streams.matches);
+  const out: MatchEvent[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(streams.matches, { seq }).catch(() => null);
+    if (m) out.push(MatchEvent.decode(m.data));
+  }
+  return out;
+}
+
+/** Poll until `check` passes or `timeoutMs` runs out; the last failure is rethrown. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}
+
+/**
+ * A 640x480 MJPEG video at 10 frames a second made by ffmpeg from still photos: each shown for
+ * `seconds`, with a second of black between them so that each person is a separate track. The photos
+ * are letterboxed to 640x480 first, so ffmpeg reads one uniform image sequence.
+ */
+export async function videoOf(photos: string[], seconds = 2): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "video-"));
+  const fps = 10;
+  const still = async (photo: string | null) =>
+    (photo
+      ? sharp(photo).rotate().resize(640, 480, { fit: "contain", background: "#000" })
+      : sharp({ create: { width: 640, height: 480, channels: 3, background: "#000" } })
+    )
+      .png()
+      .toBuffer();
+  const black = await still(null);
+  let frame = 0;
+  const show = (png: Buffer, count: number) => {
+    for (let i = 0; i < count; i++) writeFileSync(join(dir, `${String(frame++).padStart(5, "0")}.png`), png);
+  };
+  for (const photo of photos) {
+    show(await still(photo), seconds * fps);
+    show(black, fps);
+  }
+  const out = join(dir, "people.avi");
+  execFileSync("ffmpeg", [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-framerate",
+    String(fps),
+    "-i",
+    join(dir, "%05d.png"),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    "3",
+    "-pix_fmt",
+    "yuvj420p",
+    out,
+  ]);
+  return out;
+}
