@@ -1,0 +1,177 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FaceCrop, streams, subjects } from "@facerec/contracts";
+import { CropPublisher, connectBus } from "@facerec/pipeline";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { natsServer, type ServerProcess, TcpRelay } from "@facerec/testkit/servers";
+import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import sharp from "sharp";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { enrolInto, eventually, matchEvents, service } from "./stack.js";
+
+const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
+const running: ServerProcess[] = [];
+let nats: Awaited<ReturnType<typeof natsServer>>;
+let nc: NatsConnection;
+let data: string;
+let embedder: Awaited<ReturnType<typeof service>>;
+/** Aligned crops of real faces, to publish as many distinct crops as a test needs. */
+const faces: { png: Buffer; quality: number }[] = [];
+
+function crop(camera: string, i: number): FaceCrop {
+  const face = faces[i % faces.length] as { png: Buffer; quality: number };
+  return FaceCrop.fromPartial({
+    cropId: randomUUID(),
+    tenant: "acme",
+    camera,
+    frameTime: new Date(),
+    quality: face.quality,
+    liveness: 1,
+    alignedPng: face.png,
+    trackId: `t${i}`,
+  });
+}
+
+/** Exactly one match event per crop id sent, and nothing else from that camera. */
+async function expectOneEventEach(camera: string, sent: string[]): Promise<void> {
+  await eventually(async () => {
+    const events = (await matchEvents(nc)).filter((e) => e.camera === camera);
+    expect(events.length).toBeGreaterThanOrEqual(sent.length);
+    expect(events.map((e) => e.cropId).sort()).toEqual([...sent].sort());
+  }, 120_000);
+}
+
+describeWithShared("pipeline faults: crashes, restarts and outages lose nothing and count nothing twice", () => {
+  beforeAll(async () => {
+    nats = await natsServer();
+    running.push(nats);
+    data = mkdtempSync(join(tmpdir(), "matcher-"));
+    await enrolInto(data, "acme", [
+      { name: "obama", photos: readdirSync(knn("train", "obama")).map((f) => knn("train", "obama", f)) },
+    ]);
+    const engine = await FaceEngine.create({ liveness: "none" });
+    for (const file of ["obama1.jpg", "alex_lacamoire1.jpg", "kit_with_rose.jpg", "obama_and_biden.jpg"]) {
+      for (const f of await engine.analyse(await decodeImage(readFileSync(knn("test", file))), { embed: false })) {
+        faces.push({ png: await encodePng(f.aligned), quality: f.quality.score });
+      }
+    }
+    embedder = await service("embedder", { NATS_URL: nats.url, ACK_WAIT_MS: "2000" });
+    running.push(embedder);
+    running.push(await service("matcher", { NATS_URL: nats.url, FACEREC_DATA: data, ACK_WAIT_MS: "2000" }));
+    nc = await connectBus(nats.url, "test");
+  });
+  afterAll(async () => {
+    await nc?.close();
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("an embedder killed with SIGKILL mid-batch and restarted: every crop once", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const deliveredBefore = (await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq;
+    const sent: string[] = [];
+    for (let i = 0; i < 160; i++) {
+      const c = crop("kill-embedder", i);
+      await js.publish(subjects.crop(c.tenant, c.camera), FaceCrop.encode(c).finish(), { msgID: c.cropId });
+      sent.push(c.cropId);
+    }
+    await eventually(
+      async () => expect((await jsm.streams.info(streams.embeddings)).state.messages).toBeGreaterThanOrEqual(16),
+      60_000,
+      20,
+    );
+    await embedder.kill();
+    const before = await jsm.consumers.info(streams.crops, "embedder");
+    expect(before.num_ack_pending + before.num_pending).toBeGreaterThan(0);
+    await embedder.start();
+    await expectOneEventEach("kill-embedder", sent);
+    // Crops the killed process held were delivered again (more deliveries than crops), and the second
+    // embedding of any it had already published was dropped by the duplicate window.
+    expect((await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq - deliveredBefore).toBeGreaterThan(160);
+  });
+
+  it("nats-server killed and restarted on its file storage mid-stream: every crop once", async () => {
+    const publisher = new CropPublisher(nc, jetstream(nc), { maxItems: 1000, maxBytes: 64 * 1024 * 1024 }, 1000);
+    const sent: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      if (i === 40) await nats.kill();
+      if (i === 80) await nats.start();
+      const c = crop("kill-nats", i);
+      await publisher.publish(c);
+      sent.push(c.cropId);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await eventually(async () => {
+      await publisher.drain();
+      expect(publisher.spooled).toBe(0);
+    });
+    publisher.close();
+    expect(publisher.dropped).toBe(0);
+    await expectOneEventEach("kill-nats", sent);
+  });
+
+  it("an edge cut off from NATS spools its crops and drains them, oldest first, when the link returns", async () => {
+    const relay = new TcpRelay(nats.port);
+    await relay.open();
+    const edge = await service("edge-detector", {
+      NATS_URL: `nats://127.0.0.1:${relay.port}`,
+      TENANT: "acme",
+      EDGE_CAMERA: "cut-off",
+    });
+    running.push(edge);
+    const push = async (bytes: Buffer) => {
+      const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=cut-off`, { method: "POST", body: bytes });
+      expect(r.status).toBe(202);
+      return (await r.json()) as { published: number; spooled: number };
+    };
+    const black = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
+      .png()
+      .toBuffer();
+    await relay.cut();
+    // Each photo is a track of its own: a second of nothing between them ends the previous one.
+    for (const file of ["alex_lacamoire1.jpg", "kit_with_rose.jpg", "obama_and_biden.jpg"]) {
+      await push(readFileSync(knn("test", file)));
+      await new Promise((r) => setTimeout(r, 1100));
+      await push(black);
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${edge.ops}/metrics`)).text();
+    const spooled = Number(/facerec_edge_crops\{state="spooled_now"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    expect(spooled).toBeGreaterThanOrEqual(4);
+    await relay.restore();
+    const events = await eventually(async () => {
+      const all = (await matchEvents(nc)).filter((e) => e.camera === "cut-off");
+      expect(all).toHaveLength(spooled);
+      return all;
+    });
+    expect(new Set(events.map((e) => e.cropId)).size).toBe(spooled);
+    // Drained oldest first: the stream holds them in frame order.
+    const times = events.map((e) => e.frameTime?.getTime() ?? 0);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    await relay.cut();
+  });
+
+  it("dead-letters a crop that cannot be decoded, with the error, and goes on", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const bad = crop("dead", 0);
+    bad.alignedPng = Buffer.from("not a png");
+    await js.publish(subjects.crop("acme", "dead"), FaceCrop.encode(bad).finish(), { msgID: bad.cropId });
+    await js.publish(subjects.crop("acme", "dead"), Buffer.from([0x0a, 0xff, 0xff, 0xff]), { msgID: randomUUID() });
+    const good = crop("dead", 1);
+    await js.publish(subjects.crop("acme", "dead"), FaceCrop.encode(good).finish(), { msgID: good.cropId });
+    await expectOneEventEach("dead", [good.cropId]);
+    const dead = await eventually(async () => {
+      const info = await jsm.streams.info(streams.deadLetter);
+      expect(info.state.messages).toBeGreaterThanOrEqual(2);
+      return info;
+    });
+    const first = await jsm.streams.getMessage(streams.deadLetter, { seq: dead.state.first_seq });
+    if (!first) throw new Error("the dead-letter stream lost its first message");
+    expect(first.subject).toMatch(/^faces\.dead\.embed\.acme\.dead$/);
+    expect(first.header.get("facerec-error")).toMatch(/NOT_AN_IMAGE|image/i);
+  });
+});
