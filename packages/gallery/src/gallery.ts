@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cosine } from "@facerec/vision";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
@@ -208,6 +208,19 @@ export class Gallery {
     if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
     else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
     return enrolled.map((list) => list.map(({ template }) => template));
+  }
+
+  /** Recompute every subject's threshold in a tenant's partition from the vectors as they are now. */
+  async recalibrate(tenant: string, model: string): Promise<number> {
+    const subjects = this.subjectsByPartition().get(this.key(tenant, model)) ?? [];
+    await (await this.thresholdsFor({ tenant, model })).rebuild(subjects);
+    return subjects.length;
+  }
+
+  /** The retained aligned crop of a template (PNG bytes), when the gallery keeps crops. */
+  cropOf(template: Template): Buffer | undefined {
+    if (!template.crop || !this.options.dir) return undefined;
+    return readFileSync(join(this.options.dir, "crops", template.tenant, template.crop));
   }
 
   /** Erase a subject: its vectors in every model, its templates, its retained crops, its record. */

@@ -102,14 +102,17 @@ export async function natsServer(): Promise<ServerProcess & { url: string }> {
   return Object.assign(server, { url: `nats://127.0.0.1:${port}` });
 }
 
-/** redis-server on a free loopback port, keeping its data in memory and in an append-only file. */
+/**
+ * redis-server on a free loopback port, with every write in an append-only file synced at once, so a
+ * SIGKILL loses nothing and a restart on the same port comes back with the same data.
+ */
 export async function redisServer(): Promise<ServerProcess & { url: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "redis-"));
   const server = new ServerProcess(
     "redis-server",
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
     port,
   );
   await server.start();

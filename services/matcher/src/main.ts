@@ -8,12 +8,14 @@ import {
   consumerLag,
   ensureConsumer,
   ensureStreams,
+  JobRunner,
   jetstreamManager,
   MatchWorker,
   metricsRegistry,
   numberSetting,
   onShutdown,
   openProductGallery,
+  redisConnection,
   serveOps,
   serviceLogger,
   setting,
@@ -65,10 +67,22 @@ const worker = new MatchWorker(jetstream(nc), gallery, audit, {
   },
 });
 await worker.start();
+// The gallery lives here, so the jobs that change it (bulk enrolment, re-embedding, erasure,
+// recalibration) run here too, when Redis is configured.
+const redisUrl = process.env.REDIS_URL;
+const jobs = redisUrl ? new JobRunner(gallery, engine, audit).start(redisConnection(redisUrl)) : undefined;
+jobs?.on("failed", (job, error) =>
+  log.warn({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, "job attempt failed"),
+);
+jobs?.on("completed", (job) => log.info({ job: job.id, kind: job.name }, "job completed"));
 const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9103), registry, () => !nc.isClosed());
-log.info({ nats: natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", ops: ops.address() }, "matcher ready");
+log.info(
+  { nats: natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", jobs: redisUrl ? "on" : "off", ops: ops.address() },
+  "matcher ready",
+);
 
 onShutdown(async () => {
+  await jobs?.close();
   await worker.stop();
   await nc.drain();
   await gallery.close();

@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { extname, join } from "node:path";
+import type { AuditLog } from "@facerec/audit";
+import type { Gallery, NewTemplate } from "@facerec/gallery";
+import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
+import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
+
+/** The long-running work of the product, run by BullMQ workers beside the gallery (in the matcher). */
+export type JobSpec =
+  /** Enrol every sub-folder of `folder` as a subject named after it, one template per photo. */
+  | { kind: "enrol-folder"; tenant: string; folder: string }
+  /** Embed every template's retained crop with the current model (after a model change). */
+  | { kind: "reembed"; tenant: string }
+  /** Erase a subject (templates, vectors, crops) everywhere. */
+  | { kind: "erase"; tenant: string; subjectId: string }
+  /** Recompute the tenant's per-subject thresholds from the gallery as it is now. */
+  | { kind: "recalibrate"; tenant: string };
+
+export const JOB_QUEUE = "facerec-jobs";
+
+export interface JobView {
+  id: string;
+  kind: JobSpec["kind"];
+  tenant: string;
+  state: string;
+  progress: number;
+  attempts: number;
+  result?: unknown;
+  error?: string;
+}
+
+/** Parse a redis:// URL into the options BullMQ passes to ioredis; workers need maxRetriesPerRequest null. */
+export function redisConnection(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+/**
+ * The API side of the jobs: enqueue with retries and backoff under an id derived from the job's
+ * content (adding the same job twice while it exists yields the one job), and read a job back only
+ * for its own tenant.
+ */
+export class Jobs {
+  private readonly queue: Queue;
+
+  constructor(connection: ConnectionOptions) {
+    this.queue = new Queue(JOB_QUEUE, { connection });
+  }
+
+  async add(spec: JobSpec): Promise<JobView> {
+    const id = `${spec.kind}-${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)}`;
+    const job = await this.queue.add(spec.kind, spec, {
+      jobId: id,
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+    return view(job, await job.getState());
+  }
+
+  /** The job, if it exists and belongs to `tenant`. */
+  async get(tenant: string, id: string): Promise<JobView | undefined> {
+    const job = await this.queue.getJob(id);
+    if (!job || (job.data as JobSpec).tenant !== tenant) return undefined;
+    return view(job, await job.getState());
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+function view(job: Job, state: string): JobView {
+  const spec = job.data as JobSpec & { done?: string[] };
+  return {
+    id: job.id as string,
+    kind: spec.kind,
+    tenant: spec.tenant,
+    state,
+    progress: typeof job.progress === "number" ? job.progress : 0,
+    attempts: job.attemptsMade,
+    ...(job.returnvalue !== undefined && job.returnvalue !== null ? { result: job.returnvalue } : {}),
+    ...(job.failedReason ? { error: job.failedReason } : {}),
+  };
+}
+
+const PHOTO = new Set([".jpg", ".jpeg", ".png", ".webp"]);
+
+/**
+ * Runs the jobs against the gallery. Each job is idempotent across retries and crashes: what it has
+ * finished is recorded in the job's own data (in Redis) as it goes, and skipped when it runs again.
+ */
+export class JobRunner {
+  constructor(
+    private readonly gallery: Gallery,
+    private readonly engine: FaceEngine,
+    private readonly audit: AuditLog,
+  ) {}
+
+  start(connection: ConnectionOptions, concurrency = 1): Worker {
+    const worker = new Worker(JOB_QUEUE, (job) => this.run(job), { connection, concurrency, lockDuration: 30_000 });
+    // Audited on completion as BullMQ records it: an attempt that lost its lock (Redis gone, a stall)
+    // and was run again is not counted twice.
+    worker.on("completed", (job) => {
+      const spec = job.data as JobSpec;
+      this.audit.append({
+        tenant: spec.tenant,
+        keyId: "job",
+        operation: `job:${spec.kind}`,
+        decision: "completed",
+        requestId: job.id as string,
+        latencyMs: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()),
+        ...(spec.kind === "erase" ? { subjectId: spec.subjectId } : {}),
+      });
+    });
+    return worker;
+  }
+
+  run(job: Job): Promise<unknown> {
+    return this.dispatch(job, job.data as JobSpec);
+  }
+
+  private dispatch(job: Job, spec: JobSpec): Promise<unknown> {
+    switch (spec.kind) {
+      case "enrol-folder":
+        return this.enrolFolder(job, spec.tenant, spec.folder);
+      case "reembed":
+        return this.reembed(job, spec.tenant);
+      case "erase":
+        return this.gallery.deleteSubject(spec.tenant, spec.subjectId).catch((error: Error) => {
+          // Erased by an earlier attempt that died before it could report.
+          if (error.name === "NotFoundError") return { templates: 0 };
+          throw error;
+        });
+      case "recalibrate":
+        return this.gallery.recalibrate(spec.tenant, this.engine.embedder.id).then((subjects) => ({ subjects }));
+    }
+  }
+
+  /** Names already finished by earlier attempts, kept in the job's data. */
+  private async markDone(job: Job, done: string[], name: string, progress: number): Promise<void> {
+    done.push(name);
+    await job.updateData({ ...job.data, done });
+    await job.updateProgress(progress);
+  }
+
+  private async enrolFolder(job: Job, tenant: string, folder: string): Promise<{ subjects: number; templates: number }> {
+    const people = (await readdir(folder, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    const done: string[] = [...((job.data as { done?: string[] }).done ?? [])];
+    let templates = 0;
+    for (const [i, name] of people.entries()) {
+      if (done.includes(name)) continue;
+      const items: NewTemplate[] = [];
+      for (const file of (await readdir(join(folder, name))).sort()) {
+        if (!PHOTO.has(extname(file).toLowerCase())) continue;
+        const face = FaceEngine.primary(await this.engine.analyse(await decodeImage(await readFile(join(folder, name, file)))));
+        if (face?.embedding)
+          items.push({ vector: face.embedding, quality: face.quality.score, crop: await encodePng(face.aligned) });
+      }
+      // A subject left by an attempt that died between creating and recording it is reused, not doubled.
+      const subject =
+        this.gallery.listSubjects(tenant).find((s) => s.name === name && s.metadata.job === job.id) ??
+        this.gallery.createSubject(tenant, name, { job: job.id as string, folder });
+      if (this.gallery.templatesOf(tenant, subject.id).length === 0 && items.length > 0) {
+        await this.gallery.enrol(tenant, subject.id, this.engine.embedder.id, items);
+        templates += items.length;
+      }
+      await this.markDone(job, done, name, Math.round(((i + 1) / people.length) * 100));
+    }
+    return { subjects: people.length, templates };
+  }
+
+  private async reembed(job: Job, tenant: string): Promise<{ templates: number; withoutCrop: number }> {
+    const model = this.engine.embedder.id;
+    const done: string[] = [...((job.data as { done?: string[] }).done ?? [])];
+    const subjects = this.gallery.listSubjects(tenant);
+    let templates = 0;
+    let withoutCrop = 0;
+    for (const [i, subject] of subjects.entries()) {
+      if (done.includes(subject.id)) continue;
+      const all = this.gallery.templatesOf(tenant, subject.id);
+      if (!all.some((t) => t.model === model)) {
+        const old = all.filter((t) => t.model !== model);
+        const crops = old.map((t) => ({ t, png: this.gallery.cropOf(t) }));
+        withoutCrop += crops.filter((c) => !c.png).length;
+        const usable = crops.filter((c): c is { t: (typeof old)[number]; png: Buffer } => c.png !== undefined);
+        const images = await Promise.all(usable.map((c) => decodeImage(c.png)));
+        const vectors = await this.engine.embedder.embed(images);
+        const items = usable.map((c, k) => ({ vector: vectors[k] as Float32Array, quality: c.t.quality, crop: c.png }));
+        if (items.length > 0) await this.gallery.enrol(tenant, subject.id, model, items);
+        templates += items.length;
+      }
+      await this.markDone(job, done, subject.id, Math.round(((i + 1) / subjects.length) * 100));
+    }
+    return { templates, withoutCrop };
+  }
+}

@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuditLog } from "@facerec/audit";
+import { Jobs, type JobView, openProductGallery, redisConnection } from "@facerec/pipeline";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { natsServer, redisServer, type ServerProcess } from "@facerec/testkit/servers";
+import { FaceEngine } from "@facerec/vision";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually, service } from "./stack.js";
+
+const running: ServerProcess[] = [];
+let redis: Awaited<ReturnType<typeof redisServer>>;
+let matcher: Awaited<ReturnType<typeof service>>;
+let jobs: Jobs;
+let data: string;
+
+describeWithShared("BullMQ jobs on a real redis-server", () => {
+  beforeAll(async () => {
+    const nats = await natsServer();
+    redis = await redisServer();
+    running.push(nats, redis);
+    data = mkdtempSync(join(tmpdir(), "jobs-"));
+    matcher = await service("matcher", {
+      NATS_URL: nats.url,
+      REDIS_URL: redis.url,
+      FACEREC_DATA: data,
+      FACEREC_RETAIN_CROPS: "1",
+    });
+    running.push(matcher);
+    jobs = new Jobs(redisConnection(redis.url));
+  });
+  afterAll(async () => {
+    await jobs?.close();
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("Redis killed and restarted while bulk enrolments run: every job completes, once, and nothing is enrolled twice", async () => {
+    const bbt = shared("data", "faceapi_bbt", "identities");
+    const knn = shared("data", "facerec_examples", "knn_examples", "train");
+    const cast = await jobs.add({ kind: "enrol-folder", tenant: "bbt", folder: bbt });
+    const five = await jobs.add({ kind: "enrol-folder", tenant: "acme", folder: knn });
+    // The same job asked for twice is one job.
+    expect((await jobs.add({ kind: "enrol-folder", tenant: "bbt", folder: bbt })).id).toBe(cast.id);
+    await eventually(async () => expect((await jobs.get("bbt", cast.id))?.progress).toBeGreaterThan(0), 60_000, 100);
+    await redis.kill();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
+    const finished = async (tenant: string, id: string): Promise<JobView> => {
+      const v = await jobs.get(tenant, id);
+      expect(v?.state).toBe("completed");
+      return v as JobView;
+    };
+    const [a, b] = await eventually(async () => [await finished("bbt", cast.id), await finished("acme", five.id)], 180_000);
+    expect(a.progress).toBe(100);
+    expect(a.result).toMatchObject({ subjects: readdirSync(bbt).length });
+    expect(b.result).toMatchObject({ subjects: 5 });
+    // Another tenant cannot see the job.
+    expect(await jobs.get("acme", cast.id)).toBeUndefined();
+
+    const recalibrate = await jobs.add({ kind: "recalibrate", tenant: "bbt" });
+    await eventually(async () =>
+      expect((await finished("bbt", recalibrate.id)).result).toEqual({ subjects: readdirSync(bbt).length }),
+    );
+
+    await matcher.stop();
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const gallery = await openProductGallery(data, engine, { retainCrops: true });
+    const names = gallery
+      .listSubjects("bbt")
+      .map((s) => s.name)
+      .sort();
+    expect(names).toEqual(readdirSync(bbt).sort());
+    for (const s of gallery.listSubjects("bbt")) expect(gallery.templatesOf("bbt", s.id).length).toBeGreaterThan(0);
+    expect(gallery.listSubjects("acme")).toHaveLength(5);
+    await gallery.close();
+    const audit = AuditLog.open(join(data, "audit"));
+    const completions = audit.query({ tenant: "bbt", decision: "completed", pageSize: 100 }).entries;
+    expect(completions.filter((e) => e.requestId === cast.id)).toHaveLength(1);
+    audit.close();
+  });
+});
