@@ -11,6 +11,8 @@ export const subjects = {
   crop: (tenant: string, camera: string): string => `faces.crop.${token("tenant", tenant)}.${token("camera", camera)}`,
   embedding: (tenant: string, camera: string): string => `faces.embedding.${token("tenant", tenant)}.${token("camera", camera)}`,
   match: (tenant: string, camera: string): string => `faces.match.${token("tenant", tenant)}.${token("camera", camera)}`,
+  /** A tenant or camera name checked as one subject token. */
+  token,
   allCrops: "faces.crop.>",
   allEmbeddings: "faces.embedding.>",
   allMatches: "faces.match.>",

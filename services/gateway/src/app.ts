@@ -11,6 +11,7 @@ import { httpStatusOf, RateLimitError } from "./errors.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
 import { auditRoutes } from "./routes/audit.js";
+import { jobRoutes } from "./routes/jobs.js";
 import { matchRoutes } from "./routes/matches.js";
 import { recogniseRoutes } from "./routes/recognise.js";
 import { error } from "./routes/schemas.js";
@@ -126,6 +127,7 @@ export async function buildApp(
     recogniseRoutes(api, recognition);
     matchRoutes(api, recognition);
     auditRoutes(api, recognition);
+    jobRoutes(api, recognition);
   });
   return app;
 }

@@ -2,9 +2,9 @@ import { join } from "node:path";
 import { AuditLog } from "@facerec/audit";
 import { ApiKeyStore } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
-import { openProductGallery } from "@facerec/pipeline";
+import { type Jobs, openProductGallery } from "@facerec/pipeline";
 import { FaceEngine } from "@facerec/vision";
-import { LocalMatchFeed } from "./match-feed.js";
+import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
 
 export interface Embedded {
@@ -22,7 +22,10 @@ export interface Embedded {
  * FACEREC_RETAIN_CROPS=1), the audit trail and the API keys. `pnpm start` and the gateway's tests
  * open the product the same way through here.
  */
-export async function openEmbedded(data: string): Promise<Embedded> {
+export async function openEmbedded(
+  data: string,
+  options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string } } = {},
+): Promise<Embedded> {
   const engine = await FaceEngine.create({});
   const gallery = await openProductGallery(data, engine, {
     ...(process.env.QDRANT_URL ? { qdrantUrl: process.env.QDRANT_URL } : {}),
@@ -35,7 +38,7 @@ export async function openEmbedded(data: string): Promise<Embedded> {
     gallery,
     audit,
     keys,
-    recognition: new Recognition(engine, gallery, audit, new LocalMatchFeed()),
+    recognition: new Recognition(engine, gallery, audit, options.feed ?? new LocalMatchFeed(), options.jobs),
     async close() {
       await gallery.close();
       audit.close();

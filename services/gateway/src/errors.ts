@@ -12,6 +12,11 @@ export class BadRequestError extends Error {
   override readonly name = "BadRequestError";
 }
 
+/** A part of the product this deployment does not run (HTTP 503 / gRPC UNAVAILABLE). */
+export class UnavailableError extends Error {
+  override readonly name = "UnavailableError";
+}
+
 /**
  * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
  * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND,
@@ -23,6 +28,7 @@ export function httpStatusOf(error: unknown): { status: number; code: string; me
   if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
   if (error instanceof RateLimitError) return { status: 429, code: "RESOURCE_EXHAUSTED", message: error.message };
   if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
+  if (error instanceof UnavailableError) return { status: 503, code: "UNAVAILABLE", message: error.message };
   if (error instanceof NotFoundError) return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {
     const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { MatchEvent } from "@facerec/contracts";
+import { MatchEvent, subjects } from "@facerec/contracts";
+import type { NatsConnection } from "@nats-io/transport-node";
 
 /** Where match decisions go and where WatchMatches reads them: in-process here, NATS in distributed mode. */
 export interface MatchFeed {
@@ -27,5 +28,29 @@ export class LocalMatchFeed implements MatchFeed {
     };
     this.emitter.on(tenant, filtered);
     return () => this.emitter.off(tenant, filtered);
+  }
+}
+
+/**
+ * The distributed mode's feed: WatchMatches follows `faces.match.<tenant>.>` on NATS, where the
+ * matchers publish; the gateway's own API identifications are published there too.
+ */
+export class NatsMatchFeed implements MatchFeed {
+  constructor(private readonly nc: NatsConnection) {}
+
+  publish(event: MatchEvent): void {
+    this.nc.publish(subjects.match(event.tenant, event.camera), MatchEvent.encode(event).finish());
+  }
+
+  subscribe(tenant: string, cameras: readonly string[], listener: (event: MatchEvent) => void): () => void {
+    const wanted = new Set(cameras);
+    const sub = this.nc.subscribe(`faces.match.${subjects.token("tenant", tenant)}.>`, {
+      callback: (error, msg) => {
+        if (error) return;
+        const event = MatchEvent.decode(msg.data);
+        if (wanted.size === 0 || wanted.has(event.camera)) listener(event);
+      },
+    });
+    return () => sub.unsubscribe();
   }
 }

@@ -1,12 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { relative, resolve } from "node:path";
 import type { AuditLog, AuditQuery } from "@facerec/audit";
 import { ApiKeyStore, type Principal } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
-import type { Decision, Gallery, Subject } from "@facerec/gallery";
-import { matchEventOf } from "@facerec/pipeline";
+import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
+import { type JobSpec, type Jobs, type JobView, matchEventOf } from "@facerec/pipeline";
 import { cosine, decodeImage, type Face, FaceEngine, ImageError } from "@facerec/vision";
-import { BadRequestError } from "./errors.js";
+import { BadRequestError, UnavailableError } from "./errors.js";
 import type { MatchFeed } from "./match-feed.js";
+
+/** Omit a key from each member of a union (the built-in Omit merges the members). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
 const CAMERA = /^[A-Za-z0-9_-]{1,64}$/;
@@ -32,6 +36,7 @@ export class Recognition {
     private readonly gallery: Gallery,
     private readonly audit: AuditLog,
     private readonly feed?: MatchFeed,
+    private readonly jobs?: { queue: Jobs; importRoot: string },
   ) {}
 
   get modelId(): string {
@@ -44,7 +49,7 @@ export class Recognition {
     decision: string,
     started: number,
     extra: { subjectId?: string; scores?: number[] } = {},
-    requestId = randomUUID(),
+    requestId: string = randomUUID(),
   ): string {
     this.audit.append({
       tenant: p.tenant,
@@ -168,6 +173,36 @@ export class Recognition {
     if (!this.feed) throw new Error("this gateway has no match feed");
     this.record(p, "watch-matches", "started", Date.now());
     return this.feed.subscribe(p.tenant, cameras, listener);
+  }
+
+  /**
+   * Start a long job for the caller's tenant. Bulk enrolment reads only below the import folder the
+   * operator configured (FACEREC_IMPORT_DIR), never anywhere a request names.
+   */
+  async addJob(p: Principal, request: DistributiveOmit<JobSpec, "tenant">): Promise<JobView> {
+    ApiKeyStore.require(p, request.kind === "erase" ? "enrol" : "admin");
+    if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
+    const started = Date.now();
+    let spec: JobSpec;
+    if (request.kind === "enrol-folder") {
+      const folder = resolve(this.jobs.importRoot, request.folder);
+      if (relative(this.jobs.importRoot, folder).startsWith("..")) {
+        throw new BadRequestError(`folder must be inside the import folder (${request.folder} is not)`);
+      }
+      spec = { ...request, folder, tenant: p.tenant };
+    } else spec = { ...request, tenant: p.tenant } as JobSpec;
+    if (spec.kind === "erase") this.gallery.getSubject(p.tenant, spec.subjectId);
+    const job = await this.jobs.queue.add(spec);
+    this.record(p, `job:${spec.kind}`, "queued", started, spec.kind === "erase" ? { subjectId: spec.subjectId } : {}, job.id);
+    return job;
+  }
+
+  async getJob(p: Principal, id: string): Promise<JobView> {
+    ApiKeyStore.require(p, "recognise");
+    if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
+    const job = await this.jobs.queue.get(p.tenant, id);
+    if (!job) throw new NotFoundError(`no job ${id} in this tenant`);
+    return job;
   }
 
   /** The caller's tenant's audit entries. */

@@ -1,0 +1,62 @@
+import type { JobSpec } from "@facerec/pipeline";
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+
+const job = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    kind: { type: "string" },
+    tenant: { type: "string" },
+    state: { type: "string", description: "waiting, active, delayed, completed or failed" },
+    progress: { type: "number", description: "percent done" },
+    attempts: { type: "integer" },
+    result: { type: "object", additionalProperties: true },
+    error: { type: "string" },
+  },
+} as const;
+
+/** Long jobs on BullMQ (distributed mode): start one, follow it. */
+export function jobRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["jobs"];
+  app.post<{ Body: Omit<JobSpec, "tenant"> }>(
+    "/v1/jobs",
+    {
+      schema: {
+        tags,
+        summary: "Start a job: bulk enrolment from a folder, re-embedding, erasure or recalibration",
+        // One object with if/then rather than oneOf: Fastify's validator strips unknown properties while
+        // it tries each oneOf branch, which would drop the fields of the branch that matches.
+        body: {
+          type: "object",
+          required: ["kind"],
+          additionalProperties: false,
+          properties: {
+            kind: { enum: ["enrol-folder", "reembed", "erase", "recalibrate"] },
+            folder: { type: "string", minLength: 1, maxLength: 1000, description: "enrol-folder: below FACEREC_IMPORT_DIR" },
+            subjectId: { type: "string", minLength: 1, maxLength: 100, description: "erase: the subject" },
+          },
+          allOf: [
+            { if: { properties: { kind: { const: "enrol-folder" } } }, then: { required: ["folder"] } },
+            { if: { properties: { kind: { const: "erase" } } }, then: { required: ["subjectId"] } },
+          ],
+        },
+        response: { 202: job },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await recognition.addJob(request.principal, request.body as never)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/jobs/:id",
+    {
+      schema: {
+        tags,
+        summary: "A job's state, progress and result",
+        params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 200 } } },
+        response: { 200: job },
+      },
+    },
+    async (request) => recognition.getJob(request.principal, request.params.id),
+  );
+}

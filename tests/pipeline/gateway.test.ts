@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { freePort, natsServer, redisServer, ServerProcess } from "@facerec/testkit/servers";
+import { repoRoot } from "@facerec/vision";
+import sharp from "sharp";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually, service } from "./stack.js";
+
+const running: ServerProcess[] = [];
+let base: string;
+let key: string;
+let edgeOps: number;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { "x-api-key": key, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+describeWithShared("gateway in distributed mode: jobs on Redis, match events from NATS", () => {
+  beforeAll(async () => {
+    const nats = await natsServer();
+    const redis = await redisServer();
+    running.push(nats, redis);
+    const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
+    running.push(await service("embedder", env));
+    running.push(await service("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
+    const edge = await service("edge-detector", { ...env, TENANT: "default" });
+    edgeOps = edge.ops;
+    running.push(edge);
+    const port = await freePort();
+    const gateway = new ServerProcess(
+      "gateway",
+      process.execPath,
+      [join(repoRoot, "services", "gateway", "dist", "main.js")],
+      port,
+      {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        GRPC_PORT: String(await freePort()),
+        FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
+        FACEREC_IMPORT_DIR: shared("data"),
+      },
+    );
+    await gateway.start();
+    running.push(gateway);
+    key = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("enrols a folder through a job, then streams the matcher's decision on a camera frame", async () => {
+    const started = await api("POST", "/v1/jobs", { kind: "enrol-folder", folder: "facerec_examples/knn_examples/train" });
+    expect(started.status).toBe(202);
+    const done = await eventually(async () => {
+      const j = await api("GET", `/v1/jobs/${started.json.id}`);
+      expect(j.json.state).toBe("completed");
+      return j.json;
+    });
+    expect(done).toMatchObject({ kind: "enrol-folder", tenant: "default", progress: 100, result: { subjects: 5 } });
+
+    const abort = new AbortController();
+    const stream = await fetch(`${base}/v1/matches?camera=door`, { headers: { "x-api-key": key }, signal: abort.signal });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const first = (async () => {
+      let text = "";
+      for (;;) {
+        const { value } = await reader.read();
+        text += Buffer.from(value as Uint8Array).toString();
+        const line = text.split("\n").find((l) => l.startsWith("data: "));
+        if (line) return JSON.parse(line.slice(6)) as Record<string, unknown>;
+      }
+    })();
+    const push = (bytes: Buffer) => fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=door`, { method: "POST", body: bytes });
+    expect(
+      (await push(readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "alex_lacamoire1.jpg")))).status,
+    ).toBe(202);
+    await new Promise((r) => setTimeout(r, 1100));
+    // A frame with nobody in it ends the track, which releases its best shot.
+    await push(
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
+        .png()
+        .toBuffer(),
+    );
+    const event = await first;
+    abort.abort();
+    expect(event).toMatchObject({ tenant: "default", camera: "door", outcome: "OUTCOME_MATCH" });
+  });
+
+  it("refuses a folder outside the import folder, and another tenant's or an unknown job", async () => {
+    const escape = await api("POST", "/v1/jobs", { kind: "enrol-folder", folder: "../../etc" });
+    expect(escape.status).toBe(400);
+    expect(escape.json.message).toMatch(/inside the import folder/);
+    expect((await api("GET", "/v1/jobs/enrol-folder-0000000000000000")).status).toBe(404);
+    expect((await api("POST", "/v1/jobs", { kind: "format-disk" })).status).toBe(400);
+  });
+});
