@@ -96,9 +96,9 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
   });
 
   it("refuses a folder outside the import folder, and another tenant's or an unknown job", async () => {
-    const escape = await api("POST", "/v1/jobs", { kind: "enrol-folder", folder: "../../etc" });
-    expect(escape.status).toBe(400);
-    expect(escape.json.message).toMatch(/inside the import folder/);
+    const outside = await api("POST", "/v1/jobs", { kind: "enrol-folder", folder: "../../etc" });
+    expect(outside.status).toBe(400);
+    expect(outside.json.message).toMatch(/inside the import folder/);
     expect((await api("GET", "/v1/jobs/enrol-folder-0000000000000000")).status).toBe(404);
     expect((await api("POST", "/v1/jobs", { kind: "format-disk" })).status).toBe(400);
   });

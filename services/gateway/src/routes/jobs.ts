@@ -16,6 +16,12 @@ const job = {
   },
 } as const;
 
+/** JSON Schema's if/then: a job of `kind` must carry `field`. */
+function requires(kind: string, field: string): object {
+  // biome-ignore lint/suspicious/noThenProperty: "then" is a JSON Schema keyword here, not a thenable.
+  return { if: { properties: { kind: { const: kind } } }, then: { required: [field] } };
+}
+
 /** Long jobs on BullMQ (distributed mode): start one, follow it. */
 export function jobRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["jobs"];
@@ -36,10 +42,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
             folder: { type: "string", minLength: 1, maxLength: 1000, description: "enrol-folder: below FACEREC_IMPORT_DIR" },
             subjectId: { type: "string", minLength: 1, maxLength: 100, description: "erase: the subject" },
           },
-          allOf: [
-            { if: { properties: { kind: { const: "enrol-folder" } } }, then: { required: ["folder"] } },
-            { if: { properties: { kind: { const: "erase" } } }, then: { required: ["subjectId"] } },
-          ],
+          allOf: [requires("enrol-folder", "folder"), requires("erase", "subjectId")],
         },
         response: { 202: job },
       },
