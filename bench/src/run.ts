@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const benches = ["embedder.js", "index-search.js", "gateway.js"];
+const benches = ["embedder.js", "index-search.js", "gateway.js", "pipeline.js"];
 let failed = false;
 for (const bench of benches) {
   const script = fileURLToPath(new URL(bench, import.meta.url));
