@@ -188,7 +188,7 @@ async function main(): Promise<void> {
           result.saturated.p99_ms,
         ],
         [
-          `steady ${cameras}x${steadyRate}/s`,
+          `steady, half the bare rate (${cameras} x ${steadyRate.toFixed(2)}/s)`,
           result.steady.crops,
           result.steady.delivered,
           result.steady.faces_per_s,
