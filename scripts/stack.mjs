@@ -49,7 +49,8 @@ function readPids() {
 
 async function start() {
   const running = Object.entries(readPids()).filter(([, pid]) => alive(pid));
-  if (running.length) throw new Error(`the stack is already running (${running.map(([n]) => n).join(", ")}); run: pnpm stack stop`);
+  if (running.length)
+    throw new Error(`the stack is already running (${running.map(([n]) => n).join(", ")}); run: pnpm stack stop`);
   for (const tool of ["nats-server", "redis-server"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
       throw new Error(`${tool} is not installed (Debian: apt-get install nats-server redis-server)`);
@@ -71,7 +72,12 @@ async function start() {
   const node = (service) => join(root, "services", service, "dist", "main.js");
   const common = { NATS_URL: nats, REDIS_URL: redis, FACEREC_DATA: join(dir, "data") };
   process.stdout.write(`starting the stack (logs in ${join(dir, "logs")})\n`);
-  await launch("nats-server", "nats-server", ["-a", "127.0.0.1", "-p", String(ports.nats), "-js", "-sd", join(dir, "nats")], ports.nats);
+  await launch(
+    "nats-server",
+    "nats-server",
+    ["-a", "127.0.0.1", "-p", String(ports.nats), "-js", "-sd", join(dir, "nats")],
+    ports.nats,
+  );
   await launch(
     "redis-server",
     "redis-server",
@@ -80,7 +86,10 @@ async function start() {
   );
   await launch("embedder", process.execPath, [node("embedder")], ports.embedder, { ...common, OPS_PORT: String(ports.embedder) });
   await launch("matcher", process.execPath, [node("matcher")], ports.matcher, { ...common, OPS_PORT: String(ports.matcher) });
-  await launch("edge-detector", process.execPath, [node("edge-detector")], ports.edge, { ...common, OPS_PORT: String(ports.edge) });
+  await launch("edge-detector", process.execPath, [node("edge-detector")], ports.edge, {
+    ...common,
+    OPS_PORT: String(ports.edge),
+  });
   await launch("gateway", process.execPath, [node("gateway")], ports.gateway, {
     ...common,
     FACEREC_DATA: join(dir, "gateway"),
@@ -112,7 +121,8 @@ async function stop() {
 function status() {
   const pids = readPids();
   if (Object.keys(pids).length === 0) process.stdout.write("the stack is not running\n");
-  for (const [name, pid] of Object.entries(pids)) process.stdout.write(`  ${name.padEnd(14)} pid ${pid} ${alive(pid) ? "running" : "gone"}\n`);
+  for (const [name, pid] of Object.entries(pids))
+    process.stdout.write(`  ${name.padEnd(14)} pid ${pid} ${alive(pid) ? "running" : "gone"}\n`);
 }
 
 const command = process.argv[2];
