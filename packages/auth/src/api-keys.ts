@@ -39,6 +39,7 @@ export class ForbiddenError extends Error {
 }
 
 const PREFIX = "frk";
+const KEY_FORM = /^frk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /**
@@ -61,14 +62,25 @@ export class ApiKeyStore {
   }
 
   create(tenant: string, name: string, scopes: Scope[]): { key: string; record: ApiKeyRecord } {
+    const key = `${PREFIX}_${randomBytes(8).toString("hex")}_${randomBytes(32).toString("base64url")}`;
+    return { key, record: this.adopt(tenant, name, scopes, key) };
+  }
+
+  /**
+   * Register a key generated elsewhere (a deployment's bootstrap Secret): it must have the product's
+   * form and an unused id; only its hash is kept.
+   */
+  adopt(tenant: string, name: string, scopes: Scope[], key: string): ApiKeyRecord {
     const unknown = scopes.filter((s) => !SCOPES.includes(s));
     if (scopes.length === 0 || unknown.length > 0) {
       throw new RangeError(
         `scopes must be a non-empty subset of ${SCOPES.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`,
       );
     }
-    const id = randomBytes(8).toString("hex");
-    const secret = randomBytes(32).toString("base64url");
+    const match = KEY_FORM.exec(key.trim());
+    if (!match) throw new RangeError("a key reads frk_<16 hex digits>_<43 base64url characters>");
+    const [, id = "", secret = ""] = match;
+    if (this.keys.has(id)) throw new RangeError(`an API key with id ${id} already exists`);
     const record: ApiKeyRecord = {
       id,
       tenant,
@@ -78,13 +90,13 @@ export class ApiKeyStore {
       createdAt: new Date().toISOString(),
     };
     this.write(record);
-    return { key: `${PREFIX}_${id}_${secret}`, record };
+    return record;
   }
 
   /** The principal a presented key stands for; throws AuthError with the reason otherwise. */
   authenticate(presented: string | undefined): Principal {
     if (!presented) throw new AuthError("missing");
-    const match = /^frk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(presented.trim());
+    const match = KEY_FORM.exec(presented.trim());
     if (!match) throw new AuthError("malformed");
     const [, id = "", secret = ""] = match;
     const record = this.keys.get(id);

@@ -26,6 +26,18 @@ describe("API keys", () => {
     expect(JSON.stringify(store.list("acme"))).not.toContain(record.secretSha256);
   });
 
+  it("adopts a bootstrap key made elsewhere, keeping only its hash, and refuses a malformed or reused one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keys-"));
+    const store = ApiKeyStore.open(dir);
+    const key = `frk_0123456789abcdef_${"Ab9_-".repeat(8)}xyz`;
+    const record = store.adopt("default", "bootstrap admin", ["admin"], key);
+    expect(store.authenticate(key)).toEqual({ keyId: "0123456789abcdef", tenant: "default", scopes: ["admin"] });
+    expect(record.id).toBe("0123456789abcdef");
+    expect(readFileSync(join(dir, "keys.log"), "utf8")).not.toContain("Ab9_-Ab9_-");
+    expect(() => store.adopt("default", "again", ["admin"], key)).toThrow(/already exists/);
+    expect(() => store.adopt("default", "short", ["admin"], "frk_0123_abc")).toThrow(/frk_<16 hex digits>/);
+  });
+
   it("says why a key was refused, for the audit trail, and gives the caller one message", () => {
     const store = ApiKeyStore.open(mkdtempSync(join(tmpdir(), "keys-")));
     const { key, record } = store.create("acme", "kiosk", ["recognise"]);

@@ -5,6 +5,7 @@ export { CropPublisher } from "./crop-publisher.js";
 export { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 export { type EdgeCounters, EdgeDetector, type EdgeOptions } from "./edge.js";
 export { EmbedWorker, type EmbedWorkerOptions } from "./embed-worker.js";
+export { engineConfigFromEnv } from "./engine-config.js";
 export { directoryFrames, type Frame, splitPngs, videoFrames } from "./frame-sources.js";
 export { JOB_QUEUE, JobRunner, type JobSpec, Jobs, type JobView, redisConnection } from "./jobs.js";
 export { matchEventOf, outcomeOf } from "./match-event.js";

@@ -11,18 +11,30 @@ import type { FaceEngine } from "@facerec/vision";
 export async function openProductGallery(
   dir: string,
   engine: FaceEngine,
-  options: { qdrantUrl?: string; retainCrops?: boolean } = {},
+  options: { qdrantUrl?: string; retainCrops?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Gallery> {
-  const global = engine.embedder.model.thresholds?.["fmr_1e-3"];
+  // A deployment may override the calibrated values (FACEREC_GLOBAL_THRESHOLD, FACEREC_MIN_QUALITY,
+  // FACEREC_MIN_LIVENESS); unset or empty keeps the pack's.
+  const env = options.env ?? process.env;
+  const override = (name: string): number | undefined => {
+    const raw = env[name];
+    if (!raw) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < -1 || value > 1) throw new RangeError(`${name}=${raw} is not a number in [-1, 1]`);
+    return value;
+  };
+  const global = override("FACEREC_GLOBAL_THRESHOLD") ?? engine.embedder.model.thresholds?.["fmr_1e-3"];
   if (global === undefined) {
     throw new Error(`the embedder ${engine.embedder.id} has no calibrated fmr_1e-3 threshold in its manifest`);
   }
-  const minLiveness = engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
+  const minLiveness =
+    override("FACEREC_MIN_LIVENESS") ?? engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
+  const minQuality = override("FACEREC_MIN_QUALITY") ?? DEFAULT_POLICY.minQuality;
   return Gallery.open({
     dir: join(dir, "gallery"),
     dims: engine.embedder.dims,
     thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
-    policy: { minLiveness },
+    policy: { minLiveness, minQuality },
     retainCrops: options.retainCrops ?? false,
     ...(options.qdrantUrl ? { index: new QdrantIndex({ url: options.qdrantUrl, dims: engine.embedder.dims }) } : {}),
   });

@@ -8,6 +8,7 @@ import {
   DEFAULT_TRACKER_OPTIONS,
   directoryFrames,
   EdgeDetector,
+  engineConfigFromEnv,
   ensureStreams,
   type Frame,
   jetstreamManager,
@@ -31,7 +32,7 @@ const source = process.env.EDGE_SOURCE;
 const fps = numberSetting("EDGE_FPS", 2, 0.1);
 const maxPushBytes = numberSetting("EDGE_MAX_PUSH_BYTES", 20 * 1024 * 1024, 1);
 
-const engine = await FaceEngine.create({});
+const engine = await FaceEngine.create(engineConfigFromEnv());
 const nc = await connectBus(natsUrl, `facerec-edge-${camera}`);
 await ensureStreams(await jetstreamManager(nc)).catch((error: unknown) => {
   // The streams are the cloud side's; an edge that starts during an outage spools until they answer.

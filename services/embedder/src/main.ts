@@ -5,6 +5,7 @@ import {
   connectBus,
   consumerLag,
   EmbedWorker,
+  engineConfigFromEnv,
   ensureConsumer,
   ensureStreams,
   jetstreamManager,
@@ -27,7 +28,7 @@ const maxWaitMs = numberSetting("EMBED_MAX_WAIT_MS", 50, 1);
 const ackWaitMs = numberSetting("ACK_WAIT_MS", 30_000, 1000);
 const maxDeliver = numberSetting("MAX_DELIVER", 5, 1);
 
-const engine = await FaceEngine.create({ liveness: "none", embedBatch: batchSize });
+const engine = await FaceEngine.create({ ...engineConfigFromEnv(), liveness: "none", embedBatch: batchSize });
 const nc = await connectBus(natsUrl, "facerec-embedder");
 const jsm = await jetstreamManager(nc);
 await ensureStreams(jsm);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AuditLog } from "@facerec/audit";
 import { ApiKeyStore } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
-import { type Jobs, openProductGallery } from "@facerec/pipeline";
+import { engineConfigFromEnv, type Jobs, openProductGallery } from "@facerec/pipeline";
 import { FaceEngine } from "@facerec/vision";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
@@ -26,7 +26,7 @@ export async function openEmbedded(
   data: string,
   options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string } } = {},
 ): Promise<Embedded> {
-  const engine = await FaceEngine.create({});
+  const engine = await FaceEngine.create(engineConfigFromEnv());
   const gallery = await openProductGallery(data, engine, {
     ...(process.env.QDRANT_URL ? { qdrantUrl: process.env.QDRANT_URL } : {}),
     retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",

@@ -24,9 +24,18 @@ const { engine, keys, audit, recognition, close } = await openEmbedded(data, {
 });
 
 if (keys.list("default").length === 0) {
-  const { key } = keys.create("default", "bootstrap admin", ["admin"]);
-  // Printed once, to the terminal only: the store keeps its hash.
-  process.stdout.write(`\nFirst start: admin API key for tenant "default" (shown once, keep it):\n\n  ${key}\n\n`);
+  const bootstrap = process.env.FACEREC_BOOTSTRAP_ADMIN_KEY;
+  if (bootstrap) {
+    // A deployment hands the first key in (a Kubernetes Secret); it is registered by its hash, never printed.
+    keys.adopt("default", "bootstrap admin", ["admin"], bootstrap);
+    process.stdout.write(
+      `First start: registered the bootstrap admin key for tenant "default" from FACEREC_BOOTSTRAP_ADMIN_KEY\n`,
+    );
+  } else {
+    const { key } = keys.create("default", "bootstrap admin", ["admin"]);
+    // Printed once, to the terminal only: the store keeps its hash.
+    process.stdout.write(`\nFirst start: admin API key for tenant "default" (shown once, keep it):\n\n  ${key}\n\n`);
+  }
 }
 
 const app = await buildApp(recognition, keys, audit);

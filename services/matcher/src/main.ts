@@ -6,6 +6,7 @@ import { Outcome, streams } from "@facerec/contracts";
 import {
   connectBus,
   consumerLag,
+  engineConfigFromEnv,
   ensureConsumer,
   ensureStreams,
   JobRunner,
@@ -32,7 +33,7 @@ const ackWaitMs = numberSetting("ACK_WAIT_MS", 30_000, 1000);
 const maxDeliver = numberSetting("MAX_DELIVER", 5, 1);
 const qdrantUrl = process.env.QDRANT_URL;
 
-const engine = await FaceEngine.create({});
+const engine = await FaceEngine.create(engineConfigFromEnv());
 const gallery = await openProductGallery(data, engine, {
   ...(qdrantUrl ? { qdrantUrl } : {}),
   retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",

@@ -1,0 +1,76 @@
+{{/* Names and labels shared by every object. */}}
+{{- define "facerec.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "facerec.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component: call with (dict "root" $ "component" "gateway"). */}}
+{{- define "facerec.selector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "facerec.natsUrl" -}}
+{{- if .Values.nats.url -}}{{ .Values.nats.url }}{{- else -}}nats://{{ include "facerec.fullname" . }}-nats:4222{{- end -}}
+{{- end -}}
+
+{{- define "facerec.redisUrl" -}}
+{{- if .Values.redis.url -}}{{ .Values.redis.url }}{{- else if .Values.redis.deploy -}}redis://{{ include "facerec.fullname" . }}-redis:6379{{- end -}}
+{{- end -}}
+
+{{- define "facerec.image" -}}
+{{ .root.Values.image.repository }}/{{ .service }}:{{ .root.Values.image.tag }}
+{{- end -}}
+
+{{- define "facerec.bootstrapSecret" -}}
+{{- .Values.gateway.bootstrapSecret | default (printf "%s-bootstrap" (include "facerec.fullname" .)) -}}
+{{- end -}}
+
+{{/* The pod-level settings every facerec container shares: non-root, read-only root, no privileges. */}}
+{{- define "facerec.podSpec" -}}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* A container's probes on its HTTP health endpoints. */}}
+{{- define "facerec.probes" -}}
+startupProbe:
+  httpGet: { path: /healthz, port: {{ .port }} }
+  periodSeconds: 5
+  failureThreshold: 60
+livenessProbe:
+  httpGet: { path: /healthz, port: {{ .port }} }
+  periodSeconds: 15
+  timeoutSeconds: 3
+readinessProbe:
+  httpGet: { path: {{ .ready | default "/readyz" }}, port: {{ .port }} }
+  periodSeconds: 10
+  timeoutSeconds: 3
+{{- end -}}
+
+{{/* Environment shared by the services. */}}
+{{- define "facerec.commonEnv" -}}
+- name: NATS_URL
+  value: {{ include "facerec.natsUrl" . | quote }}
+{{- with (include "facerec.redisUrl" .) }}
+- name: REDIS_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.qdrant.url }}
+- name: QDRANT_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
