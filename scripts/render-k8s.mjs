@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Renders the Helm chart into plain manifests for users without Helm: infra/k8s/<profile>.yaml for
+// each profile. The bootstrap admin key is expected in a Secret the operator creates
+// (facerec-bootstrap-admin), so no key is written here. `pnpm render:k8s` rewrites the files;
+// the chart tests fail when they are out of date.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const chart = join(root, "infra", "helm", "facerec");
+export const PROFILES = ["cloud", "edge", "dev"];
+
+export function render(helm, profile) {
+  const args = ["template", "facerec", chart, "--namespace", "facerec", "-f", join(chart, `values-${profile}.yaml`)];
+  if (profile !== "edge") args.push("--set", "gateway.bootstrapSecret=facerec-bootstrap-admin");
+  const header = `# Rendered from infra/helm/facerec with values-${profile}.yaml by scripts/render-k8s.mjs; do not edit.\n`;
+  return header + execFileSync(helm, args, { encoding: "utf8" });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const helm = execFileSync(process.execPath, [join(root, "scripts", "install-helm.mjs")], { encoding: "utf8" }).trim();
+  for (const profile of PROFILES) {
+    const out = join(root, "infra", "k8s", `${profile}.yaml`);
+    writeFileSync(out, render(helm, profile));
+    process.stdout.write(`wrote ${out}\n`);
+  }
+}

