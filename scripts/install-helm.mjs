@@ -5,7 +5,7 @@
 // Prints the binary's path.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,8 +38,10 @@ try {
   const actual = digest("sha256", extracted);
   if (actual !== source.helmSha256) throw new Error(`helm sha256 ${actual} does not match the pinned ${source.helmSha256}`);
   mkdirSync(cache, { recursive: true });
-  chmodSync(extracted, 0o755);
-  renameSync(extracted, helm);
+  // Copied next to the target first: the temporary folder may be on another filesystem.
+  copyFileSync(extracted, `${helm}.partial`);
+  chmodSync(`${helm}.partial`, 0o755);
+  renameSync(`${helm}.partial`, helm);
   process.stdout.write(`${helm}\n`);
 } catch (error) {
   process.stderr.write(`helm: install failed: ${error.message}\n`);
