@@ -12,6 +12,8 @@ const running: ServerProcess[] = [];
 let base: string;
 let key: string;
 let edgeOps: number;
+/** Each service's metrics address. */
+const metricsOf: Record<string, string> = {};
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${base}${path}`, {
@@ -28,11 +30,13 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     const redis = await redisServer();
     running.push(nats, redis);
     const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
-    running.push(await service("embedder", env));
-    running.push(await service("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
+    const embedder = await service("embedder", env);
+    const matcher = await service("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) });
     const edge = await service("edge-detector", { ...env, TENANT: "default" });
     edgeOps = edge.ops;
-    running.push(edge);
+    running.push(embedder, matcher, edge);
+    for (const [name, p] of Object.entries({ embedder, matcher, "edge-detector": edge }))
+      metricsOf[name] = `http://127.0.0.1:${p.ops}/metrics`;
     const port = await freePort();
     const gateway = new ServerProcess(
       "gateway",
@@ -52,6 +56,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     running.push(gateway);
     key = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
     base = `http://127.0.0.1:${port}`;
+    metricsOf.gateway = `${base}/metrics`;
   });
   afterAll(async () => {
     for (const p of running.reverse()) await p.stop();
@@ -101,5 +106,28 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     expect(outside.json.message).toMatch(/inside the import folder/);
     expect((await api("GET", "/v1/jobs/enrol-folder-0000000000000000")).status).toBe(404);
     expect((await api("POST", "/v1/jobs", { kind: "format-disk" })).status).toBe(400);
+  });
+
+  it("exposes Prometheus metrics on every service, and the counters moved with the traffic", async () => {
+    const value = (text: string, pattern: RegExp): number =>
+      [...text.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const scrape = async (name: string) => {
+      const r = await fetch(metricsOf[name] as string);
+      expect(r.status).toBe(200);
+      return r.text();
+    };
+    const gateway = await scrape("gateway");
+    expect(value(gateway, /^facerec_http_requests_total\{[^}]*route="\/v1\/jobs"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(value(gateway, /^facerec_decisions_total\{[^}]*outcome="rejected[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    const embedder = await scrape("embedder");
+    expect(value(embedder, /^facerec_embedder_crops_total\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(value(embedder, /^facerec_embedder_batch_size_count\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(embedder).toMatch(/^facerec_consumer_pending_messages\{/m);
+    const matcher = await scrape("matcher");
+    expect(value(matcher, /^facerec_matcher_decisions_total\{[^}]*outcome="OUTCOME_MATCH"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    const edge = await scrape("edge-detector");
+    expect(value(edge, /^facerec_edge_frames_total\{[^}]*\} (\d+)/gm)).toBeGreaterThanOrEqual(2);
+    expect(value(edge, /^facerec_edge_crops\{state="published"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    for (const text of [gateway, embedder, matcher, edge]) expect(text).toMatch(/^facerec_process_resident_memory_bytes/m);
   });
 });

@@ -75,6 +75,7 @@ function chain(previous: string, e: Omit<AuditEntry, "hash">): string {
 export class AuditLog {
   private readonly entries: AuditEntry[] = [];
   private readonly damage: number;
+  private readonly listeners = new Set<(entry: AuditEntry) => void>();
 
   private constructor(
     private readonly dir: string,
@@ -111,7 +112,14 @@ export class AuditLog {
     const tmp = `${this.headPath}.tmp`;
     writeFileSync(tmp, JSON.stringify({ sequence: entry.sequence, hash: entry.hash }));
     renameSync(tmp, this.headPath);
+    for (const listener of this.listeners) listener(entry);
     return entry;
+  }
+
+  /** Be told of every entry appended from now on (metrics count decisions this way); returns the unsubscribe. */
+  onAppend(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** One tenant's entries, oldest first, filtered and paged by sequence number. */

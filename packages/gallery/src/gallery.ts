@@ -210,6 +210,13 @@ export class Gallery {
     return enrolled.map((list) => list.map(({ template }) => template));
   }
 
+  /** How much the gallery holds, for metrics. */
+  stats(): { subjects: number; templates: number } {
+    let templates = 0;
+    for (const list of this.templates.values()) templates += list.length;
+    return { subjects: this.subjects.size, templates };
+  }
+
   /** Recompute every subject's threshold in a tenant's partition from the vectors as they are now. */
   async recalibrate(tenant: string, model: string): Promise<number> {
     const subjects = this.subjectsByPartition().get(this.key(tenant, model)) ?? [];

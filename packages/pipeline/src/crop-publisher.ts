@@ -1,10 +1,12 @@
 import { FaceCrop, subjects } from "@facerec/contracts";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Spool, type SpoolOptions } from "./spool.js";
 
 interface Spooled {
   crop: FaceCrop;
+  headers?: MsgHdrs;
   payload: Uint8Array;
   quality: number;
   bytes: number;
@@ -57,9 +59,10 @@ export class CropPublisher {
     return this.spool.dropped;
   }
 
-  async publish(crop: FaceCrop): Promise<"published" | "spooled"> {
+  /** `headers` (the trace context) travel with the crop, through the spool too. */
+  async publish(crop: FaceCrop, headers?: MsgHdrs): Promise<"published" | "spooled"> {
     const payload = FaceCrop.encode(crop).finish();
-    const item = { crop, payload, quality: crop.quality, bytes: payload.length };
+    const item = { crop, payload, quality: crop.quality, bytes: payload.length, ...(headers ? { headers } : {}) };
     // Behind a backlog, a new crop waits its turn so that the stream receives crops oldest first.
     if (this.spool.length > 0 || !this.connected) {
       this.spool.push(item);
@@ -94,6 +97,7 @@ export class CropPublisher {
     await this.js.publish(subjects.crop(item.crop.tenant, item.crop.camera), item.payload, {
       msgID: item.crop.cropId,
       timeout: this.timeoutMs,
+      ...(item.headers ? { headers: item.headers } : {}),
     });
     this.published++;
   }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { FaceCrop } from "@facerec/contracts";
 import { encodePng, type Face, type FaceEngine, type Image } from "@facerec/vision";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { CropPublisher } from "./crop-publisher.js";
+import { headersFor, inSpan, SpanKind } from "./tracing.js";
 import { DEFAULT_TRACKER_OPTIONS, type Shot, Tracker, type TrackerOptions } from "./tracker.js";
 
 export interface EdgeOptions {
@@ -90,8 +92,18 @@ export class EdgeDetector {
         alignedPng: await encodePng(f.aligned),
         trackId: shot.trackId,
       });
-      const outcome = await this.publisher.publish(crop);
-      this.counters[outcome]++;
+      // Each crop starts a trace that the embedder and matcher continue through the message headers.
+      await inSpan(
+        "edge.publish-crop",
+        ROOT_CONTEXT,
+        { "facerec.crop_id": crop.cropId, "facerec.camera": camera, "facerec.track_id": shot.trackId },
+        SpanKind.PRODUCER,
+        async (span) => {
+          const outcome = await this.publisher.publish(crop, headersFor(span));
+          span.setAttribute("facerec.outcome", outcome);
+          this.counters[outcome]++;
+        },
+      );
     }
   }
 }

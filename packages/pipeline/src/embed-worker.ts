@@ -4,6 +4,7 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { Batcher } from "./batcher.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+import { contextFromHeaders, headersFor, inSpan, SpanKind } from "./tracing.js";
 
 export interface EmbedWorkerOptions {
   durable: string;
@@ -100,10 +101,13 @@ export class EmbedWorker {
           liveness: crop.liveness,
           ...(crop.frameTime ? { frameTime: crop.frameTime } : {}),
         });
+        const attributes = { "facerec.crop_id": crop.cropId, "facerec.batch_size": batch.length };
         try {
-          await this.js.publish(subjects.embedding(crop.tenant, crop.camera), FaceEmbedding.encode(embedding).finish(), {
-            msgID: crop.cropId,
-            headers: m.headers,
+          await inSpan("embedder.embed", contextFromHeaders(m.headers), attributes, SpanKind.CONSUMER, async (span) => {
+            await this.js.publish(subjects.embedding(crop.tenant, crop.camera), FaceEmbedding.encode(embedding).finish(), {
+              msgID: crop.cropId,
+              headers: headersFor(span),
+            });
           });
           m.ack();
           this.embedded++;

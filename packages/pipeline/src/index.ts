@@ -13,4 +13,5 @@ export { MatchWorker, type MatchWorkerOptions } from "./match-worker.js";
 export { openProductGallery } from "./product-gallery.js";
 export { consumerLag, metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting } from "./service.js";
 export { Spool, type SpoolItem, type SpoolOptions } from "./spool.js";
+export { contextFromHeaders, contextFromHttpHeaders, headersFor, inSpan, SpanKind, startTracing, tracer } from "./tracing.js";
 export { type Box, DEFAULT_TRACKER_OPTIONS, iou, type Shot, Tracker, type TrackerOptions } from "./tracker.js";

@@ -5,6 +5,7 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 import { matchEventOf } from "./match-event.js";
+import { contextFromHeaders, headersFor, SpanKind, tracer } from "./tracing.js";
 
 export interface MatchWorkerOptions {
   durable: string;
@@ -46,6 +47,12 @@ export class MatchWorker {
       return;
     }
     const started = performance.now();
+    // The search, the decision and the event, in one span continuing the crop's trace.
+    const span = tracer().startSpan(
+      "matcher.match",
+      { kind: SpanKind.CONSUMER, attributes: { "facerec.crop_id": embedding.cropId } },
+      contextFromHeaders(m.headers),
+    );
     try {
       const decision = await this.gallery.identify(embedding.tenant, embedding.modelId, Float32Array.from(embedding.vector), {
         quality: embedding.quality,
@@ -71,15 +78,19 @@ export class MatchWorker {
         ...(event.subjectId ? { subjectId: event.subjectId } : {}),
         ...(event.score ? { scores: [event.score] } : {}),
       });
+      span.setAttribute("facerec.outcome", decision.outcome);
       await this.js.publish(subjects.match(embedding.tenant, embedding.camera), MatchEvent.encode(event).finish(), {
         msgID: embedding.cropId,
-        headers: m.headers,
+        headers: headersFor(span),
       });
       m.ack();
       this.decided++;
       this.options.onDecision?.(event, performance.now() - started);
     } catch (error) {
+      span.recordException(error as Error);
       await retryOrDeadLetter(this.js, "match", m, error, this.options.maxDeliver).catch(() => m.nak());
+    } finally {
+      span.end();
     }
   }
 }

@@ -18,6 +18,7 @@ import {
   serveOps,
   serviceLogger,
   setting,
+  startTracing,
   videoFrames,
 } from "@facerec/pipeline";
 import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
@@ -25,6 +26,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Counter, Gauge } from "prom-client";
 
 const log = serviceLogger("edge-detector");
+const tracing = startTracing("edge-detector");
 const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
 const tenant = setting("TENANT", "default");
 const camera = setting("EDGE_CAMERA", "camera-1");
@@ -133,4 +135,5 @@ onShutdown(async () => {
   await nc.drain().catch(() => undefined);
   ops.close();
   log.info({ counters: edge.counters, spooled: publisher.spooled, dropped: publisher.dropped }, "stopped");
+  await tracing?.shutdown();
 });

@@ -15,12 +15,14 @@ import {
   serveOps,
   serviceLogger,
   setting,
+  startTracing,
 } from "@facerec/pipeline";
 import { FaceEngine } from "@facerec/vision";
 import { jetstream } from "@nats-io/jetstream";
 import { Counter, Histogram } from "prom-client";
 
 const log = serviceLogger("embedder");
+const tracing = startTracing("embedder");
 const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
 const durable = setting("EMBED_DURABLE", "embedder");
 const batchSize = numberSetting("EMBED_BATCH", 8, 1);
@@ -71,4 +73,5 @@ onShutdown(async () => {
   await nc.drain();
   ops.close();
   log.info({ embedded: worker.embedded, meanBatch: worker.meanBatchSize() }, "stopped");
+  await tracing?.shutdown();
 });

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
+import { metricsRegistry } from "@facerec/pipeline";
 import { repoRoot } from "@facerec/vision";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
@@ -8,6 +10,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { httpStatusOf, RateLimitError } from "./errors.js";
+import { GatewayMetrics, instrument } from "./observability.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -26,6 +29,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** Requests a minute per API key (token bucket); 0 turns the limit off. */
   ratePerMinute?: number;
+  /** Structured request logs (pino, JSON lines); off unless given. The API key header is never logged. */
+  logger?: boolean;
 }
 
 declare module "fastify" {
@@ -39,7 +44,7 @@ const consoleDir = join(repoRoot, "services", "gateway", "console");
 /**
  * The REST API under /v1 (an API key in `x-api-key`, a JSON schema on every route, images as base64
  * JSON or multipart files), its OpenAPI document at /openapi.json with an interactive page at /docs,
- * the web console at /console/, and /healthz.
+ * the web console at /console/, /healthz and Prometheus /metrics.
  */
 export async function buildApp(
   recognition: Recognition,
@@ -50,8 +55,14 @@ export async function buildApp(
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    logger: false,
+    logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
+    // A caller's x-request-id is kept (up to 64 safe characters) so that logs line up across services.
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
   });
+  const metrics = new GatewayMetrics(metricsRegistry("gateway"), audit, () => recognition.galleryStats());
+  recognition.onEngineTime = (operation, seconds) => metrics.engine.observe({ operation }, seconds);
+  instrument(app, metrics);
   app.setErrorHandler((err, _request, reply) => {
     const { status, code, message } = httpStatusOf(err);
     reply.status(status).send({ error: code, message });

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Embedded all-in-one mode: the gateway with the engine and gallery in one process, on a local folder.
 import { join, resolve } from "node:path";
-import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
+import { connectBus, Jobs, redisConnection, startTracing } from "@facerec/pipeline";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
 import { openEmbedded } from "./embedded.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
 import { NatsMatchFeed } from "./match-feed.js";
 
+const tracing = startTracing("gateway");
 const data = resolve(process.env.FACEREC_DATA ?? join(repoRoot, "data"));
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8080);
@@ -38,7 +39,7 @@ if (keys.list("default").length === 0) {
   }
 }
 
-const app = await buildApp(recognition, keys, audit);
+const app = await buildApp(recognition, keys, audit, { logger: true });
 const grpc = buildGrpcServer(recognition, keys, audit);
 const url = await app.listen({ host, port });
 const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);
@@ -53,6 +54,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     await close();
     await queue?.close();
     await nc?.drain();
+    await tracing?.shutdown();
     process.exit(0);
   });
 }

@@ -39,6 +39,22 @@ export class Recognition {
     private readonly jobs?: { queue: Jobs; importRoot: string },
   ) {}
 
+  /** How much the gallery holds (for metrics). */
+  galleryStats(): { subjects: number; templates: number } {
+    return this.gallery.stats();
+  }
+
+  /** Called with each image's engine time, for metrics. */
+  onEngineTime?: (operation: string, seconds: number) => void;
+
+  private async analyse(operation: string, image: Uint8Array, liveness: boolean): Promise<Face[]> {
+    const decoded = await decodeImage(image);
+    const started = performance.now();
+    const faces = await this.engine.analyse(decoded, { liveness });
+    this.onEngineTime?.(operation, (performance.now() - started) / 1000);
+    return faces;
+  }
+
   get modelId(): string {
     return this.engine.embedder.id;
   }
@@ -111,7 +127,7 @@ export class Recognition {
     const rejected: { index: number; reason: string }[] = [];
     for (const [index, bytes] of images.entries()) {
       try {
-        const faces = await this.engine.analyse(await decodeImage(bytes));
+        const faces = await this.analyse("enroll", bytes, false);
         const face = FaceEngine.primary(faces);
         if (!face?.embedding) rejected.push({ index, reason: "no face found" });
         else if (face.quality.score < this.gallery.policy.minQuality)
@@ -162,7 +178,7 @@ export class Recognition {
   }
 
   private async mainFace(image: Uint8Array): Promise<Float32Array> {
-    const face = FaceEngine.primary(await this.engine.analyse(await decodeImage(image)));
+    const face = FaceEngine.primary(await this.analyse("verify", image, false));
     if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
     return face.embedding;
   }
@@ -224,7 +240,7 @@ export class Recognition {
     ApiKeyStore.require(p, "recognise");
     if (!CAMERA.test(camera)) throw new BadRequestError(`camera "${camera.slice(0, 80)}" must be 1-64 letters, digits, _ or -`);
     const started = Date.now();
-    const faces = await this.engine.analyse(await decodeImage(image), { liveness: true });
+    const faces = await this.analyse("identify", image, true);
     const requestId = randomUUID();
     const results: FaceResult[] = [];
     for (const face of faces) {

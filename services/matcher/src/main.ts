@@ -20,12 +20,14 @@ import {
   serveOps,
   serviceLogger,
   setting,
+  startTracing,
 } from "@facerec/pipeline";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { jetstream } from "@nats-io/jetstream";
 import { Counter, Histogram } from "prom-client";
 
 const log = serviceLogger("matcher");
+const tracing = startTracing("matcher");
 const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
 const data = setting("FACEREC_DATA", join(repoRoot, "data"));
 const durable = setting("MATCH_DURABLE", "matcher");
@@ -90,4 +92,5 @@ onShutdown(async () => {
   audit.close();
   ops.close();
   log.info({ decided: worker.decided }, "stopped");
+  await tracing?.shutdown();
 });

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { streams } from "@facerec/contracts";
+import { connectBus } from "@facerec/pipeline";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { natsServer, type ServerProcess } from "@facerec/testkit/servers";
+import { jetstreamManager } from "@nats-io/jetstream";
+import sharp from "sharp";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually, service } from "./stack.js";
+
+type SpanLine = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  attributes: Record<string, unknown>;
+};
+const running: ServerProcess[] = [];
+let nats: Awaited<ReturnType<typeof natsServer>>;
+let edgeOps: number;
+const traceFiles: Record<string, string> = {};
+
+describeWithShared("tracing: one crop followed from the edge to its match event", () => {
+  beforeAll(async () => {
+    nats = await natsServer();
+    running.push(nats);
+    const dir = mkdtempSync(join(tmpdir(), "traces-"));
+    for (const name of ["edge-detector", "embedder", "matcher"]) traceFiles[name] = join(dir, `${name}.jsonl`);
+    const env = (name: string) => ({ NATS_URL: nats.url, FACEREC_TRACE_FILE: traceFiles[name] as string });
+    running.push(await service("embedder", env("embedder")));
+    running.push(await service("matcher", { ...env("matcher"), FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
+    const edge = await service("edge-detector", { ...env("edge-detector"), TENANT: "acme" });
+    edgeOps = edge.ops;
+    running.push(edge);
+  });
+  afterAll(async () => {
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("carries one trace id through the crop, embedding and match messages, with a span per hop", async () => {
+    const push = (bytes: Buffer) => fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=traced`, { method: "POST", body: bytes });
+    await push(readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "alex_lacamoire1.jpg")));
+    await new Promise((r) => setTimeout(r, 1100));
+    await push(
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
+        .png()
+        .toBuffer(),
+    );
+
+    const nc = await connectBus(nats.url, "test");
+    const jsm = await jetstreamManager(nc);
+    const last = async (stream: string) => {
+      const info = await jsm.streams.info(stream);
+      expect(info.state.messages).toBeGreaterThan(0);
+      const m = await jsm.streams.getMessage(stream, { seq: info.state.last_seq });
+      if (!m) throw new Error(`no message in ${stream}`);
+      return m;
+    };
+    const match = await eventually(() => last(streams.matches), 60_000);
+    const crop = await last(streams.crops);
+    const embedding = await last(streams.embeddings);
+    await nc.close();
+    const traceOf = (h: string) => h.split("-")[1];
+    const [cropTrace, embeddingTrace, matchTrace] = [crop, embedding, match].map((m) => traceOf(m.header.get("traceparent")));
+    expect(cropTrace).toMatch(/^[0-9a-f]{32}$/);
+    expect(embeddingTrace).toBe(cropTrace);
+    expect(matchTrace).toBe(cropTrace);
+
+    const spans = await eventually(async () => {
+      const all = Object.values(traceFiles).flatMap((f) =>
+        readFileSync(f, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as SpanLine),
+      );
+      const mine = all.filter((s) => s.traceId === cropTrace);
+      expect(mine.map((s) => s.name).sort()).toEqual(["edge.publish-crop", "embedder.embed", "matcher.match"]);
+      return mine;
+    });
+    const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
+    expect(byName["edge.publish-crop"]?.service).toBe("facerec-edge-detector");
+    expect(byName["embedder.embed"]?.parentSpanId).toBe(byName["edge.publish-crop"]?.spanId);
+    expect(byName["matcher.match"]?.parentSpanId).toBe(byName["embedder.embed"]?.spanId);
+    expect(byName["matcher.match"]?.attributes["facerec.outcome"]).toBe("unknown");
+  });
+});
