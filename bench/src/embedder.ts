@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     best_pipeline_gflops_per_s: Number((best * gflopsPerFace).toFixed(1)),
     fraction_of_peak: Number(((best * gflopsPerFace) / peak.gflops).toFixed(3)),
     rows,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);

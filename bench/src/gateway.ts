@@ -18,7 +18,7 @@ import { lfwEmbeddings, noiseSource, perturb } from "./vectors.js";
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
 const subjects = 10_000;
-const rounds = quick ? 40 : 200;
+const rounds = quick ? 20 : 200;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   // 10,000 subjects from real LFW embeddings and perturbed copies of them (distinct enough to be other people).
   const enrolStart = performance.now();
-  const real = await lfwEmbeddings(2000);
+  const real = await lfwEmbeddings(quick ? 500 : 2000);
   const gauss = noiseSource(7);
   const batch = Array.from({ length: subjects }, (_, i) => {
     const base = real[i % real.length] as Float32Array;

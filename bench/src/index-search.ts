@@ -27,7 +27,7 @@ function bruteForceTop(matrix: Float32Array[], q: Float32Array, k: number): numb
 }
 
 async function main(): Promise<void> {
-  const real = await lfwEmbeddings(quick ? 3000 : 13_233);
+  const real = await lfwEmbeddings(quick ? 1000 : 13_233);
   const held = real.splice(0, queries);
   const gauss = noiseSource(42);
   const rows = [];
@@ -71,7 +71,9 @@ async function main(): Promise<void> {
     await index.close();
   }
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ real_embeddings: real.length + held.length, rows })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ real_embeddings: real.length + held.length, rows, peak_rss_bytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+    );
     return;
   }
   console.log(

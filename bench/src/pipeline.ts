@@ -22,8 +22,8 @@ import { mean, percentile, table } from "./timing.js";
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
 const cameras = 10;
-const perCamera = quick ? 40 : 160;
-const steadySeconds = quick ? 5 : 15;
+const perCamera = quick ? 20 : 160;
+const steadySeconds = quick ? 4 : 15;
 
 async function service(name: string, env: Record<string, string>): Promise<ServerProcess> {
   const ops = await freePort();

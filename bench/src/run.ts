@@ -1,16 +1,118 @@
 /**
- * `pnpm bench [--quick] [--json]`: every benchmark in turn, each in its own process so that one's
- * memory and threads do not disturb the next.
+ * `pnpm bench [--quick]`: every benchmark, each in its own process so that one's memory and threads do
+ * not disturb the next; prints one table of the headline figures, each next to the comparison measured
+ * in the same run, and writes everything to bench/results.json. Bounded: about 10 minutes, or under
+ * 2 with --quick.
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { table } from "./timing.js";
 
-const benches = ["embedder.js", "index-search.js", "gateway.js", "pipeline.js"];
+const quick = process.argv.includes("--quick");
+const benches = ["embedder", "detect", "gateway", "index-search", "pipeline"] as const;
+type Results = Record<(typeof benches)[number], Record<string, unknown>>;
+
+const results = {} as Results;
+const seconds: Record<string, number> = {};
 let failed = false;
 for (const bench of benches) {
-  const script = fileURLToPath(new URL(bench, import.meta.url));
-  process.stdout.write(`\n== ${bench.replace(/\.js$/, "")}\n`);
-  const result = spawnSync(process.execPath, [script, ...process.argv.slice(2)], { stdio: "inherit" });
-  failed ||= result.status !== 0;
+  const script = fileURLToPath(new URL(`${bench}.js`, import.meta.url));
+  process.stderr.write(`running ${bench}${quick ? " (quick)" : ""}...\n`);
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [script, "--json", ...(quick ? ["--quick"] : [])], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: (quick ? 120 : 600) * 1000,
+  });
+  seconds[bench] = Number(((performance.now() - started) / 1000).toFixed(1));
+  const last = run.stdout.trim().split("\n").at(-1) ?? "";
+  if (run.status !== 0 || !last.startsWith("{")) {
+    process.stderr.write(`${bench} failed (exit ${run.status ?? run.signal})\n`);
+    failed = true;
+    continue;
+  }
+  results[bench] = JSON.parse(last);
 }
+
+type Row = Record<string, number | string>;
+const mib = (bytes: unknown) => `${Math.round(Number(bytes) / 2 ** 20)} MiB`;
+const rows: (string | number)[][] = [];
+const e = results.embedder as { rows: Row[]; peak_rss_bytes: number } | undefined;
+const batch8 = e?.rows.find((r) => r.batch === 8 && String(r.config).startsWith("opt=all threads=default"));
+if (e && batch8) {
+  rows.push([
+    "engine embedding, batch 8 (faces/s)",
+    batch8.pipeline_faces_per_s as number,
+    `raw ORT ${batch8.raw_faces_per_s}`,
+    batch8.ratio as number,
+    mib(e.peak_rss_bytes),
+  ]);
+}
+const d = results.detect as Row | undefined;
+if (d) {
+  rows.push([
+    "detection 640x480 (frames/s)",
+    d.detect_frames_per_s as number,
+    `raw ORT ${d.raw_frames_per_s}`,
+    d.detect_over_raw as number,
+    mib(d.peak_rss_bytes),
+  ]);
+  rows.push([
+    "edge per frame 640x480 (frames/s)",
+    d.edge_frames_per_s as number,
+    `raw detector ${d.raw_frames_per_s}`,
+    d.edge_over_raw as number,
+    "",
+  ]);
+}
+const g = results.gateway as { rows: Row[]; subjects: number; rest_over_engine: number; peak_rss_bytes: number } | undefined;
+if (g) {
+  const [engine, rest] = g.rows;
+  rows.push([
+    `identify over REST, ${g.subjects} subjects (p50/p99 ms)`,
+    `${rest?.p50_ms}/${rest?.p99_ms}`,
+    `engine ${engine?.p50_ms}/${engine?.p99_ms}`,
+    g.rest_over_engine,
+    mib(g.peak_rss_bytes),
+  ]);
+}
+const x = results["index-search"] as { rows: Row[]; peak_rss_bytes: number } | undefined;
+const at100k = x?.rows.find((r) => r.templates === 100_000);
+if (x && at100k) {
+  rows.push([
+    "index search at 100k (p50/p99 ms)",
+    `${at100k.p50_ms}/${at100k.p99_ms}`,
+    `recall@10 ${at100k.recall_at_10} vs exact float64`,
+    "-",
+    mib(x.peak_rss_bytes),
+  ]);
+}
+const p = results.pipeline as
+  | { bare_engine_faces_per_s: number; pipeline_over_bare: number; saturated: Row; steady: Row; peak_rss_bytes: number }
+  | undefined;
+if (p) {
+  rows.push([
+    "distributed, 10 cameras saturated (faces/s)",
+    p.saturated.faces_per_s as number,
+    `bare engine ${p.bare_engine_faces_per_s}; mean batch ${p.saturated.mean_batch}`,
+    p.pipeline_over_bare,
+    mib(p.peak_rss_bytes),
+  ]);
+  rows.push([
+    `distributed, steady ${p.steady.faces_per_s}/s (frame to event p50/p99 ms)`,
+    `${p.steady.p50_ms}/${p.steady.p99_ms}`,
+    `saturated ${p.saturated.p50_ms}/${p.saturated.p99_ms}`,
+    "-",
+    "",
+  ]);
+}
+console.log(table(["figure", "measured", "compared with (same run)", "ratio", "peak RSS"], rows));
+const out = fileURLToPath(new URL("../results.json", import.meta.url));
+writeFileSync(out, `${JSON.stringify({ quick, date: new Date().toISOString(), seconds, results }, null, 2)}\n`);
+console.log(
+  `\nall figures in ${out}; ran ${Object.values(seconds)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(0)} s`,
+);
 process.exitCode = failed ? 1 : 0;

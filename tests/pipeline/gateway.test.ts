@@ -116,6 +116,8 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
       expect(r.status).toBe(200);
       return r.text();
     };
+    const photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg")).toString("base64");
+    expect((await api("POST", "/v1/identify", { image: photo })).status).toBe(200);
     const gateway = await scrape("gateway");
     expect(value(gateway, /^facerec_http_requests_total\{[^}]*route="\/v1\/jobs"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
     expect(value(gateway, /^facerec_decisions_total\{[^}]*outcome="rejected[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
@@ -129,5 +131,10 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     expect(value(edge, /^facerec_edge_frames_total\{[^}]*\} (\d+)/gm)).toBeGreaterThanOrEqual(2);
     expect(value(edge, /^facerec_edge_crops\{state="published"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
     for (const text of [gateway, embedder, matcher, edge]) expect(text).toMatch(/^facerec_process_resident_memory_bytes/m);
+    // Every series the Grafana dashboard plots is one the services export.
+    const dashboard = readFileSync(join(repoRoot, "infra", "grafana", "facerec-dashboard.json"), "utf8");
+    const plotted = new Set([...dashboard.matchAll(/facerec_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")));
+    const exported = [gateway, embedder, matcher, edge].join("\n");
+    for (const name of plotted) expect(exported, name).toMatch(new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, "m"));
   });
 });
