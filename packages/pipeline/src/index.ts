@@ -14,4 +14,5 @@ export { openProductGallery } from "./product-gallery.js";
 export { consumerLag, metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting } from "./service.js";
 export { Spool, type SpoolItem, type SpoolOptions } from "./spool.js";
 export { contextFromHeaders, contextFromHttpHeaders, headersFor, inSpan, SpanKind, startTracing, tracer } from "./tracing.js";
-export { type Box, DEFAULT_TRACKER_OPTIONS, iou, type Shot, Tracker, type TrackerOptions } from "./tracker.js";
+export { DEFAULT_TRACKER_OPTIONS, type Shot, Tracker, type TrackerOptions } from "./tracker.js";
+export { startWorkerService } from "./worker-service.js";

@@ -1,11 +1,5 @@
 import { randomUUID } from "node:crypto";
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import { type Box, iou } from "@facerec/vision";
 
 export interface TrackerOptions {
   /** Smallest overlap (intersection over union) for a face to continue a track. */
@@ -31,14 +25,6 @@ interface Track<F> {
   lastSeen: number;
   windowStart: number;
   best?: Shot<F>;
-}
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 /**

@@ -4,30 +4,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   CropPublisher,
-  connectBus,
   DEFAULT_TRACKER_OPTIONS,
   directoryFrames,
   EdgeDetector,
   engineConfigFromEnv,
-  ensureStreams,
   type Frame,
-  jetstreamManager,
-  metricsRegistry,
   numberSetting,
-  onShutdown,
-  serveOps,
-  serviceLogger,
   setting,
-  startTracing,
+  startWorkerService,
   videoFrames,
 } from "@facerec/pipeline";
 import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
-import { jetstream } from "@nats-io/jetstream";
 import { Counter, Gauge } from "prom-client";
 
-const log = serviceLogger("edge-detector");
-const tracing = startTracing("edge-detector");
-const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
 const tenant = setting("TENANT", "default");
 const camera = setting("EDGE_CAMERA", "camera-1");
 const source = process.env.EDGE_SOURCE;
@@ -35,12 +24,13 @@ const fps = numberSetting("EDGE_FPS", 2, 0.1);
 const maxPushBytes = numberSetting("EDGE_MAX_PUSH_BYTES", 20 * 1024 * 1024, 1);
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
-const nc = await connectBus(natsUrl, `facerec-edge-${camera}`);
-await ensureStreams(await jetstreamManager(nc)).catch((error: unknown) => {
-  // The streams are the cloud side's; an edge that starts during an outage spools until they answer.
-  log.warn({ err: (error as Error).message }, "could not check the streams; crops will be spooled until NATS answers");
+const service = await startWorkerService("edge-detector", {
+  defaultOpsPort: 9101,
+  clientName: `facerec-edge-${camera}`,
+  streamsMayWait: true,
 });
-const publisher = new CropPublisher(nc, jetstream(nc), {
+const { log, nc, js, registry } = service;
+const publisher = new CropPublisher(nc, js, {
   maxItems: numberSetting("EDGE_SPOOL_MAX_ITEMS", 2000, 1),
   maxBytes: numberSetting("EDGE_SPOOL_MAX_BYTES", 64 * 1024 * 1024, 1024),
 });
@@ -54,7 +44,6 @@ const edge = new EdgeDetector(engine, publisher, {
   },
 });
 
-const registry = metricsRegistry("edge-detector");
 const frames = new Counter({ name: "facerec_edge_frames_total", help: "Frames analysed.", registers: [registry] });
 new Gauge({
   name: "facerec_edge_crops",
@@ -107,9 +96,6 @@ async function push(request: IncomingMessage, response: ServerResponse): Promise
   return true;
 }
 
-const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9101), registry, () => true, push);
-log.info({ nats: natsUrl, tenant, camera, source: source ?? "push only", fps, ops: ops.address() }, "edge detector ready");
-
 const stopSource = new AbortController();
 if (source) {
   void (async () => {
@@ -127,13 +113,15 @@ if (source) {
   })();
 }
 
-onShutdown(async () => {
-  stopSource.abort();
-  await edge.end(camera);
-  await publisher.drain();
-  publisher.close();
-  await nc.drain().catch(() => undefined);
-  ops.close();
-  log.info({ counters: edge.counters, spooled: publisher.spooled, dropped: publisher.dropped }, "stopped");
-  await tracing?.shutdown();
-});
+const ops = await service.run(
+  async () => {
+    stopSource.abort();
+    await edge.end(camera);
+    await publisher.drain();
+    publisher.close();
+    log.info({ counters: edge.counters, spooled: publisher.spooled, dropped: publisher.dropped }, "stopped");
+  },
+  push,
+  () => true,
+);
+log.info({ nats: service.natsUrl, tenant, camera, source: source ?? "push only", fps, ops }, "edge detector ready");

@@ -4,36 +4,26 @@ import { join } from "node:path";
 import { AuditLog } from "@facerec/audit";
 import { Outcome, streams } from "@facerec/contracts";
 import {
-  connectBus,
   consumerLag,
   engineConfigFromEnv,
   ensureConsumer,
-  ensureStreams,
   JobRunner,
-  jetstreamManager,
   MatchWorker,
-  metricsRegistry,
   numberSetting,
-  onShutdown,
   openProductGallery,
   redisConnection,
-  serveOps,
-  serviceLogger,
   setting,
-  startTracing,
+  startWorkerService,
 } from "@facerec/pipeline";
 import { FaceEngine, repoRoot } from "@facerec/vision";
-import { jetstream } from "@nats-io/jetstream";
 import { Counter, Histogram } from "prom-client";
 
-const log = serviceLogger("matcher");
-const tracing = startTracing("matcher");
-const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
 const data = setting("FACEREC_DATA", join(repoRoot, "data"));
 const durable = setting("MATCH_DURABLE", "matcher");
 const ackWaitMs = numberSetting("ACK_WAIT_MS", 30_000, 1000);
 const maxDeliver = numberSetting("MAX_DELIVER", 5, 1);
 const qdrantUrl = process.env.QDRANT_URL;
+const redisUrl = process.env.REDIS_URL;
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
 const gallery = await openProductGallery(data, engine, {
@@ -41,12 +31,10 @@ const gallery = await openProductGallery(data, engine, {
   retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",
 });
 const audit = AuditLog.open(join(data, "audit"));
-const nc = await connectBus(natsUrl, "facerec-matcher");
-const jsm = await jetstreamManager(nc);
-await ensureStreams(jsm);
+const service = await startWorkerService("matcher", { defaultOpsPort: 9103 });
+const { log, jsm, js, registry } = service;
 await ensureConsumer(jsm, streams.embeddings, durable, { ackWaitMs, maxDeliver, maxAckPending: 256 });
 
-const registry = metricsRegistry("matcher");
 const decisions = new Counter({
   name: "facerec_matcher_decisions_total",
   help: "Match decisions by outcome.",
@@ -61,7 +49,7 @@ const latency = new Histogram({
 });
 consumerLag(registry, jsm, streams.embeddings, durable);
 
-const worker = new MatchWorker(jetstream(nc), gallery, audit, {
+const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
   onDecision(event, ms) {
@@ -72,25 +60,19 @@ const worker = new MatchWorker(jetstream(nc), gallery, audit, {
 await worker.start();
 // The gallery lives here, so the jobs that change it (bulk enrolment, re-embedding, erasure,
 // recalibration) run here too, when Redis is configured.
-const redisUrl = process.env.REDIS_URL;
 const jobs = redisUrl ? new JobRunner(gallery, engine, audit).start(redisConnection(redisUrl)) : undefined;
 jobs?.on("failed", (job, error) =>
   log.warn({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, "job attempt failed"),
 );
 jobs?.on("completed", (job) => log.info({ job: job.id, kind: job.name }, "job completed"));
-const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9103), registry, () => !nc.isClosed());
-log.info(
-  { nats: natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", jobs: redisUrl ? "on" : "off", ops: ops.address() },
-  "matcher ready",
-);
-
-onShutdown(async () => {
+const ops = await service.run(async () => {
   await jobs?.close();
   await worker.stop();
-  await nc.drain();
   await gallery.close();
   audit.close();
-  ops.close();
   log.info({ decided: worker.decided }, "stopped");
-  await tracing?.shutdown();
 });
+log.info(
+  { nats: service.natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", jobs: redisUrl ? "on" : "off", ops },
+  "matcher ready",
+);

@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import { describeWithShared, shared } from "@facerec/testkit";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { Batcher, Spool, splitPngs, Tracker } from "../src/index.js";
+
+type F = { box: { x: number; y: number; width: number; height: number }; q: number };
+const face = (x: number, q: number): F => ({ box: { x, y: 100, width: 80, height: 100 }, q });
+
+describe("tracker", () => {
+  it("keeps one best shot per track, released once per interval and when the track ends", () => {
+    const t = new Tracker<F>((f) => f.q, { minIou: 0.3, intervalMs: 2000, maxGapMs: 1000 });
+    // A person drifting right for 3 s at 4 frames a second, quality peaking at 1.5 s.
+    const shots = [];
+    for (let i = 0; i <= 12; i++) shots.push(...t.update(i * 250, [face(100 + i * 3, i === 6 ? 0.9 : 0.5)]));
+    expect(shots).toHaveLength(1);
+    expect(shots[0]?.face.q).toBe(0.9);
+    expect(shots[0]?.time).toBe(1500);
+    // Gone for more than a second: the track ends and its pending best (from after the interval) comes out.
+    const ended = t.update(5000, []);
+    expect(ended).toHaveLength(1);
+    expect(ended[0]?.trackId).toBe(shots[0]?.trackId);
+    expect(t.active).toBe(0);
+  });
+
+  it("follows two people apart, and a new face where an old track lapsed starts a new track", () => {
+    const t = new Tracker<F>((f) => f.q, { minIou: 0.3, intervalMs: 10_000, maxGapMs: 500 });
+    t.update(0, [face(100, 0.5), face(400, 0.6)]);
+    expect(t.active).toBe(2);
+    t.update(250, [face(104, 0.7), face(396, 0.4)]);
+    const both = t.flush();
+    expect(both.map((s) => s.face.q).sort()).toEqual([0.6, 0.7]);
+    t.update(0, [face(100, 0.5)]);
+    const [first] = t.update(2000, [face(100, 0.8)]);
+    expect(first?.face.q).toBe(0.5);
+    expect(t.flush()[0]?.trackId).not.toBe(first?.trackId);
+  });
+});
+
+describe("spool", () => {
+  const item = (id: number, quality: number) => ({ id, quality, bytes: 10 });
+
+  it("drops the lowest quality when full, counts it, and drains oldest first", async () => {
+    const s = new Spool<ReturnType<typeof item>>({ maxItems: 3, maxBytes: 1000 });
+    for (const [id, q] of [
+      [1, 0.9],
+      [2, 0.2],
+      [3, 0.8],
+      [4, 0.5],
+    ] as const)
+      s.push(item(id, q));
+    expect(s.dropped).toBe(1);
+    const sent: number[] = [];
+    await s.drain(async (i) => {
+      sent.push(i.id);
+    });
+    expect(sent).toEqual([1, 3, 4]);
+    expect(s.length).toBe(0);
+  });
+
+  it("stops at the first failure and keeps that item at the front", async () => {
+    const s = new Spool<ReturnType<typeof item>>({ maxItems: 10, maxBytes: 25 });
+    for (const id of [1, 2, 3]) s.push(item(id, id / 10));
+    expect(s.length).toBe(2);
+    expect(s.bytes).toBe(20);
+    await expect(s.drain(async () => Promise.reject(new Error("link down")))).rejects.toThrow("link down");
+    expect(s.length).toBe(2);
+  });
+});
+
+describe("batcher", () => {
+  it("runs a full batch at once and a partial one after the wait, one batch at a time", async () => {
+    const runs: number[][] = [];
+    let running = 0;
+    const b = new Batcher<number>({ maxSize: 8, maxWaitMs: 30 }, async (batch) => {
+      running++;
+      expect(running).toBe(1);
+      runs.push(batch);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+    });
+    for (let i = 0; i < 11; i++) await b.add(i);
+    expect(runs).toEqual([[0, 1, 2, 3, 4, 5, 6, 7]]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(runs[1]).toEqual([8, 9, 10]);
+    expect(b.sizes[8]).toBe(1);
+    expect(b.sizes[3]).toBe(1);
+    expect(b.mean()).toBe(5.5);
+  });
+});
+
+describeWithShared("PNG frame stream", () => {
+  it("splits concatenated PNG frames arriving in arbitrary chunks", async () => {
+    const photos = ["obama1.jpg", "kit_with_rose.jpg"].map((f) => shared("data", "facerec_examples", "knn_examples", "test", f));
+    const pngs = await Promise.all(photos.map((p) => sharp(readFileSync(p)).resize(200).png().toBuffer()));
+    const stream = Buffer.concat([...pngs, pngs[0] as Buffer]);
+    async function* chunks() {
+      for (let at = 0, n = 1; at < stream.length; at += n, n = (n * 7) % 4093 || 1) yield stream.subarray(at, at + n);
+    }
+    const out: Buffer[] = [];
+    for await (const png of splitPngs(chunks())) out.push(png);
+    expect(out.map((b) => b.length)).toEqual([pngs[0]?.length, pngs[1]?.length, pngs[0]?.length]);
+    expect(out[1]?.equals(pngs[1] as Buffer)).toBe(true);
+  });
+});
