@@ -89,9 +89,34 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     expect(before.num_ack_pending + before.num_pending).toBeGreaterThan(0);
     await embedder.start();
     await expectOneEventEach("kill-embedder", sent);
+    // With a backlog waiting, the restarted embedder ran full batches: its mean batch size is near 8.
+    const metrics = await (await fetch(`http://127.0.0.1:${embedder.ops}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)`, "m").exec(metrics)?.[1]);
+    expect(read("facerec_embedder_batch_size_sum") / read("facerec_embedder_batch_size_count")).toBeGreaterThan(6);
     // Crops the killed process held were delivered again (more deliveries than crops), and the second
     // embedding of any it had already published was dropped by the duplicate window.
     expect((await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq - deliveredBefore).toBeGreaterThan(160);
+  });
+
+  it("an embedder stopped with SIGTERM mid-stream finishes its batches and exits; restarted, every crop once", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(streams.embeddings)).state.messages;
+    const sent: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      const c = crop("drain-embedder", i);
+      await js.publish(subjects.crop(c.tenant, c.camera), FaceCrop.encode(c).finish(), { msgID: c.cropId });
+      sent.push(c.cropId);
+    }
+    await eventually(
+      async () => expect((await jsm.streams.info(streams.embeddings)).state.messages - before).toBeGreaterThanOrEqual(8),
+      60_000,
+      20,
+    );
+    await embedder.stop();
+    expect(embedder.output).toContain('"msg":"stopped"');
+    await embedder.start();
+    await expectOneEventEach("drain-embedder", sent);
   });
 
   it("nats-server killed and restarted on its file storage mid-stream: every crop once", async () => {

@@ -19,7 +19,7 @@ export async function service(name: Service, env: Record<string, string>): Promi
   const proc = new ServerProcess(name, process.execPath, [join(repoRoot, "services", name, "dist", "main.js")], ops, {
     ...process.env,
     OPS_PORT: String(ops),
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: "info",
     ...env,
   });
   await proc.start();

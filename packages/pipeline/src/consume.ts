@@ -1,7 +1,10 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 
 export interface Consuming {
-  /** Stop pulling, let the handler finish what it holds, then resolve. */
+  /**
+   * Stop pulling, let the handler finish what it holds, then resolve. Messages the server had already
+   * sent for the open pull but that had not arrived are redelivered after the ack wait, to any replica.
+   */
   stop(): Promise<void>;
   /** Resolves when the loop ends (after stop, or if the consumer is deleted). */
   done: Promise<void>;
