@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaceCrop, streams, subjects } from "@facerec/contracts";
+import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
 import { CropPublisher, connectBus } from "@facerec/pipeline";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { natsServer, type ServerProcess, TcpRelay } from "@facerec/testkit/servers";
@@ -198,5 +198,29 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     if (!first) throw new Error("the dead-letter stream lost its first message");
     expect(first.subject).toMatch(/^faces\.dead\.embed\.acme\.dead$/);
     expect(first.header.get("facerec-error")).toMatch(/NOT_AN_IMAGE|image/i);
+  });
+
+  it("dead-letters an embedding the matcher fails on after MAX_DELIVER deliveries, with the count", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const wrong = FaceEmbedding.fromPartial({
+      cropId: randomUUID(),
+      tenant: "acme",
+      camera: "retry",
+      modelId: "arcface512",
+      vector: [1, 2, 3],
+      quality: 1,
+      liveness: 1,
+    });
+    await js.publish(subjects.embedding("acme", "retry"), FaceEmbedding.encode(wrong).finish(), { msgID: wrong.cropId });
+    const dead = await eventually(async () => {
+      const info = await jsm.streams.info(streams.deadLetter);
+      const last = await jsm.streams.getMessage(streams.deadLetter, { seq: info.state.last_seq });
+      expect(last?.subject).toBe("faces.dead.match.acme.retry");
+      return last;
+    }, 60_000);
+    expect(dead?.header.get("facerec-deliveries")).toBe("5");
+    expect(dead?.header.get("facerec-error").length).toBeGreaterThan(5);
+    expect((await matchEvents(nc)).filter((e) => e.cropId === wrong.cropId)).toEqual([]);
   });
 });
