@@ -3,7 +3,7 @@ import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
-import { outcomeOf } from "@facerec/pipeline";
+import { contextFromHttpHeaders, outcomeOf, SpanKind, tracer } from "@facerec/pipeline";
 import { repoRoot } from "@facerec/vision";
 import {
   type Metadata,
@@ -87,14 +87,22 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
     <Req, Res>(operation: string, fn: (p: Principal, req: Req) => Promise<Res> | Res) =>
     async (call: ServerUnaryCall<Req | Malformed, Res>, callback: sendUnaryData<Res>): Promise<void> => {
       let principal: Principal | undefined;
+      // A server span continuing the caller's traceparent metadata (a no-op unless tracing is on).
+      const span = tracer().startSpan(
+        `grpc ${operation}`,
+        { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": operation } },
+        contextFromHttpHeaders(call.metadata.getMap() as Record<string, string>),
+      );
       try {
         principal = authenticate(call.metadata, operation);
         if (call.request instanceof Malformed) {
           throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
         }
         callback(null, await fn(principal, call.request));
+        span.setAttribute("rpc.grpc.status_code", status.OK);
       } catch (error) {
         const refusal = grpcError(error);
+        span.setAttribute("rpc.grpc.status_code", refusal.code);
         if (principal) {
           audit.append({
             tenant: principal.tenant,
@@ -105,6 +113,8 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
           });
         }
         callback(refusal);
+      } finally {
+        span.end();
       }
     };
 
