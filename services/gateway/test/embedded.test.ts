@@ -18,7 +18,15 @@ function start(data: string): Promise<{ child: ChildProcess; url: string; output
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      if (url) resolve({ child, url, output });
+      // `output` keeps growing after start: the getter reads what has been printed so far.
+      if (url)
+        resolve({
+          child,
+          url,
+          get output() {
+            return output;
+          },
+        });
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -49,6 +57,12 @@ describeWithShared("embedded mode (pnpm start)", () => {
     const second = await start(data);
     expect(second.output).not.toContain("frk_");
     expect((await fetch(`${second.url}/v1/subjects`, { headers: { "x-api-key": key as string } })).status).toBe(200);
+    expect((await fetch(`${second.url}/v1/subjects`, { headers: { "x-api-key": "frk_0123456789abcdef_wrong" } })).status).toBe(
+      401,
+    );
     expect(await stop(second.child)).toBe(0);
+    // Requests are logged as JSON lines with their ids, and no key, right or wrong, ever reaches the log.
+    expect(second.output).toMatch(/"reqId":"[0-9a-f-]{36}".*"url":"\/v1\/subjects"/);
+    expect(second.output).not.toContain("frk_");
   });
 });
