@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { copyFileSync, createReadStream, mkdtempSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Outcome } from "@facerec/contracts";
@@ -64,5 +65,46 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
     expect(seen).toEqual(["OUTCOME_UNKNOWN", "alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"]);
     expect(new Set(events.map((e) => e.cropId)).size).toBe(6);
     expect(events.every((e) => e.tenant === "acme" && e.modelId !== "")).toBe(true);
+  });
+
+  it("reads the same video as an HTTP stream, and photos dropped into a watched folder", async () => {
+    const video = await videoOf([knn("test", "alex_lacamoire1.jpg"), knn("test", "kit_with_rose.jpg")]);
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "video/x-msvideo" });
+      createReadStream(video).pipe(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/people.avi`;
+    running.push(
+      await service("edge-detector", {
+        NATS_URL: nats.url,
+        TENANT: "acme",
+        EDGE_CAMERA: "http-cam",
+        EDGE_SOURCE: url,
+        EDGE_FPS: "4",
+      }),
+    );
+    const folder = mkdtempSync(join(tmpdir(), "drop-"));
+    running.push(
+      await service("edge-detector", {
+        NATS_URL: nats.url,
+        TENANT: "acme",
+        EDGE_CAMERA: "drop-box",
+        EDGE_SOURCE: `dir:${folder}`,
+        EDGE_TRACK_INTERVAL_MS: "1",
+      }),
+    );
+    copyFileSync(knn("test", "johnsnow_test1.jpg"), join(folder, "1.jpg"));
+    const named = async (camera: string, count: number) =>
+      eventually(async () => {
+        const events = (await matchEvents(nc)).filter((e) => e.camera === camera);
+        expect(events.length).toBeGreaterThanOrEqual(count);
+        return events.map((e) => (e.outcome === Outcome.OUTCOME_MATCH ? names.get(e.subjectId) : Outcome[e.outcome])).sort();
+      });
+    expect(await named("http-cam", 3)).toEqual(["alex_lacamoire", "kit_harington", "rose_leslie"]);
+    // A one-millisecond interval releases a track's best shot on the next file, so drop a second one.
+    copyFileSync(knn("test", "alex_lacamoire1.jpg"), join(folder, "2.jpg"));
+    expect((await named("drop-box", 1))[0]).toBe("kit_harington");
+    server.close();
   });
 });
