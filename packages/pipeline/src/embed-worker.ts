@@ -41,11 +41,6 @@ export class EmbedWorker {
     this.batcher = new Batcher({ maxSize: options.batchSize, maxWaitMs: options.maxWaitMs }, (batch) => this.run(batch));
   }
 
-  /** Batches run so far, by size. */
-  get batchSizes(): readonly number[] {
-    return this.batcher.sizes;
-  }
-
   meanBatchSize(): number {
     return this.batcher.mean();
   }
