@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
 import { MatchEvent, streams } from "@facerec/contracts";
 import { openProductGallery } from "@facerec/pipeline";
 import { freePort, ServerProcess } from "@facerec/testkit/servers";
@@ -46,7 +45,6 @@ export async function enrolInto(
     names.set(subject.id, name);
   }
   await gallery.close();
-  AuditLog.open(join(data, "audit")).close();
   return names;
 }
 
