@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { freePort, natsServer, redisServer, ServerProcess } from "@facerec/testkit/servers";
 import { repoRoot } from "@facerec/vision";
+import { credentials, Metadata } from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually, service } from "./stack.js";
@@ -12,6 +14,7 @@ const running: ServerProcess[] = [];
 let base: string;
 let key: string;
 let edgeOps: number;
+let grpcAddress: string;
 /** Each service's metrics address. */
 const metricsOf: Record<string, string> = {};
 
@@ -38,6 +41,8 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     for (const [name, p] of Object.entries({ embedder, matcher, "edge-detector": edge }))
       metricsOf[name] = `http://127.0.0.1:${p.ops}/metrics`;
     const port = await freePort();
+    const grpcPort = await freePort();
+    grpcAddress = `127.0.0.1:${grpcPort}`;
     const gateway = new ServerProcess(
       "gateway",
       process.execPath,
@@ -47,7 +52,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
         ...process.env,
         ...env,
         PORT: String(port),
-        GRPC_PORT: String(await freePort()),
+        GRPC_PORT: String(grpcPort),
         FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
         FACEREC_IMPORT_DIR: shared("data"),
       },
@@ -71,6 +76,16 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
       return j.json;
     });
     expect(done).toMatchObject({ kind: "enrol-folder", tenant: "default", progress: 100, result: { subjects: 5 } });
+    // The same job seen over gRPC.
+    const client = new FaceRecognitionServiceClient(grpcAddress, credentials.createInsecure());
+    const meta = new Metadata();
+    meta.set("x-api-key", key);
+    const viaGrpc = await new Promise<{ job: { state: string; kind: JobKind; resultJson: string } }>((resolve, reject) =>
+      client.getJob({ id: started.json.id as string }, meta, (error, reply) => (error ? reject(error) : resolve(reply as never))),
+    );
+    client.close();
+    expect(viaGrpc.job).toMatchObject({ state: "completed", kind: JobKind.JOB_KIND_ENROL_FOLDER });
+    expect(JSON.parse(viaGrpc.job.resultJson)).toMatchObject({ subjects: 5 });
 
     const abort = new AbortController();
     const stream = await fetch(`${base}/v1/matches?camera=door`, { headers: { "x-api-key": key }, signal: abort.signal });

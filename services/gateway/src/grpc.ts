@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
-import { FaceRecognitionServiceService } from "@facerec/contracts";
+import { FaceRecognitionServiceService, JobKind } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
-import { contextFromHttpHeaders, outcomeOf, SpanKind, tracer } from "@facerec/pipeline";
+import { contextFromHttpHeaders, type JobView, outcomeOf, SpanKind, tracer } from "@facerec/pipeline";
 import { repoRoot } from "@facerec/vision";
 import {
   type Metadata,
@@ -32,6 +32,23 @@ const toSubject = (s: Subject & { templates?: number }) => ({
   metadata: s.metadata,
   createdAt: new Date(s.createdAt),
   templates: s.templates ?? 0,
+});
+
+const JOB_KINDS = new Map<JobKind, JobView["kind"]>([
+  [JobKind.JOB_KIND_ENROL_FOLDER, "enrol-folder"],
+  [JobKind.JOB_KIND_REEMBED, "reembed"],
+  [JobKind.JOB_KIND_ERASE, "erase"],
+  [JobKind.JOB_KIND_RECALIBRATE, "recalibrate"],
+]);
+
+const toJob = (j: JobView) => ({
+  id: j.id,
+  kind: [...JOB_KINDS].find(([, k]) => k === j.kind)?.[0] ?? JobKind.JOB_KIND_UNSPECIFIED,
+  state: j.state,
+  progress: j.progress,
+  attempts: j.attempts,
+  resultJson: j.result === undefined ? "" : JSON.stringify(j.result),
+  error: j.error ?? "",
 });
 
 /** The service definition with request decoding that reports malformed bytes instead of throwing. */
@@ -198,6 +215,16 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
         };
       },
     ),
+    startJob: unary("StartJob", async (p, r: { kind: JobKind; folder: string; subjectId: string }) => {
+      const kind = JOB_KINDS.get(r.kind);
+      if (!kind) throw new BadRequestError("kind must be one of the JobKind values");
+      if (kind === "enrol-folder" && !r.folder) throw new BadRequestError("an enrol-folder job needs folder");
+      if (kind === "erase" && !r.subjectId) throw new BadRequestError("an erase job needs subject_id");
+      const request =
+        kind === "enrol-folder" ? { kind, folder: r.folder } : kind === "erase" ? { kind, subjectId: r.subjectId } : { kind };
+      return { job: toJob(await recognition.addJob(p, request)) };
+    }),
+    getJob: unary("GetJob", async (p, r: { id: string }) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
     verifyAudit: unary("VerifyAudit", (p) => {
       const v = recognition.verifyAudit(p);
       return { intact: v.intact, entries: v.entries, firstBroken: v.firstBroken ?? 0, reason: v.reason ?? "" };

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaceRecognitionServiceClient, Outcome } from "@facerec/contracts";
+import { FaceRecognitionServiceClient, JobKind, Outcome } from "@facerec/contracts";
 import { describeWithShared, pngBomb } from "@facerec/testkit";
 import { Client, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -139,6 +139,18 @@ describeWithShared("gRPC API over loopback", () => {
     const notImage = await rpc("identify", { image: Buffer.from("hello"), topK: 1 }, keyOf.admin).catch((e: ServiceError) => e);
     expect((notImage as ServiceError).code).toBe(status.INVALID_ARGUMENT);
     expect((notImage as ServiceError).details).toMatch(/NOT_AN_IMAGE/);
+  });
+
+  it("refuses jobs without Redis (UNAVAILABLE) and a job of no kind (INVALID_ARGUMENT)", async () => {
+    const noRedis = await rpc("startJob", { kind: JobKind.JOB_KIND_RECALIBRATE, folder: "", subjectId: "" }, keyOf.admin).catch(
+      (e: ServiceError) => e,
+    );
+    expect((noRedis as ServiceError).code).toBe(status.UNAVAILABLE);
+    expect((noRedis as ServiceError).details).toMatch(/REDIS_URL/);
+    const noKind = await rpc("startJob", { kind: JobKind.JOB_KIND_UNSPECIFIED, folder: "", subjectId: "" }, keyOf.admin).catch(
+      (e: ServiceError) => e.code,
+    );
+    expect(noKind).toBe(status.INVALID_ARGUMENT);
   });
 
   it("answers the standard gRPC health check with SERVING", async () => {
