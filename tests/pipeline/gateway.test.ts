@@ -135,6 +135,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     expect((await api("POST", "/v1/identify", { image: photo })).status).toBe(200);
     const gateway = await scrape("gateway");
     expect(value(gateway, /^facerec_http_requests_total\{[^}]*route="\/v1\/jobs"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(value(gateway, /^facerec_jobs\{state="completed"[^}]*\} (\d+)/gm)).toBeGreaterThanOrEqual(1);
     expect(value(gateway, /^facerec_decisions_total\{[^}]*outcome="rejected[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
     const embedder = await scrape("embedder");
     expect(value(embedder, /^facerec_embedder_crops_total\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);

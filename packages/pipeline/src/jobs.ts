@@ -72,6 +72,11 @@ export class Jobs {
     return view(job, await job.getState());
   }
 
+  /** Jobs by state across tenants (waiting, active, delayed, completed, failed), for metrics. */
+  counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts("waiting", "active", "delayed", "completed", "failed");
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

@@ -60,7 +60,12 @@ export async function buildApp(
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
   });
-  const metrics = new GatewayMetrics(metricsRegistry("gateway"), audit, () => recognition.galleryStats());
+  const metrics = new GatewayMetrics(
+    metricsRegistry("gateway"),
+    audit,
+    () => recognition.galleryStats(),
+    () => recognition.jobCounts(),
+  );
   recognition.onEngineTime = (operation, seconds) => metrics.engine.observe({ operation }, seconds);
   instrument(app, metrics);
   app.setErrorHandler((err, _request, reply) => {

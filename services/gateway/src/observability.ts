@@ -21,6 +21,7 @@ export class GatewayMetrics {
     readonly registry: Registry,
     audit: AuditLog,
     gallery: () => { subjects: number; templates: number },
+    jobs: () => Promise<Record<string, number>>,
   ) {
     const registers = [registry];
     this.requests = new Counter({
@@ -60,6 +61,15 @@ export class GatewayMetrics {
         const s = gallery();
         this.set({ kind: "subjects" }, s.subjects);
         this.set({ kind: "templates" }, s.templates);
+      },
+    });
+    new Gauge({
+      name: "facerec_jobs",
+      help: "Jobs in the BullMQ queue by state (distributed mode).",
+      labelNames: ["state"],
+      registers,
+      async collect() {
+        for (const [state, n] of Object.entries(await jobs().catch(() => ({})))) this.set({ state }, n);
       },
     });
   }

@@ -44,6 +44,11 @@ export class Recognition {
     return this.gallery.stats();
   }
 
+  /** Jobs by state, for metrics; empty without Redis. */
+  async jobCounts(): Promise<Record<string, number>> {
+    return this.jobs ? this.jobs.queue.counts() : {};
+  }
+
   /** Called with each image's engine time, for metrics. */
   onEngineTime?: (operation: string, seconds: number) => void;
 
