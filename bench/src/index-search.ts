@@ -27,7 +27,7 @@ function bruteForceTop(matrix: Float32Array[], q: Float32Array, k: number): numb
 }
 
 async function main(): Promise<void> {
-  const real = await lfwEmbeddings(quick ? 1000 : 13_233);
+  const real = await lfwEmbeddings(quick ? 1000 : 4000);
   const held = real.splice(0, queries);
   const gauss = noiseSource(42);
   const rows = [];
