@@ -39,7 +39,7 @@ type Row = Record<string, number | string>;
 const mib = (bytes: unknown) => `${Math.round(Number(bytes) / 2 ** 20)} MiB`;
 const rows: (string | number)[][] = [];
 const e = results.embedder as { rows: Row[]; peak_rss_bytes: number } | undefined;
-const batch8 = e?.rows.find((r) => r.batch === 8 && String(r.config).startsWith("opt=all threads=default"));
+const batch8 = e?.rows.find((r) => r.batch === 8 && String(r.config).startsWith("opt=extended threads=default"));
 if (e && batch8) {
   rows.push([
     "engine embedding, batch 8 (faces/s)",

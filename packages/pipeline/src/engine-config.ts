@@ -1,8 +1,17 @@
-import type { EngineConfig } from "@facerec/vision";
+import type { EngineConfig, SessionOptions } from "@facerec/vision";
+
+const LEVELS = ["disabled", "basic", "extended", "all"] as const;
+
+function graphOptimization(value: string): NonNullable<SessionOptions["graphOptimization"]> {
+  const level = LEVELS.find((l) => l === value);
+  if (!level) throw new RangeError(`FACEREC_GRAPH_OPT=${value} is not one of ${LEVELS.join(", ")}`);
+  return level;
+}
 
 /**
  * The engine's models as a deployment sets them (a ConfigMap in the Helm chart): model ids from the
- * catalogue, and extra manifest files for packs beyond the built-in ones. Unset means the default pack.
+ * catalogue, extra manifest files for packs beyond the built-in ones, and ONNX Runtime's graph
+ * optimisation level (FACEREC_GRAPH_OPT). Unset means the default pack and level.
  */
 export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   return {
@@ -11,5 +20,6 @@ export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Engin
     ...(env.FACEREC_EMBEDDER ? { embedder: env.FACEREC_EMBEDDER } : {}),
     ...(env.FACEREC_LIVENESS ? { liveness: env.FACEREC_LIVENESS } : {}),
     ...(env.FACEREC_MANIFESTS ? { manifests: env.FACEREC_MANIFESTS.split(",").filter(Boolean) } : {}),
+    ...(env.FACEREC_GRAPH_OPT ? { session: { graphOptimization: graphOptimization(env.FACEREC_GRAPH_OPT) } } : {}),
   };
 }
