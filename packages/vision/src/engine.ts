@@ -67,7 +67,7 @@ export class FaceEngine {
 
   static async create(config: EngineConfig = {}): Promise<FaceEngine> {
     const catalogue = ModelCatalogue.builtIn(config.manifests);
-    const session = (m: ResolvedModel, dynamicBatch = false) => createSession(m.path, { ...config.session, dynamicBatch });
+    const session = (m: ResolvedModel) => createSession(m.path, config.session);
     const det = catalogue.resolve("detector", config.detector);
     const detSession = await session(det);
     const detector = det.decoder === "ultraface" ? new UltraFaceDetector(detSession, det) : new AnchorDetector(detSession, det);
@@ -83,7 +83,14 @@ export class FaceEngine {
       throw new ModelPackError(`detector "${det.id}" gives no landmarks; choose a landmark model (--landmarks landmarks68)`);
     }
     const emb = catalogue.resolve("embedder", config.embedder);
-    const embedder = new Embedder(await session(emb, true), emb, config.embedBatch ?? 8);
+    // The embedder alone defaults to "extended" (see SessionOptions.graphOptimization); the other models
+    // ran faster with "all" here (detector 4.8 against 7.0 ms a 640x480 frame, landmarks 1.6 against 2.2).
+    const embSession = await createSession(emb.path, {
+      ...config.session,
+      graphOptimization: config.session?.graphOptimization ?? "extended",
+      dynamicBatch: true,
+    });
+    const embedder = new Embedder(embSession, emb, config.embedBatch ?? 8);
     const liveness = config.liveness === "none" ? undefined : await FaceEngine.livenessModel(config.liveness, config);
     return new FaceEngine(detector, landmarker, embedder, liveness, config);
   }

@@ -6,9 +6,9 @@ export interface SessionOptions {
   /** Threads one inference may use; defaults to the ONNX Runtime default (all cores). */
   intraOpThreads?: number;
   /**
-   * ONNX Runtime graph optimisation. The default is "extended": "all" adds layout transforms that ran
-   * the embedder 3x slower on an AVX-512 machine here (26 against 80 faces/s) while gaining 15-40% on
-   * an AVX2 one; "extended" keeps the fusions without that risk (`node bench/dist/embedder.js`).
+   * ONNX Runtime graph optimisation; "all" unless given. FaceEngine runs its embedder at "extended":
+   * "all" adds layout transforms that ran the embedder 3x slower on an AVX-512 machine here (26
+   * against 80 faces/s) while gaining 15-40% on an AVX2 one (`node bench/dist/embedder.js`).
    */
   graphOptimization?: "disabled" | "basic" | "extended" | "all";
   /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
@@ -20,7 +20,7 @@ export async function createSession(path: string, options: SessionOptions = {}):
   const bytes = readFileSync(path);
   const model = options.dynamicBatch ? makeBatchDynamic(bytes) : bytes;
   return ort.InferenceSession.create(model, {
-    graphOptimizationLevel: options.graphOptimization ?? "extended",
+    graphOptimizationLevel: options.graphOptimization ?? "all",
     executionProviders: options.executionProviders ?? ["cpu"],
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   });
