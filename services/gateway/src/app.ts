@@ -13,6 +13,7 @@ import { httpStatusOf, RateLimitError } from "./errors.js";
 import { GatewayMetrics, instrument } from "./observability.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
+import { auditRefusal, authenticateOrAudit } from "./refusals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { matchRoutes } from "./routes/matches.js";
@@ -104,25 +105,23 @@ export async function buildApp(
           404: error,
           413: error,
           429: error,
+          503: error,
           ...(route.schema?.response as object),
         },
       };
     });
     api.addHook("onRequest", async (request: FastifyRequest, reply) => {
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      try {
-        request.principal = keys.authenticate(request.headers["x-api-key"] as string | undefined);
-      } catch (err) {
-        if (err instanceof AuthError) {
-          // Rejections are decisions too: who tried is unknown, so the entry is filed under no tenant.
-          audit.append({ tenant: "-", keyId: "-", operation, decision: `rejected-auth:${err.reason}`, requestId: request.id });
-        }
-        throw err;
-      }
+      request.principal = authenticateOrAudit(
+        keys,
+        audit,
+        request.headers["x-api-key"] as string | undefined,
+        operation,
+        request.id,
+      );
       const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
       if (!allowed.ok) {
-        const p = request.principal;
-        audit.append({ tenant: p.tenant, keyId: p.keyId, operation, decision: "rejected-rate-limit", requestId: request.id });
+        auditRefusal(audit, request.principal, operation, "rejected-rate-limit", request.id);
         reply.header("retry-after", String(allowed.retryAfterSeconds));
         throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
       }
@@ -130,14 +129,8 @@ export async function buildApp(
     api.addHook("onError", async (request, _reply, err) => {
       // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
       if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
-      const p = request.principal;
-      audit.append({
-        tenant: p.tenant,
-        keyId: p.keyId,
-        operation: `${request.method} ${request.routeOptions.url ?? request.url}`,
-        decision: `rejected:${httpStatusOf(err).code}`,
-        requestId: request.id,
-      });
+      const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
+      auditRefusal(audit, request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
     });
     subjectRoutes(api, recognition);
     recogniseRoutes(api, recognition);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { AuditLog } from "@facerec/audit";
-import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
+import type { ApiKeyStore, Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService, JobKind } from "@facerec/contracts";
 import type { Subject } from "@facerec/gallery";
 import { contextFromHttpHeaders, type JobView, outcomeOf, SpanKind, tracer } from "@facerec/pipeline";
@@ -20,6 +20,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { BadRequestError, httpStatusOf } from "./errors.js";
 import type { Recognition } from "./recognition.js";
+import { auditRefusal, authenticateOrAudit } from "./refusals.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {
@@ -80,20 +81,7 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
 export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, audit: AuditLog): Server {
   const authenticate = (metadata: Metadata, operation: string): Principal => {
     const key = metadata.get("x-api-key")[0];
-    try {
-      return keys.authenticate(typeof key === "string" ? key : undefined);
-    } catch (error) {
-      if (error instanceof AuthError) {
-        audit.append({
-          tenant: "-",
-          keyId: "-",
-          operation: `grpc ${operation}`,
-          decision: `rejected-auth:${error.reason}`,
-          requestId: "-",
-        });
-      }
-      throw error;
-    }
+    return authenticateOrAudit(keys, audit, typeof key === "string" ? key : undefined, `grpc ${operation}`, "-");
   };
   const grpcError = (error: unknown) => {
     const { code, message } = httpStatusOf(error);
@@ -120,15 +108,7 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       } catch (error) {
         const refusal = grpcError(error);
         span.setAttribute("rpc.grpc.status_code", refusal.code);
-        if (principal) {
-          audit.append({
-            tenant: principal.tenant,
-            keyId: principal.keyId,
-            operation: `grpc ${operation}`,
-            decision: `rejected:${status[refusal.code]}`,
-            requestId: "-",
-          });
-        }
+        if (principal) auditRefusal(audit, principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, "-");
         callback(refusal);
       } finally {
         span.end();
