@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { FaceCrop, MatchEvent, subjects } from "@facerec/contracts";
 import { connectBus, openProductGallery } from "@facerec/pipeline";
 import { shared } from "@facerec/testkit/paths";
-import { freePort, natsServer, ServerProcess } from "@facerec/testkit/servers";
-import { decodeImage, encodePng, FaceEngine, type Image, repoRoot } from "@facerec/vision";
+import { metricSum, natsServer, serviceProcess } from "@facerec/testkit/servers";
+import { decodeImage, encodePng, FaceEngine, type Image } from "@facerec/vision";
 import { jetstream } from "@nats-io/jetstream";
 import { mean, percentile, table } from "./timing.js";
 
@@ -25,22 +25,9 @@ const cameras = 10;
 const perCamera = quick ? 20 : 160;
 const steadySeconds = quick ? 4 : 15;
 
-async function service(name: string, env: Record<string, string>): Promise<ServerProcess> {
-  const ops = await freePort();
-  const p = new ServerProcess(name, process.execPath, [join(repoRoot, "services", name, "dist", "main.js")], ops, {
-    ...process.env,
-    ...env,
-    OPS_PORT: String(ops),
-    LOG_LEVEL: "warn",
-  });
-  await p.start();
-  return Object.assign(p, { ops });
-}
-
 async function batchStats(port: number): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? 0);
-  return { sum: read("facerec_embedder_batch_size_sum"), count: read("facerec_embedder_batch_size_count") };
+  return { sum: metricSum(text, "facerec_embedder_batch_size_sum"), count: metricSum(text, "facerec_embedder_batch_size_count") };
 }
 
 async function main(): Promise<void> {
@@ -77,8 +64,8 @@ async function main(): Promise<void> {
   await gallery.close();
 
   const nats = await natsServer();
-  const embedder = (await service("embedder", { NATS_URL: nats.url })) as ServerProcess & { ops: number };
-  const matcher = await service("matcher", { NATS_URL: nats.url, FACEREC_DATA: data });
+  const embedder = await serviceProcess("embedder", { NATS_URL: nats.url, LOG_LEVEL: "warn" });
+  const matcher = await serviceProcess("matcher", { NATS_URL: nats.url, FACEREC_DATA: data, LOG_LEVEL: "warn" });
   const nc = await connectBus(nats.url, "bench");
   const js = jetstream(nc);
   const latencies = new Map<string, number>();

@@ -4,21 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
 import { CropPublisher, connectBus } from "@facerec/pipeline";
-import { describeWithShared, shared } from "@facerec/testkit";
-import { natsServer, type ServerProcess, TcpRelay } from "@facerec/testkit/servers";
+import { describeWithShared } from "@facerec/testkit";
+import { metricSum, natsServer, type ServerProcess, serviceProcess, TcpRelay } from "@facerec/testkit/servers";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { enrolInto, eventually, matchEvents, service } from "./stack.js";
+import { enrolInto, eventually, knn, matchEvents } from "./stack.js";
 
-const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
 let nc: NatsConnection;
 let data: string;
-let embedder: Awaited<ReturnType<typeof service>>;
+let embedder: Awaited<ReturnType<typeof serviceProcess>>;
 /** Aligned crops of real faces, to publish as many distinct crops as a test needs. */
 const faces: { png: Buffer; quality: number }[] = [];
 
@@ -34,6 +33,28 @@ function crop(camera: string, i: number): FaceCrop {
     alignedPng: face.png,
     trackId: `t${i}`,
   });
+}
+
+/** Publish `count` distinct crops of `camera` straight to JetStream; returns their ids in order. */
+async function publishCrops(camera: string, count: number): Promise<string[]> {
+  const js = jetstream(nc);
+  const sent: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = crop(camera, i);
+    await js.publish(subjects.crop(c.tenant, c.camera), FaceCrop.encode(c).finish(), { msgID: c.cropId });
+    sent.push(c.cropId);
+  }
+  return sent;
+}
+
+/** Wait until at least `count` embeddings beyond `before` are in the stream: the embedder is mid-stream. */
+async function embeddingsBeyond(before: number, count: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await eventually(
+    async () => expect((await jsm.streams.info(streams.embeddings)).state.messages - before).toBeGreaterThanOrEqual(count),
+    60_000,
+    20,
+  );
 }
 
 /** Exactly one match event per crop id sent, and nothing else from that camera. */
@@ -59,9 +80,9 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
         faces.push({ png: await encodePng(f.aligned), quality: f.quality.score });
       }
     }
-    embedder = await service("embedder", { NATS_URL: nats.url, ACK_WAIT_MS: "2000" });
+    embedder = await serviceProcess("embedder", { NATS_URL: nats.url, ACK_WAIT_MS: "2000" });
     running.push(embedder);
-    running.push(await service("matcher", { NATS_URL: nats.url, FACEREC_DATA: data, ACK_WAIT_MS: "2000" }));
+    running.push(await serviceProcess("matcher", { NATS_URL: nats.url, FACEREC_DATA: data, ACK_WAIT_MS: "2000" }));
     nc = await connectBus(nats.url, "test");
   });
   afterAll(async () => {
@@ -70,20 +91,11 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
   });
 
   it("an embedder killed with SIGKILL mid-batch and restarted: every crop once", async () => {
-    const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     const deliveredBefore = (await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq;
-    const sent: string[] = [];
-    for (let i = 0; i < 160; i++) {
-      const c = crop("kill-embedder", i);
-      await js.publish(subjects.crop(c.tenant, c.camera), FaceCrop.encode(c).finish(), { msgID: c.cropId });
-      sent.push(c.cropId);
-    }
-    await eventually(
-      async () => expect((await jsm.streams.info(streams.embeddings)).state.messages).toBeGreaterThanOrEqual(16),
-      60_000,
-      20,
-    );
+    const embeddedBefore = (await jsm.streams.info(streams.embeddings)).state.messages;
+    const sent = await publishCrops("kill-embedder", 160);
+    await embeddingsBeyond(embeddedBefore, 16);
     await embedder.kill();
     const before = await jsm.consumers.info(streams.crops, "embedder");
     expect(before.num_ack_pending + before.num_pending).toBeGreaterThan(0);
@@ -91,28 +103,18 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     await expectOneEventEach("kill-embedder", sent);
     // With a backlog waiting, the restarted embedder ran full batches: its mean batch size is near 8.
     const metrics = await (await fetch(`http://127.0.0.1:${embedder.ops}/metrics`)).text();
-    const read = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)`, "m").exec(metrics)?.[1]);
-    expect(read("facerec_embedder_batch_size_sum") / read("facerec_embedder_batch_size_count")).toBeGreaterThan(6);
+    const mean = metricSum(metrics, "facerec_embedder_batch_size_sum") / metricSum(metrics, "facerec_embedder_batch_size_count");
+    expect(mean).toBeGreaterThan(6);
     // Crops the killed process held were delivered again (more deliveries than crops), and the second
     // embedding of any it had already published was dropped by the duplicate window.
     expect((await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq - deliveredBefore).toBeGreaterThan(160);
   });
 
   it("an embedder stopped with SIGTERM mid-stream finishes its batches and exits; restarted, every crop once", async () => {
-    const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     const before = (await jsm.streams.info(streams.embeddings)).state.messages;
-    const sent: string[] = [];
-    for (let i = 0; i < 80; i++) {
-      const c = crop("drain-embedder", i);
-      await js.publish(subjects.crop(c.tenant, c.camera), FaceCrop.encode(c).finish(), { msgID: c.cropId });
-      sent.push(c.cropId);
-    }
-    await eventually(
-      async () => expect((await jsm.streams.info(streams.embeddings)).state.messages - before).toBeGreaterThanOrEqual(8),
-      60_000,
-      20,
-    );
+    const sent = await publishCrops("drain-embedder", 80);
+    await embeddingsBeyond(before, 8);
     await embedder.stop();
     expect(embedder.output).toContain('"msg":"stopped"');
     await embedder.start();
@@ -142,7 +144,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
   it("an edge cut off from NATS spools its crops and drains them, oldest first, when the link returns", async () => {
     const relay = new TcpRelay(nats.port);
     await relay.open();
-    const edge = await service("edge-detector", {
+    const edge = await serviceProcess("edge-detector", {
       NATS_URL: `nats://127.0.0.1:${relay.port}`,
       TENANT: "acme",
       EDGE_CAMERA: "cut-off",
@@ -164,7 +166,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
       await push(black);
     }
     const metrics = await (await fetch(`http://127.0.0.1:${edge.ops}/metrics`)).text();
-    const spooled = Number(/facerec_edge_crops\{state="spooled_now"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    const spooled = metricSum(metrics, "facerec_edge_crops", { state: "spooled_now" });
     expect(spooled).toBeGreaterThanOrEqual(4);
     await relay.restore();
     const events = await eventually(async () => {

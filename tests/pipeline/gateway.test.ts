@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { freePort, natsServer, redisServer, ServerProcess } from "@facerec/testkit/servers";
+import { freePort, metricSum, natsServer, redisServer, ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { repoRoot } from "@facerec/vision";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { eventually, service } from "./stack.js";
+import { eventually } from "./stack.js";
 
 const running: ServerProcess[] = [];
 let base: string;
@@ -33,9 +33,9 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     const redis = await redisServer();
     running.push(nats, redis);
     const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
-    const embedder = await service("embedder", env);
-    const matcher = await service("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) });
-    const edge = await service("edge-detector", { ...env, TENANT: "default" });
+    const embedder = await serviceProcess("embedder", env);
+    const matcher = await serviceProcess("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) });
+    const edge = await serviceProcess("edge-detector", { ...env, TENANT: "default" });
     edgeOps = edge.ops;
     running.push(embedder, matcher, edge);
     for (const [name, p] of Object.entries({ embedder, matcher, "edge-detector": edge }))
@@ -124,8 +124,6 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
   });
 
   it("exposes Prometheus metrics on every service, and the counters moved with the traffic", async () => {
-    const value = (text: string, pattern: RegExp): number =>
-      [...text.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
     const scrape = async (name: string) => {
       const r = await fetch(metricsOf[name] as string);
       expect(r.status).toBe(200);
@@ -134,18 +132,18 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     const photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg")).toString("base64");
     expect((await api("POST", "/v1/identify", { image: photo })).status).toBe(200);
     const gateway = await scrape("gateway");
-    expect(value(gateway, /^facerec_http_requests_total\{[^}]*route="\/v1\/jobs"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
-    expect(value(gateway, /^facerec_jobs\{state="completed"[^}]*\} (\d+)/gm)).toBeGreaterThanOrEqual(1);
-    expect(value(gateway, /^facerec_decisions_total\{[^}]*outcome="rejected[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(metricSum(gateway, "facerec_http_requests_total", { route: "/v1/jobs" })).toBeGreaterThan(0);
+    expect(metricSum(gateway, "facerec_jobs", { state: "completed" })).toBeGreaterThanOrEqual(1);
+    expect(metricSum(gateway, "facerec_decisions_total", { outcome: "rejected" })).toBeGreaterThan(0);
     const embedder = await scrape("embedder");
-    expect(value(embedder, /^facerec_embedder_crops_total\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
-    expect(value(embedder, /^facerec_embedder_batch_size_count\{[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(metricSum(embedder, "facerec_embedder_crops_total")).toBeGreaterThan(0);
+    expect(metricSum(embedder, "facerec_embedder_batch_size_count")).toBeGreaterThan(0);
     expect(embedder).toMatch(/^facerec_consumer_pending_messages\{/m);
     const matcher = await scrape("matcher");
-    expect(value(matcher, /^facerec_matcher_decisions_total\{[^}]*outcome="OUTCOME_MATCH"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(metricSum(matcher, "facerec_matcher_decisions_total", { outcome: "OUTCOME_MATCH" })).toBeGreaterThan(0);
     const edge = await scrape("edge-detector");
-    expect(value(edge, /^facerec_edge_frames_total\{[^}]*\} (\d+)/gm)).toBeGreaterThanOrEqual(2);
-    expect(value(edge, /^facerec_edge_crops\{state="published"[^}]*\} (\d+)/gm)).toBeGreaterThan(0);
+    expect(metricSum(edge, "facerec_edge_frames_total")).toBeGreaterThanOrEqual(2);
+    expect(metricSum(edge, "facerec_edge_crops", { state: "published" })).toBeGreaterThan(0);
     for (const text of [gateway, embedder, matcher, edge]) expect(text).toMatch(/^facerec_process_resident_memory_bytes/m);
     // Every series the Grafana dashboard plots is one the services export.
     const dashboard = readFileSync(join(repoRoot, "infra", "grafana", "facerec-dashboard.json"), "utf8");

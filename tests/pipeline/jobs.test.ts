@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { AuditLog } from "@facerec/audit";
 import { Jobs, type JobView, openProductGallery, redisConnection } from "@facerec/pipeline";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { natsServer, redisServer, type ServerProcess } from "@facerec/testkit/servers";
+import { natsServer, redisServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { FaceEngine } from "@facerec/vision";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { eventually, service } from "./stack.js";
+import { eventually } from "./stack.js";
 
 const running: ServerProcess[] = [];
 let redis: Awaited<ReturnType<typeof redisServer>>;
-let matcher: Awaited<ReturnType<typeof service>>;
+let matcher: Awaited<ReturnType<typeof serviceProcess>>;
 let jobs: Jobs;
 let data: string;
 
@@ -21,7 +21,7 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     redis = await redisServer();
     running.push(nats, redis);
     data = mkdtempSync(join(tmpdir(), "jobs-"));
-    matcher = await service("matcher", {
+    matcher = await serviceProcess("matcher", {
       NATS_URL: nats.url,
       REDIS_URL: redis.url,
       FACEREC_DATA: data,

@@ -4,26 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchEvent, streams } from "@facerec/contracts";
 import { openProductGallery } from "@facerec/pipeline";
-import { freePort, ServerProcess } from "@facerec/testkit/servers";
-import { decodeImage, FaceEngine, repoRoot } from "@facerec/vision";
+import { shared } from "@facerec/testkit/paths";
+import { decodeImage, FaceEngine } from "@facerec/vision";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
 
-export type Service = "edge-detector" | "embedder" | "matcher";
-
-/** One service as its own Node process, configured by environment like in production. */
-export async function service(name: Service, env: Record<string, string>): Promise<ServerProcess & { ops: number }> {
-  const ops = await freePort();
-  const proc = new ServerProcess(name, process.execPath, [join(repoRoot, "services", name, "dist", "main.js")], ops, {
-    ...process.env,
-    OPS_PORT: String(ops),
-    LOG_LEVEL: "info",
-    ...env,
-  });
-  await proc.start();
-  return Object.assign(proc, { ops });
-}
+/** A photo of the knn examples in ../shared. */
+export const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 
 /** Enrol each person's photos into the gallery a matcher will open from `data`; returns subject id -> name. */
 export async function enrolInto(

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { streams } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { natsServer, type ServerProcess } from "@facerec/testkit/servers";
+import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { jetstreamManager } from "@nats-io/jetstream";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { eventually, service } from "./stack.js";
+import { eventually } from "./stack.js";
 
 type SpanLine = {
   traceId: string;
@@ -30,9 +30,9 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
     const dir = mkdtempSync(join(tmpdir(), "traces-"));
     for (const name of ["edge-detector", "embedder", "matcher"]) traceFiles[name] = join(dir, `${name}.jsonl`);
     const env = (name: string) => ({ NATS_URL: nats.url, FACEREC_TRACE_FILE: traceFiles[name] as string });
-    running.push(await service("embedder", env("embedder")));
-    running.push(await service("matcher", { ...env("matcher"), FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
-    const edge = await service("edge-detector", { ...env("edge-detector"), TENANT: "acme" });
+    running.push(await serviceProcess("embedder", env("embedder")));
+    running.push(await serviceProcess("matcher", { ...env("matcher"), FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
+    const edge = await serviceProcess("edge-detector", { ...env("edge-detector"), TENANT: "acme" });
     edgeOps = edge.ops;
     running.push(edge);
   });

@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Outcome } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
-import { describeWithShared, LFW, shared } from "@facerec/testkit";
-import { natsServer, type ServerProcess } from "@facerec/testkit/servers";
+import { describeWithShared, LFW } from "@facerec/testkit";
+import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { enrolInto, eventually, matchEvents, service, videoOf } from "./stack.js";
+import { enrolInto, eventually, knn, matchEvents, videoOf } from "./stack.js";
 
-const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
 let nc: NatsConnection;
@@ -29,8 +28,8 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
         photos: readdirSync(knn("train", name)).map((f) => knn("train", name, f)),
       })),
     );
-    running.push(await service("embedder", { NATS_URL: nats.url }));
-    running.push(await service("matcher", { NATS_URL: nats.url, FACEREC_DATA: data }));
+    running.push(await serviceProcess("embedder", { NATS_URL: nats.url }));
+    running.push(await serviceProcess("matcher", { NATS_URL: nats.url, FACEREC_DATA: data }));
     nc = await connectBus(nats.url, "test");
   });
   afterAll(async () => {
@@ -48,7 +47,7 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
       knn("test", "obama_and_biden.jpg"),
     ]);
     running.push(
-      await service("edge-detector", {
+      await serviceProcess("edge-detector", {
         NATS_URL: nats.url,
         TENANT: "acme",
         EDGE_CAMERA: "lobby",
@@ -76,7 +75,7 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/people.avi`;
     running.push(
-      await service("edge-detector", {
+      await serviceProcess("edge-detector", {
         NATS_URL: nats.url,
         TENANT: "acme",
         EDGE_CAMERA: "http-cam",
@@ -86,7 +85,7 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
     );
     const folder = mkdtempSync(join(tmpdir(), "drop-"));
     running.push(
-      await service("edge-detector", {
+      await serviceProcess("edge-detector", {
         NATS_URL: nats.url,
         TENANT: "acme",
         EDGE_CAMERA: "drop-box",

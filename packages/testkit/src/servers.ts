@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { repoRoot } from "./paths.js";
 
 /** A free TCP port on loopback, as the kernel hands one out. */
 export function freePort(): Promise<number> {
@@ -154,4 +155,34 @@ export class TcpRelay {
   async restore(): Promise<void> {
     await this.open(this.port);
   }
+}
+
+export type ServiceName = "edge-detector" | "embedder" | "matcher";
+
+/**
+ * One worker service (services/<name>/dist/main.js) as its own Node process, configured by environment
+ * as in production, its ops port (health, metrics, frame push) on a free loopback port.
+ */
+export async function serviceProcess(name: ServiceName, env: Record<string, string>): Promise<ServerProcess & { ops: number }> {
+  const ops = await freePort();
+  const proc = new ServerProcess(name, process.execPath, [join(repoRoot, "services", name, "dist", "main.js")], ops, {
+    ...process.env,
+    OPS_PORT: String(ops),
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  await proc.start();
+  return Object.assign(proc, { ops });
+}
+
+/** The sum of a metric's samples in Prometheus text, over the series whose labels include `labels`. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const series = new Map([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => series.get(k) === v)) sum += Number(m[3]);
+  }
+  return sum;
 }
