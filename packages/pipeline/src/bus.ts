@@ -1,12 +1,5 @@
 import { streams, subjects } from "@facerec/contracts";
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type JetStreamManager,
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-} from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
@@ -100,5 +93,3 @@ export async function ensureConsumer(
   if (exists) await jsm.consumers.update(stream, durable, config);
   else await jsm.consumers.add(stream, config);
 }
-
-export { jetstreamManager };
