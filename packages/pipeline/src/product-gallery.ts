@@ -3,10 +3,11 @@ import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery, QdrantIndex } from 
 import type { FaceEngine } from "@facerec/vision";
 
 /**
- * The gallery as the product runs it: in `dir`, with the embedder's calibrated FMR 1e-3 threshold as
- * the global one, the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when
- * `qdrantUrl` is given (else the embedded index). Aligned crops are kept only when `retainCrops` is set
- * (needed to re-embed after a model change; off by default, as data minimisation asks).
+ * The gallery as the product runs it, for every process that opens one: in `dir`, with the embedder's
+ * calibrated FMR 1e-3 threshold as the global one, the liveness gate at the pack's APCER-5% threshold,
+ * and the vectors in Qdrant when `qdrantUrl` (default QDRANT_URL) is given, else the embedded index.
+ * Aligned crops are kept only when `retainCrops` (default FACEREC_RETAIN_CROPS=1) is set: needed to
+ * re-embed after a model change, off by default as data minimisation asks.
  */
 export async function openProductGallery(
   dir: string,
@@ -16,6 +17,7 @@ export async function openProductGallery(
   // A deployment may override the calibrated values (FACEREC_GLOBAL_THRESHOLD, FACEREC_MIN_QUALITY,
   // FACEREC_MIN_LIVENESS); unset or empty keeps the pack's.
   const env = options.env ?? process.env;
+  const qdrantUrl = options.qdrantUrl ?? env.QDRANT_URL;
   const override = (name: string): number | undefined => {
     const raw = env[name];
     if (!raw) return undefined;
@@ -35,7 +37,7 @@ export async function openProductGallery(
     dims: engine.embedder.dims,
     thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
     policy: { minLiveness, minQuality },
-    retainCrops: options.retainCrops ?? false,
-    ...(options.qdrantUrl ? { index: new QdrantIndex({ url: options.qdrantUrl, dims: engine.embedder.dims }) } : {}),
+    retainCrops: options.retainCrops ?? env.FACEREC_RETAIN_CROPS === "1",
+    ...(qdrantUrl ? { index: new QdrantIndex({ url: qdrantUrl, dims: engine.embedder.dims }) } : {}),
   });
 }

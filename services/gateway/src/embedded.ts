@@ -27,10 +27,7 @@ export async function openEmbedded(
   options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string } } = {},
 ): Promise<Embedded> {
   const engine = await FaceEngine.create(engineConfigFromEnv());
-  const gallery = await openProductGallery(data, engine, {
-    ...(process.env.QDRANT_URL ? { qdrantUrl: process.env.QDRANT_URL } : {}),
-    retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",
-  });
+  const gallery = await openProductGallery(data, engine);
   const audit = AuditLog.open(join(data, "audit"));
   const keys = ApiKeyStore.open(join(data, "keys"));
   return {

@@ -26,10 +26,7 @@ const qdrantUrl = process.env.QDRANT_URL;
 const redisUrl = process.env.REDIS_URL;
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
-const gallery = await openProductGallery(data, engine, {
-  ...(qdrantUrl ? { qdrantUrl } : {}),
-  retainCrops: process.env.FACEREC_RETAIN_CROPS === "1",
-});
+const gallery = await openProductGallery(data, engine);
 const audit = AuditLog.open(join(data, "audit"));
 const service = await startWorkerService("matcher", { defaultOpsPort: 9103 });
 const { log, jsm, js, registry } = service;
