@@ -1,1 +1,11 @@
-export { type AuditEntry, AuditLog, type AuditQuery, type AuditRecord, type AuditVerification } from "./audit-log.js";
+export { FileAuditTrail } from "./file-trail.js";
+export { PgAuditTrail } from "./pg-trail.js";
+export type {
+  AppendOptions,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  AuditRecord,
+  AuditTrail,
+  AuditVerification,
+} from "./trail.js";

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { RecordLog } from "@facerec/gallery";
+import type { Watch } from "@facerec/storage";
+import type { KeyStore } from "./key-store.js";
 
 export const SCOPES = ["admin", "enrol", "recognise", "audit"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -33,6 +32,11 @@ export class AuthError extends Error {
   }
 }
 
+/** No such key in the caller's tenant (HTTP 404 / gRPC NOT_FOUND). */
+export class KeyNotFoundError extends Error {
+  override readonly name = "KeyNotFoundError";
+}
+
 /** Authenticated but not allowed (HTTP 403 / gRPC PERMISSION_DENIED). */
 export class ForbiddenError extends Error {
   override readonly name = "ForbiddenError";
@@ -46,31 +50,37 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
  * API keys per tenant with scopes. A key reads `frk_<id>_<secret>`; the secret is 32 random bytes, so a
  * plain SHA-256 is enough to store it (no password stretching is needed for a key nobody chose), and
  * it is compared in constant time. The full key is returned once, at creation.
+ *
+ * Keys are checked against this replica's copy of the store, which follows other replicas' writes
+ * (see KeyStore.watch): a key unknown here is looked up in the store once before it is refused, so a
+ * key created on another replica works at once; a revocation holds within the store's follow bound.
  */
 export class ApiKeyStore {
   private readonly keys = new Map<string, ApiKeyRecord>();
+  private readonly watching: Watch;
 
-  private constructor(private readonly log: RecordLog) {}
-
-  static open(dir: string): ApiKeyStore {
-    mkdirSync(dir, { recursive: true });
-    const records: ApiKeyRecord[] = [];
-    const { log } = RecordLog.open(join(dir, "keys.log"), (r) => records.push(JSON.parse(r.toString())));
-    const store = new ApiKeyStore(log);
-    for (const r of records) store.keys.set(r.id, r);
-    return store;
+  private constructor(private readonly store: KeyStore) {
+    this.watching = store.watch((records) => {
+      for (const r of records) this.keys.set(r.id, r);
+    });
   }
 
-  create(tenant: string, name: string, scopes: Scope[]): { key: string; record: ApiKeyRecord } {
+  static async open(store: KeyStore): Promise<ApiKeyStore> {
+    const keys = new ApiKeyStore(store);
+    for (const r of await store.load()) keys.keys.set(r.id, r);
+    return keys;
+  }
+
+  async create(tenant: string, name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = `${PREFIX}_${randomBytes(8).toString("hex")}_${randomBytes(32).toString("base64url")}`;
-    return { key, record: this.adopt(tenant, name, scopes, key) };
+    return { key, record: await this.adopt(tenant, name, scopes, key) };
   }
 
   /**
    * Register a key generated elsewhere (a deployment's bootstrap Secret): it must have the product's
    * form and an unused id; only its hash is kept.
    */
-  adopt(tenant: string, name: string, scopes: Scope[], key: string): ApiKeyRecord {
+  async adopt(tenant: string, name: string, scopes: Scope[], key: string): Promise<ApiKeyRecord> {
     const unknown = scopes.filter((s) => !SCOPES.includes(s));
     if (scopes.length === 0 || unknown.length > 0) {
       throw new RangeError(
@@ -89,16 +99,18 @@ export class ApiKeyStore {
       secretSha256: sha256(secret),
       createdAt: new Date().toISOString(),
     };
-    this.write(record);
+    await this.store.insert(record);
+    this.keys.set(record.id, record);
     return record;
   }
 
   /** The principal a presented key stands for; throws AuthError with the reason otherwise. */
-  authenticate(presented: string | undefined): Principal {
+  async authenticate(presented: string | undefined): Promise<Principal> {
     if (!presented) throw new AuthError("missing");
     const match = KEY_FORM.exec(presented.trim());
     if (!match) throw new AuthError("malformed");
     const [, id = "", secret = ""] = match;
+    if (!this.keys.has(id)) await this.watching.sync();
     const record = this.keys.get(id);
     if (!record) throw new AuthError("unknown");
     const expected = Buffer.from(record.secretSha256, "hex");
@@ -114,24 +126,26 @@ export class ApiKeyStore {
     }
   }
 
-  revoke(tenant: string, id: string): ApiKeyRecord {
+  /** Revoke a key of the tenant; a KeyNotFoundError when the tenant has no such key. */
+  async revoke(tenant: string, id: string): Promise<Omit<ApiKeyRecord, "secretSha256">> {
+    if (!this.keys.has(id)) await this.watching.sync();
     const record = this.keys.get(id);
-    if (!record || record.tenant !== tenant) throw new RangeError(`no API key ${id} in this tenant`);
+    if (!record || record.tenant !== tenant) throw new KeyNotFoundError(`no API key ${id} in this tenant`);
     const revoked = { ...record, revokedAt: record.revokedAt ?? new Date().toISOString() };
-    this.write(revoked);
-    return revoked;
+    await this.store.update(revoked);
+    this.keys.set(id, revoked);
+    const { secretSha256: _, ...rest } = revoked;
+    return rest;
   }
 
-  list(tenant: string): Omit<ApiKeyRecord, "secretSha256">[] {
+  /** The tenant's keys (never their hashes), as the store holds them now. */
+  async list(tenant: string): Promise<Omit<ApiKeyRecord, "secretSha256">[]> {
+    await this.watching.sync();
     return [...this.keys.values()].filter((k) => k.tenant === tenant).map(({ secretSha256: _, ...rest }) => rest);
   }
 
-  private write(record: ApiKeyRecord): void {
-    this.log.append([Buffer.from(JSON.stringify(record))]);
-    this.keys.set(record.id, record);
-  }
-
-  close(): void {
-    this.log.close();
+  async close(): Promise<void> {
+    this.watching.stop();
+    await this.store.close();
   }
 }

@@ -4,7 +4,9 @@ export {
   AuthError,
   type AuthFailure,
   ForbiddenError,
+  KeyNotFoundError,
   type Principal,
   SCOPES,
   type Scope,
 } from "./api-keys.js";
+export { FileKeyStore, type KeyStore, PgKeyStore } from "./key-store.js";

@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { ApiKeyStore, AuthError, ForbiddenError } from "../src/index.js";
+import { Database } from "@facerec/storage";
+import { postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyStore, AuthError, FileKeyStore, ForbiddenError, type KeyStore, PgKeyStore } from "../src/index.js";
 
-function failure(fn: () => unknown): string {
+async function failure(fn: () => Promise<unknown>): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof AuthError) return error.reason;
     throw error;
@@ -14,64 +16,131 @@ function failure(fn: () => unknown): string {
   return "none";
 }
 
-describe("API keys", () => {
-  it("authenticates a key to its tenant and scopes, and stores only a hash of it", () => {
-    const dir = mkdtempSync(join(tmpdir(), "keys-"));
-    const store = ApiKeyStore.open(dir);
-    const { key, record } = store.create("acme", "kiosk", ["recognise"]);
-    expect(key).toMatch(/^frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    expect(store.authenticate(key)).toEqual({ keyId: record.id, tenant: "acme", scopes: ["recognise"] });
-    const secret = key.split("_").slice(2).join("_");
-    expect(readFileSync(join(dir, "keys.log"), "utf8")).not.toContain(secret);
-    expect(JSON.stringify(store.list("acme"))).not.toContain(record.secretSha256);
-  });
+/** How an adapter is opened for the shared suite: `open` twice on one `place` gives two replicas. */
+interface Adapter {
+  place(): Promise<string>;
+  open(place: string): Promise<KeyStore>;
+  /** What the adapter keeps on disk or in its tables, to check that no secret is there. */
+  stored(place: string): Promise<string>;
+}
 
-  it("adopts a bootstrap key made elsewhere, keeping only its hash, and refuses a malformed or reused one", () => {
-    const dir = mkdtempSync(join(tmpdir(), "keys-"));
-    const store = ApiKeyStore.open(dir);
-    const key = `frk_0123456789abcdef_${"Ab9_-".repeat(8)}xyz`;
-    const record = store.adopt("default", "bootstrap admin", ["admin"], key);
-    expect(store.authenticate(key)).toEqual({ keyId: "0123456789abcdef", tenant: "default", scopes: ["admin"] });
-    expect(record.id).toBe("0123456789abcdef");
-    expect(readFileSync(join(dir, "keys.log"), "utf8")).not.toContain("Ab9_-Ab9_-");
-    expect(() => store.adopt("default", "again", ["admin"], key)).toThrow(/already exists/);
-    expect(() => store.adopt("default", "short", ["admin"], "frk_0123_abc")).toThrow(/frk_<16 hex digits>/);
-  });
+/** The conformance suite every API-key store passes. */
+function conformance(name: string, adapter: Adapter): void {
+  describe(`API keys on ${name}`, () => {
+    it("authenticates a key to its tenant and scopes, and stores only a hash of it", async () => {
+      const place = await adapter.place();
+      const store = await ApiKeyStore.open(await adapter.open(place));
+      const { key, record } = await store.create("acme", "kiosk", ["recognise"]);
+      expect(key).toMatch(/^frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+      expect(await store.authenticate(key)).toEqual({ keyId: record.id, tenant: "acme", scopes: ["recognise"] });
+      const secret = key.split("_").slice(2).join("_");
+      expect(await adapter.stored(place)).not.toContain(secret);
+      expect(JSON.stringify(await store.list("acme"))).not.toContain(record.secretSha256);
+      await store.close();
+    });
 
-  it("says why a key was refused, for the audit trail, and gives the caller one message", () => {
-    const store = ApiKeyStore.open(mkdtempSync(join(tmpdir(), "keys-")));
-    const { key, record } = store.create("acme", "kiosk", ["recognise"]);
-    expect(failure(() => store.authenticate(undefined))).toBe("missing");
-    expect(failure(() => store.authenticate("Bearer nonsense"))).toBe("malformed");
-    expect(failure(() => store.authenticate(key.replace(record.id, "0123456789abcdef")))).toBe("unknown");
-    const wrong = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
-    expect(failure(() => store.authenticate(wrong))).toBe("wrong-secret");
-    store.revoke("acme", record.id);
-    expect(failure(() => store.authenticate(key))).toBe("revoked");
-    expect(() => store.authenticate(key)).toThrow("invalid or missing API key");
-  });
+    it("adopts a bootstrap key made elsewhere, keeping only its hash, and refuses a malformed or reused one", async () => {
+      const place = await adapter.place();
+      const store = await ApiKeyStore.open(await adapter.open(place));
+      const key = `frk_0123456789abcdef_${"Ab9_-".repeat(8)}xyz`;
+      const record = await store.adopt("default", "bootstrap admin", ["admin"], key);
+      expect(await store.authenticate(key)).toEqual({ keyId: "0123456789abcdef", tenant: "default", scopes: ["admin"] });
+      expect(record.id).toBe("0123456789abcdef");
+      expect(await adapter.stored(place)).not.toContain("Ab9_-Ab9_-");
+      await expect(store.adopt("default", "again", ["admin"], key)).rejects.toThrow(/already exists/);
+      await expect(store.adopt("default", "short", ["admin"], "frk_0123_abc")).rejects.toThrow(/frk_<16 hex digits>/);
+      await store.close();
+    });
 
-  it("enforces scopes, with admin holding all of them", () => {
-    const store = ApiKeyStore.open(mkdtempSync(join(tmpdir(), "keys-")));
-    const kiosk = store.authenticate(store.create("acme", "kiosk", ["recognise"]).key);
-    const admin = store.authenticate(store.create("acme", "ops", ["admin"]).key);
-    expect(() => ApiKeyStore.require(kiosk, "recognise")).not.toThrow();
-    expect(() => ApiKeyStore.require(kiosk, "enrol")).toThrow(ForbiddenError);
-    expect(() => ApiKeyStore.require(admin, "audit")).not.toThrow();
-    expect(() => store.create("acme", "bad", [])).toThrow(/non-empty subset/);
-  });
+    it("says why a key was refused, for the audit trail, and gives the caller one message", async () => {
+      const store = await ApiKeyStore.open(await adapter.open(await adapter.place()));
+      const { key, record } = await store.create("acme", "kiosk", ["recognise"]);
+      expect(await failure(() => store.authenticate(undefined))).toBe("missing");
+      expect(await failure(() => store.authenticate("Bearer nonsense"))).toBe("malformed");
+      expect(await failure(() => store.authenticate(key.replace(record.id, "0123456789abcdef")))).toBe("unknown");
+      const wrong = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
+      expect(await failure(() => store.authenticate(wrong))).toBe("wrong-secret");
+      await store.revoke("acme", record.id);
+      expect(await failure(() => store.authenticate(key))).toBe("revoked");
+      await expect(store.authenticate(key)).rejects.toThrow("invalid or missing API key");
+      await store.close();
+    });
 
-  it("keeps revocations and tenants across a restart; one tenant cannot revoke another's key", () => {
-    const dir = mkdtempSync(join(tmpdir(), "keys-"));
-    const store = ApiKeyStore.open(dir);
-    const a = store.create("acme", "a", ["enrol"]);
-    const b = store.create("globex", "b", ["enrol"]);
-    expect(() => store.revoke("acme", b.record.id)).toThrow(/no API key/);
-    store.revoke("acme", a.record.id);
-    store.close();
-    const reopened = ApiKeyStore.open(dir);
-    expect(failure(() => reopened.authenticate(a.key))).toBe("revoked");
-    expect(reopened.authenticate(b.key).tenant).toBe("globex");
-    expect(reopened.list("acme").map((k) => k.name)).toEqual(["a"]);
+    it("enforces scopes, with admin holding all of them", async () => {
+      const store = await ApiKeyStore.open(await adapter.open(await adapter.place()));
+      const kiosk = await store.authenticate((await store.create("acme", "kiosk", ["recognise"])).key);
+      const admin = await store.authenticate((await store.create("acme", "ops", ["admin"])).key);
+      expect(() => ApiKeyStore.require(kiosk, "recognise")).not.toThrow();
+      expect(() => ApiKeyStore.require(kiosk, "enrol")).toThrow(ForbiddenError);
+      expect(() => ApiKeyStore.require(admin, "audit")).not.toThrow();
+      await expect(store.create("acme", "bad", [])).rejects.toThrow(/non-empty subset/);
+      await store.close();
+    });
+
+    it("keeps revocations and tenants across a restart; one tenant cannot revoke another's key", async () => {
+      const place = await adapter.place();
+      const store = await ApiKeyStore.open(await adapter.open(place));
+      const a = await store.create("acme", "a", ["enrol"]);
+      const b = await store.create("globex", "b", ["enrol"]);
+      await expect(store.revoke("acme", b.record.id)).rejects.toThrow(/no API key/);
+      await store.revoke("acme", a.record.id);
+      await store.close();
+      const reopened = await ApiKeyStore.open(await adapter.open(place));
+      expect(await failure(() => reopened.authenticate(a.key))).toBe("revoked");
+      expect((await reopened.authenticate(b.key)).tenant).toBe("globex");
+      expect((await reopened.list("acme")).map((k) => k.name)).toEqual(["a"]);
+      await reopened.close();
+    });
+  });
+}
+
+conformance("local files", {
+  place: async () => mkdtempSync(join(tmpdir(), "keys-")),
+  open: async (dir) => FileKeyStore.open(dir),
+  stored: async (dir) => readFileSync(join(dir, "keys.log"), "utf8"),
+});
+
+let pg: ServerProcess & { url: string };
+let databases = 0;
+const connections: Database[] = [];
+beforeAll(async () => {
+  pg = await postgresServer();
+});
+afterAll(async () => {
+  for (const db of connections) await db.close();
+  await pg?.stop();
+});
+const connect = async (url: string) => {
+  const db = await Database.connect(url);
+  connections.push(db);
+  return db;
+};
+
+conformance("PostgreSQL", {
+  place: async () => {
+    const admin = await connect(pg.url);
+    const name = `keys_${++databases}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    return pg.url.replace(/\/postgres$/, `/${name}`);
+  },
+  open: async (url) => new PgKeyStore(await connect(url)),
+  stored: async (url) => JSON.stringify((await (await connect(url)).query("SELECT * FROM api_keys")).rows),
+});
+
+describe("API keys shared by replicas (PostgreSQL)", () => {
+  it("a key created on one replica works on another at once; a revocation holds there within the poll bound", async () => {
+    const a = await ApiKeyStore.open(new PgKeyStore(await connect(pg.url)));
+    const b = await ApiKeyStore.open(new PgKeyStore(await connect(pg.url)));
+    const { key, record } = await a.create("acme", "kiosk", ["recognise"]);
+    // B has never seen it: it looks the key up once before refusing.
+    expect((await b.authenticate(key)).keyId).toBe(record.id);
+    await a.revoke("acme", record.id);
+    const revokedAt = Date.now();
+    while ((await failure(() => b.authenticate(key))) !== "revoked") {
+      expect(Date.now() - revokedAt).toBeLessThan(5000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await a.close();
+    await b.close();
   });
 });

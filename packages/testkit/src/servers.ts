@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,10 +46,15 @@ export class ServerProcess {
     private readonly args: string[],
     readonly port: number,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly options: { uid?: number; gid?: number; stopSignal?: NodeJS.Signals } = {},
   ) {}
 
   async start(readyPort = this.port): Promise<void> {
-    const child = spawn(this.command, this.args, { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(this.command, this.args, {
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(this.options.uid !== undefined ? { uid: this.options.uid, gid: this.options.gid } : {}),
+    });
     this.child = child;
     const keep = (b: Buffer) => {
       this.output = (this.output + b.toString()).slice(-20_000);
@@ -74,9 +79,9 @@ export class ServerProcess {
     await this.signal("SIGKILL");
   }
 
-  /** Ask it to stop (SIGTERM) and wait for it to exit. */
+  /** Ask it to stop (SIGTERM, or the server's own fast-shutdown signal) and wait for it to exit. */
   async stop(): Promise<void> {
-    await this.signal("SIGTERM");
+    await this.signal(this.options.stopSignal ?? "SIGTERM");
   }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
@@ -118,6 +123,81 @@ export async function redisServer(): Promise<ServerProcess & { url: string }> {
   );
   await server.start();
   return Object.assign(server, { url: `redis://127.0.0.1:${port}` });
+}
+
+/** The PostgreSQL server binaries of Debian's `postgresql` package (the newest installed major version). */
+function postgresBin(name: string): string {
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  const bin = versions.map((v) => join(root, v, "bin", name)).find((p) => existsSync(p));
+  if (!bin) throw new Error(`no PostgreSQL ${name} under ${root}: install Debian's postgresql package`);
+  return bin;
+}
+
+/** The uid and gid of the `postgres` account, when this process runs as root (initdb refuses root). */
+function postgresAccount(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
+  if (!line) throw new Error("running as root, but there is no postgres account to run PostgreSQL as");
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+let databases = 0;
+
+/**
+ * A PostgreSQL server of the test's own: initdb in a fresh folder and `postgres` on a free loopback
+ * port (as the postgres account when the tests run as root), which a test can stop (fast shutdown),
+ * kill and start again on the same data. Where DATABASE_URL is set, a fresh database on that server
+ * instead (it cannot be stopped by the test).
+ */
+export async function postgresServer(): Promise<ServerProcess & { url: string }> {
+  const given = process.env.DATABASE_URL;
+  if (given) {
+    const name = `facerec_test_${process.pid}_${++databases}`;
+    execFileSync("psql", [given, "-q", "-c", `CREATE DATABASE ${name}`]);
+    const url = new URL(given);
+    url.pathname = `/${name}`;
+    const external = new ServerProcess("postgres (DATABASE_URL)", "true", [], Number(url.port || 5432));
+    return Object.assign(external, { url: url.toString() });
+  }
+  const account = postgresAccount();
+  const dir = mkdtempSync(join(tmpdir(), "pg-"));
+  if (account) {
+    chownSync(dir, account.uid, account.gid);
+    chmodSync(dir, 0o700);
+  }
+  execFileSync(postgresBin("initdb"), ["-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
+    stdio: "ignore",
+    ...(account ?? {}),
+  });
+  const port = await freePort();
+  const server = new ServerProcess(
+    "postgres",
+    postgresBin("postgres"),
+    // Durability against a machine crash is not what these tests exercise; fsync off keeps them quick.
+    [
+      "-D",
+      dir,
+      "-p",
+      String(port),
+      "-k",
+      dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+    ],
+    port,
+    process.env,
+    { ...(account ?? {}), stopSignal: "SIGINT" },
+  );
+  await server.start();
+  return Object.assign(server, { url: `postgres://postgres@127.0.0.1:${port}/postgres` });
 }
 
 /**

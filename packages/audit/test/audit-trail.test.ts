@@ -1,0 +1,269 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { Database } from "@facerec/storage";
+import { postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuditRecord, type AuditTrail, FileAuditTrail, PgAuditTrail } from "../src/index.js";
+
+const decisions: AuditRecord[] = [
+  {
+    tenant: "acme",
+    keyId: "k1",
+    operation: "enroll",
+    subjectId: "s1",
+    decision: "enrolled",
+    requestId: "r1",
+    modelId: "arcface512",
+  },
+  {
+    tenant: "acme",
+    keyId: "k1",
+    operation: "identify",
+    subjectId: "s1",
+    decision: "match",
+    scores: [0.7123456789012345, 0.2],
+    requestId: "r2",
+    latencyMs: 85,
+  },
+  { tenant: "acme", keyId: "k2", operation: "identify", decision: "rejected-spoof", scores: [0.12], requestId: "r3" },
+  { tenant: "globex", keyId: "k9", operation: "identify", decision: "unknown", requestId: "r4" },
+  { tenant: "acme", keyId: "-", operation: "auth", decision: "rejected-auth", requestId: "r5" },
+  { tenant: "acme", keyId: "k1", operation: "delete", subjectId: "s1", decision: "erased", requestId: "r6" },
+];
+
+/** How an adapter is opened for the shared suite: `open` twice on one `place` gives two writers. */
+interface Adapter {
+  place(): Promise<string>;
+  open(place: string): Promise<AuditTrail>;
+}
+
+/** The conformance suite every audit trail adapter passes. */
+function conformance(name: string, adapter: () => Adapter): void {
+  describe(`audit trail conformance: ${name}`, () => {
+    async function filled(): Promise<{ place: string; audit: AuditTrail }> {
+      const place = await adapter().place();
+      const audit = await adapter().open(place);
+      for (const d of decisions) await audit.append(d);
+      return { place, audit };
+    }
+
+    it("records every decision, one chain per tenant, and pages one tenant's entries", async () => {
+      const { audit } = await filled();
+      const first = await audit.query({ tenant: "acme", pageSize: 2 });
+      expect(first.entries.map((e) => e.requestId)).toEqual(["r1", "r2"]);
+      expect(first.entries.map((e) => e.sequence)).toEqual([1, 2]);
+      const second = await audit.query({ tenant: "acme", pageSize: 2, pageToken: first.nextPageToken as string });
+      expect(second.entries.map((e) => e.requestId)).toEqual(["r3", "r5"]);
+      const third = await audit.query({ tenant: "acme", pageSize: 2, pageToken: second.nextPageToken as string });
+      expect(third.entries.map((e) => e.requestId)).toEqual(["r6"]);
+      expect(third.nextPageToken).toBeUndefined();
+      expect((await audit.query({ tenant: "acme", decision: "rejected-spoof" })).entries).toHaveLength(1);
+      expect((await audit.query({ tenant: "acme", subjectId: "s1", operation: "identify" })).entries[0]?.scores).toEqual([
+        0.7123456789012345, 0.2,
+      ]);
+      expect((await audit.query({ tenant: "globex" })).entries.map((e) => [e.requestId, e.sequence])).toEqual([["r4", 1]]);
+      expect((await audit.query({ tenant: "acme", since: new Date(Date.now() + 60_000) })).entries).toEqual([]);
+      expect((await audit.tenants()).sort()).toEqual(["acme", "globex"]);
+      expect(await audit.verify("acme")).toEqual({ tenant: "acme", intact: true, entries: 5 });
+      expect(await audit.verify("globex")).toEqual({ tenant: "globex", intact: true, entries: 1 });
+      await audit.close();
+    });
+
+    it("continues each chain after a restart", async () => {
+      const { place, audit } = await filled();
+      await audit.close();
+      const reopened = await adapter().open(place);
+      const entry = await reopened.append({
+        tenant: "acme",
+        keyId: "k1",
+        operation: "verify",
+        decision: "match",
+        requestId: "r7",
+      });
+      expect(entry.sequence).toBe(6);
+      expect(await reopened.verify("acme")).toEqual({ tenant: "acme", intact: true, entries: 6 });
+      await reopened.close();
+    });
+
+    it("keeps one entry per dedupe key, however often it is appended", async () => {
+      const place = await adapter().place();
+      const audit = await adapter().open(place);
+      const record = { tenant: "acme", keyId: "camera:door", operation: "match", decision: "unknown", requestId: "crop-1" };
+      const first = await audit.append(record, { dedupeKey: "match:crop-1" });
+      const again = await audit.append(record, { dedupeKey: "match:crop-1" });
+      expect(again).toEqual(first);
+      expect((await audit.query({ tenant: "acme" })).entries).toHaveLength(1);
+      await audit.close();
+    });
+
+    it("stays one valid chain per tenant with writers appending at once", async () => {
+      const place = await adapter().place();
+      const writers = [await adapter().open(place), await adapter().open(place)];
+      const seen: string[] = [];
+      writers[0]?.onAppend((e) => seen.push(e.requestId));
+      await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          (writers[i % writers.length] as AuditTrail).append({
+            tenant: i % 3 === 0 ? "globex" : "acme",
+            keyId: "k",
+            operation: "identify",
+            decision: "unknown",
+            requestId: `c${i}`,
+          }),
+        ),
+      );
+      const audit = writers[0] as AuditTrail;
+      expect(await audit.verify("acme")).toEqual({ tenant: "acme", intact: true, entries: 80 });
+      expect(await audit.verify("globex")).toEqual({ tenant: "globex", intact: true, entries: 40 });
+      expect(seen.length).toBeGreaterThan(0);
+      for (const w of writers) await w.close();
+    });
+  });
+}
+
+/** The log's frames as payloads. */
+function frames(path: string): Buffer[] {
+  const data = readFileSync(path);
+  const out = [];
+  for (let o = 0; o < data.length; ) {
+    const length = data.readUInt32LE(o);
+    out.push(data.subarray(o + 8, o + 8 + length));
+    o += 8 + length;
+  }
+  return out;
+}
+
+function rewrite(path: string, payloads: Buffer[]): void {
+  writeFileSync(
+    path,
+    Buffer.concat(
+      payloads.map((p) => {
+        const head = Buffer.alloc(8);
+        head.writeUInt32LE(p.length, 0);
+        head.writeUInt32LE(crc32(p), 4);
+        return Buffer.concat([head, p]);
+      }),
+    ),
+  );
+}
+
+// One process owns a folder: its two "writers" share one trail, as the gateway's REST and gRPC do.
+const files = new Map<string, FileAuditTrail>();
+conformance("local file", () => ({
+  place: async () => mkdtempSync(join(tmpdir(), "audit-")),
+  open: async (dir) => {
+    const open = files.get(dir);
+    if (open) return { ...open, append: open.append.bind(open), close: async () => {} } as unknown as AuditTrail;
+    const trail = FileAuditTrail.open(dir);
+    files.set(dir, trail);
+    return {
+      append: trail.append.bind(trail),
+      query: trail.query.bind(trail),
+      verify: trail.verify.bind(trail),
+      tenants: trail.tenants.bind(trail),
+      onAppend: trail.onAppend.bind(trail),
+      close: async () => {
+        files.delete(dir);
+        await trail.close();
+      },
+    };
+  },
+}));
+
+let pg: ServerProcess & { url: string };
+let databases = 0;
+const connections: Database[] = [];
+beforeAll(async () => {
+  pg = await postgresServer();
+});
+afterAll(async () => {
+  for (const db of connections) await db.close();
+  await pg?.stop();
+});
+conformance("PostgreSQL", () => ({
+  place: async () => {
+    const admin = await Database.connect(pg.url, { migrate: false });
+    const name = `audit_${++databases}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.close();
+    return pg.url.replace(/\/postgres$/, `/${name}`);
+  },
+  open: async (url) => {
+    const db = await Database.connect(url);
+    connections.push(db);
+    return new PgAuditTrail(db);
+  },
+}));
+
+describe("audit trail tamper evidence", () => {
+  async function fileTrail(): Promise<{ dir: string; audit: FileAuditTrail }> {
+    const dir = mkdtempSync(join(tmpdir(), "audit-"));
+    const audit = FileAuditTrail.open(dir);
+    for (const d of decisions) await audit.append(d);
+    return { dir, audit };
+  }
+
+  it("finds an entry edited in the file with its checksum fixed up", async () => {
+    const { dir, audit } = await fileTrail();
+    const path = join(dir, "audit.log");
+    const payloads = frames(path);
+    const edited = JSON.parse(payloads[2]?.toString() ?? "{}");
+    edited.decision = "match";
+    payloads[2] = Buffer.from(JSON.stringify(edited));
+    rewrite(path, payloads);
+    expect(await audit.verify("acme")).toMatchObject({ intact: false, firstBroken: 3 });
+    expect(await audit.verify("globex")).toMatchObject({ intact: true });
+  });
+
+  it("finds an entry edited in place without destroying what follows, and refuses appends after it", async () => {
+    const { dir, audit } = await fileTrail();
+    const path = join(dir, "audit.log");
+    const bytes = readFileSync(path);
+    bytes.write("accepted-spoof", bytes.indexOf("rejected-spoof"));
+    writeFileSync(path, bytes);
+    const result = await audit.verify("acme");
+    expect(result.intact).toBe(false);
+    expect(result.reason).toMatch(/unreadable bytes after entry 2/);
+    expect(readFileSync(path).length).toBe(bytes.length);
+    await expect(FileAuditTrail.open(dir).append(decisions[0] as AuditRecord)).rejects.toThrow(/refusing to append/);
+  });
+
+  it("finds a removed entry and entries cut off the end of the file", async () => {
+    const { dir, audit } = await fileTrail();
+    const path = join(dir, "audit.log");
+    const payloads = frames(path);
+    rewrite(path, [...payloads.slice(0, 3), ...payloads.slice(4)]);
+    expect(await audit.verify("acme")).toMatchObject({ intact: true });
+    rewrite(path, [...payloads.slice(0, 2), ...payloads.slice(3)]);
+    expect(await audit.verify("acme")).toMatchObject({ intact: false, firstBroken: 3 });
+    rewrite(path, payloads.slice(0, 5));
+    expect(await audit.verify("acme")).toMatchObject({
+      intact: false,
+      firstBroken: 5,
+      reason: expect.stringMatching(/cut off the end/),
+    });
+  });
+
+  it("finds rows edited, removed or cut off in PostgreSQL", async () => {
+    const db = await Database.connect(pg.url);
+    connections.push(db);
+    await db.query("CREATE DATABASE tamper");
+    const tamper = await Database.connect(pg.url.replace(/\/postgres$/, "/tamper"));
+    connections.push(tamper);
+    const audit = new PgAuditTrail(tamper);
+    for (const d of decisions) await audit.append(d);
+    await tamper.query(
+      `UPDATE audit_entries SET entry = replace(entry, 'rejected-spoof', 'match') WHERE tenant = 'acme' AND sequence = 3`,
+    );
+    expect(await audit.verify("acme")).toMatchObject({ intact: false, firstBroken: 3 });
+    await tamper.query("DELETE FROM audit_entries WHERE tenant = 'acme' AND sequence >= 3");
+    expect(await audit.verify("acme")).toMatchObject({
+      intact: false,
+      firstBroken: 3,
+      reason: expect.stringMatching(/cut off the end/),
+    });
+    expect(await audit.verify("globex")).toMatchObject({ intact: true, entries: 1 });
+  });
+});
