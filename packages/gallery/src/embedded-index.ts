@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { RecordLog, type Recovery } from "@facerec/storage";
 import { ort } from "@facerec/vision";
 import { VectorMatrix } from "./matrix.js";
-import { RecordLog, type Recovery } from "./record-log.js";
 import { topKModel } from "./topk-model.js";
 import type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
 
@@ -169,6 +169,16 @@ export class EmbeddedIndex implements VectorIndex {
     return rows ? bytes / rows : 0;
   }
 
+  /** Every stored point, partition by partition (the vectors are views into the matrices). */
+  *points(): Generator<IndexPoint> {
+    for (const [key, matrix] of this.partitions) {
+      const [tenant = "", model = ""] = key.split("\u0000");
+      for (const [row, id] of matrix.ids.entries()) {
+        yield { id, tenant, model, subject: matrix.subjects[row] as string, vector: matrix.vector(row) };
+      }
+    }
+  }
+
   /** Rewrite the log with only live points (write aside, fsync, rename over). */
   compact(): void {
     if (!this.log || !this.options.dir) return;
@@ -176,13 +186,8 @@ export class EmbeddedIndex implements VectorIndex {
     const next = `${path}.compacting`;
     rmSync(next, { force: true });
     const { log: fresh } = RecordLog.open(next, () => {});
-    for (const [key, matrix] of this.partitions) {
-      const [tenant = "", model = ""] = key.split("\u0000");
-      const records = matrix.ids.map((id, row) =>
-        encodeUpsert({ id, tenant, model, subject: matrix.subjects[row] as string, vector: matrix.vector(row) }),
-      );
-      for (let i = 0; i < records.length; i += 4096) fresh.append(records.slice(i, i + 4096));
-    }
+    const records = [...this.points()].map(encodeUpsert);
+    for (let i = 0; i < records.length; i += 4096) fresh.append(records.slice(i, i + 4096));
     fresh.close();
     this.log.close();
     renameSync(next, path);

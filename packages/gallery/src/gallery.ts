@@ -1,31 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import type { Watch } from "@facerec/storage";
 import { cosine } from "@facerec/vision";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
-import { RecordLog } from "./record-log.js";
+import {
+  type GalleryStore,
+  NotFoundError,
+  type StoredTemplate,
+  type Subject,
+  type SubjectState,
+  type Template,
+} from "./gallery-store.js";
 import { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
-import type { IndexFilter, VectorIndex } from "./types.js";
-
-export interface Subject {
-  id: string;
-  tenant: string;
-  name: string;
-  metadata: Record<string, string>;
-  createdAt: string;
-}
-
-export interface Template {
-  id: string;
-  tenant: string;
-  subject: string;
-  model: string;
-  quality: number;
-  createdAt: string;
-  /** File name of the retained aligned crop, when crops are kept (see GalleryOptions.retainCrops). */
-  crop?: string;
-}
+import type { IndexFilter, IndexPoint, VectorIndex } from "./types.js";
 
 export interface NewTemplate {
   vector: Float32Array;
@@ -35,10 +22,14 @@ export interface NewTemplate {
 }
 
 export interface GalleryOptions {
-  /** Folder for subjects, templates, the embedded index and retained crops; omit for memory only. */
-  dir?: string;
+  /** The system of record: a local folder (FileGalleryStore) or PostgreSQL (PgGalleryStore). */
+  store: GalleryStore;
   dims: number;
-  /** Another vector index (Qdrant) instead of the embedded one. */
+  /**
+   * A persistent vector index shared by every replica (Qdrant), kept current by the writer of each
+   * change. Without it each process holds its own in-memory index, loaded from the store at start
+   * and kept current from the store's changes.
+   */
   index?: VectorIndex;
   thresholds: Omit<ThresholdOptions, "global"> & { global: number };
   policy?: Partial<DecisionPolicy>;
@@ -49,52 +40,63 @@ export interface GalleryOptions {
   retainCrops?: boolean;
 }
 
-export class NotFoundError extends Error {
-  override readonly name = "NotFoundError";
-}
+/** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
+const BULK_REBUILD = 200;
 
-type Event =
-  | { op: "subject"; subject: Subject }
-  | { op: "template"; template: Template }
-  | { op: "erase"; tenant: string; subject: string };
+/** Runs one piece of work at a time, in arrival order. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}
 
 /**
  * Subjects and their templates, per tenant and embedding model, with decisions by per-subject thresholds.
  * Every lookup is by tenant and id together, so no call can reach another tenant's subject.
+ *
+ * The store is the system of record; this object is a replica of it: reads and decisions come from
+ * memory, every write goes to the store first, and changes made by other replicas arrive through the
+ * store's watch. Writes and applied changes run one at a time.
  */
-/** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
-const BULK_REBUILD = 200;
-
 export class Gallery {
   private readonly subjects = new Map<string, Subject>();
   private readonly templates = new Map<string, Template[]>();
-  private readonly thresholds = new Map<string, SubjectThresholds>();
+  private readonly thresholds = new Map<string, Promise<SubjectThresholds>>();
+  private readonly readyThresholds = new Map<string, SubjectThresholds>();
+  private readonly mutex = new Mutex();
+  private watching: Watch | undefined;
   readonly policy: DecisionPolicy;
 
   private constructor(
     readonly index: VectorIndex,
-    private readonly log: RecordLog | undefined,
+    /** Whether this process owns `index` (in memory) and so keeps it in step with other replicas' changes. */
+    private readonly ownIndex: boolean,
+    private readonly store: GalleryStore,
     private readonly options: GalleryOptions,
   ) {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
   }
 
   static async open(options: GalleryOptions): Promise<Gallery> {
-    const index =
-      options.index ??
-      (await EmbeddedIndex.open({ dims: options.dims, ...(options.dir ? { dir: join(options.dir, "index") } : {}) }));
-    let log: RecordLog | undefined;
-    const events: Event[] = [];
-    if (options.dir) {
-      mkdirSync(options.dir, { recursive: true });
-      log = RecordLog.open(join(options.dir, "gallery.log"), (r) => events.push(JSON.parse(r.toString()) as Event)).log;
+    const ownIndex = !options.index;
+    const index = options.index ?? (await EmbeddedIndex.open({ dims: options.dims }));
+    const gallery = new Gallery(index, ownIndex, options.store, options);
+    const { subjects, templates } = await options.store.load();
+    for (const s of subjects) gallery.subjects.set(gallery.key(s.tenant, s.id), s);
+    const live = templates.filter((t) => gallery.subjects.has(gallery.key(t.tenant, t.subject)));
+    gallery.addTemplates(live);
+    if (ownIndex) {
+      for (let i = 0; i < live.length; i += 4096) await index.upsert(live.slice(i, i + 4096).map(pointOf));
     }
-    const gallery = new Gallery(index, log, options);
-    for (const e of events) gallery.apply(e);
-    for (const [key, subjects] of gallery.subjectsByPartition()) {
+    for (const [key, list] of gallery.subjectsByPartition()) {
       const [tenant = "", model = ""] = key.split("\u0000");
-      await (await gallery.thresholdsFor({ tenant, model })).rebuild(subjects);
+      await (await gallery.thresholdsFor({ tenant, model })).rebuild(list);
     }
+    gallery.watching = options.store.watch((states) => gallery.mutex.run(() => gallery.applyStates(states)));
     return gallery;
   }
 
@@ -102,21 +104,55 @@ export class Gallery {
     return `${tenant}\u0000${id}`;
   }
 
-  private apply(e: Event): void {
-    if (e.op === "subject") this.subjects.set(this.key(e.subject.tenant, e.subject.id), e.subject);
-    if (e.op === "template") {
-      const k = this.key(e.template.tenant, e.template.subject);
-      this.templates.set(k, [...(this.templates.get(k) ?? []), e.template]);
+  /** Add templates to memory, skipping those already held (a change can arrive twice). */
+  private addTemplates(templates: readonly Template[]): Template[] {
+    const added: Template[] = [];
+    for (const t of templates) {
+      const k = this.key(t.tenant, t.subject);
+      const list = this.templates.get(k) ?? [];
+      if (list.some((x) => x.id === t.id)) continue;
+      const template = withoutVector(t);
+      list.push(template);
+      this.templates.set(k, list);
+      added.push(template);
     }
-    if (e.op === "erase") {
-      this.subjects.delete(this.key(e.tenant, e.subject));
-      this.templates.delete(this.key(e.tenant, e.subject));
+    return added;
+  }
+
+  /** Apply other replicas' changes: subjects as they are now in the store. */
+  private async applyStates(states: readonly SubjectState[]): Promise<void> {
+    const touched = new Map<string, Set<string>>();
+    const touch = (tenant: string, model: string, subject: string) => {
+      const k = this.key(tenant, model);
+      touched.set(k, (touched.get(k) ?? new Set()).add(subject));
+    };
+    for (const state of states) {
+      const k = this.key(state.tenant, state.id);
+      if (!state.subject) {
+        const held = this.templates.get(k) ?? [];
+        if (!this.subjects.has(k) && held.length === 0) continue;
+        this.subjects.delete(k);
+        this.templates.delete(k);
+        if (this.ownIndex) await this.index.deleteSubject(state.tenant, state.id);
+        for (const t of held) touch(t.tenant, t.model, t.subject);
+        continue;
+      }
+      this.subjects.set(k, state.subject);
+      const fresh = state.templates.filter((t) => !(this.templates.get(k) ?? []).some((x) => x.id === t.id));
+      if (fresh.length === 0) continue;
+      if (this.ownIndex) await this.index.upsert(fresh.map(pointOf));
+      this.addTemplates(fresh);
+      for (const t of fresh) touch(t.tenant, t.model, t.subject);
+    }
+    for (const [k, subjects] of touched) {
+      const [tenant = "", model = ""] = k.split("\u0000");
+      await (await this.thresholdsFor({ tenant, model })).refresh([...subjects]);
     }
   }
 
-  private record(events: Event[]): void {
-    this.log?.append(events.map((e) => Buffer.from(JSON.stringify(e))));
-    for (const e of events) this.apply(e);
+  /** Catch up with every change other replicas have made so far. */
+  async sync(): Promise<void> {
+    await this.watching?.sync();
   }
 
   private subjectsByPartition(): Map<string, string[]> {
@@ -130,36 +166,73 @@ export class Gallery {
     return new Map([...out].map(([k, v]) => [k, [...v]]));
   }
 
-  private async thresholdsFor(filter: IndexFilter): Promise<SubjectThresholds> {
+  /**
+   * The partition's thresholds, created once: the promise is kept at once, so a decision and an
+   * applied change that both ask first share one object (two would leave one of them empty).
+   */
+  private thresholdsFor(filter: IndexFilter): Promise<SubjectThresholds> {
     const k = this.key(filter.tenant, filter.model);
     let t = this.thresholds.get(k);
     if (!t) {
-      t = await SubjectThresholds.create(this.index, filter, this.options.dims, {
+      t = SubjectThresholds.create(this.index, filter, this.options.dims, {
         ...DEFAULT_THRESHOLD_OPTIONS,
         ...this.options.thresholds,
+      }).then((created) => {
+        this.readyThresholds.set(k, created);
+        return created;
       });
       this.thresholds.set(k, t);
     }
     return t;
   }
 
-  createSubject(tenant: string, name: string, metadata: Record<string, string> = {}): Subject {
+  async createSubject(tenant: string, name: string, metadata: Record<string, string> = {}): Promise<Subject> {
     const subject: Subject = { id: randomUUID(), tenant, name, metadata, createdAt: new Date().toISOString() };
-    this.record([{ op: "subject", subject }]);
-    return subject;
+    return this.mutex.run(async () => {
+      await this.store.createSubject(subject);
+      this.subjects.set(this.key(tenant, subject.id), subject);
+      return subject;
+    });
   }
 
   /** Rename a subject or replace its metadata; its templates and thresholds are untouched. */
-  updateSubject(tenant: string, id: string, change: { name?: string; metadata?: Record<string, string> }): Subject {
-    const subject: Subject = { ...this.getSubject(tenant, id), ...change };
-    this.record([{ op: "subject", subject }]);
-    return subject;
+  async updateSubject(
+    tenant: string,
+    id: string,
+    change: { name?: string; metadata?: Record<string, string> },
+  ): Promise<Subject> {
+    const subject: Subject = { ...(await this.findSubject(tenant, id)), ...change };
+    return this.mutex.run(async () => {
+      await this.store.updateSubject(subject);
+      this.subjects.set(this.key(tenant, id), subject);
+      return subject;
+    });
   }
 
+  /** The subject as this replica holds it; NotFoundError otherwise. */
   getSubject(tenant: string, id: string): Subject {
     const s = this.subjects.get(this.key(tenant, id));
     if (!s) throw new NotFoundError(`no subject ${id} in this tenant`);
     return s;
+  }
+
+  /** The subject if this replica holds it. */
+  peekSubject(tenant: string, id: string): Subject | undefined {
+    return this.subjects.get(this.key(tenant, id));
+  }
+
+  /**
+   * The subject, catching up with other replicas first when this one does not hold it: a subject
+   * created through another gateway a moment ago is found, not refused.
+   */
+  async findSubject(tenant: string, id: string): Promise<Subject> {
+    if (!this.subjects.has(this.key(tenant, id))) await this.sync();
+    return this.getSubject(tenant, id);
+  }
+
+  /** Whether the subject existed and was erased (an erase repeated after a crash is not an error). */
+  wasErased(tenant: string, id: string): Promise<boolean> {
+    return this.store.wasErased(tenant, id);
   }
 
   listSubjects(tenant: string): Subject[] {
@@ -177,7 +250,7 @@ export class Gallery {
   }
 
   /**
-   * Add templates to many subjects in one write (bulk enrolment): one index upsert and one log append.
+   * Add templates to many subjects in one write (bulk enrolment): one store write and one index upsert.
    * A small batch refreshes the thresholds of its subjects and their neighbours; a large one rebuilds
    * the partition's thresholds in one pass, which is cheaper than refreshing subject by subject.
    */
@@ -186,28 +259,35 @@ export class Gallery {
     model: string,
     batch: readonly { subject: string; items: readonly NewTemplate[] }[],
   ): Promise<Template[][]> {
-    for (const { subject } of batch) this.getSubject(tenant, subject);
+    for (const { subject } of batch) await this.findSubject(tenant, subject);
     const now = new Date().toISOString();
     const enrolled = batch.map(({ subject, items }) =>
       items.map((item) => {
-        const t: Template = { id: randomUUID(), tenant, subject, model, quality: item.quality, createdAt: now };
-        if (this.options.retainCrops && this.options.dir && item.crop) {
-          const dir = join(this.options.dir, "crops", tenant);
-          mkdirSync(dir, { recursive: true });
-          t.crop = `${t.id}.png`;
-          writeFileSync(join(dir, t.crop), item.crop);
-        }
-        return { template: t, vector: item.vector };
+        const template: StoredTemplate = {
+          id: randomUUID(),
+          tenant,
+          subject,
+          model,
+          quality: item.quality,
+          createdAt: now,
+          vector: item.vector,
+        };
+        return { template, ...(this.options.retainCrops && item.crop ? { crop: item.crop } : {}) };
       }),
     );
     const all = enrolled.flat();
-    await this.index.upsert(all.map(({ template: t, vector }) => ({ id: t.id, tenant, model, subject: t.subject, vector })));
-    this.record(all.map(({ template }) => ({ op: "template" as const, template })));
-    const thresholds = await this.thresholdsFor({ tenant, model });
-    const subjects = [...new Set(batch.map((b) => b.subject))];
-    if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
-    else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
-    return enrolled.map((list) => list.map(({ template }) => template));
+    return this.mutex.run(async () => {
+      // The store says where each retained crop went; memory holds the templates as stored.
+      const stored = await this.store.addTemplates(all);
+      await this.index.upsert(stored.map(pointOf));
+      this.addTemplates(stored);
+      const thresholds = await this.thresholdsFor({ tenant, model });
+      const subjects = [...new Set(batch.map((b) => b.subject))];
+      if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
+      else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
+      let next = 0;
+      return enrolled.map((list) => list.map(() => withoutVector(stored[next++] as StoredTemplate)));
+    });
   }
 
   /** How much the gallery holds, for metrics. */
@@ -225,27 +305,31 @@ export class Gallery {
   }
 
   /** The retained aligned crop of a template (PNG bytes), when the gallery keeps crops. */
-  cropOf(template: Template): Buffer | undefined {
-    if (!template.crop || !this.options.dir) return undefined;
-    return readFileSync(join(this.options.dir, "crops", template.tenant, template.crop));
+  cropOf(template: Template): Promise<Buffer | undefined> {
+    return this.store.crop(template);
   }
 
-  /** Erase a subject: its vectors in every model, its templates, its retained crops, its record. */
+  /**
+   * Erase a subject everywhere in one operation: its record, templates and retained crops in the
+   * store, then its vectors in the index; other replicas drop it when the change reaches them.
+   */
   async deleteSubject(tenant: string, subject: string): Promise<{ templates: number }> {
-    const templates = this.templatesOf(tenant, subject);
-    await this.index.deleteSubject(tenant, subject);
-    if (this.options.dir) {
-      for (const t of templates) if (t.crop) rmSync(join(this.options.dir, "crops", tenant, t.crop), { force: true });
-    }
-    this.record([{ op: "erase", tenant, subject }]);
-    for (const model of new Set(templates.map((t) => t.model))) {
-      await (await this.thresholdsFor({ tenant, model })).refresh([subject]);
-    }
-    return { templates: templates.length };
+    await this.findSubject(tenant, subject);
+    return this.mutex.run(async () => {
+      const held = this.templates.get(this.key(tenant, subject)) ?? [];
+      const { templates } = await this.store.erase(tenant, subject);
+      await this.index.deleteSubject(tenant, subject);
+      this.subjects.delete(this.key(tenant, subject));
+      this.templates.delete(this.key(tenant, subject));
+      for (const model of new Set(held.map((t) => t.model))) {
+        await (await this.thresholdsFor({ tenant, model })).refresh([subject]);
+      }
+      return { templates };
+    });
   }
 
   thresholdOf(tenant: string, model: string, subject: string): number {
-    return this.thresholds.get(this.key(tenant, model))?.thresholdOf(subject) ?? this.options.thresholds.global;
+    return this.readyThresholds.get(this.key(tenant, model))?.thresholdOf(subject) ?? this.options.thresholds.global;
   }
 
   /** 1:N: who is this, or nobody enrolled. */
@@ -285,7 +369,22 @@ export class Gallery {
   }
 
   async close(): Promise<void> {
-    this.log?.close();
+    this.watching?.stop();
+    await this.mutex.run(async () => {});
+    await this.store.close();
     await this.index.close();
   }
+}
+
+const pointOf = (t: StoredTemplate): IndexPoint => ({
+  id: t.id,
+  tenant: t.tenant,
+  model: t.model,
+  subject: t.subject,
+  vector: t.vector,
+});
+
+function withoutVector(t: Template): Template {
+  const { vector: _, ...template } = t as StoredTemplate;
+  return template;
 }

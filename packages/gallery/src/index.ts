@@ -9,10 +9,19 @@ export {
   decide,
 } from "./decide.js";
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
-export { Gallery, type GalleryOptions, type NewTemplate, NotFoundError, type Subject, type Template } from "./gallery.js";
+export { FileGalleryStore } from "./file-gallery-store.js";
+export { Gallery, type GalleryOptions, type NewTemplate } from "./gallery.js";
+export {
+  type GalleryStore,
+  NotFoundError,
+  type StoredTemplate,
+  type Subject,
+  type SubjectState,
+  type Template,
+} from "./gallery-store.js";
 export { VectorMatrix } from "./matrix.js";
+export { PgGalleryStore } from "./pg-gallery-store.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
-export { RecordLog, type Recovery } from "./record-log.js";
 export { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
 export { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 export type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";

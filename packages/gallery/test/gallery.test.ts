@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { decodeImage, encodePng, type Face, FaceEngine, l2normalise } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
-import { Gallery, NotFoundError, type Subject } from "../src/index.js";
+import { FileGalleryStore, Gallery, NotFoundError, type Subject } from "../src/index.js";
 
 const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 let engine: FaceEngine;
@@ -14,11 +14,11 @@ async function faces(path: string): Promise<Face[]> {
   return engine.analyse(await decodeImage(readFileSync(path)), { liveness: true });
 }
 
-async function openGallery(dir?: string): Promise<Gallery> {
+async function openGallery(dir: string = mkdtempSync(join(tmpdir(), "facerec-gallery-"))): Promise<Gallery> {
   const global = engine.embedder.model.thresholds?.["fmr_1e-3"] as number;
   return Gallery.open({
     dims: 512,
-    ...(dir ? { dir } : {}),
+    store: await FileGalleryStore.open(dir, 512),
     retainCrops: true,
     thresholds: { global, adaptive: true, rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 }, cohort: 10 },
   });
@@ -28,7 +28,7 @@ async function openGallery(dir?: string): Promise<Gallery> {
 async function enrolKnn(gallery: Gallery, tenant: string): Promise<Map<string, Subject>> {
   const out = new Map<string, Subject>();
   for (const person of readdirSync(knn("train")).sort()) {
-    const subject = gallery.createSubject(tenant, person, { source: "facerec_examples" });
+    const subject = await gallery.createSubject(tenant, person, { source: "facerec_examples" });
     for (const file of readdirSync(knn("train", person)).sort()) {
       const face = FaceEngine.primary(await faces(knn("train", person, file)));
       if (!face?.embedding) throw new Error(`no face in ${file}`);
@@ -91,17 +91,25 @@ describeWithShared("gallery: enrol, identify, erase", () => {
     const subjects = await enrolKnn(gallery, "acme");
     const obama = subjects.get("obama") as Subject;
     expect(readdirSync(join(dir, "crops", "acme"))).toHaveLength(9);
+    const bytesOf = (v: Float32Array | undefined) => Buffer.from(v?.buffer ?? new ArrayBuffer(0)).subarray(0, 64);
+    const obamaBytes = bytesOf((await gallery.index.subjectVectors({ tenant: "acme", model }, obama.id))[0]);
     const { templates } = await gallery.deleteSubject("acme", obama.id);
     expect(templates).toBe(2);
     expect(readdirSync(join(dir, "crops", "acme"))).toHaveLength(7);
     expect(await whoIs(gallery, "acme", knn("test", "obama1.jpg"), subjects)).toEqual(["unknown"]);
     const biden = subjects.get("biden") as Subject;
-    gallery.updateSubject("acme", biden.id, { name: "Joe Biden", metadata: { role: "president" } });
-    expect(() => gallery.updateSubject("globex", biden.id, { name: "x" })).toThrow(NotFoundError);
+    await gallery.updateSubject("acme", biden.id, { name: "Joe Biden", metadata: { role: "president" } });
+    await expect(gallery.updateSubject("globex", biden.id, { name: "x" })).rejects.toThrow(NotFoundError);
+    // The erased embeddings are gone from the log itself, not only masked by a later record.
+    const bidenBytes = bytesOf((await gallery.index.subjectVectors({ tenant: "acme", model }, biden.id))[0]);
+    expect(readFileSync(join(dir, "gallery.log")).includes(bidenBytes)).toBe(true);
+    expect(readFileSync(join(dir, "gallery.log")).includes(obamaBytes)).toBe(false);
+    expect(await gallery.wasErased("acme", obama.id)).toBe(true);
+    expect(await gallery.wasErased("acme", biden.id)).toBe(false);
     await gallery.close();
     const reopened = await openGallery(dir);
     expect(reopened.getSubject("acme", biden.id)).toMatchObject({ name: "Joe Biden", metadata: { role: "president" } });
-    reopened.updateSubject("acme", biden.id, { name: "biden" });
+    await reopened.updateSubject("acme", biden.id, { name: "biden" });
     expect(
       reopened
         .listSubjects("acme")
@@ -139,7 +147,7 @@ describeWithShared("gallery: enrol, identify, erase", () => {
     const obama = subjects.get("obama") as Subject;
     const before = gallery.thresholdOf("acme", model, obama.id);
     // Another photo of Obama enrolled as a different subject is the closest impostor there can be.
-    const twin = gallery.createSubject("acme", "not-obama");
+    const twin = await gallery.createSubject("acme", "not-obama");
     const face = FaceEngine.primary(await faces(shared("data", "facerec_examples", "test_images", "obama.jpg")));
     await gallery.enrol("acme", twin.id, model, [{ vector: face?.embedding as Float32Array, quality: 1 }]);
     expect(gallery.thresholdOf("acme", model, obama.id)).toBeGreaterThan(before);
@@ -161,10 +169,15 @@ describeWithShared("gallery: enrol, identify, erase", () => {
     await bulk.enrolMany(
       "acme",
       model,
-      others.map((vector, i) => ({ subject: bulk.createSubject("acme", `other ${i}`).id, items: [{ vector, quality: 1 }] })),
+      await Promise.all(
+        others.map(async (vector, i) => ({
+          subject: (await bulk.createSubject("acme", `other ${i}`)).id,
+          items: [{ vector, quality: 1 }],
+        })),
+      ),
     );
     for (const [i, vector] of others.entries()) {
-      await single.enrol("acme", single.createSubject("acme", `other ${i}`).id, model, [{ vector, quality: 1 }]);
+      await single.enrol("acme", (await single.createSubject("acme", `other ${i}`)).id, model, [{ vector, quality: 1 }]);
     }
     for (const name of knnBulk.keys()) {
       const a = bulk.thresholdOf("acme", model, (knnBulk.get(name) as Subject).id);
