@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildApp, openEmbedded } from "@facerec/gateway";
+import { buildApp, openGateway } from "@facerec/gateway";
 import { shared } from "@facerec/testkit/paths";
 import { decodeImage } from "@facerec/vision";
 import sharp from "sharp";
@@ -22,19 +22,20 @@ const rounds = quick ? 20 : 200;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
-  const { engine, gallery, keys, audit, recognition, close } = await openEmbedded(dir);
-  const key = keys.create("bench", "bench", ["admin"]).key;
-  const p = keys.authenticate(key);
+  const { engine, gallery, keys, audit, recognition, close } = await openGateway(dir);
+  const key = (await keys.create("bench", "bench", ["admin"])).key;
+  const p = await keys.authenticate(key);
 
   // 10,000 subjects from real LFW embeddings and perturbed copies of them (distinct enough to be other people).
   const enrolStart = performance.now();
   const real = await lfwEmbeddings(quick ? 500 : 2000);
   const gauss = noiseSource(7);
-  const batch = Array.from({ length: subjects }, (_, i) => {
+  const batch = [];
+  for (let i = 0; i < subjects; i++) {
     const base = real[i % real.length] as Float32Array;
     const vector = i < real.length ? base : perturb(base, 0.6, gauss);
-    return { subject: gallery.createSubject("bench", `person ${i}`).id, items: [{ vector, quality: 1 }] };
-  });
+    batch.push({ subject: (await gallery.createSubject("bench", `person ${i}`)).id, items: [{ vector, quality: 1 }] });
+  }
   await gallery.enrolMany("bench", engine.embedder.id, batch);
   const enrolSeconds = (performance.now() - enrolStart) / 1000;
 

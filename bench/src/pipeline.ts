@@ -12,7 +12,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, MatchEvent, subjects } from "@facerec/contracts";
-import { connectBus, openProductGallery } from "@facerec/pipeline";
+import { connectBus } from "@facerec/pipeline";
+import { openProductState } from "@facerec/runtime";
 import { shared } from "@facerec/testkit/paths";
 import { metricSum, natsServer, serviceProcess } from "@facerec/testkit/servers";
 import { decodeImage, encodePng, FaceEngine, type Image } from "@facerec/vision";
@@ -54,14 +55,15 @@ async function main(): Promise<void> {
   const steadyRate = (bare * 0.5) / cameras;
 
   const data = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
-  const gallery = await openProductGallery(data, engine);
+  const state = await openProductState(data, engine);
+  const { gallery } = state;
   for (const person of readdirSync(knn("train"))) {
-    const s = gallery.createSubject("bench", person);
+    const s = await gallery.createSubject("bench", person);
     const photo = readdirSync(knn("train", person))[0] as string;
     const face = FaceEngine.primary(await engine.analyse(await decodeImage(readFileSync(knn("train", person, photo)))));
     if (face?.embedding) await gallery.enrol("bench", s.id, engine.embedder.id, [{ vector: face.embedding, quality: 1 }]);
   }
-  await gallery.close();
+  await state.close();
 
   const nats = await natsServer();
   const embedder = await serviceProcess("embedder", { NATS_URL: nats.url, LOG_LEVEL: "warn" });

@@ -112,7 +112,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     );
     const event = await first;
     abort.abort();
-    expect(event).toMatchObject({ tenant: "default", camera: "door", outcome: "OUTCOME_MATCH" });
+    expect(event).toMatchObject({ tenant: "default", camera: "door", outcome: "match" });
   });
 
   it("refuses a folder outside the import folder, and another tenant's or an unknown job", async () => {

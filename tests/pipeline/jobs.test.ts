@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { Jobs, type JobView, openProductGallery, redisConnection } from "@facerec/pipeline";
+import { Jobs, type JobView, redisConnection } from "@facerec/pipeline";
+import { openProductState } from "@facerec/runtime";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { natsServer, redisServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { FaceEngine } from "@facerec/vision";
@@ -65,7 +65,8 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
 
     await matcher.stop();
     const engine = await FaceEngine.create({ liveness: "none" });
-    const gallery = await openProductGallery(data, engine, { retainCrops: true });
+    const state = await openProductState(data, engine, { FACEREC_RETAIN_CROPS: "1" });
+    const { gallery, audit } = state;
     const names = gallery
       .listSubjects("bbt")
       .map((s) => s.name)
@@ -73,10 +74,8 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     expect(names).toEqual(readdirSync(bbt).sort());
     for (const s of gallery.listSubjects("bbt")) expect(gallery.templatesOf("bbt", s.id).length).toBeGreaterThan(0);
     expect(gallery.listSubjects("acme")).toHaveLength(5);
-    await gallery.close();
-    const audit = AuditLog.open(join(data, "audit"));
-    const completions = audit.query({ tenant: "bbt", decision: "completed", pageSize: 100 }).entries;
+    const completions = (await audit.query({ tenant: "bbt", decision: "completed", pageSize: 100 })).entries;
     expect(completions.filter((e) => e.requestId === cast.id)).toHaveLength(1);
-    audit.close();
+    await state.close();
   });
 });

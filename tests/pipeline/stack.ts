@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchEvent, streams } from "@facerec/contracts";
-import { openProductGallery } from "@facerec/pipeline";
+import { openProductState } from "@facerec/runtime";
 import { shared } from "@facerec/testkit/paths";
 import { decodeImage, FaceEngine } from "@facerec/vision";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -13,17 +13,22 @@ import sharp from "sharp";
 /** A photo of the knn examples in ../shared. */
 export const knn = (...p: string[]): string => shared("data", "facerec_examples", "knn_examples", ...p);
 
-/** Enrol each person's photos into the gallery a matcher will open from `data`; returns subject id -> name. */
+/**
+ * Enrol each person's photos into the gallery a matcher will open from `data` (or from PostgreSQL when
+ * `env` has DATABASE_URL); returns subject id -> name.
+ */
 export async function enrolInto(
   data: string,
   tenant: string,
   people: { name: string; photos: string[] }[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Map<string, string>> {
   const engine = await FaceEngine.create({});
-  const gallery = await openProductGallery(data, engine);
+  const state = await openProductState(data, engine, env);
+  const { gallery } = state;
   const names = new Map<string, string>();
   for (const { name, photos } of people) {
-    const subject = gallery.createSubject(tenant, name);
+    const subject = await gallery.createSubject(tenant, name);
     const items = [];
     for (const photo of photos) {
       const face = FaceEngine.primary(await engine.analyse(await decodeImage(readFileSync(photo))));
@@ -32,7 +37,7 @@ export async function enrolInto(
     await gallery.enrol(tenant, subject.id, engine.embedder.id, items);
     names.set(subject.id, name);
   }
-  await gallery.close();
+  await state.close();
   return names;
 }
 

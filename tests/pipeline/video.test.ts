@@ -2,7 +2,6 @@ import { copyFileSync, createReadStream, mkdtempSync, readdirSync } from "node:f
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Outcome } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, LFW } from "@facerec/testkit";
 import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
@@ -60,8 +59,11 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
       expect(all.length).toBeGreaterThanOrEqual(6);
       return all;
     });
-    const seen = events.map((e) => (e.outcome === Outcome.OUTCOME_MATCH ? names.get(e.subjectId) : Outcome[e.outcome])).sort();
-    expect(seen).toEqual(["OUTCOME_UNKNOWN", "alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"]);
+    // Events speak the REST API's words and carry the subject's name, box, quality and liveness.
+    const seen = events.map((e) => (e.outcome === "match" ? e.subjectName : e.outcome)).sort();
+    expect(seen).toEqual(["alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie", "unknown"]);
+    for (const e of events.filter((e) => e.outcome === "match")) expect(names.get(e.subjectId)).toBe(e.subjectName);
+    expect(events.every((e) => (e.box?.width ?? 0) > 20 && e.quality > 0 && e.liveness > 0)).toBe(true);
     expect(new Set(events.map((e) => e.cropId)).size).toBe(6);
     expect(events.every((e) => e.tenant === "acme" && e.modelId !== "")).toBe(true);
   });
@@ -98,7 +100,7 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
       eventually(async () => {
         const events = (await matchEvents(nc)).filter((e) => e.camera === camera);
         expect(events.length).toBeGreaterThanOrEqual(count);
-        return events.map((e) => (e.outcome === Outcome.OUTCOME_MATCH ? names.get(e.subjectId) : Outcome[e.outcome])).sort();
+        return events.map((e) => (e.outcome === "match" ? names.get(e.subjectId) : e.outcome)).sort();
       });
     expect(await named("http-cam", 3)).toEqual(["alex_lacamoire", "kit_harington", "rose_leslie"]);
     // A one-millisecond interval releases a track's best shot on the next file, so drop a second one.

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { RecordLog } from "@facerec/gallery";
+import { RecordLog } from "@facerec/storage";
 
 interface Entry {
   size: number;

@@ -25,7 +25,7 @@ usage:
   facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
   facerec keys list --tenant T [--data DIR]
   facerec keys revoke --tenant T --id KEY_ID [--data DIR]
-  facerec audit verify [--data DIR]        (exit 1 when the chain is broken)
+  facerec audit verify [--tenant T] [--data DIR]   (every tenant's chain; exit 1 when one is broken)
 
 --data DIR is the product's state folder (FACEREC_DATA, default ./data).
 
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   };
   if (command === "keys") {
     return print(
-      keysCommand(args[0], {
+      await keysCommand(args[0], {
         data: dataDir(values.data),
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values.name ? { name: values.name } : {}),
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     );
   }
   if (command === "audit" && args[0] === "verify") {
-    const result = auditVerifyCommand(dataDir(values.data));
+    const result = await auditVerifyCommand(dataDir(values.data), values.tenant);
     if (!result.intact) process.exitCode = 1;
     return print(result);
   }

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { ApiKeyStore } from "@facerec/auth";
+import { FileAuditTrail } from "@facerec/audit";
+import { ApiKeyStore, FileKeyStore } from "@facerec/auth";
 import { describe, expect, it } from "vitest";
 import { facerec } from "./run-cli.js";
 
@@ -13,30 +13,38 @@ describe("facerec keys and audit", () => {
       (await facerec("keys", "create", "--tenant", "acme", "--scopes", "enrol,recognise", "--name", "kiosk", "--data", data))
         .stdout,
     );
-    const store = ApiKeyStore.open(join(data, "keys"));
-    expect(store.authenticate(created.key)).toMatchObject({ tenant: "acme", scopes: ["enrol", "recognise"] });
-    store.close();
+    const store = await ApiKeyStore.open(FileKeyStore.open(join(data, "keys")));
+    expect(await store.authenticate(created.key)).toMatchObject({ tenant: "acme", scopes: ["enrol", "recognise"] });
+    await store.close();
     const listed = (await facerec("keys", "list", "--tenant", "acme", "--data", data)).stdout;
     expect(listed).toContain("kiosk");
     expect(listed).not.toContain(created.key.split("_")[2]);
     expect((await facerec("keys", "list", "--tenant", "globex", "--data", data)).stdout).not.toContain("kiosk");
     await facerec("keys", "revoke", "--tenant", "acme", "--id", created.id, "--data", data);
-    expect(() => ApiKeyStore.open(join(data, "keys")).authenticate(created.key)).toThrow("invalid or missing API key");
+    const reopened = await ApiKeyStore.open(FileKeyStore.open(join(data, "keys")));
+    await expect(reopened.authenticate(created.key)).rejects.toThrow("invalid or missing API key");
     const bad = await facerec("keys", "create", "--tenant", "acme", "--scopes", "root", "--data", data);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--scopes takes a comma-separated list/);
   });
 
-  it("audit verify exits 1 and says why when the trail was edited", async () => {
+  it("audit verify checks every tenant's chain, exits 1 and says why when the trail was edited", async () => {
     const data = mkdtempSync(join(tmpdir(), "facerec-data-"));
-    const audit = AuditLog.open(join(data, "audit"));
+    const audit = FileAuditTrail.open(join(data, "audit"));
     for (const decision of ["match", "unknown", "rejected-spoof"]) {
-      audit.append({ tenant: "acme", keyId: "k", operation: "identify", decision, requestId: decision });
+      await audit.append({ tenant: "acme", keyId: "k", operation: "identify", decision, requestId: decision });
     }
-    audit.close();
+    await audit.append({ tenant: "globex", keyId: "k", operation: "identify", decision: "match", requestId: "g" });
+    await audit.close();
     const ok = await facerec("audit", "verify", "--data", data);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ intact: true, entries: 3 });
+    expect(JSON.parse(ok.stdout)).toEqual({
+      intact: true,
+      tenants: [
+        { tenant: "acme", intact: true, entries: 3 },
+        { tenant: "globex", intact: true, entries: 1 },
+      ],
+    });
     const log = join(data, "audit", "audit.log");
     const bytes = readFileSync(log);
     bytes.write("match!!", bytes.indexOf("unknown"));
@@ -45,7 +53,11 @@ describe("facerec keys and audit", () => {
     expect(broken.code).toBe(1);
     expect(JSON.parse(broken.stdout)).toMatchObject({
       intact: false,
-      reason: expect.stringMatching(/unreadable bytes after entry 1/),
+      tenants: [
+        { tenant: "acme", intact: false, reason: expect.stringMatching(/unreadable bytes after entry 1/) },
+        // globex's entry lies past the damage: its head still records it, so it shows as cut off.
+        { tenant: "globex", intact: false, entries: 0 },
+      ],
     });
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { FaceCrop } from "@facerec/contracts";
+import { headersFor, inSpan, SpanKind } from "@facerec/runtime";
 import { encodePng, type Face, type FaceEngine, type Image } from "@facerec/vision";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { CropPublisher } from "./crop-publisher.js";
-import { headersFor, inSpan, SpanKind } from "./tracing.js";
 import { DEFAULT_TRACKER_OPTIONS, type Shot, Tracker, type TrackerOptions } from "./tracker.js";
 
 export interface EdgeOptions {

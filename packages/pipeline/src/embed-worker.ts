@@ -1,10 +1,10 @@
 import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
+import { contextFromHeaders, headersFor, inSpan, SpanKind } from "@facerec/runtime";
 import { decodeImage, type Embedder, type Image } from "@facerec/vision";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { Batcher } from "./batcher.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
-import { contextFromHeaders, headersFor, inSpan, SpanKind } from "./tracing.js";
 
 export interface EmbedWorkerOptions {
   durable: string;
@@ -95,6 +95,7 @@ export class EmbedWorker {
           quality: crop.quality,
           liveness: crop.liveness,
           ...(crop.frameTime ? { frameTime: crop.frameTime } : {}),
+          ...(crop.box ? { box: crop.box } : {}),
         });
         const attributes = { "facerec.crop_id": crop.cropId, "facerec.batch_size": batch.length };
         try {

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import type { AuditLog } from "@facerec/audit";
+import type { AuditTrail } from "@facerec/audit";
 import type { Gallery, NewTemplate } from "@facerec/gallery";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
-import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
+import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 
 /** The long-running work of the product, run by BullMQ workers beside the gallery (in the matcher). */
 export type JobSpec =
@@ -106,29 +106,33 @@ export class JobRunner {
   constructor(
     private readonly gallery: Gallery,
     private readonly engine: FaceEngine,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
   ) {}
 
   start(connection: ConnectionOptions, concurrency = 1): Worker {
     const worker = new Worker(JOB_QUEUE, (job) => this.run(job), { connection, concurrency, lockDuration: 30_000 });
     // Audited on completion as BullMQ records it: an attempt that lost its lock (Redis gone, a stall)
     // and was run again is not counted twice.
-    worker.on("completed", (job) => {
+    worker.on("completed", async (job) => {
       const spec = job.data as JobSpec;
-      this.audit.append({
-        tenant: spec.tenant,
-        keyId: "job",
-        operation: `job:${spec.kind}`,
-        decision: "completed",
-        requestId: job.id as string,
-        latencyMs: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()),
-        ...(spec.kind === "erase" ? { subjectId: spec.subjectId } : {}),
-      });
+      await this.audit
+        .append({
+          tenant: spec.tenant,
+          keyId: "job",
+          operation: `job:${spec.kind}`,
+          decision: "completed",
+          requestId: job.id as string,
+          latencyMs: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()),
+          ...(spec.kind === "erase" ? { subjectId: spec.subjectId } : {}),
+        })
+        .catch((error) => worker.emit("error", error));
     });
     return worker;
   }
 
-  run(job: Job): Promise<unknown> {
+  async run(job: Job): Promise<unknown> {
+    // Another replica may have run an earlier attempt: start from the store as it is now.
+    await this.gallery.sync();
     return this.dispatch(job, job.data as JobSpec);
   }
 
@@ -139,13 +143,23 @@ export class JobRunner {
       case "reembed":
         return this.reembed(job, spec.tenant);
       case "erase":
-        return this.gallery.deleteSubject(spec.tenant, spec.subjectId).catch((error: Error) => {
-          // Erased by an earlier attempt that died before it could report.
-          if (error.name === "NotFoundError") return { templates: 0 };
-          throw error;
-        });
+        return this.erase(spec.tenant, spec.subjectId);
       case "recalibrate":
         return this.gallery.recalibrate(spec.tenant, this.engine.embedder.id).then((subjects) => ({ subjects }));
+    }
+  }
+
+  /**
+   * Erase a subject. One that an earlier attempt erased (it died before it could report) counts as
+   * done; one that never existed fails the job at once, never reporting success.
+   */
+  private async erase(tenant: string, subject: string): Promise<{ templates: number }> {
+    try {
+      return await this.gallery.deleteSubject(tenant, subject);
+    } catch (error) {
+      if ((error as Error).name !== "NotFoundError") throw error;
+      if (await this.gallery.wasErased(tenant, subject)) return { templates: 0 };
+      throw new UnrecoverableError(`no subject ${subject} in tenant ${tenant}`);
     }
   }
 
@@ -175,7 +189,7 @@ export class JobRunner {
       // A subject left by an attempt that died between creating and recording it is reused, not doubled.
       const subject =
         this.gallery.listSubjects(tenant).find((s) => s.name === name && s.metadata.job === job.id) ??
-        this.gallery.createSubject(tenant, name, { job: job.id as string, folder });
+        (await this.gallery.createSubject(tenant, name, { job: job.id as string, folder }));
       if (this.gallery.templatesOf(tenant, subject.id).length === 0 && items.length > 0) {
         await this.gallery.enrol(tenant, subject.id, this.engine.embedder.id, items);
         templates += items.length;
@@ -196,7 +210,7 @@ export class JobRunner {
       const all = this.gallery.templatesOf(tenant, subject.id);
       if (!all.some((t) => t.model === model)) {
         const old = all.filter((t) => t.model !== model);
-        const crops = old.map((t) => ({ t, png: this.gallery.cropOf(t) }));
+        const crops = await Promise.all(old.map(async (t) => ({ t, png: await this.gallery.cropOf(t) })));
         withoutCrop += crops.filter((c) => !c.png).length;
         const usable = crops.filter((c): c is { t: (typeof old)[number]; png: Buffer } => c.png !== undefined);
         const images = await Promise.all(usable.map((c) => decodeImage(c.png)));

@@ -1,29 +1,35 @@
-import { MatchEvent, Outcome } from "@facerec/contracts";
+import type { Box } from "@facerec/contracts";
+import { MatchEvent } from "@facerec/contracts";
 import type { Decision } from "@facerec/gallery";
 
-const OUTCOMES: Record<Decision["outcome"], Outcome> = {
-  match: Outcome.OUTCOME_MATCH,
-  unknown: Outcome.OUTCOME_UNKNOWN,
-  "rejected-quality": Outcome.OUTCOME_REJECTED_QUALITY,
-  "rejected-spoof": Outcome.OUTCOME_REJECTED_SPOOF,
-};
-
-/** The gallery's decision outcome as the wire enum. */
-export function outcomeOf(outcome: Decision["outcome"]): Outcome {
-  return OUTCOMES[outcome] ?? Outcome.OUTCOME_UNSPECIFIED;
-}
-
-/** The match event for one face's decision, as the matcher publishes it and WatchMatches streams it. */
+/**
+ * The match event for one face's decision, as the matcher publishes it and WatchMatches streams it,
+ * in the REST API's words (`match`, `unknown`, `rejected-quality`, `rejected-spoof`).
+ */
 export function matchEventOf(
   d: Decision,
-  source: { cropId: string; tenant: string; camera: string; modelId: string; frameTime?: Date },
+  source: {
+    cropId: string;
+    tenant: string;
+    camera: string;
+    modelId: string;
+    frameTime?: Date;
+    box?: Box;
+    quality?: number;
+    liveness?: number;
+    /** The name of a subject by id, for the event's `subjectName`. */
+    nameOf?: (subjectId: string) => string | undefined;
+  },
 ): MatchEvent {
+  const { nameOf, ...fields } = source;
+  const scored = d.outcome === "match" || d.outcome === "unknown";
   return MatchEvent.fromPartial({
-    ...source,
-    outcome: outcomeOf(d.outcome),
+    ...fields,
+    outcome: d.outcome,
     subjectId: d.outcome === "match" ? d.subject : "",
-    score: (d.outcome === "match" || d.outcome === "unknown" ? d.score : null) ?? 0,
-    threshold: (d.outcome === "match" || d.outcome === "unknown" ? d.threshold : null) ?? 0,
+    subjectName: d.outcome === "match" ? (nameOf?.(d.subject) ?? "") : "",
+    score: (scored ? d.score : null) ?? 0,
+    threshold: (scored ? d.threshold : null) ?? 0,
     topK: d.candidates.map((c) => ({ subjectId: c.subject, score: c.score, threshold: c.threshold })),
     decidedAt: new Date(),
   });

@@ -1,31 +1,41 @@
-import type { AuditLog } from "@facerec/audit";
+import type { AuditTrail } from "@facerec/audit";
 import { FaceEmbedding, MatchEvent, streams, subjects } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
+import { contextFromHeaders, headersFor, SpanKind, tracer } from "@facerec/runtime";
+import { isTransient } from "@facerec/storage";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 import { matchEventOf } from "./match-event.js";
-import { contextFromHeaders, headersFor, SpanKind, tracer } from "./tracing.js";
+
+/** Waits between attempts while the system of record is unreachable (doubling from the first). */
+const STORE_RETRY_MS = { first: 200, max: 5000 };
 
 export interface MatchWorkerOptions {
   durable: string;
   maxDeliver: number;
   onDecision?: (event: MatchEvent, ms: number) => void;
+  /** Told when the system of record is unreachable and the worker waits for it. */
+  onStoreDown?: (error: unknown) => void;
 }
 
 /**
  * The matcher: for each embedding, a k-NN search in the gallery and a decision with the per-subject
  * thresholds, published as a MatchEvent with the crop id as message id (so a redelivered embedding
- * yields no second event) and appended to the audit trail; the embedding is acknowledged after both.
+ * yields no second event) and appended to the audit trail under the crop id (so a redelivered
+ * embedding, on this matcher or another, yields no second entry); the embedding is acknowledged after
+ * both. While the audit trail's store is unreachable (PostgreSQL restarting) the worker waits for it,
+ * keeping the message in progress, instead of spending the message's deliveries on it.
  */
 export class MatchWorker {
   private consuming: Consuming | undefined;
+  private stopping = false;
   decided = 0;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly gallery: Gallery,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
     private readonly options: MatchWorkerOptions,
   ) {}
 
@@ -34,7 +44,24 @@ export class MatchWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consuming?.stop();
+  }
+
+  /** Run `work`, waiting out connection failures of the store (the message is kept in progress). */
+  private async untilStored<T>(m: JsMsg, work: () => Promise<T>): Promise<T> {
+    let delay = STORE_RETRY_MS.first;
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isTransient(error) || this.stopping) throw error;
+        this.options.onStoreDown?.(error);
+        m.working();
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, STORE_RETRY_MS.max);
+      }
+    }
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -63,11 +90,15 @@ export class MatchWorker {
         tenant: embedding.tenant,
         camera: embedding.camera,
         modelId: embedding.modelId,
+        quality: embedding.quality,
+        liveness: embedding.liveness,
+        nameOf: (id) => this.gallery.peekSubject(embedding.tenant, id)?.name,
         ...(embedding.frameTime ? { frameTime: embedding.frameTime } : {}),
+        ...(embedding.box ? { box: embedding.box } : {}),
       });
-      // Audit first: a crash between the two repeats the entry (same request id) rather than losing it,
-      // while the event's message id makes the stream drop the repeated event.
-      this.audit.append({
+      // Audit first: a crash between the two repeats the attempt, and the crop id keys both the entry
+      // (the trail keeps the first) and the event (the stream drops the repeat).
+      const record = {
         tenant: embedding.tenant,
         keyId: `camera:${embedding.camera}`,
         operation: "match",
@@ -77,7 +108,8 @@ export class MatchWorker {
         latencyMs: Math.round(performance.now() - started),
         ...(event.subjectId ? { subjectId: event.subjectId } : {}),
         ...(event.score ? { scores: [event.score] } : {}),
-      });
+      };
+      await this.untilStored(m, () => this.audit.append(record, { dedupeKey: `match:${embedding.cropId}` }));
       span.setAttribute("facerec.outcome", decision.outcome);
       await this.js.publish(subjects.match(embedding.tenant, embedding.camera), MatchEvent.encode(event).finish(), {
         msgID: embedding.cropId,

@@ -1,8 +1,26 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { AddressInfo } from "node:net";
+import { metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting, startTracing } from "@facerec/runtime";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { connectBus, ensureStreams } from "./bus.js";
-import { metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting } from "./service.js";
-import { startTracing } from "./tracing.js";
+
+export interface WorkerService {
+  log: Logger;
+  natsUrl: string;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  js: JetStreamClient;
+  registry: Registry;
+  /** Serve the ops endpoints; on SIGTERM run `stop`, drain NATS, flush the spans, then exit. */
+  run(
+    stop: () => Promise<void>,
+    extra?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>,
+    ready?: () => boolean,
+  ): Promise<string | AddressInfo | null>;
+}
 
 /**
  * What every worker service starts with: JSON logs, tracing (if turned on), a metrics registry, and a
@@ -12,7 +30,7 @@ import { startTracing } from "./tracing.js";
 export async function startWorkerService(
   name: string,
   options: { defaultOpsPort: number; clientName?: string; streamsMayWait?: boolean },
-) {
+): Promise<WorkerService> {
   const log = serviceLogger(name);
   const tracing = startTracing(name);
   const natsUrl = setting("NATS_URL", "nats://127.0.0.1:4222");
@@ -31,7 +49,6 @@ export async function startWorkerService(
     jsm,
     js: jetstream(nc),
     registry,
-    /** Serve the ops endpoints; on SIGTERM run `stop`, drain NATS, flush the spans, then exit. */
     async run(
       stop: () => Promise<void>,
       extra?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>,

@@ -1,23 +1,69 @@
 import { join } from "node:path";
-import { DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS, Gallery, QdrantIndex } from "@facerec/gallery";
+import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
+import { ApiKeyStore, FileKeyStore, PgKeyStore } from "@facerec/auth";
+import {
+  DEFAULT_POLICY,
+  DEFAULT_THRESHOLD_OPTIONS,
+  FileGalleryStore,
+  Gallery,
+  type GalleryStore,
+  PgGalleryStore,
+  QdrantIndex,
+} from "@facerec/gallery";
+import { Database } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 
+/** The product's state: the gallery, the API keys and the audit trail, all in one place. */
+export interface ProductState {
+  gallery: Gallery;
+  keys: ApiKeyStore;
+  audit: AuditTrail;
+  /** Where it lives: `postgres` (shared by every replica) or the local folder. */
+  storage: "postgres" | "files";
+  close(): Promise<void>;
+}
+
 /**
- * The gallery as the product runs it, for every process that opens one: in `dir`, with the embedder's
- * calibrated FMR 1e-3 threshold as the global one, the liveness gate at the pack's APCER-5% threshold,
- * and the vectors in Qdrant when `qdrantUrl` (default QDRANT_URL) is given, else the embedded index.
- * Aligned crops are kept only when `retainCrops` (default FACEREC_RETAIN_CROPS=1) is set: needed to
- * re-embed after a model change, off by default as data minimisation asks.
+ * Open the product's state as every process does, from its environment. With DATABASE_URL it is
+ * PostgreSQL (migrations applied at start, under a lock, by whichever replica comes first), shared
+ * by every gateway, matcher and job runner; without it, local files in `data` (embedded mode).
+ * Vectors go to Qdrant when QDRANT_URL is set, else each process's in-memory index.
  */
-export async function openProductGallery(
-  dir: string,
+export async function openProductState(
+  data: string,
   engine: FaceEngine,
-  options: { qdrantUrl?: string; retainCrops?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<Gallery> {
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProductState> {
+  const db = env.DATABASE_URL ? await Database.connect(env.DATABASE_URL) : undefined;
+  const galleryStore: GalleryStore = db
+    ? new PgGalleryStore(db)
+    : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);
+  const gallery = await openProductGallery(galleryStore, engine, env);
+  const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
+  const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
+  return {
+    gallery,
+    keys,
+    audit,
+    storage: db ? "postgres" : "files",
+    async close() {
+      await gallery.close();
+      await keys.close();
+      await audit.close();
+      await db?.close();
+    },
+  };
+}
+
+/**
+ * The gallery as the product runs it: the embedder's calibrated FMR 1e-3 threshold as the global one,
+ * the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when QDRANT_URL is
+ * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
+ * change, off by default as data minimisation asks.
+ */
+export async function openProductGallery(store: GalleryStore, engine: FaceEngine, env: NodeJS.ProcessEnv): Promise<Gallery> {
   // A deployment may override the calibrated values (FACEREC_GLOBAL_THRESHOLD, FACEREC_MIN_QUALITY,
   // FACEREC_MIN_LIVENESS); unset or empty keeps the pack's.
-  const env = options.env ?? process.env;
-  const qdrantUrl = options.qdrantUrl ?? env.QDRANT_URL;
   const override = (name: string): number | undefined => {
     const raw = env[name];
     if (!raw) return undefined;
@@ -33,11 +79,11 @@ export async function openProductGallery(
     override("FACEREC_MIN_LIVENESS") ?? engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
   const minQuality = override("FACEREC_MIN_QUALITY") ?? DEFAULT_POLICY.minQuality;
   return Gallery.open({
-    dir: join(dir, "gallery"),
+    store,
     dims: engine.embedder.dims,
     thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
     policy: { minLiveness, minQuality },
-    retainCrops: options.retainCrops ?? env.FACEREC_RETAIN_CROPS === "1",
-    ...(qdrantUrl ? { index: new QdrantIndex({ url: qdrantUrl, dims: engine.embedder.dims }) } : {}),
+    retainCrops: env.FACEREC_RETAIN_CROPS === "1",
+    ...(env.QDRANT_URL ? { index: new QdrantIndex({ url: env.QDRANT_URL, dims: engine.embedder.dims }) } : {}),
   });
 }

@@ -7,13 +7,11 @@ import {
   DEFAULT_TRACKER_OPTIONS,
   directoryFrames,
   EdgeDetector,
-  engineConfigFromEnv,
   type Frame,
-  numberSetting,
-  setting,
   startWorkerService,
   videoFrames,
 } from "@facerec/pipeline";
+import { engineConfigFromEnv, numberSetting, setting } from "@facerec/runtime";
 import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
 import { Counter, Gauge } from "prom-client";
 

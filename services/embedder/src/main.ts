@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 // The embedder service: crops in, embeddings out, in batches through ONNX Runtime. Configured by environment.
 import { streams } from "@facerec/contracts";
-import {
-  consumerLag,
-  EmbedWorker,
-  engineConfigFromEnv,
-  ensureConsumer,
-  numberSetting,
-  setting,
-  startWorkerService,
-} from "@facerec/pipeline";
+import { EmbedWorker, ensureConsumer, startWorkerService } from "@facerec/pipeline";
+import { consumerLag, engineConfigFromEnv, numberSetting, setting } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
 

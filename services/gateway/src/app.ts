@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { AuditLog } from "@facerec/audit";
+import type { AuditTrail } from "@facerec/audit";
 import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
-import { metricsRegistry } from "@facerec/pipeline";
+import { metricsRegistry } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
@@ -16,6 +16,7 @@ import type { Recognition } from "./recognition.js";
 import { auditRefusal, authenticateOrAudit } from "./refusals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { keyRoutes } from "./routes/keys.js";
 import { matchRoutes } from "./routes/matches.js";
 import { recogniseRoutes } from "./routes/recognise.js";
 import { error } from "./routes/schemas.js";
@@ -50,7 +51,7 @@ const consoleDir = join(repoRoot, "services", "gateway", "console");
 export async function buildApp(
   recognition: Recognition,
   keys: ApiKeyStore,
-  audit: AuditLog,
+  audit: AuditTrail,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
@@ -112,7 +113,7 @@ export async function buildApp(
     });
     api.addHook("onRequest", async (request: FastifyRequest, reply) => {
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      request.principal = authenticateOrAudit(
+      request.principal = await authenticateOrAudit(
         keys,
         audit,
         request.headers["x-api-key"] as string | undefined,
@@ -121,7 +122,7 @@ export async function buildApp(
       );
       const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
       if (!allowed.ok) {
-        auditRefusal(audit, request.principal, operation, "rejected-rate-limit", request.id);
+        await auditRefusal(audit, request.principal, operation, "rejected-rate-limit", request.id);
         reply.header("retry-after", String(allowed.retryAfterSeconds));
         throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
       }
@@ -130,13 +131,14 @@ export async function buildApp(
       // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
       if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      auditRefusal(audit, request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
+      await auditRefusal(audit, request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
     });
     subjectRoutes(api, recognition);
     recogniseRoutes(api, recognition);
     matchRoutes(api, recognition);
     auditRoutes(api, recognition);
     jobRoutes(api, recognition);
+    keyRoutes(api, recognition);
   });
   return app;
 }

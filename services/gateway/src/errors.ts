@@ -1,4 +1,4 @@
-import { AuthError, ForbiddenError } from "@facerec/auth";
+import { AuthError, ForbiddenError, KeyNotFoundError } from "@facerec/auth";
 import { NotFoundError } from "@facerec/gallery";
 import { ImageError } from "@facerec/vision";
 
@@ -19,7 +19,7 @@ export class UnavailableError extends Error {
 
 /**
  * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
- * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND,
+ * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND (subject, key),
  * 413 RESOURCE_EXHAUSTED oversize input, 429 RESOURCE_EXHAUSTED rate limit. Anything else is a 500
  * INTERNAL with no detail.
  */
@@ -29,7 +29,8 @@ export function httpStatusOf(error: unknown): { status: number; code: string; me
   if (error instanceof RateLimitError) return { status: 429, code: "RESOURCE_EXHAUSTED", message: error.message };
   if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
   if (error instanceof UnavailableError) return { status: 503, code: "UNAVAILABLE", message: error.message };
-  if (error instanceof NotFoundError) return { status: 404, code: "NOT_FOUND", message: error.message };
+  if (error instanceof NotFoundError || error instanceof KeyNotFoundError)
+    return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {
     const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";
     return {

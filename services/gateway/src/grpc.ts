@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import type { AuditLog } from "@facerec/audit";
-import type { ApiKeyStore, Principal } from "@facerec/auth";
-import { FaceRecognitionServiceService, JobKind } from "@facerec/contracts";
-import type { Subject } from "@facerec/gallery";
-import { contextFromHttpHeaders, type JobView, outcomeOf, SpanKind, tracer } from "@facerec/pipeline";
+import type { AuditTrail } from "@facerec/audit";
+import type { ApiKeyRecord, ApiKeyStore, Principal } from "@facerec/auth";
+import { FaceRecognitionServiceService, JobKind, Outcome } from "@facerec/contracts";
+import type { Decision, Subject } from "@facerec/gallery";
+import type { JobView } from "@facerec/pipeline";
+import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import {
   type Metadata,
@@ -34,6 +35,20 @@ const toSubject = (s: Subject & { templates?: number }) => ({
   createdAt: new Date(s.createdAt),
   templates: s.templates ?? 0,
 });
+
+const toKey = (k: Omit<ApiKeyRecord, "secretSha256">) => ({
+  ...k,
+  createdAt: new Date(k.createdAt),
+  ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
+});
+
+/** Identify's per-face result keeps the Outcome enum of api.proto. */
+const OUTCOMES: Record<Decision["outcome"], Outcome> = {
+  match: Outcome.OUTCOME_MATCH,
+  unknown: Outcome.OUTCOME_UNKNOWN,
+  "rejected-quality": Outcome.OUTCOME_REJECTED_QUALITY,
+  "rejected-spoof": Outcome.OUTCOME_REJECTED_SPOOF,
+};
 
 const JOB_KINDS = new Map<JobKind, JobView["kind"]>([
   [JobKind.JOB_KIND_ENROL_FOLDER, "enrol-folder"],
@@ -78,8 +93,8 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
  * The gRPC face of the same operations as REST, with the same errors: the HTTP mapping's code names are
  * gRPC status names, so one table serves both. The API key travels in the `x-api-key` metadata.
  */
-export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, audit: AuditLog): Server {
-  const authenticate = (metadata: Metadata, operation: string): Principal => {
+export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, audit: AuditTrail): Server {
+  const authenticate = (metadata: Metadata, operation: string): Promise<Principal> => {
     const key = metadata.get("x-api-key")[0];
     return authenticateOrAudit(keys, audit, typeof key === "string" ? key : undefined, `grpc ${operation}`, "-");
   };
@@ -99,7 +114,7 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
         contextFromHttpHeaders(call.metadata.getMap() as Record<string, string>),
       );
       try {
-        principal = authenticate(call.metadata, operation);
+        principal = await authenticate(call.metadata, operation);
         if (call.request instanceof Malformed) {
           throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
         }
@@ -108,7 +123,9 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       } catch (error) {
         const refusal = grpcError(error);
         span.setAttribute("rpc.grpc.status_code", refusal.code);
-        if (principal) auditRefusal(audit, principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, "-");
+        if (principal) {
+          await auditRefusal(audit, principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, "-").catch(() => {});
+        }
         callback(refusal);
       } finally {
         span.end();
@@ -117,19 +134,24 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
 
   const server = new Server({ "grpc.max_receive_message_length": 30 * 1024 * 1024 });
   const implementation: UntypedServiceImplementation = {
-    createSubject: unary("CreateSubject", (p, r: { name: string; metadata: Record<string, string> }) => {
+    createSubject: unary("CreateSubject", async (p, r: { name: string; metadata: Record<string, string> }) => {
       if (!r.name) throw new BadRequestError("name is required");
-      return { subject: toSubject(recognition.createSubject(p, r.name, r.metadata)) };
+      return { subject: toSubject(await recognition.createSubject(p, r.name, r.metadata)) };
     }),
-    getSubject: unary("GetSubject", (p, r: { id: string }) => ({ subject: toSubject(recognition.getSubject(p, r.id)) })),
-    listSubjects: unary("ListSubjects", (p) => ({ subjects: recognition.listSubjects(p).map(toSubject), nextPageToken: "" })),
-    updateSubject: unary("UpdateSubject", (p, r: { id: string; name: string; metadata: Record<string, string> }) => {
+    getSubject: unary("GetSubject", async (p, r: { id: string }) => ({
+      subject: toSubject(await recognition.getSubject(p, r.id)),
+    })),
+    listSubjects: unary("ListSubjects", async (p) => ({
+      subjects: (await recognition.listSubjects(p)).map(toSubject),
+      nextPageToken: "",
+    })),
+    updateSubject: unary("UpdateSubject", async (p, r: { id: string; name: string; metadata: Record<string, string> }) => {
       // proto3 cannot tell an empty field from an absent one: an empty name or map leaves that part as it is.
       const change = {
         ...(r.name ? { name: r.name } : {}),
         ...(Object.keys(r.metadata).length ? { metadata: r.metadata } : {}),
       };
-      return { subject: toSubject(recognition.updateSubject(p, r.id, change)) };
+      return { subject: toSubject(await recognition.updateSubject(p, r.id, change)) };
     }),
     deleteSubject: unary("DeleteSubject", async (p, r: { id: string }) => recognition.deleteSubject(p, r.id)),
     enroll: unary("Enroll", async (p, r: { subjectId: string; images: Uint8Array[] }) =>
@@ -140,7 +162,7 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       return {
         faces: faces.map((f) => ({
           box: f.box,
-          outcome: outcomeOf(f.outcome),
+          outcome: OUTCOMES[f.outcome],
           subjectId: f.subjectId ?? "",
           score: f.score ?? 0,
           threshold: f.threshold ?? 0,
@@ -160,11 +182,11 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
       );
     }),
-    watchMatches: (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
+    watchMatches: async (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
       try {
-        const principal = authenticate(call.metadata, "WatchMatches");
+        const principal = await authenticate(call.metadata, "WatchMatches");
         if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
-        const stop = recognition.watchMatches(principal, call.request.cameras, (event) => call.write({ event }));
+        const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => call.write({ event }));
         call.on("cancelled", stop);
         call.on("close", stop);
       } catch (error) {
@@ -174,8 +196,8 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
     },
     queryAudit: unary(
       "QueryAudit",
-      (p, r: { operation: string; subjectId: string; decision: string; pageSize: number; pageToken: string }) => {
-        const page = recognition.queryAudit(p, {
+      async (p, r: { operation: string; subjectId: string; decision: string; pageSize: number; pageToken: string }) => {
+        const page = await recognition.queryAudit(p, {
           ...(r.operation ? { operation: r.operation } : {}),
           ...(r.subjectId ? { subjectId: r.subjectId } : {}),
           ...(r.decision ? { decision: r.decision } : {}),
@@ -205,10 +227,17 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       return { job: toJob(await recognition.addJob(p, request)) };
     }),
     getJob: unary("GetJob", async (p, r: { id: string }) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
-    verifyAudit: unary("VerifyAudit", (p) => {
-      const v = recognition.verifyAudit(p);
-      return { intact: v.intact, entries: v.entries, firstBroken: v.firstBroken ?? 0, reason: v.reason ?? "" };
+    verifyAudit: unary("VerifyAudit", async (p) => {
+      const v = await recognition.verifyAudit(p);
+      return { tenant: v.tenant, intact: v.intact, entries: v.entries, firstBroken: v.firstBroken ?? 0, reason: v.reason ?? "" };
     }),
+    createKey: unary("CreateKey", async (p, r: { name: string; scopes: string[] }) => {
+      if (!r.name) throw new BadRequestError("name is required");
+      const { key, record } = await recognition.createKey(p, r.name, r.scopes);
+      return { key, record: toKey(record) };
+    }),
+    listKeys: unary("ListKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),
+    revokeKey: unary("RevokeKey", async (p, r: { id: string }) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
   };
   server.addService(tolerantDefinition(), implementation);
   // grpc.health.v1: the whole server and the API service report SERVING while the process is up.

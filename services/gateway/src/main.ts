@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Embedded all-in-one mode: the gateway with the engine and gallery in one process, on a local folder.
+// The gateway, in both modes. Embedded (`pnpm start`): engine, gallery, keys and audit in one process
+// on a local folder. Distributed: the same, with the state in PostgreSQL (DATABASE_URL) shared by every
+// replica, match events from the matchers over NATS (NATS_URL) and jobs on Redis (REDIS_URL).
 import { join, resolve } from "node:path";
-import { connectBus, Jobs, redisConnection, startTracing } from "@facerec/pipeline";
+import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
+import { startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
-import { openEmbedded } from "./embedded.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
 import { NatsMatchFeed } from "./match-feed.js";
+import { openGateway } from "./open-gateway.js";
 
 const tracing = startTracing("gateway");
 const data = resolve(process.env.FACEREC_DATA ?? join(repoRoot, "data"));
@@ -14,26 +17,27 @@ const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8080);
 const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
 
-// Distributed mode, piece by piece: NATS_URL makes WatchMatches follow the matchers' events; REDIS_URL
-// turns on the job API (the matcher runs the jobs).
 const nc = process.env.NATS_URL ? await connectBus(process.env.NATS_URL, "facerec-gateway") : undefined;
 const queue = process.env.REDIS_URL ? new Jobs(redisConnection(process.env.REDIS_URL)) : undefined;
 const importRoot = resolve(process.env.FACEREC_IMPORT_DIR ?? join(data, "import"));
-const { engine, keys, audit, recognition, close } = await openEmbedded(data, {
+const { engine, keys, recognition, audit, storage, close } = await openGateway(data, {
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
 });
 
-if (keys.list("default").length === 0) {
+if ((await keys.list("default")).length === 0) {
   const bootstrap = process.env.FACEREC_BOOTSTRAP_ADMIN_KEY;
   if (bootstrap) {
-    // A deployment hands the first key in (a Kubernetes Secret); it is registered by its hash, never printed.
-    keys.adopt("default", "bootstrap admin", ["admin"], bootstrap);
-    process.stdout.write(
-      `First start: registered the bootstrap admin key for tenant "default" from FACEREC_BOOTSTRAP_ADMIN_KEY\n`,
+    // A deployment hands the first key in (a Kubernetes Secret); it is registered by its hash, never
+    // printed. Replicas starting together race to register it: the losers find it registered.
+    await keys.adopt("default", "bootstrap admin", ["admin"], bootstrap).then(
+      () => process.stdout.write(`First start: registered the bootstrap admin key for tenant "default"\n`),
+      (error: Error) => {
+        if (!/already exists/.test(error.message)) throw error;
+      },
     );
   } else {
-    const { key } = keys.create("default", "bootstrap admin", ["admin"]);
+    const { key } = await keys.create("default", "bootstrap admin", ["admin"]);
     // Printed once, to the terminal only: the store keeps its hash.
     process.stdout.write(`\nFirst start: admin API key for tenant "default" (shown once, keep it):\n\n  ${key}\n\n`);
   }
@@ -44,7 +48,7 @@ const grpc = buildGrpcServer(recognition, keys, audit);
 const url = await app.listen({ host, port });
 const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);
 process.stdout.write(
-  `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc} (data in ${data}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${process.env.NATS_URL}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
+  `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc} (${storage === "postgres" ? "state in PostgreSQL" : `data in ${data}`}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${process.env.NATS_URL}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

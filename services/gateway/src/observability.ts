@@ -1,5 +1,5 @@
-import type { AuditLog } from "@facerec/audit";
-import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/pipeline";
+import type { AuditTrail } from "@facerec/audit";
+import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
 import type { Span } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
@@ -19,7 +19,7 @@ export class GatewayMetrics {
 
   constructor(
     readonly registry: Registry,
-    audit: AuditLog,
+    audit: AuditTrail,
     gallery: () => { subjects: number; templates: number },
     jobs: () => Promise<Record<string, number>>,
   ) {

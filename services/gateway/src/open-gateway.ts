@@ -1,45 +1,43 @@
-import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { ApiKeyStore } from "@facerec/auth";
+import type { AuditTrail } from "@facerec/audit";
+import type { ApiKeyStore } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
-import { engineConfigFromEnv, type Jobs, openProductGallery } from "@facerec/pipeline";
+import type { Jobs } from "@facerec/pipeline";
+import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
 
-export interface Embedded {
+export interface Gateway {
   engine: FaceEngine;
   gallery: Gallery;
-  audit: AuditLog;
+  audit: AuditTrail;
   keys: ApiKeyStore;
   recognition: Recognition;
+  /** `postgres` (shared with every replica, DATABASE_URL) or `files` (the local folder). */
+  storage: "postgres" | "files";
   close(): Promise<void>;
 }
 
 /**
- * Everything one process needs on a local folder: the engine on the default pack, the gallery with the
- * pack's calibrated thresholds (vectors in Qdrant when QDRANT_URL is set; crops kept when
- * FACEREC_RETAIN_CROPS=1), the audit trail and the API keys. `pnpm start` and the gateway's tests
- * open the product the same way through here.
+ * What a gateway process opens, in either mode: the engine on the default pack and the product's
+ * state (gallery with the pack's calibrated thresholds, audit trail, API keys) from PostgreSQL when
+ * DATABASE_URL is set, else from the local folder `data`. `pnpm start`, the distributed gateway and
+ * the gateway's tests open the product the same way through here.
  */
-export async function openEmbedded(
+export async function openGateway(
   data: string,
-  options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string } } = {},
-): Promise<Embedded> {
+  options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string }; env?: NodeJS.ProcessEnv } = {},
+): Promise<Gateway> {
   const engine = await FaceEngine.create(engineConfigFromEnv());
-  const gallery = await openProductGallery(data, engine);
-  const audit = AuditLog.open(join(data, "audit"));
-  const keys = ApiKeyStore.open(join(data, "keys"));
+  const state = await openProductState(data, engine, options.env ?? process.env);
+  const { gallery, audit, keys } = state;
   return {
     engine,
     gallery,
     audit,
     keys,
-    recognition: new Recognition(engine, gallery, audit, options.feed ?? new LocalMatchFeed(), options.jobs),
-    async close() {
-      await gallery.close();
-      audit.close();
-      keys.close();
-    },
+    storage: state.storage,
+    recognition: new Recognition(engine, gallery, audit, keys, options.feed ?? new LocalMatchFeed(), options.jobs),
+    close: () => state.close(),
   };
 }

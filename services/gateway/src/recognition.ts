@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { relative, resolve } from "node:path";
-import type { AuditLog, AuditQuery } from "@facerec/audit";
-import { ApiKeyStore, type Principal } from "@facerec/auth";
+import type { AuditPage, AuditQuery, AuditTrail, AuditVerification } from "@facerec/audit";
+import { type ApiKeyRecord, ApiKeyStore, type Principal, type Scope } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
 import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
 import { type JobSpec, type Jobs, type JobView, matchEventOf } from "@facerec/pipeline";
@@ -34,7 +34,8 @@ export class Recognition {
   constructor(
     private readonly engine: FaceEngine,
     private readonly gallery: Gallery,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
+    private readonly keys: ApiKeyStore,
     private readonly feed?: MatchFeed,
     private readonly jobs?: { queue: Jobs; importRoot: string },
   ) {}
@@ -64,15 +65,15 @@ export class Recognition {
     return this.engine.embedder.id;
   }
 
-  private record(
+  private async record(
     p: Principal,
     operation: string,
     decision: string,
     started: number,
     extra: { subjectId?: string; scores?: number[] } = {},
     requestId: string = randomUUID(),
-  ): string {
-    this.audit.append({
+  ): Promise<string> {
+    await this.audit.append({
       tenant: p.tenant,
       keyId: p.keyId,
       operation,
@@ -85,38 +86,74 @@ export class Recognition {
     return requestId;
   }
 
-  createSubject(p: Principal, name: string, metadata: Record<string, string>): Subject {
+  async createSubject(p: Principal, name: string, metadata: Record<string, string>): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     const started = Date.now();
-    const subject = this.gallery.createSubject(p.tenant, name, metadata);
-    this.record(p, "create-subject", "created", started, { subjectId: subject.id });
+    const subject = await this.gallery.createSubject(p.tenant, name, metadata);
+    await this.record(p, "create-subject", "created", started, { subjectId: subject.id });
     return subject;
   }
 
-  updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Subject {
+  async updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     const started = Date.now();
-    const subject = this.gallery.updateSubject(p.tenant, id, change);
-    this.record(p, "update-subject", "updated", started, { subjectId: id });
+    const subject = await this.gallery.updateSubject(p.tenant, id, change);
+    await this.record(p, "update-subject", "updated", started, { subjectId: id });
     return subject;
   }
 
-  listSubjects(p: Principal): Subject[] {
+  async listSubjects(p: Principal): Promise<Subject[]> {
     ApiKeyStore.require(p, "recognise");
+    await this.gallery.sync();
     return this.gallery.listSubjects(p.tenant);
   }
 
-  getSubject(p: Principal, id: string): Subject & { templates: number } {
+  async getSubject(p: Principal, id: string): Promise<Subject & { templates: number }> {
     ApiKeyStore.require(p, "recognise");
-    return { ...this.gallery.getSubject(p.tenant, id), templates: this.gallery.templatesOf(p.tenant, id).length };
+    const subject = await this.gallery.findSubject(p.tenant, id);
+    return { ...subject, templates: this.gallery.templatesOf(p.tenant, id).length };
   }
 
   async deleteSubject(p: Principal, id: string): Promise<{ templatesRemoved: number }> {
     ApiKeyStore.require(p, "enrol");
     const started = Date.now();
     const { templates } = await this.gallery.deleteSubject(p.tenant, id);
-    this.record(p, "delete-subject", "erased", started, { subjectId: id });
+    await this.record(p, "delete-subject", "erased", started, { subjectId: id });
     return { templatesRemoved: templates };
+  }
+
+  /** Create an API key in the caller's tenant; the key is in the answer once and never again. */
+  async createKey(
+    p: Principal,
+    name: string,
+    scopes: string[],
+  ): Promise<{ key: string; record: Omit<ApiKeyRecord, "secretSha256"> }> {
+    ApiKeyStore.require(p, "admin");
+    const started = Date.now();
+    let created: Awaited<ReturnType<ApiKeyStore["create"]>>;
+    try {
+      created = await this.keys.create(p.tenant, name, scopes as Scope[]);
+    } catch (error) {
+      if (error instanceof RangeError) throw new BadRequestError(error.message);
+      throw error;
+    }
+    await this.record(p, "create-key", `created ${created.record.id}`, started);
+    const { secretSha256: _, ...record } = created.record;
+    return { key: created.key, record };
+  }
+
+  async listKeys(p: Principal): Promise<Omit<ApiKeyRecord, "secretSha256">[]> {
+    ApiKeyStore.require(p, "admin");
+    return this.keys.list(p.tenant);
+  }
+
+  /** Revoke a key of the caller's tenant; every replica refuses it within the documented bound. */
+  async revokeKey(p: Principal, id: string): Promise<Omit<ApiKeyRecord, "secretSha256">> {
+    ApiKeyStore.require(p, "admin");
+    const started = Date.now();
+    const revoked = await this.keys.revoke(p.tenant, id);
+    await this.record(p, "revoke-key", `revoked ${id}`, started);
+    return revoked;
   }
 
   /** Enrol one template per image; an image without exactly one usable face is refused, the rest go in. */
@@ -127,7 +164,7 @@ export class Recognition {
   ): Promise<{ templateIds: string[]; rejected: { index: number; reason: string }[] }> {
     ApiKeyStore.require(p, "enrol");
     const started = Date.now();
-    this.gallery.getSubject(p.tenant, subjectId);
+    await this.gallery.findSubject(p.tenant, subjectId);
     const accepted = [];
     const rejected: { index: number; reason: string }[] = [];
     for (const [index, bytes] of images.entries()) {
@@ -146,7 +183,7 @@ export class Recognition {
       }
     }
     const templates = accepted.length ? await this.gallery.enrol(p.tenant, subjectId, this.modelId, accepted) : [];
-    this.record(
+    await this.record(
       p,
       "enroll",
       rejected.length ? `enrolled ${templates.length}, rejected ${rejected.length}` : `enrolled ${templates.length}`,
@@ -167,6 +204,7 @@ export class Recognition {
     const probe = await this.mainFace(image);
     let result: { match: boolean; score: number; threshold: number };
     if ("subjectId" in against) {
+      await this.gallery.findSubject(p.tenant, against.subjectId);
       result = await this.gallery.verify(p.tenant, this.modelId, against.subjectId, probe);
     } else {
       const other = await this.mainFace(against.otherImage);
@@ -175,7 +213,7 @@ export class Recognition {
       result = { match: score >= threshold, score, threshold };
     }
     const subjectId = "subjectId" in against ? against.subjectId : undefined;
-    const requestId = this.record(p, "verify", result.match ? "match" : "no-match", started, {
+    const requestId = await this.record(p, "verify", result.match ? "match" : "no-match", started, {
       scores: [result.score],
       ...(subjectId ? { subjectId } : {}),
     });
@@ -189,10 +227,10 @@ export class Recognition {
   }
 
   /** Follow the tenant's match decisions as they are made; returns the function that stops following. */
-  watchMatches(p: Principal, cameras: readonly string[], listener: (event: MatchEvent) => void): () => void {
+  async watchMatches(p: Principal, cameras: readonly string[], listener: (event: MatchEvent) => void): Promise<() => void> {
     ApiKeyStore.require(p, "recognise");
     if (!this.feed) throw new Error("this gateway has no match feed");
-    this.record(p, "watch-matches", "started", Date.now());
+    await this.record(p, "watch-matches", "started", Date.now());
     return this.feed.subscribe(p.tenant, cameras, listener);
   }
 
@@ -212,9 +250,16 @@ export class Recognition {
       }
       spec = { ...request, folder, tenant: p.tenant };
     } else spec = { ...request, tenant: p.tenant } as JobSpec;
-    if (spec.kind === "erase") this.gallery.getSubject(p.tenant, spec.subjectId);
+    if (spec.kind === "erase") await this.gallery.findSubject(p.tenant, spec.subjectId);
     const job = await this.jobs.queue.add(spec);
-    this.record(p, `job:${spec.kind}`, "queued", started, spec.kind === "erase" ? { subjectId: spec.subjectId } : {}, job.id);
+    await this.record(
+      p,
+      `job:${spec.kind}`,
+      "queued",
+      started,
+      spec.kind === "erase" ? { subjectId: spec.subjectId } : {},
+      job.id,
+    );
     return job;
   }
 
@@ -227,14 +272,16 @@ export class Recognition {
   }
 
   /** The caller's tenant's audit entries. */
-  queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): ReturnType<AuditLog["query"]> {
+  /** The caller's tenant's audit entries: its API calls, camera decisions and jobs, from every replica. */
+  queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): Promise<AuditPage> {
     ApiKeyStore.require(p, "audit");
     return this.audit.query({ ...q, tenant: p.tenant });
   }
 
-  verifyAudit(p: Principal): ReturnType<AuditLog["verify"]> {
+  /** Recompute the caller's tenant's hash chain. */
+  verifyAudit(p: Principal): Promise<AuditVerification> {
     ApiKeyStore.require(p, "audit");
-    return this.audit.verify();
+    return this.audit.verify(p.tenant);
   }
 
   /**
@@ -270,9 +317,13 @@ export class Recognition {
           camera,
           modelId: this.modelId,
           frameTime: new Date(started),
+          box: face.box,
+          quality: face.quality.score,
+          ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+          nameOf: (id) => this.gallery.peekSubject(p.tenant, id)?.name,
         }),
       );
-      this.record(
+      await this.record(
         p,
         "identify",
         d.outcome,
@@ -284,7 +335,7 @@ export class Recognition {
         requestId,
       );
     }
-    if (faces.length === 0) this.record(p, "identify", "no-face", started, {}, requestId);
+    if (faces.length === 0) await this.record(p, "identify", "no-face", started, {}, requestId);
     return { faces: results, requestId };
   }
 }

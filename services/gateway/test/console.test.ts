@@ -5,13 +5,13 @@ import { describeWithShared } from "@facerec/testkit";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, type Embedded, openEmbedded } from "../src/index.js";
+import { buildApp, type Gateway, openGateway } from "../src/index.js";
 import { knn } from "./scenarios.js";
 
 // Debian's chromium, installed by .ci/run; the flags keep it off the (closed) network and sandbox-free as root.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-let embedded: Embedded;
+let embedded: Gateway;
 let app: FastifyInstance;
 let browser: Browser;
 let base: string;
@@ -19,8 +19,8 @@ let key: string;
 
 describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
-    embedded = await openEmbedded(mkdtempSync(join(tmpdir(), "console-")));
-    key = embedded.keys.create("acme", "operator", ["admin"]).key;
+    embedded = await openGateway(mkdtempSync(join(tmpdir(), "console-")));
+    key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
     app = await buildApp(embedded.recognition, embedded.keys, embedded.audit);
     base = await app.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launch({

@@ -5,7 +5,7 @@ import { FaceRecognitionServiceClient, JobKind, Outcome } from "@facerec/contrac
 import { describeWithShared, pngBomb } from "@facerec/testkit";
 import { Client, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGrpcServer, listenGrpc, openEmbedded } from "../src/index.js";
+import { buildGrpcServer, listenGrpc, openGateway } from "../src/index.js";
 import { bbtCrowds, bbtScene, knnCases, people, strangers } from "./scenarios.js";
 
 let server: Server;
@@ -33,10 +33,10 @@ function rpc<Req, Res>(method: string, request: Req, key?: string): Promise<Res>
 describeWithShared("gRPC API over loopback", () => {
   beforeAll(async () => {
     const data = mkdtempSync(join(tmpdir(), "grpc-"));
-    const { audit, keys, recognition } = await openEmbedded(data);
-    keyOf.admin = keys.create("acme", "admin", ["admin"]).key;
-    keyOf.other = keys.create("globex", "other", ["admin"]).key;
-    keyOf.bbt = keys.create("bbt", "tv", ["admin"]).key;
+    const { audit, keys, recognition } = await openGateway(data);
+    keyOf.admin = (await keys.create("acme", "admin", ["admin"])).key;
+    keyOf.other = (await keys.create("globex", "other", ["admin"])).key;
+    keyOf.bbt = (await keys.create("bbt", "tv", ["admin"])).key;
     server = buildGrpcServer(recognition, keys, audit);
     const port = await listenGrpc(server, "127.0.0.1:0");
     address = `127.0.0.1:${port}`;
@@ -109,7 +109,7 @@ describeWithShared("gRPC API over loopback", () => {
 
   it("streams the tenant's match events to WatchMatches, filtered by camera", async () => {
     const call = client.watchMatches({ cameras: ["gate"] }, meta(keyOf.admin));
-    const first = new Promise<{ event: { tenant: string; camera: string; outcome: Outcome } }>((resolve, reject) => {
+    const first = new Promise<{ event: { tenant: string; camera: string; outcome: string } }>((resolve, reject) => {
       call.on("data", resolve);
       call.on("error", reject);
     });
@@ -120,7 +120,7 @@ describeWithShared("gRPC API over loopback", () => {
     await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate" }, keyOf.admin);
     const { event } = await first;
     call.cancel();
-    expect(event).toMatchObject({ tenant: "acme", camera: "gate", outcome: Outcome.OUTCOME_MATCH });
+    expect(event).toMatchObject({ tenant: "acme", camera: "gate", outcome: "match", subjectName: "obama" });
     const refused = client.watchMatches({ cameras: [] }, meta());
     const code = await new Promise((resolve) => refused.on("error", (e: ServiceError) => resolve(e.code)));
     expect(code).toBe(status.UNAUTHENTICATED);

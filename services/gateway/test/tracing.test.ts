@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
-import { startTracing } from "@facerec/pipeline";
+import { startTracing } from "@facerec/runtime";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp, buildGrpcServer, type Embedded, listenGrpc, openEmbedded } from "../src/index.js";
+import { buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/index.js";
 
 const traceFile = join(mkdtempSync(join(tmpdir(), "gateway-traces-")), "spans.jsonl");
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
-let embedded: Embedded;
+let embedded: Gateway;
 let key: string;
 let tracing: ReturnType<typeof startTracing>;
 
@@ -23,8 +23,8 @@ const spans = () =>
 describe("gateway spans continue the caller's trace", () => {
   beforeAll(async () => {
     tracing = startTracing("gateway", { FACEREC_TRACE_FILE: traceFile });
-    embedded = await openEmbedded(mkdtempSync(join(tmpdir(), "gateway-tracing-")));
-    key = embedded.keys.create("acme", "reader", ["recognise"]).key;
+    embedded = await openGateway(mkdtempSync(join(tmpdir(), "gateway-tracing-")));
+    key = (await embedded.keys.create("acme", "reader", ["recognise"])).key;
   });
   afterAll(async () => {
     await embedded?.close();

@@ -1,20 +1,9 @@
 #!/usr/bin/env node
 // The matcher service: embeddings in, decisions out (MatchEvent and audit entry). Configured by environment.
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { Outcome, streams } from "@facerec/contracts";
-import {
-  consumerLag,
-  engineConfigFromEnv,
-  ensureConsumer,
-  JobRunner,
-  MatchWorker,
-  numberSetting,
-  openProductGallery,
-  redisConnection,
-  setting,
-  startWorkerService,
-} from "@facerec/pipeline";
+import { streams } from "@facerec/contracts";
+import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
+import { consumerLag, engineConfigFromEnv, numberSetting, openProductState, setting } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
 
@@ -26,8 +15,10 @@ const qdrantUrl = process.env.QDRANT_URL;
 const redisUrl = process.env.REDIS_URL;
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
-const gallery = await openProductGallery(data, engine);
-const audit = AuditLog.open(join(data, "audit"));
+// With DATABASE_URL the gallery and the audit trail are PostgreSQL's, shared with every other
+// matcher and gateway; without it, this matcher's own folder.
+const state = await openProductState(data, engine);
+const { gallery, audit } = state;
 const service = await startWorkerService("matcher", { defaultOpsPort: 9103 });
 const { log, jsm, js, registry } = service;
 await ensureConsumer(jsm, streams.embeddings, durable, { ackWaitMs, maxDeliver, maxAckPending: 256 });
@@ -44,14 +35,23 @@ const latency = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
   registers: [registry],
 });
+const storeWaits = new Counter({
+  name: "facerec_matcher_store_waits_total",
+  help: "Times a decision waited because the system of record (PostgreSQL) was unreachable.",
+  registers: [registry],
+});
 consumerLag(registry, jsm, streams.embeddings, durable);
 
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
   onDecision(event, ms) {
-    decisions.inc({ outcome: Outcome[event.outcome] });
+    decisions.inc({ outcome: event.outcome });
     latency.observe(ms / 1000);
+  },
+  onStoreDown(error) {
+    storeWaits.inc();
+    log.warn({ err: (error as Error).message }, "the audit trail's store is unreachable; waiting for it");
   },
 });
 await worker.start();
@@ -65,11 +65,17 @@ jobs?.on("completed", (job) => log.info({ job: job.id, kind: job.name }, "job co
 const ops = await service.run(async () => {
   await jobs?.close();
   await worker.stop();
-  await gallery.close();
-  audit.close();
+  await state.close();
   log.info({ decided: worker.decided }, "stopped");
 });
 log.info(
-  { nats: service.natsUrl, durable, index: qdrantUrl ? "qdrant" : "embedded", jobs: redisUrl ? "on" : "off", ops },
+  {
+    nats: service.natsUrl,
+    durable,
+    storage: state.storage,
+    index: qdrantUrl ? "qdrant" : "in-memory",
+    jobs: redisUrl ? "on" : "off",
+    ops,
+  },
   "matcher ready",
 );

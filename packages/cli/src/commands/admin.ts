@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import { AuditLog } from "@facerec/audit";
-import { ApiKeyStore, SCOPES, type Scope } from "@facerec/auth";
+import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
+import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
+import { Database } from "@facerec/storage";
 import { UsageError } from "../usage.js";
 
 /** Where the product keeps its state: FACEREC_DATA, or ./data beside where it runs. */
@@ -8,41 +9,61 @@ export function dataDir(flag?: string): string {
   return flag ?? process.env.FACEREC_DATA ?? join(process.cwd(), "data");
 }
 
-/** `facerec keys create|list|revoke`: manage a tenant's API keys in the data folder. */
-export function keysCommand(
-  action: string | undefined,
-  options: { data: string; tenant?: string; name?: string; scopes?: string; id?: string },
-): Record<string, unknown> {
-  if (!options.tenant) throw new UsageError("--tenant is required");
-  const store = ApiKeyStore.open(join(options.data, "keys"));
+/**
+ * Run `work` with the PostgreSQL system of record when DATABASE_URL is set (distributed mode);
+ * without it `work` gets undefined and uses the data folder.
+ */
+async function withState<T>(work: (db: Database | undefined) => Promise<T>): Promise<T> {
+  const db = process.env.DATABASE_URL ? await Database.connect(process.env.DATABASE_URL) : undefined;
   try {
-    if (action === "create") {
-      const scopes = (options.scopes ?? "").split(",").filter(Boolean);
-      const unknown = scopes.filter((s) => !SCOPES.includes(s as Scope));
-      if (scopes.length === 0 || unknown.length)
-        throw new UsageError(`--scopes takes a comma-separated list of ${SCOPES.join(", ")}`);
-      const { key, record } = store.create(options.tenant, options.name ?? "unnamed", scopes as Scope[]);
-      const { secretSha256: _, ...shown } = record;
-      return { ...shown, key, note: "the key is shown once; only its hash is stored" };
-    }
-    if (action === "list") return { keys: store.list(options.tenant) };
-    if (action === "revoke") {
-      if (!options.id) throw new UsageError("--id is required");
-      const { secretSha256: _, ...shown } = store.revoke(options.tenant, options.id);
-      return shown;
-    }
-    throw new UsageError("keys takes create, list or revoke");
+    return await work(db);
   } finally {
-    store.close();
+    await db?.close();
   }
 }
 
-/** `facerec audit verify`: recompute the audit trail's hash chain. */
-export function auditVerifyCommand(data: string): Record<string, unknown> {
-  const audit = AuditLog.open(join(data, "audit"));
-  try {
-    return { ...audit.verify() };
-  } finally {
-    audit.close();
-  }
+/** `facerec keys create|list|revoke`: manage a tenant's API keys. */
+export function keysCommand(
+  action: string | undefined,
+  options: { data: string; tenant?: string; name?: string; scopes?: string; id?: string },
+): Promise<Record<string, unknown>> {
+  const tenant = options.tenant;
+  if (!tenant) throw new UsageError("--tenant is required");
+  return withState(async (db) => {
+    const store = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(options.data, "keys")));
+    try {
+      if (action === "create") {
+        const scopes = (options.scopes ?? "").split(",").filter(Boolean);
+        const unknown = scopes.filter((s) => !SCOPES.includes(s as Scope));
+        if (scopes.length === 0 || unknown.length)
+          throw new UsageError(`--scopes takes a comma-separated list of ${SCOPES.join(", ")}`);
+        const { key, record } = await store.create(tenant, options.name ?? "unnamed", scopes as Scope[]);
+        const { secretSha256: _, ...shown } = record;
+        return { ...shown, key, note: "the key is shown once; only its hash is stored" };
+      }
+      if (action === "list") return { keys: await store.list(tenant) };
+      if (action === "revoke") {
+        if (!options.id) throw new UsageError("--id is required");
+        return { ...(await store.revoke(tenant, options.id)) };
+      }
+      throw new UsageError("keys takes create, list or revoke");
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** `facerec audit verify [--tenant T]`: recompute each tenant's hash chain (every tenant by default). */
+export function auditVerifyCommand(data: string, tenant?: string): Promise<Record<string, unknown>> {
+  return withState(async (db) => {
+    const audit: AuditTrail = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
+    try {
+      const tenants = tenant ? [tenant] : await audit.tenants();
+      const results = [];
+      for (const t of tenants) results.push(await audit.verify(t));
+      return { intact: results.every((r) => r.intact), tenants: results };
+    } finally {
+      await audit.close();
+    }
+  });
 }

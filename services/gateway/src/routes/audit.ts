@@ -72,11 +72,12 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
     {
       schema: {
         tags,
-        summary: "Check the hash chain of the whole trail: an edited or deleted entry breaks it",
+        summary: "Check the hash chain of the tenant's trail: an edited, removed or cut-off entry breaks it",
         response: {
           200: {
             type: "object",
             properties: {
+              tenant: text,
               intact: { type: "boolean" },
               entries: { type: "integer" },
               firstBroken: { type: "integer" },

@@ -22,7 +22,7 @@ export function matchRoutes(app: FastifyInstance, recognition: Recognition): voi
       },
     },
     async (request, reply) => {
-      const stop = recognition.watchMatches(request.principal, request.query.camera ?? [], (event) => {
+      const stop = await recognition.watchMatches(request.principal, request.query.camera ?? [], (event) => {
         reply.raw.write(`data: ${JSON.stringify(MatchEvent.toJSON(event))}\n\n`);
       });
       reply.hijack();

@@ -18,7 +18,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
       },
     },
     async (request, reply) =>
-      reply.status(201).send(recognition.createSubject(request.principal, request.body.name, request.body.metadata ?? {})),
+      reply.status(201).send(await recognition.createSubject(request.principal, request.body.name, request.body.metadata ?? {})),
   );
 
   app.get(
@@ -30,7 +30,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         response: { 200: { type: "object", properties: { subjects: { type: "array", items: subject } } } },
       },
     },
-    async (request) => ({ subjects: recognition.listSubjects(request.principal) }),
+    async (request) => ({ subjects: await recognition.listSubjects(request.principal) }),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -1,0 +1,72 @@
+import { SCOPES } from "@facerec/auth";
+import type { FastifyInstance } from "fastify";
+import type { Recognition } from "../recognition.js";
+
+const key = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    tenant: { type: "string" },
+    name: { type: "string" },
+    scopes: { type: "array", items: { type: "string" } },
+    createdAt: { type: "string" },
+    revokedAt: { type: "string" },
+  },
+} as const;
+
+const keyParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", pattern: "^[0-9a-f]{16}$" } },
+} as const;
+
+/** The tenant's API keys (admin scope): create (the key is shown once), list, revoke. */
+export function keyRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["keys"];
+  app.post<{ Body: { name: string; scopes: string[] } }>(
+    "/v1/keys",
+    {
+      schema: {
+        tags,
+        summary: "Create an API key in the caller's tenant; the key is in this answer only",
+        body: {
+          type: "object",
+          required: ["name", "scopes"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", minLength: 1, maxLength: 200 },
+            scopes: { type: "array", minItems: 1, maxItems: SCOPES.length, uniqueItems: true, items: { enum: [...SCOPES] } },
+          },
+        },
+        response: { 201: { type: "object", properties: { key: { type: "string" }, record: key } } },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await recognition.createKey(request.principal, request.body.name, request.body.scopes)),
+  );
+
+  app.get(
+    "/v1/keys",
+    {
+      schema: {
+        tags,
+        summary: "List the tenant's API keys (never the keys themselves)",
+        response: { 200: { type: "object", properties: { keys: { type: "array", items: key } } } },
+      },
+    },
+    async (request) => ({ keys: await recognition.listKeys(request.principal) }),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/keys/:id",
+    {
+      schema: {
+        tags,
+        summary: "Revoke an API key: every gateway refuses it within the documented bound",
+        params: keyParams,
+        response: { 200: key },
+      },
+    },
+    async (request) => recognition.revokeKey(request.principal, request.params.id),
+  );
+}
