@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The whole distributed stack on this machine, on loopback: `pnpm stack start` starts nats-server
-// (JetStream on file storage), redis-server, the embedder, the matcher, an edge detector (HTTP push)
-// and the gateway, each a process of its own with its log in data/stack/logs; `pnpm stack stop`
+// The whole distributed stack on this machine, on loopback: `pnpm stack start` starts PostgreSQL
+// (the system of record, its own cluster in data/stack/postgres), nats-server (JetStream on file
+// storage), redis-server, the embedder, two matchers, an edge detector (HTTP push) and two gateways
+// (REST 8080 and 8081), each a process of its own with its log in data/stack/logs; `pnpm stack stop`
 // stops them; `pnpm stack status` lists them.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,9 +13,42 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = join(process.env.FACEREC_DATA ?? join(root, "data"), "stack");
 const pidFile = join(dir, "pids.json");
-const ports = { nats: 14222, redis: 16379, gateway: 8080, grpc: 50051, edge: 9101, embedder: 9102, matcher: 9103 };
+const ports = {
+  postgres: 15432,
+  nats: 14222,
+  redis: 16379,
+  gateway: 8080,
+  grpc: 50051,
+  gatewayB: 8081,
+  grpcB: 50052,
+  edge: 9101,
+  embedder: 9102,
+  matcher: 9103,
+  matcherB: 9104,
+};
 const nats = `nats://127.0.0.1:${ports.nats}`;
 const redis = `redis://127.0.0.1:${ports.redis}`;
+const database = `postgres://postgres@127.0.0.1:${ports.postgres}/postgres`;
+
+/** Debian's PostgreSQL server binaries (the newest installed major version). */
+function postgresBin(name) {
+  const base = "/usr/lib/postgresql";
+  const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
+  const bin = versions.map((v) => join(base, v, "bin", name)).find((p) => existsSync(p));
+  if (!bin) throw new Error("PostgreSQL is not installed (Debian: apt-get install postgresql)");
+  return bin;
+}
+
+/** As root, PostgreSQL runs as the postgres account (initdb refuses root). */
+function postgresAccount() {
+  if (process.getuid?.() !== 0) return {};
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
+  if (!line) throw new Error("running as root, but there is no postgres account to run PostgreSQL as");
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
 
 function waitForPort(port, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -53,16 +87,21 @@ async function start() {
     throw new Error(`the stack is already running (${running.map(([n]) => n).join(", ")}); run: pnpm stack stop`);
   for (const tool of ["nats-server", "redis-server"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-      throw new Error(`${tool} is not installed (Debian: apt-get install nats-server redis-server)`);
+      throw new Error(`${tool} is not installed (Debian: apt-get install nats-server redis-server postgresql)`);
     }
   }
   mkdirSync(join(dir, "logs"), { recursive: true });
   mkdirSync(join(dir, "nats"), { recursive: true });
   mkdirSync(join(dir, "redis"), { recursive: true });
   const pids = {};
-  const launch = async (name, command, args, port, env = {}) => {
+  const launch = async (name, command, args, port, env = {}, account = {}) => {
     const log = openSync(join(dir, "logs", `${name}.log`), "a");
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", log, log], detached: true });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", log, log],
+      detached: true,
+      ...account,
+    });
     child.unref();
     pids[name] = child.pid;
     writeFileSync(pidFile, JSON.stringify(pids, null, 2));
@@ -70,8 +109,26 @@ async function start() {
     process.stdout.write(`  ${name.padEnd(14)} pid ${child.pid}, 127.0.0.1:${port}\n`);
   };
   const node = (service) => join(root, "services", service, "dist", "main.js");
-  const common = { NATS_URL: nats, REDIS_URL: redis, FACEREC_DATA: join(dir, "data") };
+  const common = { NATS_URL: nats, REDIS_URL: redis, DATABASE_URL: database, FACEREC_DATA: join(dir, "data") };
   process.stdout.write(`starting the stack (logs in ${join(dir, "logs")})\n`);
+  const account = postgresAccount();
+  const pgData = join(dir, "postgres");
+  if (!existsSync(join(pgData, "PG_VERSION"))) {
+    mkdirSync(pgData, { recursive: true, mode: 0o700 });
+    if (account.uid !== undefined) chownSync(pgData, account.uid, account.gid);
+    execFileSync(postgresBin("initdb"), ["-D", pgData, "-U", "postgres", "--auth=trust", "-E", "UTF8"], {
+      stdio: "ignore",
+      ...account,
+    });
+  }
+  await launch(
+    "postgres",
+    postgresBin("postgres"),
+    ["-D", pgData, "-p", String(ports.postgres), "-k", pgData, "-c", "listen_addresses=127.0.0.1"],
+    ports.postgres,
+    {},
+    account,
+  );
   await launch(
     "nats-server",
     "nats-server",
@@ -86,6 +143,11 @@ async function start() {
   );
   await launch("embedder", process.execPath, [node("embedder")], ports.embedder, { ...common, OPS_PORT: String(ports.embedder) });
   await launch("matcher", process.execPath, [node("matcher")], ports.matcher, { ...common, OPS_PORT: String(ports.matcher) });
+  await launch("matcher-b", process.execPath, [node("matcher")], ports.matcherB, {
+    ...common,
+    FACEREC_DATA: join(dir, "data-b"),
+    OPS_PORT: String(ports.matcherB),
+  });
   await launch("edge-detector", process.execPath, [node("edge-detector")], ports.edge, {
     ...common,
     OPS_PORT: String(ports.edge),
@@ -96,9 +158,16 @@ async function start() {
     PORT: String(ports.gateway),
     GRPC_PORT: String(ports.grpc),
   });
+  // The second gateway starts once the first has made (or found) the bootstrap key.
+  await launch("gateway-b", process.execPath, [node("gateway")], ports.gatewayB, {
+    ...common,
+    FACEREC_DATA: join(dir, "gateway-b"),
+    PORT: String(ports.gatewayB),
+    GRPC_PORT: String(ports.grpcB),
+  });
   const key = /frk_[A-Za-z0-9_-]+/.exec(readFileSync(join(dir, "logs", "gateway.log"), "utf8"))?.[0];
   process.stdout.write(
-    `\nup: gateway http://127.0.0.1:${ports.gateway} (gRPC ${ports.grpc}), push frames to http://127.0.0.1:${ports.edge}/v1/frames?camera=<name>\n` +
+    `\nup: gateways http://127.0.0.1:${ports.gateway} and :${ports.gatewayB} (gRPC ${ports.grpc}, ${ports.grpcB}), state in ${database}, push frames to http://127.0.0.1:${ports.edge}/v1/frames?camera=<name>\n` +
       (key ? `admin key for tenant "default" (first start only): ${key}\n` : ""),
   );
 }
@@ -106,10 +175,22 @@ async function start() {
 async function stop() {
   const pids = readPids();
   // Services first, then the servers they use.
-  for (const name of ["gateway", "edge-detector", "matcher", "embedder", "redis-server", "nats-server"]) {
+  const order = [
+    "gateway-b",
+    "gateway",
+    "edge-detector",
+    "matcher-b",
+    "matcher",
+    "embedder",
+    "redis-server",
+    "nats-server",
+    "postgres",
+  ];
+  for (const name of order) {
     const pid = pids[name];
     if (!pid || !alive(pid)) continue;
-    process.kill(pid, "SIGTERM");
+    // PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for every client to leave).
+    process.kill(pid, name === "postgres" ? "SIGINT" : "SIGTERM");
     const deadline = Date.now() + 15_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (alive(pid)) process.kill(pid, "SIGKILL");

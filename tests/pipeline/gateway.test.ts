@@ -140,7 +140,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     expect(metricSum(embedder, "facerec_embedder_batch_size_count")).toBeGreaterThan(0);
     expect(embedder).toMatch(/^facerec_consumer_pending_messages\{/m);
     const matcher = await scrape("matcher");
-    expect(metricSum(matcher, "facerec_matcher_decisions_total", { outcome: "OUTCOME_MATCH" })).toBeGreaterThan(0);
+    expect(metricSum(matcher, "facerec_matcher_decisions_total", { outcome: "match" })).toBeGreaterThan(0);
     const edge = await scrape("edge-detector");
     expect(metricSum(edge, "facerec_edge_frames_total")).toBeGreaterThanOrEqual(2);
     expect(metricSum(edge, "facerec_edge_crops", { state: "published" })).toBeGreaterThan(0);

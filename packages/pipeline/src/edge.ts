@@ -30,13 +30,35 @@ export interface EdgeCounters {
  */
 export class EdgeDetector {
   private readonly trackers = new Map<string, Tracker<Face>>();
+  /** When each camera's last frame arrived (wall clock), to end the tracks of a camera gone quiet. */
+  private readonly lastFrame = new Map<string, number>();
+  private readonly quietTimer: NodeJS.Timeout;
   readonly counters: EdgeCounters = { frames: 0, faces: 0, rejectedQuality: 0, rejectedLiveness: 0, published: 0, spooled: 0 };
 
   constructor(
     private readonly engine: FaceEngine,
     private readonly publisher: CropPublisher,
     private readonly options: EdgeOptions,
-  ) {}
+  ) {
+    // A single pushed photo, or the last frame of a source, is released once its camera has been
+    // quiet for the tracker's gap, not when some later frame happens to come.
+    this.quietTimer = setInterval(() => void this.releaseQuiet(), Math.max(50, options.tracker.maxGapMs / 4));
+    this.quietTimer.unref();
+  }
+
+  private async releaseQuiet(): Promise<void> {
+    const now = Date.now();
+    for (const [camera, at] of this.lastFrame) {
+      if (now - at < this.options.tracker.maxGapMs) continue;
+      this.lastFrame.delete(camera);
+      await this.end(camera).catch(() => {});
+    }
+  }
+
+  /** Stop the quiet-camera timer (the process is stopping). */
+  close(): void {
+    clearInterval(this.quietTimer);
+  }
 
   static defaults(tenant: string): EdgeOptions {
     return { tenant, minQuality: 0.3, minLiveness: 0.354, tracker: DEFAULT_TRACKER_OPTIONS };
@@ -45,6 +67,7 @@ export class EdgeDetector {
   /** One frame of `camera` taken at `time`; resolves once the shots it released are published or spooled. */
   async frame(camera: string, image: Image, time: Date): Promise<void> {
     this.counters.frames++;
+    this.lastFrame.set(camera, Date.now());
     const faces = await this.engine.analyse(image, { embed: false, liveness: true });
     this.counters.faces += faces.length;
     const kept = faces.filter((f) => {
@@ -59,6 +82,7 @@ export class EdgeDetector {
       return true;
     });
     await this.publish(camera, this.tracker(camera).update(time.getTime(), kept));
+    this.lastFrame.set(camera, Date.now());
   }
 
   /** The camera's stream ended: release every track's pending best shot. */

@@ -115,6 +115,7 @@ if (source) {
 const ops = await service.run(
   async () => {
     stopSource.abort();
+    edge.close();
     await edge.end(camera);
     await publisher.drain();
     publisher.close();
