@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { Database } from "@facerec/storage";
-import { postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditRecord, type AuditTrail, FileAuditTrail, PgAuditTrail } from "../src/index.js";
 
@@ -173,7 +173,6 @@ conformance("local file", () => ({
 }));
 
 let pg: ServerProcess & { url: string };
-let databases = 0;
 const connections: Database[] = [];
 beforeAll(async () => {
   pg = await postgresServer();
@@ -183,13 +182,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 conformance("PostgreSQL", () => ({
-  place: async () => {
-    const admin = await Database.connect(pg.url, { migrate: false });
-    const name = `audit_${++databases}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.close();
-    return pg.url.replace(/\/postgres$/, `/${name}`);
-  },
+  place: async () => createDatabase(pg.url),
   open: async (url) => {
     const db = await Database.connect(url);
     connections.push(db);
@@ -247,10 +240,7 @@ describe("audit trail tamper evidence", () => {
   });
 
   it("finds rows edited, removed or cut off in PostgreSQL", async () => {
-    const db = await Database.connect(pg.url);
-    connections.push(db);
-    await db.query("CREATE DATABASE tamper");
-    const tamper = await Database.connect(pg.url.replace(/\/postgres$/, "/tamper"));
+    const tamper = await Database.connect(createDatabase(pg.url));
     connections.push(tamper);
     const audit = new PgAuditTrail(tamper);
     for (const d of decisions) await audit.append(d);

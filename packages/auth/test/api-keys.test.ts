@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyStore, AuthError, FileKeyStore, ForbiddenError, type KeyStore, PgKeyStore } from "../src/index.js";
 
@@ -101,7 +101,6 @@ conformance("local files", {
 });
 
 let pg: ServerProcess & { url: string };
-let databases = 0;
 const connections: Database[] = [];
 beforeAll(async () => {
   pg = await postgresServer();
@@ -117,12 +116,7 @@ const connect = async (url: string) => {
 };
 
 conformance("PostgreSQL", {
-  place: async () => {
-    const admin = await connect(pg.url);
-    const name = `keys_${++databases}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    return pg.url.replace(/\/postgres$/, `/${name}`);
-  },
+  place: async () => createDatabase(pg.url),
   open: async (url) => new PgKeyStore(await connect(url)),
   stored: async (url) => JSON.stringify((await (await connect(url)).query("SELECT * FROM api_keys")).rows),
 });

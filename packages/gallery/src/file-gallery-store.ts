@@ -50,11 +50,9 @@ export class FileGalleryStore implements GalleryStore {
   /** Open the folder; `dims` reads embeddings that an earlier version kept in a separate index log. */
   static async open(dir: string, dims: number): Promise<FileGalleryStore> {
     mkdirSync(dir, { recursive: true });
-    const path = join(dir, "gallery.log");
-    let store: FileGalleryStore | undefined;
     const records: Buffer[] = [];
-    const { log } = RecordLog.open(path, (r) => records.push(Buffer.from(r)));
-    store = new FileGalleryStore(dir, log);
+    const { log } = RecordLog.open(join(dir, "gallery.log"), (r) => records.push(Buffer.from(r)));
+    const store = new FileGalleryStore(dir, log);
     for (const r of records) store.replay(r);
     await store.adoptLegacyIndex(dims);
     return store;
@@ -113,12 +111,8 @@ export class FileGalleryStore implements GalleryStore {
     };
   }
 
-  private append(records: Buffer[]): void {
-    this.log.append(records);
-  }
-
   async createSubject(subject: Subject): Promise<void> {
-    this.append([Buffer.from(JSON.stringify({ op: "subject", subject }))]);
+    this.log.append([Buffer.from(JSON.stringify({ op: "subject", subject }))]);
     this.subjects.set(key(subject.tenant, subject.id), subject);
   }
 
@@ -142,7 +136,7 @@ export class FileGalleryStore implements GalleryStore {
       writeFileSync(this.cropPath(template.tenant, file), crop);
       return { ...template, crop: file };
     });
-    this.append(stored.map(encodeTemplate));
+    this.log.append(stored.map(encodeTemplate));
     for (const t of stored) this.applyTemplate(t);
     return stored;
   }
@@ -152,7 +146,7 @@ export class FileGalleryStore implements GalleryStore {
     if (!this.subjects.has(k)) throw new NotFoundError(`no subject ${subject} in this tenant`);
     const templates = [...(this.templates.get(k)?.values() ?? [])];
     // The record first: a crash after it leaves only orphaned crop files, never a half-erased subject.
-    this.append([Buffer.from(JSON.stringify({ op: "erase", tenant, subject }))]);
+    this.log.append([Buffer.from(JSON.stringify({ op: "erase", tenant, subject }))]);
     this.applyErase(tenant, subject);
     for (const t of templates) if (t.crop) rmSync(this.cropPath(tenant, t.crop), { force: true });
     // The erased embeddings are still in the log's earlier records: rewrite it without them.

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_THRESHOLD_OPTIONS,
@@ -117,7 +117,6 @@ conformance("local files", {
 });
 
 let pg: ServerProcess & { url: string };
-let databases = 0;
 const connections: Database[] = [];
 beforeAll(async () => {
   pg = await postgresServer();
@@ -131,11 +130,7 @@ async function connect(url: string): Promise<Database> {
   connections.push(db);
   return db;
 }
-async function freshDatabase(): Promise<string> {
-  const name = `gallery_${++databases}`;
-  await (await connect(pg.url)).query(`CREATE DATABASE ${name}`);
-  return pg.url.replace(/\/postgres$/, `/${name}`);
-}
+const freshDatabase = async (): Promise<string> => createDatabase(pg.url);
 
 conformance("PostgreSQL", { place: freshDatabase, open: async (url) => new PgGalleryStore(await connect(url)) });
 

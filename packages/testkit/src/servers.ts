@@ -148,6 +148,18 @@ function postgresAccount(): { uid: number; gid: number } | undefined {
 let databases = 0;
 
 /**
+ * A fresh, empty database on the PostgreSQL server at `serverUrl` (made with psql), so that each test
+ * starts from nothing; returns its URL.
+ */
+export function createDatabase(serverUrl: string): string {
+  const name = `facerec_test_${process.pid}_${++databases}`;
+  execFileSync("psql", [serverUrl, "-q", "-c", `CREATE DATABASE ${name}`]);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
  * A PostgreSQL server of the test's own: initdb in a fresh folder and `postgres` on a free loopback
  * port (as the postgres account when the tests run as root), which a test can stop (fast shutdown),
  * kill and start again on the same data. Where DATABASE_URL is set, a fresh database on that server
@@ -156,12 +168,9 @@ let databases = 0;
 export async function postgresServer(): Promise<ServerProcess & { url: string }> {
   const given = process.env.DATABASE_URL;
   if (given) {
-    const name = `facerec_test_${process.pid}_${++databases}`;
-    execFileSync("psql", [given, "-q", "-c", `CREATE DATABASE ${name}`]);
-    const url = new URL(given);
-    url.pathname = `/${name}`;
-    const external = new ServerProcess("postgres (DATABASE_URL)", "true", [], Number(url.port || 5432));
-    return Object.assign(external, { url: url.toString() });
+    const url = createDatabase(given);
+    const external = new ServerProcess("postgres (DATABASE_URL)", "true", [], Number(new URL(url).port || 5432));
+    return Object.assign(external, { url });
   }
   const account = postgresAccount();
   const dir = mkdtempSync(join(tmpdir(), "pg-"));
