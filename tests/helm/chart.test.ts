@@ -26,7 +26,12 @@ type Container = {
   readinessProbe?: unknown;
   env?: { name: string; value?: string; valueFrom?: unknown }[];
 };
-type PodSpec = { securityContext?: { runAsNonRoot?: boolean }; containers: Container[] };
+type PodSpec = {
+  securityContext?: { runAsNonRoot?: boolean };
+  containers: Container[];
+  initContainers?: (Container & { command?: string[] })[];
+  volumes?: { name: string; persistentVolumeClaim?: unknown }[];
+};
 
 const chart = join(repoRoot, "infra", "helm", "facerec");
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
@@ -54,6 +59,12 @@ function parse(text: string): Obj[] {
 
 const workloads = (objs: Obj[]) => objs.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
 const podOf = (o: Obj) => (o.spec as { template: { spec: PodSpec } }).template.spec;
+const workload = (objs: Obj[], service: string): Obj => {
+  const w = workloads(objs).find((o) => o.metadata.name === `facerec-facerec-${service}`);
+  if (!w) throw new Error(`no workload facerec-facerec-${service}`);
+  return w;
+};
+const replicasOf = (objs: Obj[], service: string) => (workload(objs, service).spec as { replicas: number }).replicas;
 
 describe("Helm chart, validated offline", () => {
   beforeAll(async () => {
@@ -126,7 +137,7 @@ describe("Helm chart, validated offline", () => {
       "facerec-facerec-redis",
     ]);
     expect(names("edge")).toEqual(["facerec-facerec-edge-detector"]);
-    expect(names("dev")).toContain("facerec-facerec-edge-detector");
+    expect(names("dev")).toEqual([...names("cloud"), "facerec-facerec-edge-detector", "facerec-facerec-postgres"].sort());
     const kinds = (profile: string) => new Set((rendered.get(profile) as Obj[]).map((o) => o.kind));
     for (const k of ["HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "ServiceMonitor", "PodDisruptionBudget"])
       expect(kinds("cloud")).toContain(k);
@@ -135,12 +146,74 @@ describe("Helm chart, validated offline", () => {
     expect(edge.env?.find((e) => e.name === "NATS_URL")?.value).toMatch(/^nats:\/\/nats-leaf/);
   });
 
+  it("keeps every gateway and matcher stateless: state in PostgreSQL from a Secret, migrated by an init step", () => {
+    for (const profile of ["cloud", "dev"]) {
+      const objs = rendered.get(profile) as Obj[];
+      for (const name of ["gateway", "matcher"]) {
+        const w = workload(objs, name);
+        expect(w.kind, `${profile} ${name}`).toBe("Deployment");
+        const pod = podOf(w);
+        const database = { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "facerec-postgres", key: "url" } } };
+        expect(pod.containers[0]?.env).toEqual(
+          expect.arrayContaining([database, { name: "FACEREC_MIGRATE_AT_START", value: "0" }]),
+        );
+        const [migrate] = pod.initContainers ?? [];
+        expect(migrate?.command).toEqual(["node", "packages/cli/dist/main.js", "db", "migrate"]);
+        expect(migrate?.env).toEqual([database]);
+        expect(migrate?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      }
+    }
+    const cloud = rendered.get("cloud") as Obj[];
+    expect([replicasOf(cloud, "gateway"), replicasOf(cloud, "matcher")]).toEqual([2, 2]);
+    const many = parse(
+      execFileSync(helm, ["template", "facerec", chart, "--set", "matcher.replicas=5,gateway.replicas=3"], { encoding: "utf8" }),
+    );
+    expect([replicasOf(many, "gateway"), replicasOf(many, "matcher")]).toEqual([3, 5]);
+  });
+
+  it("deploys PostgreSQL in-chart with a generated password kept in a Secret, and none for an external server", () => {
+    const objs = parse(
+      execFileSync(helm, ["template", "facerec", chart, "-f", join(chart, "values-dev.yaml")], { encoding: "utf8" }),
+    );
+    const secret = objs.find((o) => o.kind === "Secret" && o.metadata.name === "facerec-facerec-postgres") as Obj;
+    const decoded = (k: string) => Buffer.from(secret.data?.[k] ?? "", "base64").toString();
+    expect(decoded("password")).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(decoded("url")).toBe(`postgres://facerec:${decoded("password")}@facerec-facerec-postgres:5432/facerec`);
+    const server = podOf(workload(objs, "postgres")).containers[0];
+    expect(server?.env).toContainEqual({
+      name: "POSTGRES_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "facerec-facerec-postgres", key: "password" } },
+    });
+    const gateway = podOf(workload(objs, "gateway"));
+    expect(gateway.containers[0]?.env).toContainEqual({
+      name: "DATABASE_URL",
+      valueFrom: { secretKeyRef: { name: "facerec-facerec-postgres", key: "url" } },
+    });
+    expect(
+      (rendered.get("cloud") as Obj[]).some((o) => o.metadata.name.endsWith("-postgres") && o.kind !== "NetworkPolicy"),
+    ).toBe(false);
+  });
+
+  it("mounts an import claim read-only in gateways and matchers when one is given", () => {
+    const objs = parse(
+      execFileSync(helm, ["template", "facerec", chart, "--set", "gateway.importClaim=faces-import"], { encoding: "utf8" }),
+    );
+    for (const name of ["gateway", "matcher"]) {
+      const pod = podOf(workload(objs, name));
+      expect(pod.volumes).toContainEqual({
+        name: "import",
+        persistentVolumeClaim: { claimName: "faces-import", readOnly: true },
+      });
+    }
+  });
+
   it("rejects broken values through values.schema.json", () => {
     for (const bad of [
       "embedder.replicas=-1",
       "edgeDetector.camera=two words",
       "securityContext.readOnlyRootFilesystem=false",
       "tenant=a.b",
+      "postgres.deploy=false",
     ]) {
       const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
       expect(r.status, bad).not.toBe(0);

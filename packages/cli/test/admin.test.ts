@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore } from "@facerec/auth";
+import { Database, SchemaBehindError } from "@facerec/storage";
+import { createDatabase, postgresServer } from "@facerec/testkit/servers";
 import { describe, expect, it } from "vitest";
-import { facerec } from "./run-cli.js";
+import { facerec, facerecWith } from "./run-cli.js";
 
 describe("facerec keys and audit", () => {
   it("creates a key that authenticates, lists it without secrets, and revokes it", async () => {
@@ -59,5 +61,30 @@ describe("facerec keys and audit", () => {
         { tenant: "globex", intact: false, entries: 0 },
       ],
     });
+  });
+});
+
+describe("facerec db", () => {
+  it("migrates a fresh database once; a process that only checks refuses the old schema, then accepts it", async () => {
+    const pg = await postgresServer();
+    try {
+      const url = createDatabase(pg.url);
+      const status = await facerecWith({ DATABASE_URL: url }, "db", "status");
+      const { pending } = JSON.parse(status.stdout) as { pending: string[] };
+      expect(pending.length).toBeGreaterThan(0);
+      await expect(Database.connect(url, { schema: "check" })).rejects.toBeInstanceOf(SchemaBehindError);
+      const first = await facerecWith({ DATABASE_URL: url }, "db", "migrate");
+      expect(JSON.parse(first.stdout)).toEqual({ applied: pending, pending: [] });
+      const again = await facerecWith({ DATABASE_URL: url }, "db", "migrate");
+      expect(JSON.parse(again.stdout)).toEqual({ applied: [], pending: [] });
+      const db = await Database.connect(url, { schema: "check" });
+      expect((await db.query("SELECT count(*)::int AS n FROM subjects")).rows[0]).toEqual({ n: 0 });
+      await db.close();
+      const unset = await facerecWith({ DATABASE_URL: "" }, "db", "migrate");
+      expect(unset.code).toBe(64);
+      expect(unset.stderr).toMatch(/DATABASE_URL/);
+    } finally {
+      await pg.stop();
+    }
   });
 });

@@ -34,7 +34,11 @@ export async function openProductState(
   engine: FaceEngine,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProductState> {
-  const db = env.DATABASE_URL ? await Database.connect(env.DATABASE_URL) : undefined;
+  // A deployment that migrates in a step of its own (the Helm chart's init container) sets
+  // FACEREC_MIGRATE_AT_START=0; the process then only checks the schema is current.
+  const db = env.DATABASE_URL
+    ? await Database.connect(env.DATABASE_URL, { schema: env.FACEREC_MIGRATE_AT_START === "0" ? "check" : "migrate" })
+    : undefined;
   const galleryStore: GalleryStore = db
     ? new PgGalleryStore(db)
     : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runner } from "node-pg-migrate";
 import pg from "pg";
@@ -5,8 +6,12 @@ import pg from "pg";
 /** Where the versioned SQL migrations live (applied in file-name order by node-pg-migrate). */
 const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
 
+/** The table node-pg-migrate records applied migrations in. */
+const MIGRATIONS_TABLE = "schema_migrations";
+
 /**
- * Every replica applies pending migrations at start. node-pg-migrate's own lock fails a second
+ * Every replica applies pending migrations at start, unless the deployment runs them in a step of
+ * its own (the Helm chart's init container, `facerec db migrate`). node-pg-migrate's own lock fails a second
  * concurrent runner ("Another migration is already running"), so replicas starting together wait on
  * this advisory lock instead and find the work done.
  */
@@ -17,6 +22,19 @@ const CHANGES_LOCK = 0x63686e67; // "chng"
 
 /** How long to wait between attempts to reconnect the notification listener (doubling, capped). */
 const LISTEN_RETRY_MS = { first: 100, max: 2000 };
+
+/**
+ * The schema is older than this build: the process was told not to migrate at start and nobody has
+ * run the migrations yet.
+ */
+export class SchemaBehindError extends Error {
+  constructor(readonly pending: readonly string[]) {
+    super(
+      `the database schema is behind this build (pending: ${pending.join(", ")}); run "facerec db migrate" with DATABASE_URL set`,
+    );
+    this.name = "SchemaBehindError";
+  }
+}
 
 /**
  * Connection-level failures: the server is down, restarting, or the connection dropped. Work that
@@ -51,10 +69,14 @@ export class Database {
   ) {}
 
   /**
-   * Connect (a pool of at most `max` connections) and apply pending migrations. A server that is not
-   * up yet (a pod starting beside its database) is waited for, up to `waitMs`.
+   * Connect (a pool of at most `max` connections) and apply pending migrations; with `schema: "check"`
+   * only check that none is pending (SchemaBehindError), with "none" not even that. A server that is not up yet
+   * (a pod starting beside its database) is waited for, up to `waitMs`.
    */
-  static async connect(url: string, options: { max?: number; migrate?: boolean; waitMs?: number } = {}): Promise<Database> {
+  static async connect(
+    url: string,
+    options: { max?: number; schema?: "migrate" | "check" | "none"; waitMs?: number } = {},
+  ): Promise<Database> {
     const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8, connectionTimeoutMillis: 5000 });
     // An idle connection that the server closed (a restart) is dropped from the pool; the next
     // query opens a new one. Without a handler the error would end the process.
@@ -63,8 +85,12 @@ export class Database {
     const deadline = Date.now() + (options.waitMs ?? 60_000);
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
-        if (options.migrate ?? true) await db.migrate();
-        else await db.query("SELECT 1");
+        const schema = options.schema ?? "migrate";
+        if (schema === "migrate") await db.migrate();
+        else if (schema === "check") {
+          const pending = await db.pendingMigrations();
+          if (pending.length) throw new SchemaBehindError(pending);
+        } else await db.query("SELECT 1");
         return db;
       } catch (error) {
         if (!isTransient(error) || Date.now() > deadline) {
@@ -76,22 +102,37 @@ export class Database {
     }
   }
 
-  async migrate(): Promise<void> {
+  /** Apply pending migrations, one runner at a time across every replica; returns the names applied. */
+  async migrate(): Promise<string[]> {
     const client = await this.pool.connect();
     try {
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-      await runner({
+      const applied = await runner({
         dbClient: client as unknown as pg.Client,
         dir: MIGRATIONS,
         direction: "up",
-        migrationsTable: "schema_migrations",
+        migrationsTable: MIGRATIONS_TABLE,
         noLock: true,
         log: () => {},
       });
+      return applied.map((m) => m.name);
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
+  }
+
+  /** Migrations this build has that the database has not applied, oldest first. */
+  async pendingMigrations(): Promise<string[]> {
+    const known = readdirSync(MIGRATIONS)
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => f.replace(/\.sql$/, ""))
+      .sort();
+    const exists = await this.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [MIGRATIONS_TABLE]);
+    if (!exists.rows[0]?.t) return known;
+    const { rows } = await this.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
+    const applied = new Set(rows.map((r) => r.name));
+    return known.filter((name) => !applied.has(name));
   }
 
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {

@@ -26,6 +26,25 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.redis.url -}}{{ .Values.redis.url }}{{- else if .Values.redis.deploy -}}redis://{{ include "facerec.fullname" . }}-redis:6379{{- end -}}
 {{- end -}}
 
+{{/* Whether a service that keeps state (gateway, matcher) runs, and so needs PostgreSQL. */}}
+{{- define "facerec.needsDatabase" -}}
+{{- if or .Values.gateway.enabled .Values.matcher.enabled }}true{{ end -}}
+{{- end -}}
+
+{{/* The Secret with PostgreSQL's connection URL (key `url`) and, in-chart, its password. */}}
+{{- define "facerec.postgresSecret" -}}
+{{- .Values.postgres.secret | default (printf "%s-postgres" (include "facerec.fullname" .)) -}}
+{{- end -}}
+
+{{/* DATABASE_URL, from the Secret: the URL carries the password, so it never appears in a manifest. */}}
+{{- define "facerec.databaseEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "facerec.postgresSecret" . }}
+      key: url
+{{- end -}}
+
 {{- define "facerec.image" -}}
 {{ .root.Values.image.repository }}/{{ .service }}:{{ .root.Values.image.tag }}
 {{- end -}}

@@ -67,3 +67,21 @@ export function auditVerifyCommand(data: string, tenant?: string): Promise<Recor
     }
   });
 }
+
+/**
+ * `facerec db migrate|status`: apply the schema migrations this build carries to DATABASE_URL (one
+ * runner at a time, under the same lock the services take), or list those still pending. The Helm
+ * chart runs `db migrate` as an init step so that an upgrade migrates once, before the new pods serve.
+ */
+export async function dbCommand(action: string | undefined): Promise<Record<string, unknown>> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new UsageError("db needs DATABASE_URL (the PostgreSQL system of record)");
+  if (action !== "migrate" && action !== "status") throw new UsageError("db takes migrate or status");
+  const db = await Database.connect(url, { schema: "none" });
+  try {
+    if (action === "status") return { pending: await db.pendingMigrations() };
+    return { applied: await db.migrate(), pending: await db.pendingMigrations() };
+  } finally {
+    await db.close();
+  }
+}
