@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { table } from "./timing.js";
 
 const quick = process.argv.includes("--quick");
-const benches = ["embedder", "detect", "gateway", "index-search", "pipeline"] as const;
+const benches = ["embedder", "detect", "gateway", "index-search", "pipeline", "consistency"] as const;
 type Results = Record<(typeof benches)[number], Record<string, unknown>>;
 
 const results = {} as Results;
@@ -105,6 +105,16 @@ if (p) {
     `saturated ${p.saturated.p50_ms}/${p.saturated.p99_ms}`,
     "-",
     "",
+  ]);
+}
+const c = results.consistency as { rows: Row[]; background_subjects: number; peak_rss_bytes: number } | undefined;
+for (const r of c?.rows ?? []) {
+  rows.push([
+    `replicas: ${r.change}, after ack (p50/p99 ms)`,
+    `${r.seen_p50_ms}/${r.seen_p99_ms}`,
+    `the write on A ${r.write_p50_ms}/${r.write_p99_ms}`,
+    "-",
+    r === c?.rows[0] ? mib(c.peak_rss_bytes) : "",
   ]);
 }
 console.log(table(["figure", "measured", "compared with (same run)", "ratio", "peak RSS"], rows));
