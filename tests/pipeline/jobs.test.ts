@@ -63,6 +63,15 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
       expect((await finished("bbt", recalibrate.id)).result).toEqual({ subjects: readdirSync(bbt).length }),
     );
 
+    // The in-memory index was loaded from the store, so a reindex finds nothing to mend.
+    const reindex = await jobs.add({ kind: "reindex", tenant: "bbt" });
+    await eventually(async () => expect((await finished("bbt", reindex.id)).result).toEqual({ added: 0, removed: 0 }));
+    // A finished job asked for again runs again (not the kept result of the first run).
+    const again = await jobs.add({ kind: "recalibrate", tenant: "bbt" });
+    expect(again.id).toBe(recalibrate.id);
+    expect(again.state).not.toBe("completed");
+    await eventually(async () => expect((await finished("bbt", again.id)).attempts).toBeGreaterThan(0));
+
     await matcher.stop();
     const engine = await FaceEngine.create({ liveness: "none" });
     const state = await openProductState(data, engine, { FACEREC_RETAIN_CROPS: "1" });
@@ -76,6 +85,7 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     expect(gallery.listSubjects("acme")).toHaveLength(5);
     const completions = (await audit.query({ tenant: "bbt", decision: "completed", pageSize: 100 })).entries;
     expect(completions.filter((e) => e.requestId === cast.id)).toHaveLength(1);
+    expect(completions.filter((e) => e.requestId === recalibrate.id)).toHaveLength(2);
     await state.close();
   });
 });

@@ -152,6 +152,10 @@ export class EmbeddedIndex implements VectorIndex {
     return this.partition(filter.tenant, filter.model, false)?.count ?? 0;
   }
 
+  async ids(filter: IndexFilter): Promise<string[]> {
+    return [...(this.partition(filter.tenant, filter.model, false)?.ids ?? [])];
+  }
+
   async subjectVectors(filter: IndexFilter, subject: string): Promise<Float32Array[]> {
     const matrix = this.partition(filter.tenant, filter.model, false);
     if (!matrix) return [];

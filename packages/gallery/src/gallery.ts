@@ -304,6 +304,37 @@ export class Gallery {
     return subjects.length;
   }
 
+  /**
+   * Reconcile the index with the store for one tenant's templates of `models`: upsert the templates
+   * the index lacks and delete the points the store no longer has. For a shared index (Qdrant) that
+   * lost data, or kept the vectors of an erasure whose writer died between the store and the index;
+   * an in-memory index is loaded from the store at every start and needs it only after a fault.
+   *
+   * Other replicas keep writing meanwhile. The index is read before the store, and every write goes
+   * to the store before the index, so a point missing from the later store read was erased, never one
+   * just added; a subject erased while this upserts is deleted again once the upsert is done.
+   */
+  async reindex(tenant: string, models: readonly string[]): Promise<{ added: number; removed: number }> {
+    const indexed = new Map<string, Set<string>>();
+    for (const model of models) indexed.set(model, new Set(await this.index.ids({ tenant, model })));
+    const { templates } = await this.store.load();
+    const stored = templates.filter((t) => t.tenant === tenant && indexed.has(t.model));
+    let removed = 0;
+    for (const [model, ids] of indexed) {
+      const live = new Set(stored.filter((t) => t.model === model).map((t) => t.id));
+      const gone = [...ids].filter((id) => !live.has(id));
+      if (gone.length) await this.index.delete({ tenant, model }, gone);
+      removed += gone.length;
+    }
+    const missing = stored.filter((t) => !indexed.get(t.model)?.has(t.id));
+    for (let i = 0; i < missing.length; i += 4096) await this.index.upsert(missing.slice(i, i + 4096).map(pointOf));
+    for (const subject of new Set(missing.map((t) => t.subject))) {
+      if (await this.store.wasErased(tenant, subject)) await this.index.deleteSubject(tenant, subject);
+    }
+    for (const model of models) await this.recalibrate(tenant, model);
+    return { added: missing.length, removed };
+  }
+
   /** The retained aligned crop of a template (PNG bytes), when the gallery keeps crops. */
   cropOf(template: Template): Promise<Buffer | undefined> {
     return this.store.crop(template);

@@ -108,22 +108,42 @@ export class QdrantIndex implements VectorIndex {
     return hits.map((h) => ({ id: String(h.payload?.id), subject: String(h.payload?.subject), score: h.score }));
   }
 
-  async subjectVectors(filter: IndexFilter, subject: string): Promise<Float32Array[]> {
-    await this.ensure(filter.model);
-    const out: Float32Array[] = [];
+  /** Every point of a filtered scroll, a page at a time. */
+  private async scrollAll(
+    model: string,
+    must: ReturnType<typeof match>[],
+    want: { with_vector: boolean; with_payload: boolean | string[] },
+  ): Promise<{ vector?: unknown; payload?: Record<string, unknown> | null }[]> {
+    await this.ensure(model);
+    const out = [];
     let offset: string | number | undefined | null;
     do {
-      const page = await this.client.scroll(this.collection(filter.model), {
-        filter: { must: [match("tenant", filter.tenant), match("subject", subject)] },
-        with_vector: true,
-        with_payload: false,
+      const page = await this.client.scroll(this.collection(model), {
+        filter: { must },
+        ...want,
         limit: 256,
         ...(offset !== undefined && offset !== null ? { offset } : {}),
       });
-      for (const p of page.points) out.push(Float32Array.from(p.vector as number[]));
+      out.push(...page.points);
       offset = page.next_page_offset as string | number | null | undefined;
     } while (offset !== undefined && offset !== null);
     return out;
+  }
+
+  async subjectVectors(filter: IndexFilter, subject: string): Promise<Float32Array[]> {
+    const points = await this.scrollAll(filter.model, [match("tenant", filter.tenant), match("subject", subject)], {
+      with_vector: true,
+      with_payload: false,
+    });
+    return points.map((p) => Float32Array.from(p.vector as number[]));
+  }
+
+  async ids(filter: IndexFilter): Promise<string[]> {
+    const points = await this.scrollAll(filter.model, [match("tenant", filter.tenant)], {
+      with_vector: false,
+      with_payload: ["id"],
+    });
+    return points.map((p) => String(p.payload?.id));
   }
 
   async count(filter: IndexFilter): Promise<number> {

@@ -32,5 +32,7 @@ export interface VectorIndex {
   /** Every stored vector of one subject (for centroids and threshold statistics). */
   subjectVectors(filter: IndexFilter, subject: string): Promise<Float32Array[]>;
   count(filter: IndexFilter): Promise<number>;
+  /** Every point id in a partition: what a reindex compares with the system of record. */
+  ids(filter: IndexFilter): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -64,6 +64,16 @@ export function vectorIndexConformance(
       for (let i = 1; i < hits.length; i++) expect(hits[i]?.score).toBeLessThanOrEqual(hits[i - 1]?.score ?? 1);
     });
 
+    check("lists the ids of one partition only", async () => {
+      const ids = await index.ids({ tenant: "globex", model: MODEL });
+      expect(ids.sort()).toEqual(
+        points(faces.slice(0, 3), "globex")
+          .map((p) => p.id)
+          .sort(),
+      );
+      expect(await index.ids({ tenant: "acme", model: "other-model" })).toEqual([]);
+    });
+
     check("never returns another tenant's points", async () => {
       const probe = faces.find((f) => f.person === "rose_leslie") as FaceVector;
       const hits = await index.search(probe.vector, 50, { tenant: "globex", model: MODEL });

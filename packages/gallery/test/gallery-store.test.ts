@@ -6,6 +6,7 @@ import { createDatabase, postgresServer, type ServerProcess } from "@facerec/tes
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_THRESHOLD_OPTIONS,
+  EmbeddedIndex,
   FileGalleryStore,
   Gallery,
   type GalleryStore,
@@ -177,6 +178,59 @@ describe("one gallery, two replicas (PostgreSQL)", () => {
       { kind: "subject", erased: true },
     ]);
     await expect(a.deleteSubject("acme", ada.id)).rejects.toThrow(NotFoundError);
+    await a.close();
+    await b.close();
+  });
+
+  it("reindex rebuilds a shared index that lost points and drops the vectors of an erasure it missed", async () => {
+    const url = await freshDatabase();
+    // One index both replicas write to, as they share Qdrant: the store is the truth, the index a projection.
+    const shared = await EmbeddedIndex.open({ dims: DIMS });
+    const replica = async () =>
+      Gallery.open({
+        store: new PgGalleryStore(await connect(url)),
+        dims: DIMS,
+        index: shared,
+        thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global: 0.5 },
+      });
+    const a = await replica();
+    const b = await replica();
+    // Seeds 10, 14 and 18 give vectors at cosine 0.03 or less from each other: three distinct people.
+    const seeds = { ann: 10, ben: 14, cat: 18 };
+    const people = [];
+    for (const [name, seed] of Object.entries(seeds)) {
+      const s = await a.createSubject("acme", name);
+      await a.enrol("acme", s.id, "m1", [{ vector: unit(seed), quality: 0.9 }]);
+      people.push(s);
+    }
+    const [ann, ben, cat] = people as [Subject, Subject, Subject];
+    await b.enrol("globex", (await b.createSubject("globex", "gil")).id, "m1", [{ vector: unit(30), quality: 0.9 }]);
+    // The index loses ann's vector (a Qdrant volume restored from an old snapshot), and keeps ben's after
+    // his erasure (the eraser died between the store and the index).
+    const annPoint = (await shared.ids({ tenant: "acme", model: "m1" })).find(
+      (id) => a.templatesOf("acme", ann.id)[0]?.id === id,
+    );
+    await shared.delete({ tenant: "acme", model: "m1" }, [annPoint as string]);
+    const benVectors = await shared.subjectVectors({ tenant: "acme", model: "m1" }, ben.id);
+    const benTemplate = a.templatesOf("acme", ben.id)[0] as StoredTemplate;
+    await b.deleteSubject("acme", ben.id);
+    await shared.upsert([
+      { id: benTemplate.id, tenant: "acme", model: "m1", subject: ben.id, vector: benVectors[0] as Float32Array },
+    ]);
+    const inIndex = async () => (await shared.ids({ tenant: "acme", model: "m1" })).sort();
+    const inStore = [ann, cat].map((p) => (a.templatesOf("acme", p.id)[0] as StoredTemplate).id).sort();
+    expect(await inIndex()).toEqual([benTemplate.id, ...inStore.filter((id) => id !== annPoint)].sort());
+
+    expect(await b.reindex("acme", ["m1"])).toEqual({ added: 1, removed: 1 });
+    expect(await inIndex()).toEqual(inStore);
+    const hits = await shared.search(unit(seeds.ann), 3, { tenant: "acme", model: "m1" });
+    expect(hits.map((h) => h.subject).sort()).toEqual([ann.id, cat.id].sort());
+    // The replica that reindexed recalibrated from the index as it is now: ann is named, ben is not.
+    expect(await b.identify("acme", "m1", unit(seeds.ann))).toMatchObject({ outcome: "match", subject: ann.id });
+    expect((await b.identify("acme", "m1", unit(seeds.ben))).outcome).toBe("unknown");
+    // Another tenant's points are not touched; a second run finds nothing to do.
+    expect(await shared.count({ tenant: "globex", model: "m1" })).toBe(1);
+    expect(await a.reindex("acme", ["m1"])).toEqual({ added: 0, removed: 0 });
     await a.close();
     await b.close();
   });

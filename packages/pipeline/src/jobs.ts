@@ -15,7 +15,12 @@ export type JobSpec =
   /** Erase a subject (templates, vectors, crops) everywhere. */
   | { kind: "erase"; tenant: string; subjectId: string }
   /** Recompute the tenant's per-subject thresholds from the gallery as it is now. */
-  | { kind: "recalibrate"; tenant: string };
+  | { kind: "recalibrate"; tenant: string }
+  /** Rebuild the tenant's vectors in the shared index (Qdrant) from the system of record. */
+  | { kind: "reindex"; tenant: string };
+
+/** Every job kind, as the API names them. */
+export const JOB_KINDS: readonly JobSpec["kind"][] = ["enrol-folder", "reembed", "erase", "recalibrate", "reindex"];
 
 export const JOB_QUEUE = "facerec-jobs";
 
@@ -43,8 +48,8 @@ export function redisConnection(url: string): ConnectionOptions {
 
 /**
  * The API side of the jobs: enqueue with retries and backoff under an id derived from the job's
- * content (adding the same job twice while it exists yields the one job), and read a job back only
- * for its own tenant.
+ * content (adding the same job while it waits or runs yields that one job; once it has finished,
+ * adding it again runs it again), and read a job back only for its own tenant.
  */
 export class Jobs {
   private readonly queue: Queue;
@@ -55,6 +60,10 @@ export class Jobs {
 
   async add(spec: JobSpec): Promise<JobView> {
     const id = `${spec.kind}-${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)}`;
+    // BullMQ ignores an add under the id of a job it still keeps, finished ones included (kept for days
+    // so that their results can be read).
+    const previous = await this.queue.getJob(id);
+    if (previous && ["completed", "failed"].includes(await previous.getState())) await previous.remove();
     const job = await this.queue.add(spec.kind, spec, {
       jobId: id,
       attempts: 5,
@@ -146,7 +155,17 @@ export class JobRunner {
         return this.erase(spec.tenant, spec.subjectId);
       case "recalibrate":
         return this.gallery.recalibrate(spec.tenant, this.engine.embedder.id).then((subjects) => ({ subjects }));
+      case "reindex":
+        return this.gallery.reindex(spec.tenant, this.modelsOf(spec.tenant));
     }
+  }
+
+  /** The embedding models a tenant's templates use, and the current one. */
+  private modelsOf(tenant: string): string[] {
+    const models = new Set([this.engine.embedder.id]);
+    for (const s of this.gallery.listSubjects(tenant))
+      for (const t of this.gallery.templatesOf(tenant, s.id)) models.add(t.model);
+    return [...models];
   }
 
   /**

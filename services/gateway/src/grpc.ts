@@ -55,6 +55,7 @@ const JOB_KINDS = new Map<JobKind, JobView["kind"]>([
   [JobKind.JOB_KIND_REEMBED, "reembed"],
   [JobKind.JOB_KIND_ERASE, "erase"],
   [JobKind.JOB_KIND_RECALIBRATE, "recalibrate"],
+  [JobKind.JOB_KIND_REINDEX, "reindex"],
 ]);
 
 const toJob = (j: JobView) => ({

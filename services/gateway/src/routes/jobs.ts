@@ -1,4 +1,4 @@
-import type { JobSpec } from "@facerec/pipeline";
+import { JOB_KINDS, type JobSpec } from "@facerec/pipeline";
 import type { FastifyInstance } from "fastify";
 import type { Recognition } from "../recognition.js";
 
@@ -30,7 +30,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
     {
       schema: {
         tags,
-        summary: "Start a job: bulk enrolment from a folder, re-embedding, erasure or recalibration",
+        summary: "Start a job: bulk enrolment from a folder, re-embedding, erasure, recalibration or reindexing",
         // One object with if/then rather than oneOf: Fastify's validator strips unknown properties while
         // it tries each oneOf branch, which would drop the fields of the branch that matches.
         body: {
@@ -38,7 +38,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
           required: ["kind"],
           additionalProperties: false,
           properties: {
-            kind: { enum: ["enrol-folder", "reembed", "erase", "recalibrate"] },
+            kind: { enum: [...JOB_KINDS] },
             folder: { type: "string", minLength: 1, maxLength: 1000, description: "enrol-folder: below FACEREC_IMPORT_DIR" },
             subjectId: { type: "string", minLength: 1, maxLength: 100, description: "erase: the subject" },
           },
