@@ -22,7 +22,9 @@ const rounds = quick ? 20 : 200;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
-  const { engine, gallery, keys, audit, recognition, close } = await openGateway(dir);
+  const { engine, gallery, keys, audit, recognition, close } = await openGateway(dir, {
+    limits: { ratePerMinute: 0 },
+  });
   const key = (await keys.create("bench", "bench", ["admin"])).key;
   const p = await keys.authenticate(key);
 
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     .resize(640, 480, { fit: "cover" })
     .jpeg({ quality: 90 })
     .toBuffer();
-  const app = await buildApp(recognition, keys, audit, { ratePerMinute: 0 });
+  const app = await buildApp(recognition, audit);
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
 
   const viaEngine = async () => {

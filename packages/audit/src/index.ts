@@ -9,3 +9,4 @@ export type {
   AuditTrail,
   AuditVerification,
 } from "./trail.js";
+export { PAGE } from "./trail.js";

@@ -275,3 +275,54 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   }
   return sum;
 }
+
+/** The product as `pnpm start` runs it, in a child process on free loopback ports. */
+export interface EmbeddedGateway {
+  child: ChildProcess;
+  url: string;
+  /** host:port of its gRPC server. */
+  grpc: string;
+  /** Everything it printed so far (the first start prints the admin key). */
+  readonly output: string;
+  /** Resident memory now, in bytes (Linux /proc). */
+  rss(): number;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Start the embedded product on `data` and resolve when it listens. */
+export function embeddedGateway(data: string, env: Record<string, string> = {}): Promise<EmbeddedGateway> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "services", "gateway", "dist", "main.js")], {
+      env: { ...process.env, FACEREC_DATA: data, PORT: "0", GRPC_PORT: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const onExit = (code: number | null) => reject(new Error(`gateway exited with ${code}: ${output}`));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+), gRPC on (127\.0\.0\.1:\d+)/.exec(output);
+      if (!m) return;
+      child.off("exit", onExit);
+      resolve({
+        child,
+        url: m[1] as string,
+        grpc: m[2] as string,
+        get output() {
+          return output;
+        },
+        rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done(child.exitCode);
+            child.once("exit", (code) => done(code));
+            child.kill("SIGTERM");
+          }),
+      });
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("exit", onExit);
+  });
+}

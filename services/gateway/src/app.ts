@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
-import { type ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
+import type { Principal } from "@facerec/auth";
+import { AuthError } from "@facerec/auth";
 import { metricsRegistry } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import multipart from "@fastify/multipart";
@@ -9,11 +10,9 @@ import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { httpStatusOf, RateLimitError } from "./errors.js";
+import { httpStatusOf, LengthRequiredError, OverloadedError, RateLimitError, TooLargeError } from "./errors.js";
 import { GatewayMetrics, instrument } from "./observability.js";
-import { RateLimiter } from "./rate-limit.js";
 import type { Recognition } from "./recognition.js";
-import { auditRefusal, authenticateOrAudit } from "./refusals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -23,14 +22,8 @@ import { error } from "./routes/schemas.js";
 import { subjectRoutes } from "./routes/subjects.js";
 
 export interface AppOptions {
-  /** Largest JSON body, in bytes (base64 images count at 4/3 of their size). */
-  bodyLimit?: number;
-  /** Largest file in a multipart upload, in bytes. */
-  fileLimit?: number;
   /** Requests whose body takes longer to arrive are answered 408. */
   requestTimeoutMs?: number;
-  /** Requests a minute per API key (token bucket); 0 turns the limit off. */
-  ratePerMinute?: number;
   /** Structured request logs (pino, JSON lines); off unless given. The API key header is never logged. */
   logger?: boolean;
 }
@@ -38,6 +31,8 @@ export interface AppOptions {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
+    /** Bytes of the process's upload budget this request holds until it is answered. */
+    uploadReserved: number;
   }
 }
 
@@ -48,14 +43,10 @@ const consoleDir = join(repoRoot, "services", "gateway", "console");
  * JSON or multipart files), its OpenAPI document at /openapi.json with an interactive page at /docs,
  * the web console at /console/, /healthz and Prometheus /metrics.
  */
-export async function buildApp(
-  recognition: Recognition,
-  keys: ApiKeyStore,
-  audit: AuditTrail,
-  options: AppOptions = {},
-): Promise<FastifyInstance> {
+export async function buildApp(recognition: Recognition, audit: AuditTrail, options: AppOptions = {}): Promise<FastifyInstance> {
+  const limits = recognition.limits;
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
+    bodyLimit: limits.requestBytes,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
     // A caller's x-request-id is kept (up to 64 safe characters) so that logs line up across services.
@@ -70,14 +61,23 @@ export async function buildApp(
   );
   recognition.onEngineTime = (operation, seconds) => metrics.engine.observe({ operation }, seconds);
   instrument(app, metrics);
-  app.setErrorHandler((err, _request, reply) => {
-    const { status, code, message } = httpStatusOf(err);
+  app.setErrorHandler((err, request, reply) => {
+    const { status, code, message, retryAfterSeconds } = httpStatusOf(err);
+    // An error the API does not know is a defect: logged with its stack, answered without detail.
+    if (status >= 500 && code === "INTERNAL") request.log.error({ err }, "unexpected error");
+    if (retryAfterSeconds) reply.header("retry-after", String(retryAfterSeconds));
     reply.status(status).send({ error: code, message });
   });
 
   await app.register(multipart, {
     attachFieldsToBody: "keyValues",
-    limits: { fileSize: options.fileLimit ?? 20 * 1024 * 1024, files: 20, fields: 20, fieldSize: 64 * 1024, parts: 40 },
+    limits: {
+      fileSize: limits.imageBytes,
+      files: limits.enrolImages,
+      fields: 20,
+      fieldSize: 64 * 1024,
+      parts: limits.enrolImages + 20,
+    },
   });
   await app.register(swagger, {
     openapi: {
@@ -93,9 +93,16 @@ export async function buildApp(
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
 
+  // Request bodies in flight across the process, reserved before a body is read (uploadBytesInFlight).
+  let uploading = 0;
+  const release = (request: FastifyRequest) => {
+    uploading -= request.uploadReserved ?? 0;
+    request.uploadReserved = 0;
+  };
+
   await app.register(async (api) => {
-    const limiter = (options.ratePerMinute ?? 600) > 0 ? new RateLimiter(options.ratePerMinute ?? 600) : undefined;
     api.decorateRequest("principal", null as unknown as Principal);
+    api.decorateRequest("uploadReserved", 0);
     api.addHook("onRoute", (route) => {
       route.schema = {
         ...route.schema,
@@ -111,27 +118,34 @@ export async function buildApp(
         },
       };
     });
-    api.addHook("onRequest", async (request: FastifyRequest, reply) => {
+    api.addHook("onRequest", async (request: FastifyRequest) => {
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      request.principal = await authenticateOrAudit(
-        keys,
-        audit,
-        request.headers["x-api-key"] as string | undefined,
-        operation,
-        request.id,
-      );
-      const allowed = limiter?.take(request.principal.keyId) ?? { ok: true };
-      if (!allowed.ok) {
-        await auditRefusal(audit, request.principal, operation, "rejected-rate-limit", request.id);
-        reply.header("retry-after", String(allowed.retryAfterSeconds));
-        throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`);
+      request.principal = await recognition.admit(request.headers["x-api-key"] as string | undefined, operation, request.id);
+      // The body is not read yet: refuse what would not fit before it costs memory. Node stops reading a
+      // body at its Content-Length, so a declared length bounds it; a chunked JSON body is bounded by
+      // bodyLimit, but the multipart parser reads the socket itself, so it needs a declared length.
+      const declared = Number(request.headers["content-length"] ?? Number.NaN);
+      const chunked = request.headers["transfer-encoding"] !== undefined;
+      if (!Number.isFinite(declared) && !chunked) return;
+      if (!Number.isFinite(declared) && request.headers["content-type"]?.startsWith("multipart/")) {
+        throw new LengthRequiredError("a multipart upload needs a Content-Length header");
       }
+      if (declared > limits.requestBytes) {
+        throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limits.requestBytes}`);
+      }
+      const reserve = Number.isFinite(declared) ? declared : limits.requestBytes;
+      if (uploading + reserve > limits.uploadBytesInFlight)
+        throw new OverloadedError("the gateway is at capacity; retry shortly");
+      uploading += reserve;
+      request.uploadReserved = reserve;
     });
+    api.addHook("onResponse", async (request) => release(request));
+    api.addHook("onRequestAbort", async (request) => release(request));
     api.addHook("onError", async (request, _reply, err) => {
       // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
       if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      await auditRefusal(audit, request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
+      await recognition.refused(request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
     });
     subjectRoutes(api, recognition);
     recogniseRoutes(api, recognition);

@@ -2,9 +2,15 @@ import { AuthError, ForbiddenError, KeyNotFoundError } from "@facerec/auth";
 import { NotFoundError } from "@facerec/gallery";
 import { ImageError } from "@facerec/vision";
 
-/** Too many requests for one API key (HTTP 429 / gRPC RESOURCE_EXHAUSTED). */
+/** Too many requests or streams for one API key (HTTP 429 / gRPC RESOURCE_EXHAUSTED). */
 export class RateLimitError extends Error {
   override readonly name = "RateLimitError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A request that is well-formed but asks for something invalid (HTTP 400 / gRPC INVALID_ARGUMENT). */
@@ -12,22 +18,80 @@ export class BadRequestError extends Error {
   override readonly name = "BadRequestError";
 }
 
+/** More input than a request may carry (HTTP 413 / gRPC RESOURCE_EXHAUSTED). */
+export class TooLargeError extends Error {
+  override readonly name = "TooLargeError";
+}
+
+/** A multipart upload without a declared length (HTTP 411 / gRPC INVALID_ARGUMENT). */
+export class LengthRequiredError extends Error {
+  override readonly name = "LengthRequiredError";
+}
+
 /** A part of the product this deployment does not run (HTTP 503 / gRPC UNAVAILABLE). */
 export class UnavailableError extends Error {
   override readonly name = "UnavailableError";
 }
 
+/** The process is at capacity; the request was not started (HTTP 503 with Retry-After / gRPC UNAVAILABLE). */
+export class OverloadedError extends Error {
+  override readonly name = "OverloadedError";
+  readonly retryAfterSeconds = 1;
+}
+
 /**
- * The one mapping from the product's typed errors to HTTP statuses (and, for the gRPC server, status
- * codes): 400 INVALID_ARGUMENT bad image, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND (subject, key),
- * 413 RESOURCE_EXHAUSTED oversize input, 429 RESOURCE_EXHAUSTED rate limit. Anything else is a 500
- * INTERNAL with no detail.
+ * The API's error vocabulary: every status a caller can get, over REST and gRPC alike, and when. The
+ * README's error table lists exactly these rows (a test holds them together).
  */
-export function httpStatusOf(error: unknown): { status: number; code: string; message: string } {
+export const API_ERRORS = [
+  {
+    status: 400,
+    code: "INVALID_ARGUMENT",
+    when: "bad JSON, schema, corrupt, truncated, empty or non-image data, no face, malformed protobuf, a value over its limit",
+  },
+  { status: 401, code: "UNAUTHENTICATED", when: "missing, unknown or revoked key" },
+  { status: 403, code: "PERMISSION_DENIED", when: "the key lacks the operation's scope" },
+  { status: 404, code: "NOT_FOUND", when: "no such subject, job or API key in the caller's tenant (another tenant's included)" },
+  { status: 408, code: "DEADLINE_EXCEEDED", when: "the request body did not arrive within 30 s (REST)" },
+  { status: 411, code: "INVALID_ARGUMENT", when: "a multipart upload without `Content-Length` (REST)" },
+  {
+    status: 413,
+    code: "RESOURCE_EXHAUSTED",
+    when: "a request over 30 MiB, an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment",
+  },
+  {
+    status: 429,
+    code: "RESOURCE_EXHAUSTED",
+    when: "over 600 requests a minute for one key, or over 8 open match streams (`Retry-After` says when to retry)",
+  },
+  {
+    status: 503,
+    code: "UNAVAILABLE",
+    when: "the gateway is at capacity (`Retry-After: 1`), or a part this deployment does not run (the job API without `REDIS_URL`)",
+  },
+  { status: 500, code: "INTERNAL", when: "anything else, with no detail (logged with its stack)" },
+] as const;
+
+export type ApiError = { status: number; code: string; message: string; retryAfterSeconds?: number };
+
+/** What a thrown error means to a caller: its HTTP status, gRPC status name and message. */
+export function httpStatusOf(error: unknown): ApiError {
   if (error instanceof AuthError) return { status: 401, code: "UNAUTHENTICATED", message: error.message };
   if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
-  if (error instanceof RateLimitError) return { status: 429, code: "RESOURCE_EXHAUSTED", message: error.message };
+  if (error instanceof RateLimitError) {
+    return {
+      status: 429,
+      code: "RESOURCE_EXHAUSTED",
+      message: error.message,
+      ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+    };
+  }
   if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
+  if (error instanceof TooLargeError) return { status: 413, code: "RESOURCE_EXHAUSTED", message: error.message };
+  if (error instanceof LengthRequiredError) return { status: 411, code: "INVALID_ARGUMENT", message: error.message };
+  if (error instanceof OverloadedError) {
+    return { status: 503, code: "UNAVAILABLE", message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  }
   if (error instanceof UnavailableError) return { status: 503, code: "UNAVAILABLE", message: error.message };
   if (error instanceof NotFoundError || error instanceof KeyNotFoundError)
     return { status: 404, code: "NOT_FOUND", message: error.message };
@@ -41,11 +105,8 @@ export function httpStatusOf(error: unknown): { status: number; code: string; me
   }
   const fastify = error as { statusCode?: number; message?: string };
   if (fastify.statusCode && fastify.statusCode >= 400 && fastify.statusCode < 500) {
-    return {
-      status: fastify.statusCode,
-      code: fastify.statusCode === 413 ? "RESOURCE_EXHAUSTED" : "INVALID_ARGUMENT",
-      message: fastify.message ?? "bad request",
-    };
+    const known = API_ERRORS.find((e) => e.status === fastify.statusCode);
+    return { status: fastify.statusCode, code: known?.code ?? "INVALID_ARGUMENT", message: fastify.message ?? "bad request" };
   }
   return { status: 500, code: "INTERNAL", message: "internal error" };
 }

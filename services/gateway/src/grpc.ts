@@ -1,6 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { AuditTrail } from "@facerec/audit";
-import type { ApiKeyRecord, ApiKeyStore, Principal } from "@facerec/auth";
+import type { ApiKeyRecord, Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService, JobKind, Outcome } from "@facerec/contracts";
 import type { Decision, Subject } from "@facerec/gallery";
 import type { JobView } from "@facerec/pipeline";
@@ -21,7 +21,6 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { BadRequestError, httpStatusOf } from "./errors.js";
 import type { Recognition } from "./recognition.js";
-import { auditRefusal, authenticateOrAudit } from "./refusals.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {
@@ -68,6 +67,12 @@ const toJob = (j: JobView) => ({
   error: j.error ?? "",
 });
 
+/** The caller's x-request-id metadata when it is a safe token, else a fresh id: audit entries carry it. */
+function requestIdOf(metadata: Metadata): string {
+  const given = metadata.get("x-request-id")[0];
+  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 /** The service definition with request decoding that reports malformed bytes instead of throwing. */
 function tolerantDefinition(): typeof FaceRecognitionServiceService {
   const definition = { ...FaceRecognitionServiceService } as Record<
@@ -94,10 +99,10 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
  * The gRPC face of the same operations as REST, with the same errors: the HTTP mapping's code names are
  * gRPC status names, so one table serves both. The API key travels in the `x-api-key` metadata.
  */
-export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, audit: AuditTrail): Server {
-  const authenticate = (metadata: Metadata, operation: string): Promise<Principal> => {
+export function buildGrpcServer(recognition: Recognition): Server {
+  const authenticate = (metadata: Metadata, operation: string, requestId: string): Promise<Principal> => {
     const key = metadata.get("x-api-key")[0];
-    return authenticateOrAudit(keys, audit, typeof key === "string" ? key : undefined, `grpc ${operation}`, "-");
+    return recognition.admit(typeof key === "string" ? key : undefined, `grpc ${operation}`, requestId);
   };
   const grpcError = (error: unknown) => {
     const { code, message } = httpStatusOf(error);
@@ -114,8 +119,9 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
         { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": operation } },
         contextFromHttpHeaders(call.metadata.getMap() as Record<string, string>),
       );
+      const requestId = requestIdOf(call.metadata);
       try {
-        principal = await authenticate(call.metadata, operation);
+        principal = await authenticate(call.metadata, operation, requestId);
         if (call.request instanceof Malformed) {
           throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
         }
@@ -124,8 +130,11 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       } catch (error) {
         const refusal = grpcError(error);
         span.setAttribute("rpc.grpc.status_code", refusal.code);
+        if (refusal.code === status.INTERNAL) console.error(`grpc ${operation} failed`, error);
         if (principal) {
-          await auditRefusal(audit, principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, "-").catch(() => {});
+          await recognition
+            .refused(principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, requestId)
+            .catch((e) => console.error("audit append failed", e));
         }
         callback(refusal);
       } finally {
@@ -133,7 +142,8 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       }
     };
 
-  const server = new Server({ "grpc.max_receive_message_length": 30 * 1024 * 1024 });
+  // The same request size limit as REST.
+  const server = new Server({ "grpc.max_receive_message_length": recognition.limits.requestBytes });
   const implementation: UntypedServiceImplementation = {
     createSubject: unary("CreateSubject", async (p, r: { name: string; metadata: Record<string, string> }) => {
       if (!r.name) throw new BadRequestError("name is required");
@@ -184,10 +194,20 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
       );
     }),
     watchMatches: async (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
+      const requestId = requestIdOf(call.metadata);
       try {
-        const principal = await authenticate(call.metadata, "WatchMatches");
+        const principal = await authenticate(call.metadata, "WatchMatches", requestId);
         if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
-        const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => call.write({ event }));
+        const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => {
+          // A reader that stopped reading would hold every later event in memory: end its stream instead.
+          if (call.writableLength > recognition.limits.streamBacklogBytes) {
+            stop();
+            call.emit("error", { code: status.RESOURCE_EXHAUSTED, details: "the reader fell too far behind; reconnect" });
+            recognition.streamDropped(principal, requestId).catch((e) => console.error("audit append failed", e));
+            return;
+          }
+          call.write({ event });
+        });
         call.on("cancelled", stop);
         call.on("close", stop);
       } catch (error) {
@@ -197,8 +217,21 @@ export function buildGrpcServer(recognition: Recognition, keys: ApiKeyStore, aud
     },
     queryAudit: unary(
       "QueryAudit",
-      async (p, r: { operation: string; subjectId: string; decision: string; pageSize: number; pageToken: string }) => {
+      async (
+        p,
+        r: {
+          operation: string;
+          subjectId: string;
+          decision: string;
+          since?: Date;
+          until?: Date;
+          pageSize: number;
+          pageToken: string;
+        },
+      ) => {
         const page = await recognition.queryAudit(p, {
+          ...(r.since ? { since: r.since } : {}),
+          ...(r.until ? { until: r.until } : {}),
           ...(r.operation ? { operation: r.operation } : {}),
           ...(r.subjectId ? { subjectId: r.subjectId } : {}),
           ...(r.decision ? { decision: r.decision } : {}),

@@ -43,8 +43,8 @@ if ((await keys.list("default")).length === 0) {
   }
 }
 
-const app = await buildApp(recognition, keys, audit, { logger: true });
-const grpc = buildGrpcServer(recognition, keys, audit);
+const app = await buildApp(recognition, audit, { logger: true });
+const grpc = buildGrpcServer(recognition);
 const url = await app.listen({ host, port });
 const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);
 process.stdout.write(

@@ -4,6 +4,7 @@ import type { Gallery } from "@facerec/gallery";
 import type { Jobs } from "@facerec/pipeline";
 import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
+import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
 
@@ -26,7 +27,12 @@ export interface Gateway {
  */
 export async function openGateway(
   data: string,
-  options: { feed?: MatchFeed; jobs?: { queue: Jobs; importRoot: string }; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    feed?: MatchFeed;
+    jobs?: { queue: Jobs; importRoot: string };
+    limits?: Partial<Limits>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Gateway> {
   const engine = await FaceEngine.create(engineConfigFromEnv());
   const state = await openProductState(data, engine, options.env ?? process.env);
@@ -37,7 +43,11 @@ export async function openGateway(
     audit,
     keys,
     storage: state.storage,
-    recognition: new Recognition(engine, gallery, audit, keys, options.feed ?? new LocalMatchFeed(), options.jobs),
+    recognition: new Recognition(engine, gallery, audit, keys, {
+      feed: options.feed ?? new LocalMatchFeed(),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    }),
     close: () => state.close(),
   };
 }

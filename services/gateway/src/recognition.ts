@@ -1,19 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { relative, resolve } from "node:path";
-import type { AuditPage, AuditQuery, AuditTrail, AuditVerification } from "@facerec/audit";
-import { type ApiKeyRecord, ApiKeyStore, type Principal, type Scope } from "@facerec/auth";
+import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, type AuditVerification } from "@facerec/audit";
+import { type ApiKeyRecord, ApiKeyStore, AuthError, type Principal, type Scope } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
 import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
 import { type JobSpec, type Jobs, type JobView, matchEventOf } from "@facerec/pipeline";
-import { cosine, decodeImage, type Face, FaceEngine, ImageError } from "@facerec/vision";
-import { BadRequestError, UnavailableError } from "./errors.js";
+import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
+import { Admission } from "./admission.js";
+import { BadRequestError, RateLimitError, TooLargeError, UnavailableError } from "./errors.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { MatchFeed } from "./match-feed.js";
+import { RateLimiter } from "./rate-limit.js";
 
 /** Omit a key from each member of a union (the built-in Omit merges the members). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
 const CAMERA = /^[A-Za-z0-9_-]{1,64}$/;
+/** Cameras one match stream may name; a site with more follows them all with an empty list. */
+const MAX_CAMERAS = 100;
 
 export interface FaceResult {
   box: Face["box"];
@@ -26,19 +31,100 @@ export interface FaceResult {
   candidates: { subjectId: string; score: number; threshold: number }[];
 }
 
+export interface RecognitionOptions {
+  /** Where WatchMatches and identify's events go: the matchers' NATS feed, or one in this process. */
+  feed?: MatchFeed;
+  /** The job queue on Redis and the folder enrol-folder jobs may read. */
+  jobs?: { queue: Jobs; importRoot: string };
+  /** Overrides of DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
+}
+
 /**
- * The product's operations, independent of transport: REST and gRPC both call these. Every decision,
- * rejections included, is appended to the audit trail with the caller's tenant and key.
+ * The product's operations, independent of transport: REST and gRPC both call these, so both are held
+ * to the same rules: authentication and the rate limit (`admit`), input limits, admission control of
+ * image work and the cap on match streams. Every decision, refusals included, is appended to the audit
+ * trail with the caller's tenant and key.
  */
 export class Recognition {
+  readonly limits: Limits;
+  private readonly feed: MatchFeed | undefined;
+  private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly admission: Admission;
+  private readonly streams = new Map<string, number>();
+
   constructor(
     private readonly engine: FaceEngine,
     private readonly gallery: Gallery,
     private readonly audit: AuditTrail,
     private readonly keys: ApiKeyStore,
-    private readonly feed?: MatchFeed,
-    private readonly jobs?: { queue: Jobs; importRoot: string },
-  ) {}
+    options: RecognitionOptions = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.feed = options.feed;
+    this.jobs = options.jobs;
+    this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
+    this.admission = new Admission({
+      workers: this.limits.imageWorkers,
+      queue: this.limits.imageQueue,
+      tenantShare: this.limits.tenantImageShare,
+    });
+  }
+
+  /**
+   * The caller a presented key stands for, within its rate limit. A refusal is a decision too and is
+   * audited before the error goes on; a refused key's caller is unknown, so that entry has no tenant.
+   */
+  async admit(key: string | undefined, operation: string, requestId: string): Promise<Principal> {
+    let p: Principal;
+    try {
+      p = await this.keys.authenticate(key);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        await this.audit.append({ tenant: "-", keyId: "-", operation, decision: `rejected-auth:${error.reason}`, requestId });
+      }
+      throw error;
+    }
+    const allowed = this.limiter?.take(p.keyId) ?? { ok: true };
+    if (!allowed.ok) {
+      await this.refused(p, operation, "rejected-rate-limit", requestId);
+      throw new RateLimitError(`rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
+    }
+    return p;
+  }
+
+  /** Audit a refused request of a known caller: bad input, not found, forbidden, overload. */
+  async refused(p: Principal, operation: string, decision: string, requestId: string): Promise<void> {
+    await this.audit.append({ tenant: p.tenant, keyId: p.keyId, operation, decision, requestId });
+  }
+
+  /** Image work runs under admission control: bounded in flight, per process and per tenant. */
+  private admitted<T>(p: Principal, work: () => Promise<T>): Promise<T> {
+    return this.admission.run(p.tenant, work);
+  }
+
+  /** An image within the size limit, before any work is spent on it. */
+  private checkImage(bytes: Uint8Array, what = "the image"): void {
+    if (bytes.byteLength > this.limits.imageBytes) {
+      throw new TooLargeError(`${what} is ${bytes.byteLength} bytes; the limit is ${this.limits.imageBytes}`);
+    }
+  }
+
+  /** A subject's name and metadata within their limits. */
+  private checkSubject(change: { name?: string; metadata?: Record<string, string> }): void {
+    const { subjectName, metadataEntries, metadataValue } = this.limits;
+    if (change.name !== undefined && (change.name.length < 1 || change.name.length > subjectName)) {
+      throw new BadRequestError(`name must be 1-${subjectName} characters (got ${change.name.length})`);
+    }
+    const entries = Object.entries(change.metadata ?? {});
+    if (entries.length > metadataEntries) throw new BadRequestError(`metadata holds at most ${metadataEntries} entries`);
+    for (const [k, v] of entries) {
+      if (k.length > metadataValue || v.length > metadataValue) {
+        throw new BadRequestError(`metadata keys and values are at most ${metadataValue} characters (${k.slice(0, 40)})`);
+      }
+    }
+  }
 
   /** How much the gallery holds (for metrics). */
   galleryStats(): { subjects: number; templates: number } {
@@ -88,6 +174,7 @@ export class Recognition {
 
   async createSubject(p: Principal, name: string, metadata: Record<string, string>): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
+    this.checkSubject({ name, metadata });
     const started = Date.now();
     const subject = await this.gallery.createSubject(p.tenant, name, metadata);
     await this.record(p, "create-subject", "created", started, { subjectId: subject.id });
@@ -96,6 +183,7 @@ export class Recognition {
 
   async updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
+    this.checkSubject(change);
     const started = Date.now();
     const subject = await this.gallery.updateSubject(p.tenant, id, change);
     await this.record(p, "update-subject", "updated", started, { subjectId: id });
@@ -163,13 +251,18 @@ export class Recognition {
     images: Uint8Array[],
   ): Promise<{ templateIds: string[]; rejected: { index: number; reason: string }[] }> {
     ApiKeyStore.require(p, "enrol");
+    if (images.length === 0) throw new BadRequestError("give at least one image");
+    if (images.length > this.limits.enrolImages) {
+      throw new TooLargeError(`${images.length} images; one enrolment takes at most ${this.limits.enrolImages}`);
+    }
+    for (const [i, bytes] of images.entries()) this.checkImage(bytes, `image ${i}`);
     const started = Date.now();
     await this.gallery.findSubject(p.tenant, subjectId);
     const accepted = [];
     const rejected: { index: number; reason: string }[] = [];
     for (const [index, bytes] of images.entries()) {
       try {
-        const faces = await this.analyse("enroll", bytes, false);
+        const faces = await this.admitted(p, () => this.analyse("enroll", bytes, false));
         const face = FaceEngine.primary(faces);
         if (!face?.embedding) rejected.push({ index, reason: "no face found" });
         else if (face.quality.score < this.gallery.policy.minQuality)
@@ -177,9 +270,11 @@ export class Recognition {
             index,
             reason: `face quality ${face.quality.score.toFixed(2)} is below ${this.gallery.policy.minQuality}`,
           });
-        else accepted.push({ vector: face.embedding, quality: face.quality.score });
+        // The aligned crop goes with it; the gallery keeps it only where crops are retained (for re-embedding).
+        else accepted.push({ vector: face.embedding, quality: face.quality.score, crop: await encodePng(face.aligned) });
       } catch (error) {
-        rejected.push({ index, reason: (error as Error).message });
+        if (!(error instanceof ImageError)) throw error;
+        rejected.push({ index, reason: `${error.code}: ${error.message}` });
       }
     }
     const templates = accepted.length ? await this.gallery.enrol(p.tenant, subjectId, this.modelId, accepted) : [];
@@ -200,14 +295,16 @@ export class Recognition {
     against: { subjectId: string } | { otherImage: Uint8Array },
   ): Promise<{ match: boolean; score: number; threshold: number; requestId: string }> {
     ApiKeyStore.require(p, "recognise");
+    this.checkImage(image);
+    if ("otherImage" in against) this.checkImage(against.otherImage, "the other image");
     const started = Date.now();
-    const probe = await this.mainFace(image);
+    const probe = await this.admitted(p, () => this.mainFace(image));
     let result: { match: boolean; score: number; threshold: number };
     if ("subjectId" in against) {
       await this.gallery.findSubject(p.tenant, against.subjectId);
       result = await this.gallery.verify(p.tenant, this.modelId, against.subjectId, probe);
     } else {
-      const other = await this.mainFace(against.otherImage);
+      const other = await this.admitted(p, () => this.mainFace(against.otherImage));
       const score = cosine(probe, other);
       const threshold = this.engine.embedder.model.thresholds?.verify ?? this.gallery.thresholdOf(p.tenant, this.modelId, "");
       result = { match: score >= threshold, score, threshold };
@@ -229,9 +326,34 @@ export class Recognition {
   /** Follow the tenant's match decisions as they are made; returns the function that stops following. */
   async watchMatches(p: Principal, cameras: readonly string[], listener: (event: MatchEvent) => void): Promise<() => void> {
     ApiKeyStore.require(p, "recognise");
-    if (!this.feed) throw new Error("this gateway has no match feed");
+    if (!this.feed) throw new UnavailableError("this gateway has no match feed");
+    if (cameras.length > MAX_CAMERAS) throw new BadRequestError(`follow at most ${MAX_CAMERAS} cameras in one stream`);
+    for (const camera of cameras) this.checkCamera(camera);
+    const open = this.streams.get(p.keyId) ?? 0;
+    if (open >= this.limits.streamsPerKey) {
+      throw new RateLimitError(`this key already has ${open} match streams open; close one first`, 1);
+    }
+    this.streams.set(p.keyId, open + 1);
     await this.record(p, "watch-matches", "started", Date.now());
-    return this.feed.subscribe(p.tenant, cameras, listener);
+    const unsubscribe = this.feed.subscribe(p.tenant, cameras, listener);
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      const left = (this.streams.get(p.keyId) ?? 1) - 1;
+      if (left > 0) this.streams.set(p.keyId, left);
+      else this.streams.delete(p.keyId);
+    };
+  }
+
+  /** A stream whose reader fell behind by more than the backlog limit was ended: audited as a refusal. */
+  async streamDropped(p: Principal, requestId: string): Promise<void> {
+    await this.refused(p, "watch-matches", "dropped-slow-reader", requestId);
+  }
+
+  private checkCamera(camera: string): void {
+    if (!CAMERA.test(camera)) throw new BadRequestError(`camera "${camera.slice(0, 80)}" must be 1-64 letters, digits, _ or -`);
   }
 
   /**
@@ -275,6 +397,19 @@ export class Recognition {
   /** The caller's tenant's audit entries: its API calls, camera decisions and jobs, from every replica. */
   queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): Promise<AuditPage> {
     ApiKeyStore.require(p, "audit");
+    if (q.pageToken !== undefined && !/^[0-9]{1,20}$/.test(q.pageToken)) {
+      throw new BadRequestError("pageToken is the nextPageToken of a previous page");
+    }
+    if (q.pageSize !== undefined && !(Number.isInteger(q.pageSize) && q.pageSize >= 1 && q.pageSize <= AUDIT_PAGE.max)) {
+      throw new BadRequestError(`pageSize is 1-${AUDIT_PAGE.max}`);
+    }
+    for (const [name, value] of [
+      ["operation", q.operation],
+      ["subjectId", q.subjectId],
+      ["decision", q.decision],
+    ] as const) {
+      if (value !== undefined && value.length > 100) throw new BadRequestError(`${name} is at most 100 characters`);
+    }
     return this.audit.query({ ...q, tenant: p.tenant });
   }
 
@@ -290,9 +425,10 @@ export class Recognition {
    */
   async identify(p: Principal, image: Uint8Array, camera = "api"): Promise<{ faces: FaceResult[]; requestId: string }> {
     ApiKeyStore.require(p, "recognise");
-    if (!CAMERA.test(camera)) throw new BadRequestError(`camera "${camera.slice(0, 80)}" must be 1-64 letters, digits, _ or -`);
+    this.checkCamera(camera);
+    this.checkImage(image);
     const started = Date.now();
-    const faces = await this.analyse("identify", image, true);
+    const faces = await this.admitted(p, () => this.analyse("identify", image, true));
     const requestId = randomUUID();
     const results: FaceResult[] = [];
     for (const face of faces) {

@@ -21,7 +21,7 @@ describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
     embedded = await openGateway(mkdtempSync(join(tmpdir(), "console-")));
     key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
-    app = await buildApp(embedded.recognition, embedded.keys, embedded.audit);
+    app = await buildApp(embedded.recognition, embedded.audit);
     base = await app.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -33,11 +33,11 @@ function rpc<Req, Res>(method: string, request: Req, key?: string): Promise<Res>
 describeWithShared("gRPC API over loopback", () => {
   beforeAll(async () => {
     const data = mkdtempSync(join(tmpdir(), "grpc-"));
-    const { audit, keys, recognition } = await openGateway(data);
+    const { keys, recognition } = await openGateway(data);
     keyOf.admin = (await keys.create("acme", "admin", ["admin"])).key;
     keyOf.other = (await keys.create("globex", "other", ["admin"])).key;
     keyOf.bbt = (await keys.create("bbt", "tv", ["admin"])).key;
-    server = buildGrpcServer(recognition, keys, audit);
+    server = buildGrpcServer(recognition);
     const port = await listenGrpc(server, "127.0.0.1:0");
     address = `127.0.0.1:${port}`;
     client = new FaceRecognitionServiceClient(address, credentials.createInsecure());

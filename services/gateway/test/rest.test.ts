@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
+import type { Gallery } from "@facerec/gallery";
 import { describeWithShared, pngBomb } from "@facerec/testkit";
+import type { FaceEngine } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, openGateway, type Recognition } from "../src/index.js";
+import { buildApp, openGateway, Recognition } from "../src/index.js";
 import { bbtCrowds, bbtScene, knn, knnCases, people, strangers } from "./scenarios.js";
 
 const b64 = (path: string): string => readFileSync(path).toString("base64");
@@ -16,6 +18,8 @@ let base: string;
 let audit: AuditTrail;
 let recognition: Recognition;
 let keys: ApiKeyStore;
+let engine: FaceEngine;
+let gallery: Gallery;
 const keyOf: Record<string, string> = {};
 
 async function call(
@@ -37,12 +41,12 @@ describeWithShared("REST gateway over real HTTP", () => {
 
   beforeAll(async () => {
     const data = mkdtempSync(join(tmpdir(), "gateway-"));
-    ({ audit, keys, recognition } = await openGateway(data));
+    ({ audit, keys, recognition, engine, gallery } = await openGateway(data, { limits: { requestBytes: 4 * 1024 * 1024 } }));
     keyOf.admin = (await keys.create("acme", "admin", ["admin"])).key;
     keyOf.kiosk = (await keys.create("acme", "kiosk", ["recognise"])).key;
     keyOf.other = (await keys.create("globex", "other", ["admin"])).key;
     keyOf.bbt = (await keys.create("bbt", "tv", ["admin"])).key;
-    app = await buildApp(recognition, keys, audit, { bodyLimit: 4 * 1024 * 1024 });
+    app = await buildApp(recognition, audit);
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -166,7 +170,8 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
     const huge = await upload(Buffer.alloc(21 * 1024 * 1024));
     expect(huge.status).toBe(413);
-    expect(((await huge.json()) as { message: string }).message).toMatch(/file/i);
+    // Refused from its Content-Length, before a byte of it is read.
+    expect(((await huge.json()) as { message: string }).message).toMatch(/request is \d+ bytes; the limit is 4194304/);
     expect((await call("GET", "/healthz", undefined)).status).toBe(200);
   });
 
@@ -289,7 +294,7 @@ describeWithShared("REST gateway over real HTTP", () => {
   });
 
   it("limits each key's request rate with 429 and Retry-After, and audits the refusal", async () => {
-    const limited = await buildApp(recognition, keys, audit, { ratePerMinute: 3 });
+    const limited = await buildApp(new Recognition(engine, gallery, audit, keys, { limits: { ratePerMinute: 3 } }), audit);
     const url = await limited.listen({ host: "127.0.0.1", port: 0 });
     try {
       const statuses = [];

@@ -32,7 +32,7 @@ describe("gateway spans continue the caller's trace", () => {
   });
 
   it("over REST, from the traceparent header", async () => {
-    const app = await buildApp(embedded.recognition, embedded.keys, embedded.audit);
+    const app = await buildApp(embedded.recognition, embedded.audit);
     const r = await app.inject({ method: "GET", url: "/v1/subjects", headers: { "x-api-key": key, traceparent } });
     expect(r.statusCode).toBe(200);
     await app.close();
@@ -41,7 +41,7 @@ describe("gateway spans continue the caller's trace", () => {
   });
 
   it("over gRPC, from the traceparent metadata", async () => {
-    const server = buildGrpcServer(embedded.recognition, embedded.keys, embedded.audit);
+    const server = buildGrpcServer(embedded.recognition);
     const port = await listenGrpc(server, "127.0.0.1:0");
     const client = new FaceRecognitionServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
     const meta = new Metadata();

@@ -4,7 +4,8 @@ import type { Recognition } from "../recognition.js";
 
 /**
  * WatchMatches over HTTP: a text/event-stream of the tenant's match events, one JSON MatchEvent per
- * `data:` line, with a comment line every 15 s so idle proxies keep the connection open.
+ * `data:` line, with a comment line every 15 s so idle proxies keep the connection open. A reader
+ * more than `streamBacklogBytes` behind is disconnected.
  */
 export function matchRoutes(app: FastifyInstance, recognition: Recognition): void {
   app.get<{ Querystring: { camera?: string[] } }>(
@@ -23,6 +24,13 @@ export function matchRoutes(app: FastifyInstance, recognition: Recognition): voi
     },
     async (request, reply) => {
       const stop = await recognition.watchMatches(request.principal, request.query.camera ?? [], (event) => {
+        // A reader that stopped reading would hold every later event in memory: end its stream instead.
+        if (reply.raw.writableLength > recognition.limits.streamBacklogBytes) {
+          stop();
+          reply.raw.destroy();
+          recognition.streamDropped(request.principal, request.id).catch((err) => request.log.error({ err }, "audit"));
+          return;
+        }
         reply.raw.write(`data: ${JSON.stringify(MatchEvent.toJSON(event))}\n\n`);
       });
       reply.hijack();

@@ -1,3 +1,5 @@
+import type { Limits } from "../limits.js";
+
 /**
  * JSON schemas shared by the routes. Images travel either as base64 strings in JSON or as files in a
  * multipart form; `imageBody` builds the per-content-type body schema for both.
@@ -24,10 +26,17 @@ export const subject = {
   },
 } as const;
 
-export const subjectChange = {
-  name: { type: "string", minLength: 1, maxLength: 200 },
-  metadata: { type: "object", additionalProperties: { type: "string", maxLength: 1000 }, maxProperties: 50 },
-} as const;
+/** A subject's name and metadata, within the limits the operation layer enforces (shown in OpenAPI). */
+export function subjectChange(limits: Limits) {
+  return {
+    name: { type: "string", minLength: 1, maxLength: limits.subjectName },
+    metadata: {
+      type: "object",
+      additionalProperties: { type: "string", maxLength: limits.metadataValue },
+      maxProperties: limits.metadataEntries,
+    },
+  } as const;
+}
 
 export const error = {
   type: "object",
@@ -37,18 +46,19 @@ export const error = {
 type Shape = "one" | "many" | "optional";
 
 /**
- * A body of image fields (each one image, a list of up to `maxItems`, or an optional one) plus plain
- * fields, accepted as JSON with base64 images or as multipart/form-data with files.
+ * A body of image fields (each one image, a list of them, or an optional one) plus plain fields,
+ * accepted as JSON with base64 images or as multipart/form-data with files. How many images a list
+ * may hold is the operation layer's rule (413 past it, on REST and gRPC alike).
  */
 export function imageBody(
   images: Record<string, Shape>,
   fields: Record<string, object> = {},
-  extra: { oneOf?: object[]; maxItems?: number } = {},
+  extra: { oneOf?: object[] } = {},
 ): object {
   const variant = (image: object) => {
     const properties: Record<string, object> = { ...fields };
     for (const [name, shape] of Object.entries(images)) {
-      properties[name] = shape === "many" ? { type: "array", minItems: 1, maxItems: extra.maxItems ?? 20, items: image } : image;
+      properties[name] = shape === "many" ? { type: "array", minItems: 1, items: image } : image;
     }
     return {
       type: "object",

@@ -13,7 +13,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
       schema: {
         tags,
         summary: "Create a subject",
-        body: { type: "object", required: ["name"], additionalProperties: false, properties: subjectChange },
+        body: { type: "object", required: ["name"], additionalProperties: false, properties: subjectChange(recognition.limits) },
         response: { 201: subject },
       },
     },
@@ -46,7 +46,12 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         summary: "Rename a subject or replace its metadata",
         params: subjectParams,
-        body: { type: "object", additionalProperties: false, minProperties: 1, properties: subjectChange },
+        body: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: subjectChange(recognition.limits),
+        },
         response: { 200: subject },
       },
     },

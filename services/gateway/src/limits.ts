@@ -1,0 +1,73 @@
+import { availableParallelism } from "node:os";
+
+const MiB = 1024 * 1024;
+
+/**
+ * The limits every request is held to, over REST and gRPC alike: the operation layer (Recognition)
+ * enforces them and the REST schemas only repeat them for the OpenAPI document.
+ */
+export interface Limits {
+  /**
+   * Requests a minute per API key (a token bucket, bursts up to the same number); 0 turns it off.
+   * @default 600: ten a second sustained, far above a kiosk or a console, well below a flood
+   */
+  ratePerMinute: number;
+  /** @default 200 characters: a full name with titles, with room to spare */
+  subjectName: number;
+  /** @default 50 metadata entries of at most 1000 characters: labels, not documents */
+  metadataEntries: number;
+  metadataValue: number;
+  /** @default 20 images in one enrolment: a handful of photos per person is what enrolment needs */
+  enrolImages: number;
+  /** @default 20 MiB for one image: a 40-megapixel JPEG at high quality fits */
+  imageBytes: number;
+  /**
+   * The whole upload of one request (JSON with base64 images, or a multipart form).
+   * @default 30 MiB: one full-size image as base64 with room for the rest of the body
+   */
+  requestBytes: number;
+  /**
+   * Request bodies in flight across the process; past it a request is answered 503 at once instead of
+   * being read. @default 256 MiB: the flood test's 1,000 uploads of a 640x480 JPEG need about 60 MiB
+   */
+  uploadBytesInFlight: number;
+  /**
+   * Image operations (decode, detect, embed) running at once. ONNX Runtime already spreads one inference
+   * over the cores, so more than this only adds decoded images waiting in memory.
+   * @default the number of cores, at least 2
+   */
+  imageWorkers: number;
+  /**
+   * Image operations waiting for a worker; past it a request is answered 503 with Retry-After.
+   * @default 32: at about 60 ms an identify on 2 cores, the last one waits about a second
+   */
+  imageQueue: number;
+  /**
+   * One tenant's share of the running and waiting image operations, so one tenant's flood leaves room
+   * for the others. @default 24: three quarters of the default queue
+   */
+  tenantImageShare: number;
+  /** @default 8 open match streams (SSE and WatchMatches) per API key: a console in a few tabs */
+  streamsPerKey: number;
+  /**
+   * Bytes queued for a stream reader that does not keep up; past it the stream is ended (the client
+   * reconnects). @default 1 MiB: about 2,000 match events
+   */
+  streamBacklogBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  ratePerMinute: 600,
+  subjectName: 200,
+  metadataEntries: 50,
+  metadataValue: 1000,
+  enrolImages: 20,
+  imageBytes: 20 * MiB,
+  requestBytes: 30 * MiB,
+  uploadBytesInFlight: 256 * MiB,
+  imageWorkers: Math.max(2, availableParallelism()),
+  imageQueue: 32,
+  tenantImageShare: 24,
+  streamsPerKey: 8,
+  streamBacklogBytes: MiB,
+};

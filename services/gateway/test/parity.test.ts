@@ -1,0 +1,231 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { describeWithShared } from "@facerec/testkit";
+import { type ClientReadableStream, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { API_ERRORS, buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/index.js";
+import { knn } from "./scenarios.js";
+
+/**
+ * REST and gRPC held to the same rules: each case is sent both ways to one gateway, and the gRPC status
+ * must be the one the error table gives for the REST status. Small limits make every bound reachable.
+ */
+const LIMITS = { ratePerMinute: 60, subjectName: 20, metadataEntries: 3, enrolImages: 2, imageBytes: 60_000, streamsPerKey: 2 };
+
+let gateway: Gateway;
+let app: FastifyInstance;
+let base: string;
+let server: Server;
+let client: InstanceType<typeof FaceRecognitionServiceClient>;
+const keyOf: Record<string, string> = {};
+const photo = readFileSync(knn("test", "obama1.jpg")); // 79 KB: over the 60 KB image limit
+let small: Buffer;
+
+const meta = (key?: string): Metadata => {
+  const m = new Metadata();
+  if (key) m.set("x-api-key", key);
+  return m;
+};
+
+/** A unary call's status code and response. */
+function rpc(method: string, request: unknown, key?: string): Promise<{ code: number; response?: Record<string, unknown> }> {
+  return new Promise((resolve) => {
+    (client as unknown as Record<string, (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: unknown) => void) => void>)[
+      method
+    ]?.(request, meta(key), (error, response) =>
+      resolve(error ? { code: error.code } : { code: status.OK, response: response as Record<string, unknown> }),
+    );
+  });
+}
+
+async function rest(method: string, path: string, key: string | undefined, body?: unknown) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(key ? { "x-api-key": key } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+/** A whole QueryAuditRequest (the generated encoder needs every scalar field). */
+const auditQuery = (q: { pageSize?: number; pageToken?: string; until?: Date }) => ({
+  operation: "",
+  subjectId: "",
+  decision: "",
+  pageSize: 0,
+  pageToken: "",
+  ...q,
+});
+const LIST = { pageSize: 0, pageToken: "" };
+
+/** The gRPC status the error table pairs with an HTTP status. */
+const grpcFor = (httpStatus: number): number => {
+  if (httpStatus < 300) return status.OK;
+  const row = API_ERRORS.find((e) => e.status === httpStatus);
+  return status[row?.code as keyof typeof status] as number;
+};
+
+describeWithShared("REST and gRPC parity", () => {
+  beforeAll(async () => {
+    gateway = await openGateway(mkdtempSync(join(tmpdir(), "parity-")), { limits: LIMITS });
+    const { keys, audit, recognition } = gateway;
+    keyOf.admin = (await keys.create("acme", "admin", ["admin"])).key;
+    keyOf.kiosk = (await keys.create("acme", "kiosk", ["recognise"])).key;
+    keyOf.streams = (await keys.create("acme", "console", ["recognise"])).key;
+    keyOf.rate = (await keys.create("acme", "rate", ["recognise"])).key;
+    app = await buildApp(recognition, audit);
+    base = await app.listen({ host: "127.0.0.1", port: 0 });
+    server = buildGrpcServer(recognition);
+    client = new FaceRecognitionServiceClient(
+      `127.0.0.1:${await listenGrpc(server, "127.0.0.1:0")}`,
+      credentials.createInsecure(),
+    );
+    const sharp = (await import("sharp")).default;
+    small = await sharp(photo).resize(320).jpeg({ quality: 80 }).toBuffer();
+  });
+  afterAll(async () => {
+    client?.close();
+    server?.forceShutdown();
+    await app?.close();
+    await gateway?.close();
+  });
+
+  it("answers each case with the same status on both transports", async () => {
+    const subject = (await rest("POST", "/v1/subjects", keyOf.admin, { name: "obama" })).json.id as string;
+    const b64 = (b: Buffer) => b.toString("base64");
+    const cases: {
+      name: string;
+      rest: () => Promise<{ status: number }>;
+      grpc: () => Promise<{ code: number }>;
+      expect: number;
+    }[] = [
+      {
+        name: "a name over the limit",
+        rest: () => rest("POST", "/v1/subjects", keyOf.admin, { name: "x".repeat(21) }),
+        grpc: () => rpc("createSubject", { name: "x".repeat(21), metadata: {} }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "too many metadata entries",
+        rest: () => rest("POST", "/v1/subjects", keyOf.admin, { name: "a", metadata: { a: "1", b: "2", c: "3", d: "4" } }),
+        grpc: () => rpc("createSubject", { name: "a", metadata: { a: "1", b: "2", c: "3", d: "4" } }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "more images than one enrolment takes",
+        rest: () => rest("POST", `/v1/subjects/${subject}/enroll`, keyOf.admin, { images: [b64(small), b64(small), b64(small)] }),
+        grpc: () => rpc("enroll", { subjectId: subject, images: [small, small, small] }, keyOf.admin),
+        expect: 413,
+      },
+      {
+        name: "an image over the size limit",
+        rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(photo) }),
+        grpc: () => rpc("identify", { image: photo, topK: 0, camera: "" }, keyOf.kiosk),
+        expect: 413,
+      },
+      {
+        name: "a camera name that is not a token",
+        rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), camera: "two words" }),
+        grpc: () => rpc("identify", { image: small, topK: 0, camera: "two words" }, keyOf.kiosk),
+        expect: 400,
+      },
+      {
+        name: "an audit page over the maximum",
+        rest: () => rest("GET", "/v1/audit?pageSize=1001", keyOf.admin),
+        grpc: () => rpc("queryAudit", auditQuery({ pageSize: 1001 }), keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "a page token that was never given",
+        rest: () => rest("GET", "/v1/audit?pageToken=abc", keyOf.admin),
+        grpc: () => rpc("queryAudit", auditQuery({ pageToken: "abc" }), keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "an unknown subject",
+        rest: () => rest("GET", "/v1/subjects/nobody", keyOf.kiosk),
+        grpc: () => rpc("getSubject", { id: "nobody" }, keyOf.kiosk),
+        expect: 404,
+      },
+      {
+        name: "a wrong key",
+        rest: () => rest("GET", "/v1/subjects", "frk_0123456789abcdef_wrong"),
+        grpc: () => rpc("listSubjects", LIST, "frk_0123456789abcdef_wrong"),
+        expect: 401,
+      },
+      {
+        name: "a key without the scope",
+        rest: () => rest("POST", "/v1/subjects", keyOf.kiosk, { name: "eve" }),
+        grpc: () => rpc("createSubject", { name: "eve", metadata: {} }, keyOf.kiosk),
+        expect: 403,
+      },
+      {
+        name: "an image within the limits",
+        rest: () => rest("POST", `/v1/subjects/${subject}/enroll`, keyOf.admin, { images: [b64(small)] }),
+        grpc: () => rpc("enroll", { subjectId: subject, images: [small] }, keyOf.admin),
+        expect: 200,
+      },
+    ];
+    for (const c of cases) {
+      expect((await c.rest()).status, `REST: ${c.name}`).toBe(c.expect);
+      expect((await c.grpc()).code, `gRPC: ${c.name}`).toBe(grpcFor(c.expect));
+    }
+  });
+
+  it("pages the audit trail the same way on both transports", async () => {
+    const restPage = (await rest("GET", "/v1/audit?pageSize=3", keyOf.admin)).json;
+    const grpcPage = (await rpc("queryAudit", auditQuery({ pageSize: 3 }), keyOf.admin)).response as Record<string, unknown>;
+    const ids = (entries: unknown) => (entries as { sequence: number | string }[]).map((e) => Number(e.sequence));
+    expect(ids(grpcPage.entries)).toEqual(ids(restPage.entries));
+    expect(grpcPage.nextPageToken).toBe(restPage.nextPageToken);
+    const next = (await rest("GET", `/v1/audit?pageSize=3&pageToken=${restPage.nextPageToken}`, keyOf.admin)).json;
+    const grpcNext = (
+      await rpc("queryAudit", auditQuery({ pageSize: 3, pageToken: String(restPage.nextPageToken) }), keyOf.admin)
+    ).response;
+    expect(ids(grpcNext?.entries)).toEqual(ids(next.entries));
+    // since/until filter over gRPC as over REST.
+    const until = new Date(Date.parse(String((restPage.entries as { time: string }[])[1]?.time)) + 1);
+    const before = (await rest("GET", `/v1/audit?until=${until.toISOString()}`, keyOf.admin)).json;
+    const grpcBefore = (await rpc("queryAudit", auditQuery({ until }), keyOf.admin)).response;
+    expect(ids(grpcBefore?.entries)).toEqual(ids(before.entries));
+  });
+
+  it("counts one rate limit and one stream cap per key across both transports", async () => {
+    // Alternate the transports on one key: one bucket of 60, refilled at one a second while this runs.
+    const started = Date.now();
+    let passed = 0;
+    for (let i = 0; i < 80; i++) {
+      const ok =
+        i % 2
+          ? (await rest("GET", "/v1/subjects", keyOf.rate)).status === 200
+          : (await rpc("listSubjects", LIST, keyOf.rate)).code === status.OK;
+      if (ok) passed++;
+    }
+    expect(passed).toBeGreaterThanOrEqual(LIMITS.ratePerMinute);
+    expect(passed).toBeLessThanOrEqual(LIMITS.ratePerMinute + Math.ceil((Date.now() - started) / 1000));
+
+    const sse = new AbortController();
+    const first = await fetch(`${base}/v1/matches`, { headers: { "x-api-key": keyOf.streams as string }, signal: sse.signal });
+    expect(first.status).toBe(200);
+    // Two WatchMatches race for the key's one remaining slot: exactly one is refused, and by then the
+    // other holds it, so a fourth stream (REST) is refused too.
+    const watch = () =>
+      (client as unknown as { watchMatches(r: unknown, m: Metadata): ClientReadableStream<unknown> }).watchMatches(
+        { cameras: [] },
+        meta(keyOf.streams),
+      );
+    const streams = [watch(), watch()];
+    const refused = await Promise.race(
+      streams.map(
+        (call, i) => new Promise<number>((resolve) => call.on("error", (e: ServiceError) => resolve(i * 100 + e.code))),
+      ),
+    );
+    expect(refused % 100).toBe(status.RESOURCE_EXHAUSTED);
+    expect((await fetch(`${base}/v1/matches`, { headers: { "x-api-key": keyOf.streams as string } })).status).toBe(429);
+    for (const call of streams) call.cancel();
+    sse.abort();
+  });
+});

@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { describeWithShared, shared } from "@facerec/testkit";
+import { type EmbeddedGateway, embeddedGateway } from "@facerec/testkit/servers";
+import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+/**
+ * Floods on one gateway process (`pnpm start`), bounded in count: every request is answered with a
+ * success or a refusal the API documents, resident memory grows by less than MEMORY_BOUND while it
+ * lasts, and the process serves normally afterwards.
+ */
+const FLOOD = 1000;
+const STREAM_KEYS = 30;
+const STREAMS_PER_KEY = 10;
+/** The README's figure for a flood's memory growth. */
+const MEMORY_BOUND = 500 * 1024 * 1024;
+
+let gw: EmbeddedGateway;
+let admin: string;
+const photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
+
+async function createKey(name: string, scopes: string[]): Promise<string> {
+  const r = await fetch(`${gw.url}/v1/keys`, {
+    method: "POST",
+    headers: { "x-api-key": admin, "content-type": "application/json" },
+    body: JSON.stringify({ name, scopes }),
+  });
+  expect(r.status).toBe(201);
+  return ((await r.json()) as { key: string }).key;
+}
+
+/** Run `load` while sampling the gateway's resident memory; resolves with its result and the peak growth. */
+async function measured<T>(load: () => Promise<T>): Promise<{ result: T; growth: number }> {
+  const before = gw.rss();
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, gw.rss());
+  }, 20);
+  try {
+    const result = await load();
+    peak = Math.max(peak, gw.rss());
+    return { result, growth: peak - before };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const tally = (values: (number | string)[]) =>
+  Object.fromEntries([...new Set(values)].sort().map((v) => [v, values.filter((x) => x === v).length]));
+
+describeWithShared("a flood on one gateway process", () => {
+  beforeAll(async () => {
+    gw = await embeddedGateway(mkdtempSync(join(tmpdir(), "flood-")));
+    admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(gw.output)?.[1] as string;
+    expect(admin).toBeDefined();
+  });
+  afterAll(async () => {
+    expect(await gw?.stop()).toBe(0);
+  });
+
+  const identify = (key: string) =>
+    fetch(`${gw.url}/v1/identify`, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ image: photo.toString("base64") }),
+    });
+
+  it(`${FLOOD} concurrent identify requests with one key: each 200, 429 or 503, memory bounded, every refusal audited`, async () => {
+    const flood = await createKey("flood", ["recognise"]);
+    const auditor = await createKey("auditor", ["audit", "recognise"]);
+    for (let i = 0; i < 2; i++) expect((await identify(auditor)).status).toBe(200);
+    const { result, growth } = await measured(() =>
+      Promise.all(
+        Array.from({ length: FLOOD }, async () => {
+          const r = await identify(flood);
+          await r.arrayBuffer();
+          return { status: r.status, retryAfter: r.headers.get("retry-after") };
+        }),
+      ),
+    );
+    const counts = tally(result.map((r) => r.status));
+    console.log(`REST flood: ${JSON.stringify(counts)}, peak RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`);
+    expect(Object.keys(counts).every((s) => ["200", "429", "503"].includes(s))).toBe(true);
+    expect(counts[200]).toBeGreaterThan(0);
+    for (const r of result.filter((x) => x.status !== 200)) expect(Number(r.retryAfter)).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(MEMORY_BOUND);
+
+    // Healthy after: another key identifies at once, and every refusal of the flood is in the audit trail.
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    expect((await identify(auditor)).status).toBe(200);
+    const audited = async (decision: string) => {
+      const r = await fetch(`${gw.url}/v1/audit?decision=${decision}&pageSize=1000`, { headers: { "x-api-key": auditor } });
+      return ((await r.json()) as { entries: unknown[] }).entries.length;
+    };
+    expect(await audited("rejected:UNAVAILABLE")).toBe(counts[503] ?? 0);
+    expect(await audited("rejected-rate-limit")).toBe(counts[429] ?? 0);
+  });
+
+  it(`${STREAM_KEYS * STREAMS_PER_KEY} SSE streams over ${STREAM_KEYS} keys: 8 open per key, the rest 429; a closed one frees its slot`, async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < STREAM_KEYS; i++) keys.push(await createKey(`console ${i}`, ["recognise"]));
+    const aborts: AbortController[] = [];
+    const open = (key: string) => {
+      const abort = new AbortController();
+      aborts.push(abort);
+      return fetch(`${gw.url}/v1/matches`, { headers: { "x-api-key": key }, signal: abort.signal });
+    };
+    const { result, growth } = await measured(() =>
+      Promise.all(keys.flatMap((key) => Array.from({ length: STREAMS_PER_KEY }, () => open(key).then((r) => r.status)))),
+    );
+    const counts = tally(result);
+    console.log(`SSE: ${JSON.stringify(counts)}, peak RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`);
+    expect(counts).toEqual({ 200: STREAM_KEYS * 8, 429: STREAM_KEYS * (STREAMS_PER_KEY - 8) });
+    expect(growth).toBeLessThan(MEMORY_BOUND);
+    for (const a of aborts) a.abort();
+    // The server learns of the closes as the sockets end: poll until the first key may open one again.
+    let again = 429;
+    for (let tries = 0; again !== 200 && tries < 100; tries++) {
+      again = (await open(keys[0] as string)).status;
+      if (again !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(again).toBe(200);
+    for (const a of aborts) a.abort();
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+
+  it(`the same flood over gRPC: OK, RESOURCE_EXHAUSTED or UNAVAILABLE, memory bounded`, async () => {
+    const key = await createKey("grpc flood", ["recognise"]);
+    const client = new FaceRecognitionServiceClient(gw.grpc, credentials.createInsecure());
+    const meta = new Metadata();
+    meta.set("x-api-key", key);
+    const call = () =>
+      new Promise<number>((resolve) =>
+        client.identify({ image: photo, topK: 0, camera: "" }, meta, (error: ServiceError | null) =>
+          resolve(error ? error.code : status.OK),
+        ),
+      );
+    try {
+      expect(await call()).toBe(status.OK);
+      const { result, growth } = await measured(() => Promise.all(Array.from({ length: FLOOD }, call)));
+      const counts = tally(result.map((code) => status[code] as string));
+      console.log(`gRPC flood: ${JSON.stringify(counts)}, peak RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`);
+      expect(Object.keys(counts).every((c) => ["OK", "RESOURCE_EXHAUSTED", "UNAVAILABLE"].includes(c))).toBe(true);
+      expect(counts.OK).toBeGreaterThan(0);
+      expect(growth).toBeLessThan(MEMORY_BOUND);
+    } finally {
+      client.close();
+    }
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+});
