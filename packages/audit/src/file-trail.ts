@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog } from "@facerec/storage";
+import { RecordLog, writeDurably } from "@facerec/storage";
 import {
   AppendListeners,
   type AppendOptions,
@@ -19,36 +19,42 @@ import {
 /** How many recent dedupe keys a file trail remembers: redeliveries come within minutes, not days. */
 const DEDUPE_MEMORY = 100_000;
 
+/**
+ * Entries one query reads from disk at most before it answers: a filter that matches rarely returns a
+ * short (even empty) page with a nextPageToken to go on from, rather than reading the whole trail.
+ */
+const SCAN_LIMIT = 20_000;
+
+/** Free space under which the trail reports itself unwritable: a few thousand entries' worth. */
+const MIN_FREE_BYTES = 1024 * 1024;
+
 type Head = { sequence: number; hash: string };
 type Stored = AuditEntry & { dedupeKey?: string };
 
 /**
  * The audit trail in one local file (embedded mode): entries of every tenant interleaved, each
- * chained to the previous entry of its tenant, and each tenant's head written beside the log, so
- * cutting entries off the end is caught too. Unreadable bytes are never cut away: they are reported,
- * and appends are refused until an operator has looked.
+ * chained to the previous entry of its tenant, and each tenant's head written beside the log (fsync'd
+ * with its folder), so cutting entries off the end is caught too. Memory holds only where each entry
+ * is in the file (two numbers an entry) and the recent dedupe keys; queries read the entries they
+ * page through from disk. A torn last append is cut at open (it was never acknowledged); damage
+ * anywhere else stops the open (CorruptLogError) and is left for `facerec repair` and an operator.
  */
 export class FileAuditTrail implements AuditTrail {
-  private readonly entries = new Map<string, AuditEntry[]>();
+  /** Per tenant, in chain order: each entry's sequence and its record's offset in the log. */
+  private readonly index = new Map<string, { sequences: number[]; offsets: number[] }>();
   private readonly heads = new Map<string, Head>();
   private readonly dedupe = new Map<string, AuditEntry>();
   private readonly listeners = new AppendListeners();
 
-  private constructor(
-    private readonly dir: string,
-    private readonly log: RecordLog,
-    private readonly damage: number,
-  ) {}
+  private constructor(private readonly dir: string) {}
+
+  private log!: RecordLog;
 
   static open(dir: string): FileAuditTrail {
     mkdirSync(dir, { recursive: true });
     archiveGlobalChain(dir);
-    const stored: Stored[] = [];
-    const { log, recovery } = RecordLog.open(join(dir, "audit.log"), (r) => stored.push(JSON.parse(r.toString())), {
-      repair: false,
-    });
-    const trail = new FileAuditTrail(dir, log, recovery.discardedBytes);
-    for (const s of stored) trail.remember(s);
+    const trail = new FileAuditTrail(dir);
+    trail.log = RecordLog.open(join(dir, "audit.log"), (r, offset) => trail.remember(JSON.parse(r.toString()), offset)).log;
     return trail;
   }
 
@@ -56,10 +62,11 @@ export class FileAuditTrail implements AuditTrail {
     return join(this.dir, "audit.heads");
   }
 
-  private remember({ dedupeKey, ...entry }: Stored): void {
-    const list = this.entries.get(entry.tenant) ?? [];
-    list.push(entry);
-    this.entries.set(entry.tenant, list);
+  private remember({ dedupeKey, ...entry }: Stored, offset: number): void {
+    const at = this.index.get(entry.tenant) ?? { sequences: [], offsets: [] };
+    at.sequences.push(entry.sequence);
+    at.offsets.push(offset);
+    this.index.set(entry.tenant, at);
     this.heads.set(entry.tenant, { sequence: entry.sequence, hash: entry.hash });
     if (dedupeKey) {
       this.dedupe.set(`${entry.tenant}\u0000${dedupeKey}`, entry);
@@ -68,18 +75,14 @@ export class FileAuditTrail implements AuditTrail {
   }
 
   async append(record: AuditRecord, options: AppendOptions = {}): Promise<AuditEntry> {
-    if (this.damage > 0) {
-      throw new Error(`the audit log has ${this.damage} unreadable bytes at its end; refusing to append until it is inspected`);
-    }
     const seen = options.dedupeKey ? this.dedupe.get(`${record.tenant}\u0000${options.dedupeKey}`) : undefined;
     if (seen) return seen;
     const entry = nextEntry(record, this.heads.get(record.tenant));
     const stored: Stored = options.dedupeKey ? { ...entry, dedupeKey: options.dedupeKey } : entry;
+    const offset = this.log.size;
     this.log.append([Buffer.from(JSON.stringify(stored))]);
-    this.remember(stored);
-    const tmp = `${this.headsPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.heads)));
-    renameSync(tmp, this.headsPath);
+    this.remember(stored, offset);
+    writeDurably(this.headsPath, JSON.stringify(Object.fromEntries(this.heads)));
     this.listeners.emit(entry);
     return entry;
   }
@@ -91,46 +94,83 @@ export class FileAuditTrail implements AuditTrail {
   async query(q: AuditQuery): Promise<AuditPage> {
     const after = q.pageToken ? Number(q.pageToken) : 0;
     const size = pageSizeOf(q);
-    const matching = (this.entries.get(q.tenant) ?? []).filter((e) => e.sequence > after && matches(e, q));
-    const page = matching.slice(0, size);
-    const last = page.at(-1);
-    return { entries: page, ...(matching.length > size && last ? { nextPageToken: String(last.sequence) } : {}) };
+    const at = this.index.get(q.tenant);
+    if (!at) return { entries: [] };
+    // The first entry past the token: sequences grow along the chain, so a binary search finds it.
+    let lo = 0;
+    let hi = at.sequences.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((at.sequences[mid] as number) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const page: AuditEntry[] = [];
+    let i = lo;
+    for (; i < at.offsets.length && page.length <= size && i - lo < SCAN_LIMIT; i++) {
+      const { dedupeKey: _, ...entry } = JSON.parse(this.log.readAt(at.offsets[i] as number).toString()) as Stored;
+      if (matches(entry, q)) page.push(entry);
+    }
+    if (page.length > size) {
+      page.pop();
+      return { entries: page, nextPageToken: String((page.at(-1) as AuditEntry).sequence) };
+    }
+    // Stopped at the scan limit with entries left: go on from the last one read.
+    if (i < at.offsets.length) return { entries: page, nextPageToken: String(at.sequences[i - 1]) };
+    return { entries: page };
   }
 
   /** Tenants with entries, and those whose head says they had some (entries past damage still count). */
   async tenants(): Promise<string[]> {
-    return [...new Set([...this.heads.keys(), ...Object.keys(this.storedHeads())])];
-  }
-
-  private storedHeads(): Record<string, Head> {
-    return existsSync(this.headsPath) ? (JSON.parse(readFileSync(this.headsPath, "utf8")) as Record<string, Head>) : {};
+    return [...new Set([...this.heads.keys(), ...Object.keys(storedHeads(this.dir))])];
   }
 
   /** Recompute the tenant's chain from the file as it is now on disk. */
   async verify(tenant: string): Promise<AuditVerification> {
-    const check = new ChainCheck(tenant);
+    return (await FileAuditTrail.inspect(this.dir, [tenant]))[0] as AuditVerification;
+  }
+
+  /**
+   * Check the chains of a trail's folder without opening it for writing (so a damaged trail can be
+   * examined): one pass over the log, in chunks, for `tenants` or every tenant it or its heads name.
+   */
+  static async inspect(dir: string, tenants?: readonly string[]): Promise<AuditVerification[]> {
+    const heads = storedHeads(dir);
+    const checks = new Map<string, ChainCheck>((tenants ?? Object.keys(heads)).map((t) => [t, new ChainCheck(t)]));
+    let failure: Error | undefined;
     let unreadable = 0;
     try {
-      const { log, recovery } = RecordLog.open(
-        join(this.dir, "audit.log"),
-        (r) => {
-          const e = JSON.parse(r.toString()) as Stored;
-          if (e.tenant === tenant) check.add(e);
-        },
-        { repair: false },
-      );
-      log.close();
-      unreadable = recovery.discardedBytes;
+      unreadable = RecordLog.read(join(dir, "audit.log"), (r) => {
+        const e = JSON.parse(r.toString()) as Stored;
+        let check = checks.get(e.tenant);
+        if (!check && !tenants) {
+          check = new ChainCheck(e.tenant);
+          checks.set(e.tenant, check);
+        }
+        check?.add(e);
+      }).tornBytes;
     } catch (error) {
-      const partial = check.finish(undefined);
-      return {
-        ...partial,
-        intact: false,
-        firstBroken: partial.entries + 1,
-        reason: `unreadable entry: ${(error as Error).message}`,
-      };
+      failure = error as Error;
     }
-    return check.finish(this.storedHeads()[tenant], unreadable);
+    return [...checks.values()]
+      .sort((a, b) => a.tenant.localeCompare(b.tenant))
+      .map((check) => {
+        if (!failure) return check.finish(heads[check.tenant], unreadable);
+        const partial = check.finish(undefined);
+        return { ...partial, intact: false, firstBroken: partial.entries + 1, reason: `unreadable entry: ${failure.message}` };
+      });
+  }
+
+  async health(): Promise<{ writable: boolean; reason?: string }> {
+    try {
+      accessSync(this.dir, constants.W_OK);
+      const { bavail, bsize } = statfsSync(this.dir);
+      if (bavail * bsize < MIN_FREE_BYTES) {
+        return { writable: false, reason: `${this.dir} has ${bavail * bsize} bytes free, under ${MIN_FREE_BYTES}` };
+      }
+      return { writable: true };
+    } catch (error) {
+      return { writable: false, reason: `${this.dir} is not writable: ${(error as Error).message}` };
+    }
   }
 
   async close(): Promise<void> {
@@ -138,10 +178,12 @@ export class FileAuditTrail implements AuditTrail {
   }
 }
 
-/**
- * Trails written before chains were per tenant held one chain for all tenants, with its head in
- * `audit.head`. Such a trail is kept, renamed, for inspection, and a new per-tenant trail starts.
- */
+/** Each tenant's head as last written beside the log. */
+function storedHeads(dir: string): Record<string, Head> {
+  const path = join(dir, "audit.heads");
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, Head>) : {};
+}
+
 function archiveGlobalChain(dir: string): void {
   const oldHead = join(dir, "audit.head");
   if (!existsSync(oldHead)) return;

@@ -129,5 +129,14 @@ export class PgAuditTrail implements AuditTrail {
     return check.finish(head && Number(head.sequence) > 0 ? { sequence: Number(head.sequence), hash: head.hash } : undefined);
   }
 
+  async health(): Promise<{ writable: boolean; reason?: string }> {
+    try {
+      await this.db.query("SELECT 1");
+      return { writable: true };
+    } catch (error) {
+      return { writable: false, reason: `PostgreSQL does not answer: ${(error as Error).message}` };
+    }
+  }
+
   async close(): Promise<void> {}
 }

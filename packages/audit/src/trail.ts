@@ -67,6 +67,11 @@ export interface AuditTrail {
   verify(tenant: string): Promise<AuditVerification>;
   /** Every tenant that has a chain. */
   tenants(): Promise<string[]>;
+  /**
+   * Whether an append would be stored now (the disk has room, the database answers): readiness
+   * reports it, and changes are refused while it is not, so that none is made without its entry.
+   */
+  health(): Promise<{ writable: boolean; reason?: string }>;
   /** Be told of every entry this process appends (metrics count decisions this way); returns the unsubscribe. */
   onAppend(listener: (entry: AuditEntry) => void): () => void;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { Database } from "@facerec/storage";
+import { CorruptLogError, Database } from "@facerec/storage";
 import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditRecord, type AuditTrail, FileAuditTrail, PgAuditTrail } from "../src/index.js";
@@ -87,6 +87,12 @@ function conformance(name: string, adapter: () => Adapter): void {
       await reopened.close();
     });
 
+    it("says it can take entries while its store can", async () => {
+      const { audit } = await filled();
+      expect(await audit.health()).toEqual({ writable: true });
+      await audit.close();
+    });
+
     it("keeps one entry per dedupe key, however often it is appended", async () => {
       const place = await adapter().place();
       const audit = await adapter().open(place);
@@ -150,25 +156,29 @@ function rewrite(path: string, payloads: Buffer[]): void {
 }
 
 // One process owns a folder: its two "writers" share one trail, as the gateway's REST and gRPC do.
-const files = new Map<string, FileAuditTrail>();
+// Each gets a handle on it whose close releases only that handle (the last one closes the trail).
+const files = new Map<string, { trail: FileAuditTrail; handles: number }>();
+const handleOn = (dir: string, shared: { trail: FileAuditTrail; handles: number }): AuditTrail =>
+  new Proxy(shared.trail, {
+    get(target, property) {
+      if (property === "close") {
+        return async () => {
+          if (--shared.handles > 0) return;
+          files.delete(dir);
+          await target.close();
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 conformance("local file", () => ({
   place: async () => mkdtempSync(join(tmpdir(), "audit-")),
   open: async (dir) => {
-    const open = files.get(dir);
-    if (open) return { ...open, append: open.append.bind(open), close: async () => {} } as unknown as AuditTrail;
-    const trail = FileAuditTrail.open(dir);
-    files.set(dir, trail);
-    return {
-      append: trail.append.bind(trail),
-      query: trail.query.bind(trail),
-      verify: trail.verify.bind(trail),
-      tenants: trail.tenants.bind(trail),
-      onAppend: trail.onAppend.bind(trail),
-      close: async () => {
-        files.delete(dir);
-        await trail.close();
-      },
-    };
+    const shared = files.get(dir) ?? { trail: FileAuditTrail.open(dir), handles: 0 };
+    shared.handles++;
+    files.set(dir, shared);
+    return handleOn(dir, shared);
   },
 }));
 
@@ -210,17 +220,19 @@ describe("audit trail tamper evidence", () => {
     expect(await audit.verify("globex")).toMatchObject({ intact: true });
   });
 
-  it("finds an entry edited in place without destroying what follows, and refuses appends after it", async () => {
+  it("finds an entry edited in place without destroying what follows, and refuses to open over it", async () => {
     const { dir, audit } = await fileTrail();
     const path = join(dir, "audit.log");
     const bytes = readFileSync(path);
-    bytes.write("accepted-spoof", bytes.indexOf("rejected-spoof"));
+    const at = bytes.indexOf("rejected-spoof");
+    bytes.write("accepted-spoof", at);
     writeFileSync(path, bytes);
     const result = await audit.verify("acme");
-    expect(result.intact).toBe(false);
-    expect(result.reason).toMatch(/unreadable bytes after entry 2/);
-    expect(readFileSync(path).length).toBe(bytes.length);
-    await expect(FileAuditTrail.open(dir).append(decisions[0] as AuditRecord)).rejects.toThrow(/refusing to append/);
+    expect(result).toMatchObject({ intact: false, firstBroken: 3 });
+    expect(result.reason).toMatch(/audit\.log is damaged at byte \d+: that record fails its checksum and intact records follow/);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(() => FileAuditTrail.open(dir)).toThrow(CorruptLogError);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
   it("finds a removed entry and entries cut off the end of the file", async () => {

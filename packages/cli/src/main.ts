@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
-import { auditVerifyCommand, dataDir, dbCommand, keysCommand } from "./commands/admin.js";
+import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
@@ -27,6 +27,7 @@ usage:
   facerec keys revoke --tenant T --id KEY_ID [--data DIR]
   facerec audit verify [--tenant T] [--data DIR]   (every tenant's chain; exit 1 when one is broken)
   facerec db migrate|status   (apply or list the schema migrations of DATABASE_URL)
+  facerec repair [--data DIR] (keep what verifies of damaged state files; run with the product stopped)
 
 --data DIR is the product's state folder (FACEREC_DATA, default ./data).
 
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     );
   }
   if (command === "db") return print(await dbCommand(args[0]));
+  if (command === "repair") return print(repairCommand(dataDir(values.data)));
   if (command === "audit" && args[0] === "verify") {
     const result = await auditVerifyCommand(dataDir(values.data), values.tenant);
     if (!result.intact) process.exitCode = 1;

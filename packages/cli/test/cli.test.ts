@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithShared, shared } from "@facerec/testkit";
+import { cli, describeWithShared, facerec, shared } from "@facerec/testkit";
 import { expect, it } from "vitest";
-import { cli, facerec } from "./run-cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "facerec-cli-"));
 

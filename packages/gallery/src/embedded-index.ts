@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog, type Recovery } from "@facerec/storage";
+import { RecordLog, type Recovery, syncDir } from "@facerec/storage";
 import { ort } from "@facerec/vision";
 import { VectorMatrix } from "./matrix.js";
 import { topKModel } from "./topk-model.js";
@@ -195,6 +195,7 @@ export class EmbeddedIndex implements VectorIndex {
     fresh.close();
     this.log.close();
     renameSync(next, path);
+    syncDir(this.options.dir);
     this.log = RecordLog.open(path, () => {}).log;
   }
 

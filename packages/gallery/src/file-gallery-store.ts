@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NO_WATCH, RecordLog, type Watch } from "@facerec/storage";
+import { NO_WATCH, RecordLog, syncDir, type Watch } from "@facerec/storage";
 import { EmbeddedIndex } from "./embedded-index.js";
 import {
   type GalleryStore,
@@ -176,6 +176,7 @@ export class FileGalleryStore implements GalleryStore {
     fresh.close();
     this.log.close();
     renameSync(next, path);
+    syncDir(this.dir);
     this.log = RecordLog.open(path, () => {}).log;
   }
 

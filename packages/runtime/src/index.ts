@@ -1,4 +1,13 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
-export { consumerLag, metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting } from "./service.js";
+export {
+  consumerLag,
+  exitOnDamagedState,
+  metricsRegistry,
+  numberSetting,
+  onShutdown,
+  serveOps,
+  serviceLogger,
+  setting,
+} from "./service.js";
 export { contextFromHeaders, contextFromHttpHeaders, headersFor, inSpan, SpanKind, startTracing, tracer } from "./tracing.js";

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { CorruptLogError } from "@facerec/storage";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
@@ -87,4 +88,17 @@ export function consumerLag(registry: Registry, jsm: JetStreamManager, stream: s
       this.set({ stream, consumer: durable, state: "unacknowledged" }, info.num_ack_pending);
     },
   });
+}
+
+/**
+ * A process whose local state is damaged (CorruptLogError) stops with the store's message, which names
+ * the file, the offset and the way out (`facerec repair`), and exit code 2; anything else goes on as
+ * an ordinary failure with its stack.
+ */
+export function exitOnDamagedState(error: unknown): never {
+  if (error instanceof CorruptLogError) {
+    process.stderr.write(`facerec: cannot start: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
 }

@@ -1,19 +1,108 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
 
 /** What reopening a log found: how many records were good and whether a torn tail was cut off. */
 export interface Recovery {
   records: number;
-  /** Bytes after the last intact record (a write cut short by a crash); they are not loaded and are truncated. */
+  /** Bytes after the last intact record (an append cut short by a crash): set aside in `<log>.torn` and cut. */
   discardedBytes: number;
 }
 
+/**
+ * A record log damaged somewhere other than its tail: a record fails its checksum and intact records
+ * follow it, so this is not an append cut short by a crash but bytes changed on disk. Nothing is
+ * loaded or cut; `facerec repair` salvages what verifies.
+ */
+export class CorruptLogError extends Error {
+  override readonly name = "CorruptLogError";
+  constructor(
+    readonly path: string,
+    /** Where the damaged record starts. */
+    readonly offset: number,
+    /** Where the next intact record starts, when it was looked for. */
+    readonly resumesAt: number | undefined,
+  ) {
+    super(
+      `${path} is damaged at byte ${offset}: that record fails its checksum and ${
+        resumesAt === undefined ? "more than a torn append follows it" : `intact records follow from byte ${resumesAt}`
+      }; nothing was loaded. Run "facerec repair" to keep what verifies (the damaged file is kept beside it)`,
+    );
+  }
+}
+
 const HEADER = 8;
+/** How much of a log is read at a time when it is replayed. */
+const READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * The longest tail that can be one torn append: the largest batch the stores write at once (a bulk
+ * enrolment of 4,096 templates is about 10 MiB) with a wide margin.
+ */
+const MAX_TORN = 256 * 1024 * 1024;
+
+/** A frame at `offset` that is whole and passes its checksum: its end, else undefined. */
+function intactFrameAt(data: Buffer, offset: number): number | undefined {
+  if (offset + HEADER > data.length) return undefined;
+  const length = data.readUInt32LE(offset);
+  const end = offset + HEADER + length;
+  if (end > data.length) return undefined;
+  return crc32(data.subarray(offset + HEADER, end)) === data.readUInt32LE(offset + 4) ? end : undefined;
+}
+
+/** The first position after `from` where an intact, non-empty frame starts, if any. */
+function nextIntactFrame(data: Buffer, from: number): number | undefined {
+  for (let p = from + 1; p + HEADER < data.length; p++) {
+    const length = data.readUInt32LE(p);
+    if (length > 0 && p + HEADER + length <= data.length && intactFrameAt(data, p) !== undefined) return p;
+  }
+  return undefined;
+}
 
 /**
- * An append-only file of length-prefixed, CRC32-checked records. `append` returns only after the bytes
- * are fsync'd, so a record acknowledged to a caller survives a crash; a record torn by a crash fails its
- * checksum on reopen and is dropped, never half-loaded.
+ * Replace a small file so that a crash leaves the old content or the new, never a mix or nothing:
+ * written aside, fsync'd, renamed over, and the folder fsync'd.
+ */
+export function writeDurably(path: string, content: string | Buffer): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    const bytes = typeof content === "string" ? Buffer.from(content) : content;
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  syncDir(dirname(path));
+}
+
+/** fsync a folder, so that a file created or renamed in it survives a crash. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An append-only file of length-prefixed, CRC32-checked records. `append` returns only after every byte
+ * is written and fsync'd, so a record acknowledged to a caller survives a crash; an append that fails
+ * (a full disk, a short write) is taken back before the error goes on. On reopen a record torn by a
+ * crash (the last one) is set aside and cut, never half-loaded; damage anywhere else stops the open.
  */
 export class RecordLog {
   private fd: number;
@@ -26,38 +115,125 @@ export class RecordLog {
   }
 
   /**
-   * Open (creating if needed) and replay every intact record in order. Bytes after the last intact record
-   * are a write torn by a crash: with `repair` (the default) they are cut off so appends continue cleanly;
-   * without it they are left in place for inspection (an audit trail must not destroy evidence).
+   * Replay the records of an open file in order, reading it in chunks (a log may be larger than the
+   * memory one should spend on it), and return where the intact records end. Throws CorruptLogError
+   * when anything but a torn last record fails its checksum; `onRecord` may have seen earlier records
+   * by then, so callers build their state aside and drop it on a throw.
    */
-  static open(
+  private static scan(
     path: string,
-    onRecord: (payload: Buffer) => void,
-    options: { repair?: boolean } = {},
-  ): { log: RecordLog; recovery: Recovery } {
-    const data = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+    fd: number,
+    onRecord: (payload: Buffer, offset: number) => void,
+  ): { end: number; size: number } {
+    const size = fstatSync(fd).size;
+    let buffer = Buffer.alloc(0);
+    let bufferStart = 0;
+    /** The file's bytes [at, at + n), from the buffer, refilled from the file when they are not in it. */
+    const bytes = (at: number, n: number): Buffer => {
+      if (at < bufferStart || at + n > bufferStart + buffer.length) {
+        buffer = Buffer.alloc(Math.min(Math.max(n, READ_CHUNK), size - at));
+        readSync(fd, buffer, 0, buffer.length, at);
+        bufferStart = at;
+      }
+      return buffer.subarray(at - bufferStart, at - bufferStart + n);
+    };
     let offset = 0;
-    let records = 0;
-    while (offset + HEADER <= data.length) {
-      const length = data.readUInt32LE(offset);
-      const checksum = data.readUInt32LE(offset + 4);
-      const end = offset + HEADER + length;
-      if (end > data.length) break;
-      const payload = data.subarray(offset + HEADER, end);
+    while (offset + HEADER <= size) {
+      const header = bytes(offset, HEADER);
+      const length = header.readUInt32LE(0);
+      const checksum = header.readUInt32LE(4);
+      if (offset + HEADER + length > size) break;
+      const payload = bytes(offset + HEADER, length);
       if (crc32(payload) !== checksum) break;
-      onRecord(payload);
-      records++;
-      offset = end;
+      onRecord(payload, offset);
+      offset += HEADER + length;
     }
-    const fd = openSync(path, existsSync(path) ? "r+" : "w+");
-    if (offset < data.length && (options.repair ?? true)) {
-      ftruncateSync(fd, offset);
-      fsyncSync(fd);
+    if (offset < size) {
+      // A torn append is at most one append long; damage with more than that after it is not one.
+      if (size - offset > MAX_TORN) throw new CorruptLogError(path, offset, undefined);
+      const rest = Buffer.alloc(size - offset);
+      readSync(fd, rest, 0, rest.length, offset);
+      const resumesAt = nextIntactFrame(rest, 0);
+      if (resumesAt !== undefined) throw new CorruptLogError(path, offset, offset + resumesAt);
     }
-    return { log: new RecordLog(path, fd), recovery: { records, discardedBytes: data.length - offset } };
+    return { end: offset, size };
   }
 
-  /** Append records as one write and one fsync. */
+  /** Read a log without changing it (a torn tail is reported, not cut); throws CorruptLogError on damage. */
+  static read(path: string, onRecord: (payload: Buffer, offset: number) => void): { tornBytes: number } {
+    if (!existsSync(path)) return { tornBytes: 0 };
+    const fd = openSync(path, "r");
+    try {
+      const { end, size } = RecordLog.scan(path, fd, onRecord);
+      return { tornBytes: size - end };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Open (creating if needed) and replay every record in order, with its offset in the file (for
+   * `readAt`); throws CorruptLogError on damage. A torn last record is set aside in `<log>.torn` and cut.
+   */
+  static open(path: string, onRecord: (payload: Buffer, offset: number) => void): { log: RecordLog; recovery: Recovery } {
+    const created = !existsSync(path);
+    const fd = openSync(path, created ? "w+" : "r+");
+    try {
+      let records = 0;
+      const { end, size } = RecordLog.scan(path, fd, (payload, offset) => {
+        records++;
+        onRecord(payload, offset);
+      });
+      if (end < size) {
+        // The bytes of an append a crash cut short: never acknowledged, kept aside for whoever looks.
+        const torn = Buffer.alloc(size - end);
+        readSync(fd, torn, 0, torn.length, end);
+        appendFileSync(`${path}.torn`, torn);
+        ftruncateSync(fd, end);
+        fsyncSync(fd);
+      }
+      if (created) syncDir(dirname(path));
+      return { log: new RecordLog(path, fd), recovery: { records, discardedBytes: size - end } };
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** The payload of the record that starts at `offset` (as `open` reported it). */
+  readAt(offset: number): Buffer {
+    const header = Buffer.alloc(HEADER);
+    readSync(this.fd, header, 0, HEADER, offset);
+    const payload = Buffer.alloc(header.readUInt32LE(0));
+    readSync(this.fd, payload, 0, payload.length, offset + HEADER);
+    if (crc32(payload) !== header.readUInt32LE(4)) throw new CorruptLogError(this.path, offset, undefined);
+    return payload;
+  }
+
+  /**
+   * Every record of a damaged log that verifies, and the byte ranges that did not (for `facerec repair`).
+   * Reads only; the caller writes the salvage where it wants.
+   */
+  static salvage(path: string): { records: Buffer[]; damaged: { offset: number; bytes: number }[] } {
+    const data = readFileSync(path);
+    const records: Buffer[] = [];
+    const damaged: { offset: number; bytes: number }[] = [];
+    let offset = 0;
+    while (offset < data.length) {
+      const end = intactFrameAt(data, offset);
+      if (end !== undefined && end > offset + HEADER) {
+        records.push(data.subarray(offset + HEADER, end));
+        offset = end;
+        continue;
+      }
+      const next = nextIntactFrame(data, offset) ?? data.length;
+      damaged.push({ offset, bytes: next - offset });
+      offset = next;
+    }
+    return { records, damaged };
+  }
+
+  /** Append records as one write and one fsync; on any failure the log is cut back to where it was. */
   append(payloads: readonly Buffer[]): void {
     const frames = payloads.map((p) => {
       const header = Buffer.alloc(HEADER);
@@ -66,8 +242,20 @@ export class RecordLog {
       return Buffer.concat([header, p]);
     });
     const all = Buffer.concat(frames);
-    writeSync(this.fd, all, 0, all.length, fstatSync(this.fd).size);
-    fsyncSync(this.fd);
+    const start = fstatSync(this.fd).size;
+    try {
+      // write(2) may write less than asked (a disk filling up): carry on from where it stopped.
+      for (let done = 0; done < all.length; ) done += writeSync(this.fd, all, done, all.length - done, start + done);
+      fsyncSync(this.fd);
+    } catch (error) {
+      try {
+        ftruncateSync(this.fd, start);
+        fsyncSync(this.fd);
+      } catch {
+        // The truncation failing too leaves a torn tail, which the next open cuts: still never acknowledged.
+      }
+      throw error;
+    }
   }
 
   get size(): number {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { describe } from "vitest";
 import { shared } from "./paths.js";
 
+export { cli, facerec, facerecWith } from "./cli.js";
 export { LFW, repoRoot, shared, sharedBytes } from "./paths.js";
 export { pngBomb } from "./png-bomb.js";
 

@@ -90,6 +90,12 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   await app.register(fastifyStatic, { root: consoleDir, prefix: "/console/", decorateReply: false });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  // Ready while decisions can be audited: a full disk or an unreachable database takes the gateway
+  // out of rotation instead of having it answer every change with an error.
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const { writable, reason } = await recognition.auditHealth();
+    return writable ? { status: "ready" } : reply.status(503).send({ status: "not ready", reason });
+  });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
 

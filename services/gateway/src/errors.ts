@@ -67,7 +67,7 @@ export const API_ERRORS = [
   {
     status: 503,
     code: "UNAVAILABLE",
-    when: "the gateway is at capacity (`Retry-After: 1`), or a part this deployment does not run (the job API without `REDIS_URL`)",
+    when: "the gateway is at capacity (`Retry-After: 1`), its state or audit trail cannot be written (a full disk; nothing is changed), or a part this deployment does not run (the job API without `REDIS_URL`)",
   },
   { status: 500, code: "INTERNAL", when: "anything else, with no detail (logged with its stack)" },
 ] as const;
@@ -93,6 +93,14 @@ export function httpStatusOf(error: unknown): ApiError {
     return { status: 503, code: "UNAVAILABLE", message: error.message, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof UnavailableError) return { status: 503, code: "UNAVAILABLE", message: error.message };
+  const errno = (error as NodeJS.ErrnoException).code;
+  if (errno === "ENOSPC" || errno === "EDQUOT") {
+    return {
+      status: 503,
+      code: "UNAVAILABLE",
+      message: "the gateway cannot write its state: no space left; nothing was changed",
+    };
+  }
   if (error instanceof NotFoundError || error instanceof KeyNotFoundError)
     return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {

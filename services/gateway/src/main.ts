@@ -4,7 +4,7 @@
 // replica, match events from the matchers over NATS (NATS_URL) and jobs on Redis (REDIS_URL).
 import { join, resolve } from "node:path";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
-import { startTracing } from "@facerec/runtime";
+import { exitOnDamagedState, startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
@@ -23,7 +23,7 @@ const importRoot = resolve(process.env.FACEREC_IMPORT_DIR ?? join(data, "import"
 const { engine, keys, recognition, audit, storage, close } = await openGateway(data, {
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
-});
+}).catch(exitOnDamagedState);
 
 if ((await keys.list("default")).length === 0) {
   const bootstrap = process.env.FACEREC_BOOTSTRAP_ADMIN_KEY;

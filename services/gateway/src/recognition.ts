@@ -99,6 +99,21 @@ export class Recognition {
     await this.audit.append({ tenant: p.tenant, keyId: p.keyId, operation, decision, requestId });
   }
 
+  private health: { at: number; state: Promise<{ writable: boolean; reason?: string }> } | undefined;
+
+  /** Whether the audit trail can take entries now (checked at most once a second): readiness reports it. */
+  auditHealth(): Promise<{ writable: boolean; reason?: string }> {
+    if (!this.health || Date.now() - this.health.at > 1000) this.health = { at: Date.now(), state: this.audit.health() };
+    return this.health.state;
+  }
+
+  /** A change is refused before it is made when its audit entry could not be written. */
+  private async changeable(): Promise<void> {
+    const { writable, reason } = await this.auditHealth();
+    if (!writable)
+      throw new UnavailableError(`the audit trail cannot be written (${reason}); no change is made without its entry`);
+  }
+
   /** Image work runs under admission control: bounded in flight, per process and per tenant. */
   private admitted<T>(p: Principal, work: () => Promise<T>): Promise<T> {
     return this.admission.run(p.tenant, work);
@@ -175,6 +190,7 @@ export class Recognition {
   async createSubject(p: Principal, name: string, metadata: Record<string, string>): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     this.checkSubject({ name, metadata });
+    await this.changeable();
     const started = Date.now();
     const subject = await this.gallery.createSubject(p.tenant, name, metadata);
     await this.record(p, "create-subject", "created", started, { subjectId: subject.id });
@@ -184,6 +200,7 @@ export class Recognition {
   async updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     this.checkSubject(change);
+    await this.changeable();
     const started = Date.now();
     const subject = await this.gallery.updateSubject(p.tenant, id, change);
     await this.record(p, "update-subject", "updated", started, { subjectId: id });
@@ -204,6 +221,7 @@ export class Recognition {
 
   async deleteSubject(p: Principal, id: string): Promise<{ templatesRemoved: number }> {
     ApiKeyStore.require(p, "enrol");
+    await this.changeable();
     const started = Date.now();
     const { templates } = await this.gallery.deleteSubject(p.tenant, id);
     await this.record(p, "delete-subject", "erased", started, { subjectId: id });
@@ -217,6 +235,7 @@ export class Recognition {
     scopes: string[],
   ): Promise<{ key: string; record: Omit<ApiKeyRecord, "secretSha256"> }> {
     ApiKeyStore.require(p, "admin");
+    await this.changeable();
     const started = Date.now();
     let created: Awaited<ReturnType<ApiKeyStore["create"]>>;
     try {
@@ -238,6 +257,7 @@ export class Recognition {
   /** Revoke a key of the caller's tenant; every replica refuses it within the documented bound. */
   async revokeKey(p: Principal, id: string): Promise<Omit<ApiKeyRecord, "secretSha256">> {
     ApiKeyStore.require(p, "admin");
+    await this.changeable();
     const started = Date.now();
     const revoked = await this.keys.revoke(p.tenant, id);
     await this.record(p, "revoke-key", `revoked ${id}`, started);
@@ -256,6 +276,7 @@ export class Recognition {
       throw new TooLargeError(`${images.length} images; one enrolment takes at most ${this.limits.enrolImages}`);
     }
     for (const [i, bytes] of images.entries()) this.checkImage(bytes, `image ${i}`);
+    await this.changeable();
     const started = Date.now();
     await this.gallery.findSubject(p.tenant, subjectId);
     const accepted = [];
@@ -363,6 +384,7 @@ export class Recognition {
   async addJob(p: Principal, request: DistributiveOmit<JobSpec, "tenant">): Promise<JobView> {
     ApiKeyStore.require(p, request.kind === "erase" ? "enrol" : "admin");
     if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
+    await this.changeable();
     const started = Date.now();
     let spec: JobSpec;
     if (request.kind === "enrol-folder") {

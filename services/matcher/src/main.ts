@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { streams } from "@facerec/contracts";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
-import { consumerLag, engineConfigFromEnv, numberSetting, openProductState, setting } from "@facerec/runtime";
+import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, openProductState, setting } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
 
@@ -17,7 +17,7 @@ const redisUrl = process.env.REDIS_URL;
 const engine = await FaceEngine.create(engineConfigFromEnv());
 // With DATABASE_URL the gallery and the audit trail are PostgreSQL's, shared with every other
 // matcher and gateway; without it, this matcher's own folder.
-const state = await openProductState(data, engine);
+const state = await openProductState(data, engine).catch(exitOnDamagedState);
 const { gallery, audit } = state;
 const service = await startWorkerService("matcher", { defaultOpsPort: 9103 });
 const { log, jsm, js, registry } = service;

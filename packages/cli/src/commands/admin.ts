@@ -1,7 +1,8 @@
-import { join } from "node:path";
-import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type AuditVerification, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
-import { Database } from "@facerec/storage";
+import { CorruptLogError, Database, RecordLog, syncDir } from "@facerec/storage";
 import { UsageError } from "../usage.js";
 
 /** Where the product keeps its state: FACEREC_DATA, or ./data beside where it runs. */
@@ -56,15 +57,16 @@ export function keysCommand(
 /** `facerec audit verify [--tenant T]`: recompute each tenant's hash chain (every tenant by default). */
 export function auditVerifyCommand(data: string, tenant?: string): Promise<Record<string, unknown>> {
   return withState(async (db) => {
-    const audit: AuditTrail = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
-    try {
-      const tenants = tenant ? [tenant] : await audit.tenants();
-      const results = [];
-      for (const t of tenants) results.push(await audit.verify(t));
-      return { intact: results.every((r) => r.intact), tenants: results };
-    } finally {
-      await audit.close();
+    let results: AuditVerification[];
+    if (db) {
+      const audit = new PgAuditTrail(db);
+      results = [];
+      for (const t of tenant ? [tenant] : await audit.tenants()) results.push(await audit.verify(t));
+    } else {
+      // Read-only: a damaged trail can be examined without being opened for writing.
+      results = await FileAuditTrail.inspect(join(data, "audit"), tenant ? [tenant] : undefined);
     }
+    return { intact: results.every((r) => r.intact), tenants: results };
   });
 }
 
@@ -84,4 +86,53 @@ export async function dbCommand(action: string | undefined): Promise<Record<stri
   } finally {
     await db.close();
   }
+}
+
+/** The product's record logs under its data folder, with what losing records of each would mean. */
+const STATE_LOGS = [
+  { file: join("gallery", "gallery.log"), loss: "subjects, templates or erasures in the damaged bytes are gone: enrol again" },
+  {
+    file: join("keys", "keys.log"),
+    loss: "keys or revocations in the damaged bytes are gone: a lost revocation revives a key, so review `facerec keys list`",
+  },
+  {
+    file: join("audit", "audit.log"),
+    loss: "audit entries in the damaged bytes are gone: `facerec audit verify` reports the chain broken where they were",
+  },
+] as const;
+
+/**
+ * `facerec repair [--data DIR]`: for each of the product's record logs that is damaged, keep every
+ * record that verifies in a fresh log and set the damaged file aside (`<log>.damaged-<time>`), then
+ * report what was kept and which byte ranges were lost. Run it with the product stopped.
+ */
+export function repairCommand(data: string): Record<string, unknown> {
+  const logs = [];
+  for (const { file, loss } of STATE_LOGS) {
+    const path = join(data, file);
+    if (!existsSync(path)) continue;
+    try {
+      const { tornBytes } = RecordLog.read(path, () => {});
+      logs.push({
+        file: path,
+        state: "intact",
+        ...(tornBytes ? { tornBytes, note: "a torn last append, cut at the next start" } : {}),
+      });
+      continue;
+    } catch (error) {
+      if (!(error instanceof CorruptLogError)) throw error;
+    }
+    const { records, damaged } = RecordLog.salvage(path);
+    const fresh = `${path}.repaired`;
+    rmSync(fresh, { force: true });
+    const { log } = RecordLog.open(fresh, () => {});
+    for (let i = 0; i < records.length; i += 4096) log.append(records.slice(i, i + 4096));
+    log.close();
+    const keptAs = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(path, keptAs);
+    renameSync(fresh, path);
+    syncDir(dirname(path));
+    logs.push({ file: path, state: "repaired", kept: records.length, damaged, damagedFileKeptAs: keptAs, loss });
+  }
+  return { repaired: logs.filter((l) => l.state === "repaired").length, logs };
 }

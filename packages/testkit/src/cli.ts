@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "@facerec/testkit";
+import { repoRoot } from "./paths.js";
 
 const run = promisify(execFile);
 export const cli = join(repoRoot, "packages", "cli", "dist", "main.js");
