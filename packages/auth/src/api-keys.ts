@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { token } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import type { KeyStore } from "./key-store.js";
 
@@ -81,6 +82,7 @@ export class ApiKeyStore {
    * form and an unused id; only its hash is kept.
    */
   async adopt(tenant: string, name: string, scopes: Scope[], key: string): Promise<ApiKeyRecord> {
+    token("tenant", tenant);
     const unknown = scopes.filter((s) => !SCOPES.includes(s));
     if (scopes.length === 0 || unknown.length > 0) {
       throw new RangeError(

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { decodeImage, type EngineConfig, type Face, FaceEngine, type Image } from "@facerec/vision";
+import { decodeImage, type EngineConfig, type Face, FaceEngine, type Image, ImageError } from "@facerec/vision";
 import { parseNumber } from "./usage.js";
 
 /** Command-line options shared by every command that runs the engine. */
@@ -43,7 +43,19 @@ export function engineConfig(flags: EngineFlags): EngineConfig {
 }
 
 export async function loadImage(path: string): Promise<Image> {
-  return decodeImage(readFileSync(path));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    // Some read errors (EISDIR) come without the path: name it, so the message says which file.
+    throw Object.assign(error as NodeJS.ErrnoException, { path });
+  }
+  try {
+    return await decodeImage(bytes);
+  } catch (error) {
+    if (error instanceof ImageError) throw new ImageError(error.code, `${path}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The face whose box centre lies nearest the image centre (LFW centres the labelled person). */

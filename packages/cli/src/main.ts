@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
+import { CorruptLogError } from "@facerec/storage";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
@@ -204,9 +205,26 @@ async function main(): Promise<void> {
   throw new UsageError(`unknown command: ${positionals.join(" ")}`);
 }
 
+/** What a file-system error means to the person who named the file, in one line. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EISDIR: "it is a folder; give an image file",
+  ENOTDIR: "a part of the path is not a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};
+
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof ImageError || error instanceof ModelPackError;
-  process.stderr.write(`facerec: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+  const e = error as NodeJS.ErrnoException;
+  const file = e.path && e.code && FILE_ERRORS[e.code];
+  const known =
+    error instanceof UsageError ||
+    error instanceof ImageError ||
+    error instanceof ModelPackError ||
+    error instanceof CorruptLogError;
+  // Mistakes in what was asked get one line; anything else is a defect and keeps its stack.
+  const line = file ? `cannot read ${e.path}: ${file}` : known ? e.message : (e.stack ?? String(error));
+  process.stderr.write(`facerec: ${line}\n`);
   if (error instanceof UsageError) process.stderr.write(USAGE);
-  process.exitCode = error instanceof UsageError ? 64 : 1;
+  process.exitCode = error instanceof UsageError ? 64 : file ? 66 : 1;
 });

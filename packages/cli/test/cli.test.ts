@@ -125,8 +125,16 @@ describeWithShared("facerec CLI", () => {
     writeFileSync(text, "meeting notes, not a photo");
     const bad = await facerec("detect", text);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^facerec: the data is not a JPEG, PNG, WebP or GIF image/);
-    expect(bad.stderr).not.toContain("    at ");
+    expect(bad.stderr).toBe(`facerec: ${text}: the data is not a JPEG, PNG, WebP or GIF image (unrecognised signature)\n`);
+    // A folder, a missing file: one line naming it, exit code 66 (cannot open input).
+    for (const [path, why] of [
+      [work, "it is a folder; give an image file"],
+      [join(work, "missing.jpg"), "no such file or folder"],
+    ] as const) {
+      const r = await facerec("embed", path);
+      expect(r.code).toBe(66);
+      expect(r.stderr).toBe(`facerec: cannot read ${path}: ${why}\n`);
+    }
     const unknown = await facerec("frobnicate");
     expect(unknown.code).toBe(64);
     expect(existsSync(cli)).toBe(true);

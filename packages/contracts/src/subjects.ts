@@ -1,11 +1,6 @@
 /** NATS subjects and JetStream names of the pipeline, in one place for every service. */
 
-/** A subject token may not contain dots, wildcards or whitespace. */
-function token(kind: string, value: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(value))
-    throw new RangeError(`${kind} "${value}" is not a valid subject token (letters, digits, _ and - only)`);
-  return value;
-}
+import { token } from "@facerec/common";
 
 export const subjects = {
   crop: (tenant: string, camera: string): string => `faces.crop.${token("tenant", tenant)}.${token("camera", camera)}`,

@@ -6,7 +6,17 @@ export { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 export { type EdgeCounters, EdgeDetector, type EdgeOptions } from "./edge.js";
 export { EmbedWorker, type EmbedWorkerOptions } from "./embed-worker.js";
 export { directoryFrames, type Frame, splitPngs, videoFrames } from "./frame-sources.js";
-export { JOB_KINDS, JOB_QUEUE, JobRunner, type JobSpec, Jobs, type JobView, redisConnection } from "./jobs.js";
+export {
+  insideImportRoot,
+  JOB_KINDS,
+  JOB_QUEUE,
+  JobRunner,
+  type JobSpec,
+  Jobs,
+  type JobView,
+  OutsideImportError,
+  redisConnection,
+} from "./jobs.js";
 export { matchEventOf } from "./match-event.js";
 export { MatchWorker, type MatchWorkerOptions } from "./match-worker.js";
 export { Spool, type SpoolItem, type SpoolOptions } from "./spool.js";

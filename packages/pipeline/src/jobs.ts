@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile, realpath } from "node:fs/promises";
+import { extname, join, relative, resolve, sep } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { Gallery, NewTemplate } from "@facerec/gallery";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
@@ -18,6 +18,26 @@ export type JobSpec =
   | { kind: "recalibrate"; tenant: string }
   /** Rebuild the tenant's vectors in the shared index (Qdrant) from the system of record. */
   | { kind: "reindex"; tenant: string };
+
+/** A folder or file outside the import folder, by its real path (symlinks followed). */
+export class OutsideImportError extends Error {
+  override readonly name = "OutsideImportError";
+}
+
+/**
+ * The real path of `path` (resolved against `root`), when it lies inside `root`'s real path: a symlink
+ * inside the import folder that points elsewhere is refused, on the gateway and on the job runner alike.
+ */
+export async function insideImportRoot(root: string, path: string): Promise<string> {
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(resolve(root, path))]).catch((error) => {
+    throw new OutsideImportError(`no folder ${path} in the import folder (${(error as NodeJS.ErrnoException).code})`);
+  });
+  const rel = relative(realRoot, real);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || resolve(realRoot, rel) !== real) {
+    throw new OutsideImportError(`${path} is not inside the import folder (it resolves to a path outside it)`);
+  }
+  return real;
+}
 
 /** Every job kind, as the API names them. */
 export const JOB_KINDS: readonly JobSpec["kind"][] = ["enrol-folder", "reembed", "erase", "recalibrate", "reindex"];
@@ -47,9 +67,9 @@ export function redisConnection(url: string): ConnectionOptions {
 }
 
 /**
- * The API side of the jobs: enqueue with retries and backoff under an id derived from the job's
- * content (adding the same job while it waits or runs yields that one job; once it has finished,
- * adding it again runs it again), and read a job back only for its own tenant.
+ * The API side of the jobs: enqueue with retries and backoff, each request its own job unless the
+ * caller gives an idempotency key (the same key in the same tenant yields the one job it started,
+ * whatever its state), and read a job back only for its own tenant.
  */
 export class Jobs {
   private readonly queue: Queue;
@@ -58,12 +78,11 @@ export class Jobs {
     this.queue = new Queue(JOB_QUEUE, { connection });
   }
 
-  async add(spec: JobSpec): Promise<JobView> {
-    const id = `${spec.kind}-${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)}`;
-    // BullMQ ignores an add under the id of a job it still keeps, finished ones included (kept for days
-    // so that their results can be read).
-    const previous = await this.queue.getJob(id);
-    if (previous && ["completed", "failed"].includes(await previous.getState())) await previous.remove();
+  async add(spec: JobSpec, idempotencyKey?: string): Promise<JobView> {
+    // BullMQ answers an add under the id of a job it keeps (finished ones too, for days) with that job.
+    const id = idempotencyKey
+      ? `${spec.kind}-${createHash("sha256").update(`${spec.tenant}\u0000${idempotencyKey}`).digest("hex").slice(0, 24)}`
+      : `${spec.kind}-${randomUUID()}`;
     const job = await this.queue.add(spec.kind, spec, {
       jobId: id,
       attempts: 5,
@@ -116,6 +135,8 @@ export class JobRunner {
     private readonly gallery: Gallery,
     private readonly engine: FaceEngine,
     private readonly audit: AuditTrail,
+    /** The import folder enrol-folder jobs may read (FACEREC_IMPORT_DIR), checked again here by real path. */
+    private readonly importRoot?: string,
   ) {}
 
   start(connection: ConnectionOptions, concurrency = 1): Worker {
@@ -190,6 +211,17 @@ export class JobRunner {
   }
 
   private async enrolFolder(job: Job, tenant: string, folder: string): Promise<{ subjects: number; templates: number }> {
+    // The gateway checked the folder; the files may have changed since, and this process may see a
+    // different mount: every folder and photo is checked again, by real path, before it is read.
+    const inside = async (path: string) => {
+      if (!this.importRoot) return path;
+      try {
+        return await insideImportRoot(this.importRoot, path);
+      } catch (error) {
+        throw new UnrecoverableError((error as Error).message);
+      }
+    };
+    folder = await inside(folder);
     const people = (await readdir(folder, { withFileTypes: true }))
       .filter((d) => d.isDirectory())
       .map((d) => d.name)
@@ -199,9 +231,12 @@ export class JobRunner {
     for (const [i, name] of people.entries()) {
       if (done.includes(name)) continue;
       const items: NewTemplate[] = [];
-      for (const file of (await readdir(join(folder, name))).sort()) {
+      const dir = await inside(join(folder, name));
+      for (const file of (await readdir(dir)).sort()) {
         if (!PHOTO.has(extname(file).toLowerCase())) continue;
-        const face = FaceEngine.primary(await this.engine.analyse(await decodeImage(await readFile(join(folder, name, file)))));
+        const face = FaceEngine.primary(
+          await this.engine.analyse(await decodeImage(await readFile(await inside(join(dir, file))))),
+        );
         if (face?.embedding)
           items.push({ vector: face.embedding, quality: face.quality.score, crop: await encodePng(face.aligned) });
       }

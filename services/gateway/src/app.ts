@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { Principal } from "@facerec/auth";
@@ -13,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { httpStatusOf, LengthRequiredError, OverloadedError, RateLimitError, TooLargeError } from "./errors.js";
 import { GatewayMetrics, instrument } from "./observability.js";
 import type { Recognition } from "./recognition.js";
+import { requestIdFrom } from "./request-id.js";
 import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -49,9 +49,9 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     bodyLimit: limits.requestBytes,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
-    // A caller's x-request-id is kept (up to 64 safe characters) so that logs line up across services.
-    requestIdHeader: "x-request-id",
-    genReqId: () => randomUUID(),
+    // A caller's x-request-id is kept when it is a safe token (requestIdFrom), else replaced.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
   });
   const metrics = new GatewayMetrics(
     metricsRegistry("gateway"),
@@ -126,7 +126,12 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     });
     api.addHook("onRequest", async (request: FastifyRequest) => {
       const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      request.principal = await recognition.admit(request.headers["x-api-key"] as string | undefined, operation, request.id);
+      request.principal = await recognition.admit(
+        request.headers["x-api-key"] as string | undefined,
+        operation,
+        request.id,
+        request.ip,
+      );
       // The body is not read yet: refuse what would not fit before it costs memory. Node stops reading a
       // body at its Content-Length, so a declared length bounds it; a chunked JSON body is bounded by
       // bodyLimit, but the multipart parser reads the socket itself, so it needs a declared length.

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { ApiKeyRecord, Principal } from "@facerec/auth";
 import { FaceRecognitionServiceService, JobKind, Outcome } from "@facerec/contracts";
@@ -21,6 +20,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { BadRequestError, httpStatusOf } from "./errors.js";
 import type { Recognition } from "./recognition.js";
+import { requestIdFrom } from "./request-id.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {
@@ -68,10 +68,7 @@ const toJob = (j: JobView) => ({
 });
 
 /** The caller's x-request-id metadata when it is a safe token, else a fresh id: audit entries carry it. */
-function requestIdOf(metadata: Metadata): string {
-  const given = metadata.get("x-request-id")[0];
-  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
-}
+const requestIdOf = (metadata: Metadata): string => requestIdFrom(metadata.get("x-request-id")[0]);
 
 /** The service definition with request decoding that reports malformed bytes instead of throwing. */
 function tolerantDefinition(): typeof FaceRecognitionServiceService {
@@ -100,9 +97,20 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
  * gRPC status names, so one table serves both. The API key travels in the `x-api-key` metadata.
  */
 export function buildGrpcServer(recognition: Recognition): Server {
-  const authenticate = (metadata: Metadata, operation: string, requestId: string): Promise<Principal> => {
-    const key = metadata.get("x-api-key")[0];
-    return recognition.admit(typeof key === "string" ? key : undefined, `grpc ${operation}`, requestId);
+  /** The peer's address as REST sees it: "ipv4:127.0.0.1:5000" -> "127.0.0.1", "ipv6:[::1]:5000" -> "::1". */
+  const addressOf = (peer: string) =>
+    peer
+      .replace(/^ipv[46]:/, "")
+      .replace(/:\d+$/, "")
+      .replace(/^\[(.*)\]$/, "$1");
+  const authenticate = (call: { metadata: Metadata; getPeer(): string }, operation: string, requestId: string) => {
+    const key = call.metadata.get("x-api-key")[0];
+    return recognition.admit(
+      typeof key === "string" ? key : undefined,
+      `grpc ${operation}`,
+      requestId,
+      addressOf(call.getPeer()),
+    );
   };
   const grpcError = (error: unknown) => {
     const { code, message } = httpStatusOf(error);
@@ -121,7 +129,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
       );
       const requestId = requestIdOf(call.metadata);
       try {
-        principal = await authenticate(call.metadata, operation, requestId);
+        principal = await authenticate(call, operation, requestId);
         if (call.request instanceof Malformed) {
           throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
         }
@@ -196,7 +204,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
     watchMatches: async (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
       const requestId = requestIdOf(call.metadata);
       try {
-        const principal = await authenticate(call.metadata, "WatchMatches", requestId);
+        const principal = await authenticate(call, "WatchMatches", requestId);
         if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
         const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => {
           // A reader that stopped reading would hold every later event in memory: end its stream instead.
@@ -251,14 +259,14 @@ export function buildGrpcServer(recognition: Recognition): Server {
         };
       },
     ),
-    startJob: unary("StartJob", async (p, r: { kind: JobKind; folder: string; subjectId: string }) => {
+    startJob: unary("StartJob", async (p, r: { kind: JobKind; folder: string; subjectId: string; idempotencyKey: string }) => {
       const kind = JOB_KINDS.get(r.kind);
       if (!kind) throw new BadRequestError("kind must be one of the JobKind values");
       if (kind === "enrol-folder" && !r.folder) throw new BadRequestError("an enrol-folder job needs folder");
       if (kind === "erase" && !r.subjectId) throw new BadRequestError("an erase job needs subject_id");
       const request =
         kind === "enrol-folder" ? { kind, folder: r.folder } : kind === "erase" ? { kind, subjectId: r.subjectId } : { kind };
-      return { job: toJob(await recognition.addJob(p, request)) };
+      return { job: toJob(await recognition.addJob(p, request, r.idempotencyKey || undefined)) };
     }),
     getJob: unary("GetJob", async (p, r: { id: string }) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
     verifyAudit: unary("VerifyAudit", async (p) => {

@@ -12,6 +12,11 @@ export interface Limits {
    * @default 600: ten a second sustained, far above a kiosk or a console, well below a flood
    */
   ratePerMinute: number;
+  /**
+   * Failed authentications a minute from one client address before it is refused (429) without a
+   * lookup. @default 30: room for a person retyping a key, not for a guesser filling the audit trail
+   */
+  authFailuresPerMinute: number;
   /** @default 200 characters: a full name with titles, with room to spare */
   subjectName: number;
   /** @default 50 metadata entries of at most 1000 characters: labels, not documents */
@@ -58,6 +63,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   ratePerMinute: 600,
+  authFailuresPerMinute: 30,
   subjectName: 200,
   metadataEntries: 50,
   metadataValue: 1000,

@@ -18,7 +18,8 @@ export class LocalMatchFeed implements MatchFeed {
   }
 
   publish(event: MatchEvent): void {
-    this.emitter.emit(event.tenant, event);
+    // Prefixed: a tenant named "error" would otherwise be the emitter's error event, which throws.
+    this.emitter.emit(`tenant:${event.tenant}`, event);
   }
 
   subscribe(tenant: string, cameras: readonly string[], listener: (event: MatchEvent) => void): () => void {
@@ -26,8 +27,8 @@ export class LocalMatchFeed implements MatchFeed {
     const filtered = (event: MatchEvent) => {
       if (wanted.size === 0 || wanted.has(event.camera)) listener(event);
     };
-    this.emitter.on(tenant, filtered);
-    return () => this.emitter.off(tenant, filtered);
+    this.emitter.on(`tenant:${tenant}`, filtered);
+    return () => this.emitter.off(`tenant:${tenant}`, filtered);
   }
 }
 

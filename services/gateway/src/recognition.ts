@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { relative, resolve } from "node:path";
 import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, type AuditVerification } from "@facerec/audit";
 import { type ApiKeyRecord, ApiKeyStore, AuthError, type Principal, type Scope } from "@facerec/auth";
+import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
-import { type JobSpec, type Jobs, type JobView, matchEventOf } from "@facerec/pipeline";
+import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import { BadRequestError, RateLimitError, TooLargeError, UnavailableError } from "./errors.js";
@@ -15,8 +15,6 @@ import { RateLimiter } from "./rate-limit.js";
 /** Omit a key from each member of a union (the built-in Omit merges the members). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
-const CAMERA = /^[A-Za-z0-9_-]{1,64}$/;
 /** Cameras one match stream may name; a site with more follows them all with an empty list. */
 const MAX_CAMERAS = 100;
 
@@ -51,6 +49,7 @@ export class Recognition {
   private readonly feed: MatchFeed | undefined;
   private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
   private readonly limiter: RateLimiter | undefined;
+  private readonly authFailures: RateLimiter;
   private readonly admission: Admission;
   private readonly streams = new Map<string, number>();
 
@@ -65,6 +64,7 @@ export class Recognition {
     this.feed = options.feed;
     this.jobs = options.jobs;
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
+    this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
     this.admission = new Admission({
       workers: this.limits.imageWorkers,
       queue: this.limits.imageQueue,
@@ -73,16 +73,24 @@ export class Recognition {
   }
 
   /**
-   * The caller a presented key stands for, within its rate limit. A refusal is a decision too and is
-   * audited before the error goes on; a refused key's caller is unknown, so that entry has no tenant.
+   * The caller a presented key stands for, within its rate limit; `client` is its address, whose failed
+   * authentications are limited too. A refusal is a decision and is audited before the error goes on;
+   * a refused key's caller is unknown, so that entry has no tenant.
    */
-  async admit(key: string | undefined, operation: string, requestId: string): Promise<Principal> {
+  async admit(key: string | undefined, operation: string, requestId: string, client = "-"): Promise<Principal> {
+    const refuse = (decision: string) => this.audit.append({ tenant: "-", keyId: "-", operation, decision, requestId });
+    const wait = this.authFailures.wait(client);
+    if (wait > 0) {
+      await refuse("rejected-auth:too-many-failures");
+      throw new RateLimitError(`too many failed authentications from this address; retry in ${wait} s`, wait);
+    }
     let p: Principal;
     try {
       p = await this.keys.authenticate(key);
     } catch (error) {
       if (error instanceof AuthError) {
-        await this.audit.append({ tenant: "-", keyId: "-", operation, decision: `rejected-auth:${error.reason}`, requestId });
+        this.authFailures.take(client);
+        await refuse(`rejected-auth:${error.reason}`);
       }
       throw error;
     }
@@ -373,29 +381,40 @@ export class Recognition {
     await this.refused(p, "watch-matches", "dropped-slow-reader", requestId);
   }
 
+  /** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
   private checkCamera(camera: string): void {
-    if (!CAMERA.test(camera)) throw new BadRequestError(`camera "${camera.slice(0, 80)}" must be 1-64 letters, digits, _ or -`);
+    try {
+      token("camera", camera);
+    } catch (error) {
+      throw new BadRequestError((error as Error).message);
+    }
   }
 
   /**
    * Start a long job for the caller's tenant. Bulk enrolment reads only below the import folder the
    * operator configured (FACEREC_IMPORT_DIR), never anywhere a request names.
    */
-  async addJob(p: Principal, request: DistributiveOmit<JobSpec, "tenant">): Promise<JobView> {
+  async addJob(p: Principal, request: DistributiveOmit<JobSpec, "tenant">, idempotencyKey?: string): Promise<JobView> {
     ApiKeyStore.require(p, request.kind === "erase" ? "enrol" : "admin");
     if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
     await this.changeable();
     const started = Date.now();
     let spec: JobSpec;
     if (request.kind === "enrol-folder") {
-      const folder = resolve(this.jobs.importRoot, request.folder);
-      if (relative(this.jobs.importRoot, folder).startsWith("..")) {
-        throw new BadRequestError(`folder must be inside the import folder (${request.folder} is not)`);
+      let folder: string;
+      try {
+        folder = await insideImportRoot(this.jobs.importRoot, request.folder);
+      } catch (error) {
+        if (error instanceof OutsideImportError) throw new BadRequestError(error.message);
+        throw error;
       }
       spec = { ...request, folder, tenant: p.tenant };
     } else spec = { ...request, tenant: p.tenant } as JobSpec;
     if (spec.kind === "erase") await this.gallery.findSubject(p.tenant, spec.subjectId);
-    const job = await this.jobs.queue.add(spec);
+    if (idempotencyKey !== undefined && !isToken(idempotencyKey)) {
+      throw new BadRequestError("an idempotency key is 1-64 letters, digits, _ or -");
+    }
+    const job = await this.jobs.queue.add(spec, idempotencyKey);
     await this.record(
       p,
       `job:${spec.kind}`,

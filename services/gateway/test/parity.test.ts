@@ -6,7 +6,7 @@ import { describeWithShared } from "@facerec/testkit";
 import { type ClientReadableStream, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { API_ERRORS, buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/index.js";
+import { API_ERRORS, buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway, Recognition } from "../src/index.js";
 import { knn } from "./scenarios.js";
 
 /**
@@ -227,5 +227,40 @@ describeWithShared("REST and gRPC parity", () => {
     expect((await fetch(`${base}/v1/matches`, { headers: { "x-api-key": keyOf.streams as string } })).status).toBe(429);
     for (const call of streams) call.cancel();
     sse.abort();
+  });
+
+  it("limits failed authentications from one address across both transports: past the limit the address is refused before any key is looked at", async () => {
+    const { engine, gallery, audit, keys } = gateway;
+    const recognition = new Recognition(engine, gallery, audit, keys, { limits: { authFailuresPerMinute: 4 } });
+    const strict = await buildApp(recognition, audit);
+    const url = await strict.listen({ host: "127.0.0.1", port: 0 });
+    const grpcServer = buildGrpcServer(recognition);
+    const grpcClient = new FaceRecognitionServiceClient(
+      `127.0.0.1:${await listenGrpc(grpcServer, "127.0.0.1:0")}`,
+      credentials.createInsecure(),
+    );
+    const listVia = {
+      rest: async (key: string) => (await fetch(`${url}/v1/subjects`, { headers: { "x-api-key": key } })).status,
+      grpc: (key: string) =>
+        new Promise<number>((resolve) =>
+          grpcClient.listSubjects(LIST, meta(key), (error: ServiceError | null) => resolve(error ? error.code : status.OK)),
+        ),
+    };
+    try {
+      const wrong = "frk_0123456789abcdef_wrong";
+      expect(await listVia.rest(wrong)).toBe(401);
+      expect(await listVia.grpc(wrong)).toBe(status.UNAUTHENTICATED);
+      expect(await listVia.rest(wrong)).toBe(401);
+      expect(await listVia.grpc(wrong)).toBe(status.UNAUTHENTICATED);
+      // The bucket (4 a minute) is empty: even a good key from this address waits now.
+      expect(await listVia.rest(keyOf.admin as string)).toBe(429);
+      expect(await listVia.grpc(keyOf.admin as string)).toBe(status.RESOURCE_EXHAUSTED);
+      const refused = await audit.query({ tenant: "-", decision: "rejected-auth:too-many-failures" });
+      expect(refused.entries.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      grpcClient.close();
+      grpcServer.forceShutdown();
+      await strict.close();
+    }
   });
 });

@@ -191,11 +191,21 @@ describeWithShared("REST gateway over real HTTP", () => {
       body: photos,
     });
     expect(((await enrolled.json()) as { templateIds: string[] }).templateIds).toHaveLength(2);
+    // One file in the form is a list of one.
+    const one = new FormData();
+    one.append("images", new Blob([readFileSync(knn("train", "obama", "obama.jpg"))]), "obama.jpg");
+    const single = await fetch(`${base}/v1/subjects/${created.json.id}/enroll`, {
+      method: "POST",
+      headers: { "x-api-key": keyOf.admin as string },
+      body: one,
+    });
+    expect(single.status).toBe(200);
+    expect(((await single.json()) as { templateIds: string[] }).templateIds).toHaveLength(1);
     const renamed = await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.admin, { name: "Barack", metadata: { a: "b" } });
     expect(renamed.json).toMatchObject({ name: "Barack", metadata: { a: "b" } });
     expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.other, { name: "x" })).status).toBe(404);
     expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.admin, {})).status).toBe(400);
-    expect((await call("DELETE", `/v1/subjects/${created.json.id}`, keyOf.admin)).json).toEqual({ templatesRemoved: 2 });
+    expect((await call("DELETE", `/v1/subjects/${created.json.id}`, keyOf.admin)).json).toEqual({ templatesRemoved: 3 });
   });
 
   it("streams the tenant's match events, and only the tenant's, as server-sent events", async () => {
@@ -309,6 +319,16 @@ describeWithShared("REST gateway over real HTTP", () => {
       expect((await audit.query({ tenant: "acme", decision: "rejected-rate-limit" })).entries).toHaveLength(1);
     } finally {
       await limited.close();
+    }
+  });
+
+  it("serves a tenant named like the event emitter's error event, and refuses tenant names that are not tokens", async () => {
+    const key = (await keys.create("error", "kiosk", ["recognise"])).key;
+    const r = await call("POST", "/v1/identify", key, { image: b64(knn("test", "obama1.jpg")) });
+    expect(r.status).toBe(200);
+    expect(names(r.json.faces as never)).toEqual(["unknown"]);
+    for (const tenant of ["a.b", "two words", "", "x".repeat(65)]) {
+      await expect(keys.create(tenant, "k", ["recognise"]), tenant).rejects.toThrow(/tenant .* must be 1-64 letters/);
     }
   });
 

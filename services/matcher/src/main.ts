@@ -57,7 +57,8 @@ const worker = new MatchWorker(js, gallery, audit, {
 await worker.start();
 // The gallery lives here, so the jobs that change it (bulk enrolment, re-embedding, erasure,
 // recalibration) run here too, when Redis is configured.
-const jobs = redisUrl ? new JobRunner(gallery, engine, audit).start(redisConnection(redisUrl)) : undefined;
+const importRoot = process.env.FACEREC_IMPORT_DIR;
+const jobs = redisUrl ? new JobRunner(gallery, engine, audit, importRoot).start(redisConnection(redisUrl)) : undefined;
 jobs?.on("failed", (job, error) =>
   log.warn({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, "job attempt failed"),
 );

@@ -47,7 +47,11 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
         response: { 202: job },
       },
     },
-    async (request, reply) => reply.status(202).send(await recognition.addJob(request.principal, request.body as never)),
+    async (request, reply) => {
+      const key = request.headers["idempotency-key"];
+      const job = await recognition.addJob(request.principal, request.body as never, typeof key === "string" ? key : undefined);
+      return reply.status(202).send(job);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

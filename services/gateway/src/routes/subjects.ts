@@ -92,6 +92,11 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
           },
         },
       },
+      // A multipart form with one `images` file gives that file, not a list of one: make it a list.
+      preValidation: async (request) => {
+        const body = request.body as { images?: unknown } | undefined;
+        if (request.isMultipart() && body?.images !== undefined && !Array.isArray(body.images)) body.images = [body.images];
+      },
     },
     async (request) => recognition.enroll(request.principal, request.params.id, request.body.images.map(imageBytes)),
   );

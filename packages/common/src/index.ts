@@ -1,0 +1,1 @@
+export { isToken, TOKEN, token } from "./tokens.js";
