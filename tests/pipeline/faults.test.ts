@@ -181,6 +181,47 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     await relay.cut();
   });
 
+  it("an edge SIGKILLed during an outage and restarted sends what it had spooled: one event per accepted crop", async () => {
+    const relay = new TcpRelay(nats.port);
+    await relay.open();
+    const edgeData = mkdtempSync(join(tmpdir(), "edge-"));
+    const edge = await serviceProcess("edge-detector", {
+      NATS_URL: `nats://127.0.0.1:${relay.port}`,
+      TENANT: "acme",
+      EDGE_CAMERA: "killed-edge",
+      FACEREC_DATA: edgeData,
+    });
+    running.push(edge);
+    const spoolDir = join(edgeData, "spool", "killed-edge");
+    await relay.cut();
+    for (const file of ["alex_lacamoire1.jpg", "kit_with_rose.jpg", "obama1.jpg"]) {
+      const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=killed-edge`, {
+        method: "POST",
+        body: readFileSync(knn("test", file)),
+      });
+      expect(r.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    // The last photo's track is released by the quiet timer; every crop counted as spooled is on disk.
+    await eventually(async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${edge.ops}/metrics`)).text();
+      expect(metricSum(metrics, "facerec_edge_crops", { state: "spooled_now" })).toBeGreaterThanOrEqual(4);
+    });
+    await edge.kill();
+    const accepted = readdirSync(spoolDir).filter((f) => f.endsWith(".crop"));
+    expect(accepted.length).toBeGreaterThanOrEqual(4);
+    await relay.restore();
+    await edge.start();
+    const events = await eventually(async () => {
+      const all = (await matchEvents(nc)).filter((e) => e.camera === "killed-edge");
+      expect(all).toHaveLength(accepted.length);
+      return all;
+    });
+    expect(new Set(events.map((e) => e.cropId)).size).toBe(accepted.length);
+    await eventually(async () => expect(readdirSync(spoolDir).filter((f) => f.endsWith(".crop"))).toEqual([]));
+    await relay.cut();
+  });
+
   it("dead-letters a crop that cannot be decoded, with the error, and goes on", async () => {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);

@@ -19,7 +19,11 @@ export class Spool<T extends SpoolItem> {
   private size = 0;
   dropped = 0;
 
-  constructor(private readonly options: SpoolOptions) {}
+  constructor(
+    private readonly options: SpoolOptions,
+    /** Told of every item that leaves: sent, or dropped to make room (a disk copy can go then). */
+    private readonly onLeave: (item: T) => void = () => {},
+  ) {}
 
   get length(): number {
     return this.items.length;
@@ -40,6 +44,7 @@ export class Spool<T extends SpoolItem> {
       const [gone] = this.items.splice(worst, 1);
       this.size -= (gone as T).bytes;
       this.dropped++;
+      this.onLeave(gone as T);
     }
   }
 
@@ -54,6 +59,7 @@ export class Spool<T extends SpoolItem> {
       if (at >= 0) {
         this.items.splice(at, 1);
         this.size -= item.bytes;
+        this.onLeave(item);
       }
       sent++;
     }

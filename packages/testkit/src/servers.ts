@@ -258,6 +258,8 @@ export async function serviceProcess(name: ServiceName, env: Record<string, stri
     ...process.env,
     OPS_PORT: String(ops),
     LOG_LEVEL: "info",
+    // A folder of its own (the edge's spool, a matcher's files): never the repository's data folder.
+    FACEREC_DATA: mkdtempSync(join(tmpdir(), `${name}-`)),
     ...env,
   });
   await proc.start();

@@ -2,6 +2,7 @@
 // The edge detector: frames in (video or stream through ffmpeg, a watched folder, HTTP push), best
 // shots out as FaceCrops on JetStream, spooled while NATS is unreachable. Configured by environment.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
 import {
   CropPublisher,
   DEFAULT_TRACKER_OPTIONS,
@@ -12,7 +13,7 @@ import {
   videoFrames,
 } from "@facerec/pipeline";
 import { engineConfigFromEnv, numberSetting, setting } from "@facerec/runtime";
-import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
+import { decodeImage, FaceEngine, ImageError, repoRoot } from "@facerec/vision";
 import { Counter, Gauge } from "prom-client";
 
 const tenant = setting("TENANT", "default");
@@ -31,6 +32,8 @@ const { log, nc, js, registry } = service;
 const publisher = new CropPublisher(nc, js, {
   maxItems: numberSetting("EDGE_SPOOL_MAX_ITEMS", 2000, 1),
   maxBytes: numberSetting("EDGE_SPOOL_MAX_BYTES", 64 * 1024 * 1024, 1024),
+  // Crops spooled during an outage survive a restart here (FACEREC_DATA/spool/<camera>).
+  dir: join(setting("FACEREC_DATA", join(repoRoot, "data")), "spool", camera),
 });
 const edge = new EdgeDetector(engine, publisher, {
   ...EdgeDetector.defaults(tenant),
