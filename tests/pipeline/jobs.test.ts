@@ -1,11 +1,12 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Jobs, type JobView, redisConnection } from "@facerec/pipeline";
+import { JOB_QUEUE, Jobs, type JobView, redisConnection } from "@facerec/pipeline";
 import { openProductState } from "@facerec/runtime";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { natsServer, redisServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { FaceEngine } from "@facerec/vision";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually } from "./stack.js";
 
@@ -85,6 +86,19 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     const completions = (await audit.query({ tenant: "bbt", decision: "completed", pageSize: 100 })).entries;
     expect(completions.filter((e) => e.requestId === cast.id)).toHaveLength(1);
     expect(completions.filter((e) => e.requestId === recalibrate.id || e.requestId === again.id)).toHaveLength(2);
+    const [leaving] = gallery.listSubjects("bbt");
     await state.close();
+
+    // Erasure reaches the job records: the erased person's folder name leaves the job that enrolled them.
+    const records = new Queue(JOB_QUEUE, { connection: redisConnection(redis.url) });
+    const done = async () => ((await records.getJob(cast.id))?.data as { done?: string[] } | undefined)?.done ?? [];
+    expect(await done()).toContain(leaving?.name);
+    await matcher.start();
+    const erase = await jobs.add({ kind: "erase", tenant: "bbt", subjectId: leaving?.id as string });
+    const erased = await eventually(async () => (await finished("bbt", erase.id)).result as { templates: number });
+    expect(erased.templates).toBeGreaterThan(0);
+    expect(await done()).not.toContain(leaving?.name);
+    expect((await done()).length).toBe(names.length - 1);
+    await records.close();
   });
 });

@@ -30,7 +30,9 @@ export class OutsideImportError extends Error {
  */
 export async function insideImportRoot(root: string, path: string): Promise<string> {
   const [realRoot, real] = await Promise.all([realpath(root), realpath(resolve(root, path))]).catch((error) => {
-    throw new OutsideImportError(`no folder ${path} in the import folder (${(error as NodeJS.ErrnoException).code})`);
+    throw new OutsideImportError(
+      `${path} is not inside the import folder (it does not exist: ${(error as NodeJS.ErrnoException).code})`,
+    );
   });
   const rel = relative(realRoot, real);
   if (rel === ".." || rel.startsWith(`..${sep}`) || resolve(realRoot, rel) !== real) {
@@ -100,6 +102,20 @@ export class Jobs {
     return view(job, await job.getState());
   }
 
+  /**
+   * Erasure reaches the job records too: an enrol-folder job keeps the names of the folders it has
+   * done (so that a retry skips them), and a folder is named after its person. The erased subject's
+   * name leaves the job that enrolled it (`metadata.job`), in its tenant only.
+   */
+  async forget(tenant: string, subject: { name: string; metadata: Record<string, string> }): Promise<void> {
+    const id = subject.metadata.job;
+    if (!id) return;
+    const job = await this.queue.getJob(id);
+    const data = job?.data as (JobSpec & { done?: string[] }) | undefined;
+    if (!job || !data || data.tenant !== tenant || !data.done?.includes(subject.name)) return;
+    await job.updateData({ ...data, done: data.done.filter((name) => name !== subject.name) });
+  }
+
   /** Jobs by state across tenants (waiting, active, delayed, completed, failed), for metrics. */
   counts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts("waiting", "active", "delayed", "completed", "failed");
@@ -139,8 +155,13 @@ export class JobRunner {
     private readonly importRoot?: string,
   ) {}
 
+  /** The queue's records, to take an erased subject's name out of the job that enrolled it. */
+  private records: Jobs | undefined;
+
   start(connection: ConnectionOptions, concurrency = 1): Worker {
+    this.records = new Jobs(connection);
     const worker = new Worker(JOB_QUEUE, (job) => this.run(job), { connection, concurrency, lockDuration: 30_000 });
+    worker.on("closed", () => void this.records?.close());
     // Audited on completion as BullMQ records it: an attempt that lost its lock (Redis gone, a stall)
     // and was run again is not counted twice.
     worker.on("completed", async (job) => {
@@ -195,7 +216,10 @@ export class JobRunner {
    */
   private async erase(tenant: string, subject: string): Promise<{ templates: number }> {
     try {
-      return await this.gallery.deleteSubject(tenant, subject);
+      const found = await this.gallery.findSubject(tenant, subject);
+      const erased = await this.gallery.deleteSubject(tenant, subject);
+      await this.records?.forget(tenant, found);
+      return erased;
     } catch (error) {
       if ((error as Error).name !== "NotFoundError") throw error;
       if (await this.gallery.wasErased(tenant, subject)) return { templates: 0 };

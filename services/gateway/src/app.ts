@@ -81,7 +81,9 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   });
   await app.register(swagger, {
     openapi: {
+      openapi: "3.0.3",
       info: { title: "facerec", version: "1", description: "Face enrolment, identification, verification and audit." },
+      servers: [{ url: "/", description: "this gateway" }],
       components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
       security: [{ apiKey: [] }],
     },

@@ -262,10 +262,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
     startJob: unary("StartJob", async (p, r: { kind: JobKind; folder: string; subjectId: string; idempotencyKey: string }) => {
       const kind = JOB_KINDS.get(r.kind);
       if (!kind) throw new BadRequestError("kind must be one of the JobKind values");
-      if (kind === "enrol-folder" && !r.folder) throw new BadRequestError("an enrol-folder job needs folder");
-      if (kind === "erase" && !r.subjectId) throw new BadRequestError("an erase job needs subject_id");
-      const request =
-        kind === "enrol-folder" ? { kind, folder: r.folder } : kind === "erase" ? { kind, subjectId: r.subjectId } : { kind };
+      const request = { kind, ...(r.folder ? { folder: r.folder } : {}), ...(r.subjectId ? { subjectId: r.subjectId } : {}) };
       return { job: toJob(await recognition.addJob(p, request, r.idempotencyKey || undefined)) };
     }),
     getJob: unary("GetJob", async (p, r: { id: string }) => ({ job: toJob(await recognition.getJob(p, r.id)) })),

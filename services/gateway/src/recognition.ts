@@ -12,8 +12,8 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { MatchFeed } from "./match-feed.js";
 import { RateLimiter } from "./rate-limit.js";
 
-/** Omit a key from each member of a union (the built-in Omit merges the members). */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What a caller asks for: a job kind and the fields it takes (checked here, for both transports). */
+export type JobRequest = { kind: JobSpec["kind"]; folder?: string; subjectId?: string };
 
 /** Cameras one match stream may name; a site with more follows them all with an empty list. */
 const MAX_CAMERAS = 100;
@@ -231,7 +231,9 @@ export class Recognition {
     ApiKeyStore.require(p, "enrol");
     await this.changeable();
     const started = Date.now();
+    const subject = await this.gallery.findSubject(p.tenant, id);
     const { templates } = await this.gallery.deleteSubject(p.tenant, id);
+    await this.jobs?.queue.forget(p.tenant, subject);
     await this.record(p, "delete-subject", "erased", started, { subjectId: id });
     return { templatesRemoved: templates };
   }
@@ -394,22 +396,26 @@ export class Recognition {
    * Start a long job for the caller's tenant. Bulk enrolment reads only below the import folder the
    * operator configured (FACEREC_IMPORT_DIR), never anywhere a request names.
    */
-  async addJob(p: Principal, request: DistributiveOmit<JobSpec, "tenant">, idempotencyKey?: string): Promise<JobView> {
+  async addJob(p: Principal, request: JobRequest, idempotencyKey?: string): Promise<JobView> {
     ApiKeyStore.require(p, request.kind === "erase" ? "enrol" : "admin");
+    if (request.kind === "enrol-folder" && !request.folder) throw new BadRequestError("an enrol-folder job needs folder");
+    if (request.kind === "erase" && !request.subjectId) throw new BadRequestError("an erase job needs subjectId");
     if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
     await this.changeable();
     const started = Date.now();
+    const tenant = p.tenant;
     let spec: JobSpec;
     if (request.kind === "enrol-folder") {
       let folder: string;
       try {
-        folder = await insideImportRoot(this.jobs.importRoot, request.folder);
+        folder = await insideImportRoot(this.jobs.importRoot, request.folder as string);
       } catch (error) {
         if (error instanceof OutsideImportError) throw new BadRequestError(error.message);
         throw error;
       }
-      spec = { ...request, folder, tenant: p.tenant };
-    } else spec = { ...request, tenant: p.tenant } as JobSpec;
+      spec = { kind: "enrol-folder", folder, tenant };
+    } else if (request.kind === "erase") spec = { kind: "erase", subjectId: request.subjectId as string, tenant };
+    else spec = { kind: request.kind, tenant };
     if (spec.kind === "erase") await this.gallery.findSubject(p.tenant, spec.subjectId);
     if (idempotencyKey !== undefined && !isToken(idempotencyKey)) {
       throw new BadRequestError("an idempotency key is 1-64 letters, digits, _ or -");
@@ -434,7 +440,6 @@ export class Recognition {
     return job;
   }
 
-  /** The caller's tenant's audit entries. */
   /** The caller's tenant's audit entries: its API calls, camera decisions and jobs, from every replica. */
   queryAudit(p: Principal, q: Omit<AuditQuery, "tenant">): Promise<AuditPage> {
     ApiKeyStore.require(p, "audit");

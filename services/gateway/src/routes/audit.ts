@@ -38,6 +38,7 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
     {
       schema: {
         tags,
+        operationId: "queryAudit",
         summary: "The tenant's audit entries, oldest first, filtered and paged",
         querystring: {
           type: "object",
@@ -72,6 +73,7 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
     {
       schema: {
         tags,
+        operationId: "verifyAudit",
         summary: "Check the hash chain of the tenant's trail: an edited, removed or cut-off entry breaks it",
         response: {
           200: {

@@ -1,6 +1,6 @@
-import { JOB_KINDS, type JobSpec } from "@facerec/pipeline";
+import { JOB_KINDS } from "@facerec/pipeline";
 import type { FastifyInstance } from "fastify";
-import type { Recognition } from "../recognition.js";
+import type { JobRequest, Recognition } from "../recognition.js";
 
 const job = {
   type: "object",
@@ -16,23 +16,17 @@ const job = {
   },
 } as const;
 
-/** JSON Schema's if/then: a job of `kind` must carry `field`. */
-function requires(kind: string, field: string): object {
-  // biome-ignore lint/suspicious/noThenProperty: "then" is a JSON Schema keyword here, not a thenable.
-  return { if: { properties: { kind: { const: kind } } }, then: { required: [field] } };
-}
-
 /** Long jobs on BullMQ (distributed mode): start one, follow it. */
 export function jobRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["jobs"];
-  app.post<{ Body: Omit<JobSpec, "tenant"> }>(
+  app.post<{ Body: JobRequest }>(
     "/v1/jobs",
     {
       schema: {
         tags,
+        operationId: "startJob",
         summary: "Start a job: bulk enrolment from a folder, re-embedding, erasure, recalibration or reindexing",
-        // One object with if/then rather than oneOf: Fastify's validator strips unknown properties while
-        // it tries each oneOf branch, which would drop the fields of the branch that matches.
+        // Which kind needs which field is the operation layer's rule (REST and gRPC alike).
         body: {
           type: "object",
           required: ["kind"],
@@ -42,14 +36,13 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
             folder: { type: "string", minLength: 1, maxLength: 1000, description: "enrol-folder: below FACEREC_IMPORT_DIR" },
             subjectId: { type: "string", minLength: 1, maxLength: 100, description: "erase: the subject" },
           },
-          allOf: [requires("enrol-folder", "folder"), requires("erase", "subjectId")],
         },
         response: { 202: job },
       },
     },
     async (request, reply) => {
       const key = request.headers["idempotency-key"];
-      const job = await recognition.addJob(request.principal, request.body as never, typeof key === "string" ? key : undefined);
+      const job = await recognition.addJob(request.principal, request.body, typeof key === "string" ? key : undefined);
       return reply.status(202).send(job);
     },
   );
@@ -59,6 +52,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
     {
       schema: {
         tags,
+        operationId: "getJob",
         summary: "A job's state, progress and result",
         params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 200 } } },
         response: { 200: job },

@@ -28,6 +28,7 @@ export function keyRoutes(app: FastifyInstance, recognition: Recognition): void 
     {
       schema: {
         tags,
+        operationId: "createKey",
         summary: "Create an API key in the caller's tenant; the key is in this answer only",
         body: {
           type: "object",
@@ -50,6 +51,7 @@ export function keyRoutes(app: FastifyInstance, recognition: Recognition): void 
     {
       schema: {
         tags,
+        operationId: "listKeys",
         summary: "List the tenant's API keys (never the keys themselves)",
         response: { 200: { type: "object", properties: { keys: { type: "array", items: key } } } },
       },
@@ -62,6 +64,7 @@ export function keyRoutes(app: FastifyInstance, recognition: Recognition): void 
     {
       schema: {
         tags,
+        operationId: "revokeKey",
         summary: "Revoke an API key: every gateway refuses it within the documented bound",
         params: keyParams,
         response: { 200: key },

@@ -13,6 +13,7 @@ export function matchRoutes(app: FastifyInstance, recognition: Recognition): voi
     {
       schema: {
         tags: ["recognition"],
+        operationId: "watchMatches",
         summary: "Follow the tenant's match events as server-sent events",
         querystring: {
           type: "object",

@@ -20,6 +20,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
     {
       schema: {
         tags,
+        operationId: "identify",
         summary: "Identify every face in an image",
         body: imageBody({ image: "one" }, { camera }),
         response: {
@@ -60,6 +61,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
     {
       schema: {
         tags,
+        operationId: "verify",
         summary: "Verify the main face of an image against a subject or against a second image",
         body: imageBody(
           { image: "one", otherImage: "optional" },

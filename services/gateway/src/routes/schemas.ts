@@ -11,7 +11,7 @@ export const subjectParams = {
   properties: { id: { type: "string", minLength: 1, maxLength: 100 } },
 } as const;
 
-const base64Image = { type: "string", contentEncoding: "base64", minLength: 1, description: "the image, base64" } as const;
+const base64Image = { type: "string", minLength: 1, description: "the image (JPEG, PNG, WebP or GIF), base64" } as const;
 // Multipart files reach the validator as Buffers, which JSON Schema sees as objects.
 const fileImage = { type: "object", description: "the image file (JPEG, PNG, WebP, ...)" } as const;
 

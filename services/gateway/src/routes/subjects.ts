@@ -12,6 +12,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     {
       schema: {
         tags,
+        operationId: "createSubject",
         summary: "Create a subject",
         body: { type: "object", required: ["name"], additionalProperties: false, properties: subjectChange(recognition.limits) },
         response: { 201: subject },
@@ -26,6 +27,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     {
       schema: {
         tags,
+        operationId: "listSubjects",
         summary: "List the tenant's subjects",
         response: { 200: { type: "object", properties: { subjects: { type: "array", items: subject } } } },
       },
@@ -35,7 +37,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
 
   app.get<{ Params: { id: string } }>(
     "/v1/subjects/:id",
-    { schema: { tags, summary: "Read a subject", params: subjectParams, response: { 200: subject } } },
+    { schema: { tags, operationId: "getSubject", summary: "Read a subject", params: subjectParams, response: { 200: subject } } },
     async (request) => recognition.getSubject(request.principal, request.params.id),
   );
 
@@ -44,6 +46,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     {
       schema: {
         tags,
+        operationId: "updateSubject",
         summary: "Rename a subject or replace its metadata",
         params: subjectParams,
         body: {
@@ -63,6 +66,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     {
       schema: {
         tags,
+        operationId: "deleteSubject",
         summary: "Erase a subject: its templates and vectors everywhere",
         params: subjectParams,
         response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
@@ -76,6 +80,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     {
       schema: {
         tags,
+        operationId: "enroll",
         summary: "Enrol photos of a subject, one template per photo with exactly one usable face",
         params: subjectParams,
         body: imageBody({ images: "many" }),
