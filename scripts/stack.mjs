@@ -20,6 +20,8 @@ const ports = {
   gateway: 8080,
   grpc: 50051,
   gatewayB: 8081,
+  gatewayOps: 9110,
+  gatewayOpsB: 9111,
   grpcB: 50052,
   edge: 9101,
   embedder: 9102,
@@ -157,6 +159,7 @@ async function start() {
     FACEREC_DATA: join(dir, "gateway"),
     PORT: String(ports.gateway),
     GRPC_PORT: String(ports.grpc),
+    OPS_PORT: String(ports.gatewayOps),
   });
   // The second gateway starts once the first has made (or found) the bootstrap key.
   await launch("gateway-b", process.execPath, [node("gateway")], ports.gatewayB, {
@@ -164,6 +167,7 @@ async function start() {
     FACEREC_DATA: join(dir, "gateway-b"),
     PORT: String(ports.gatewayB),
     GRPC_PORT: String(ports.grpcB),
+    OPS_PORT: String(ports.gatewayOpsB),
   });
   const key = /frk_[A-Za-z0-9_-]+/.exec(readFileSync(join(dir, "logs", "gateway.log"), "utf8"))?.[0];
   process.stdout.write(

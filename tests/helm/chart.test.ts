@@ -207,6 +207,53 @@ describe("Helm chart, validated offline", () => {
     }
   });
 
+  it("reads every credential from a Secret (NATS, Redis, the gateway's TLS, the edge's push key) and serves metrics apart", () => {
+    const objs = parse(
+      execFileSync(
+        helm,
+        [
+          "template",
+          "facerec",
+          chart,
+          "--set",
+          "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
+          "--set",
+          "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true",
+        ],
+        { encoding: "utf8" },
+      ),
+    );
+    for (const o of objs) {
+      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+      expect(() => Model && new Model(o as never).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
+    }
+    const envOf = (service: string) => podOf(workload(objs, service)).containers[0]?.env ?? [];
+    for (const service of ["gateway", "embedder", "matcher", "edge-detector"]) {
+      expect(envOf(service)).toContainEqual({ name: "NATS_CREDS_FILE", value: "/etc/facerec/nats/nats.creds" });
+      expect(envOf(service)).toContainEqual({
+        name: "REDIS_URL",
+        valueFrom: { secretKeyRef: { name: "redis-url", key: "url" } },
+      });
+      expect(podOf(workload(objs, service)).volumes).toContainEqual({
+        name: "nats-credentials",
+        secret: { secretName: "nats-creds" },
+      });
+    }
+    expect(envOf("gateway")).toContainEqual({ name: "TLS_CERT_FILE", value: "/etc/facerec/tls/tls.crt" });
+    expect(envOf("edge-detector")).toContainEqual({
+      name: "EDGE_PUSH_KEY",
+      valueFrom: { secretKeyRef: { name: "edge-push", key: "push-key" } },
+    });
+    // Prometheus scrapes each Service's metrics port; the gateway's is its ops port, not its API.
+    expect(envOf("gateway")).toContainEqual({ name: "OPS_PORT", value: "9100" });
+    const gatewayService = objs.find((o) => o.kind === "Service" && o.metadata.name === "facerec-facerec-gateway") as Obj;
+    expect((gatewayService.spec as { ports: { name: string; targetPort: string }[] }).ports).toContainEqual(
+      expect.objectContaining({ name: "metrics", targetPort: "ops" }),
+    );
+    const monitor = objs.find((o) => o.kind === "ServiceMonitor") as Obj;
+    expect((monitor.spec as { endpoints: { port: string }[] }).endpoints[0]?.port).toBe("metrics");
+  });
+
   it("rejects broken values through values.schema.json", () => {
     for (const bad of [
       "embedder.replicas=-1",

@@ -42,6 +42,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
       metricsOf[name] = `http://127.0.0.1:${p.ops}/metrics`;
     const port = await freePort();
     const grpcPort = await freePort();
+    const opsPort = await freePort();
     grpcAddress = `127.0.0.1:${grpcPort}`;
     const gateway = new ServerProcess(
       "gateway",
@@ -53,6 +54,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
         ...env,
         PORT: String(port),
         GRPC_PORT: String(grpcPort),
+        OPS_PORT: String(opsPort),
         FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
         FACEREC_IMPORT_DIR: shared("data"),
       },
@@ -61,7 +63,7 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     running.push(gateway);
     key = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
     base = `http://127.0.0.1:${port}`;
-    metricsOf.gateway = `${base}/metrics`;
+    metricsOf.gateway = `http://127.0.0.1:${opsPort}/metrics`;
   });
   afterAll(async () => {
     for (const p of running.reverse()) await p.stop();

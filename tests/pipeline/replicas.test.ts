@@ -80,6 +80,7 @@ async function gateway(env: Record<string, string>): Promise<ServerProcess> {
     ...env,
     PORT: String(port),
     GRPC_PORT: String(grpcPort),
+    OPS_PORT: "0",
     FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
   });
   await g.start();

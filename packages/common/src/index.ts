@@ -1,1 +1,2 @@
 export { isToken, TOKEN, token } from "./tokens.js";
+export { withoutSecrets } from "./urls.js";

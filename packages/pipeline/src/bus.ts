@@ -1,7 +1,34 @@
+import { readFileSync } from "node:fs";
 import { streams, subjects } from "@facerec/contracts";
 import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/nats-core";
+import { type ConnectionOptions, credsAuthenticator, nanos } from "@nats-io/nats-core";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+
+/**
+ * How to authenticate to NATS and trust it, from the environment: a credentials file (NATS_CREDS_FILE,
+ * the decentralised JWT model), a user and password (NATS_USER, NATS_PASSWORD) or a token
+ * (NATS_TOKEN); TLS with NATS_TLS_CA_FILE (the servers' CA) and, for mutual TLS, NATS_TLS_CERT_FILE and
+ * NATS_TLS_KEY_FILE. None of it is logged.
+ */
+export function natsSecurity(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
+  const options: Partial<ConnectionOptions> = {};
+  if (env.NATS_CREDS_FILE) {
+    const file = env.NATS_CREDS_FILE;
+    // Read at each (re)connection, so a rotated credentials file is picked up.
+    options.authenticator = credsAuthenticator(() => new Uint8Array(readFileSync(file)));
+  } else if (env.NATS_USER) {
+    options.user = env.NATS_USER;
+    options.pass = env.NATS_PASSWORD ?? "";
+  } else if (env.NATS_TOKEN) options.token = env.NATS_TOKEN;
+  if (env.NATS_TLS_CA_FILE || env.NATS_TLS_CERT_FILE) {
+    options.tls = {
+      ...(env.NATS_TLS_CA_FILE ? { caFile: env.NATS_TLS_CA_FILE } : {}),
+      ...(env.NATS_TLS_CERT_FILE ? { certFile: env.NATS_TLS_CERT_FILE } : {}),
+      ...(env.NATS_TLS_KEY_FILE ? { keyFile: env.NATS_TLS_KEY_FILE } : {}),
+    };
+  }
+  return options;
+}
 
 /** Connect for the life of a service: reconnect forever, and do not fail if NATS is not up yet. */
 export function connectBus(servers: string, name: string): Promise<NatsConnection> {
@@ -11,6 +38,7 @@ export function connectBus(servers: string, name: string): Promise<NatsConnectio
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    ...natsSecurity(),
   });
 }
 

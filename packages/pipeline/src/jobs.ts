@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir, readFile, realpath } from "node:fs/promises";
 import { extname, join, relative, resolve, sep } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
@@ -57,13 +58,23 @@ export interface JobView {
   error?: string;
 }
 
-/** Parse a redis:// URL into the options BullMQ passes to ioredis; workers need maxRetriesPerRequest null. */
-export function redisConnection(url: string): ConnectionOptions {
+/**
+ * Parse a redis:// or rediss:// (TLS) URL, with an ACL user and password when it carries them, into the
+ * options BullMQ passes to ioredis (workers need maxRetriesPerRequest null). REDIS_TLS_CA_FILE names
+ * the CA that signed the server's certificate, when it is not a public one.
+ */
+export function redisConnection(url: string, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
   const u = new URL(url);
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:")
+    throw new RangeError(`REDIS_URL must be redis:// or rediss://, not ${u.protocol}`);
   return {
     host: u.hostname,
     port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === "rediss:"
+      ? { tls: { servername: u.hostname, ...(env.REDIS_TLS_CA_FILE ? { ca: readFileSync(env.REDIS_TLS_CA_FILE) } : {}) } }
+      : {}),
     maxRetriesPerRequest: null,
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { withoutSecrets } from "@facerec/common";
 import { metricsRegistry, numberSetting, onShutdown, serveOps, serviceLogger, setting, startTracing } from "@facerec/runtime";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -44,7 +45,7 @@ export async function startWorkerService(
   const registry = metricsRegistry(name);
   return {
     log,
-    natsUrl,
+    natsUrl: withoutSecrets(natsUrl),
     nc,
     jsm,
     js: jetstream(nc),

@@ -95,34 +95,82 @@ export class ServerProcess {
 }
 
 /** nats-server with JetStream on file storage in a fresh folder, on a free loopback port. */
-export async function natsServer(): Promise<ServerProcess & { url: string }> {
+export async function natsServer(
+  options: { user?: string; pass?: string; tls?: { certFile: string; keyFile: string } } = {},
+): Promise<ServerProcess & { url: string }> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "nats-js-"));
-  const server = new ServerProcess(
-    "nats-server",
-    "nats-server",
-    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store],
-    port,
-  );
+  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store];
+  if (options.user) args.push("--user", options.user, "--pass", options.pass ?? "");
+  if (options.tls) args.push("--tls", "--tlscert", options.tls.certFile, "--tlskey", options.tls.keyFile);
+  const server = new ServerProcess("nats-server", "nats-server", args, port);
   await server.start();
-  return Object.assign(server, { url: `nats://127.0.0.1:${port}` });
+  return Object.assign(server, { url: `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}` });
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost made with openssl, to test TLS on loopback:
+ * the PEM files and their bytes (the certificate is its own CA).
+ */
+export function selfSignedCertificate(): { keyFile: string; certFile: string; key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), "tls-"));
+  const keyFile = join(dir, "tls.key");
+  const certFile = join(dir, "tls.crt");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+    ],
+    { stdio: "ignore" },
+  );
+  return { keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile) };
 }
 
 /**
  * redis-server on a free loopback port, with every write in an append-only file synced at once, so a
  * SIGKILL loses nothing and a restart on the same port comes back with the same data.
  */
-export async function redisServer(): Promise<ServerProcess & { url: string }> {
+export async function redisServer(options: { password?: string } = {}): Promise<ServerProcess & { url: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "redis-"));
-  const server = new ServerProcess(
-    "redis-server",
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
-    port,
-  );
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+  ];
+  if (options.password) args.push("--requirepass", options.password);
+  const server = new ServerProcess("redis-server", "redis-server", args, port);
   await server.start();
-  return Object.assign(server, { url: `redis://127.0.0.1:${port}` });
+  return Object.assign(server, {
+    url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ""}127.0.0.1:${port}`,
+  });
 }
 
 /** The PostgreSQL server binaries of Debian's `postgresql` package (the newest installed major version). */
@@ -284,6 +332,8 @@ export interface EmbeddedGateway {
   url: string;
   /** host:port of its gRPC server. */
   grpc: string;
+  /** Base URL of its ops port: /metrics, /healthz, /readyz. */
+  ops: string;
   /** Everything it printed so far (the first start prints the admin key). */
   readonly output: string;
   /** Resident memory now, in bytes (Linux /proc). */
@@ -296,20 +346,23 @@ export interface EmbeddedGateway {
 export function embeddedGateway(data: string, env: Record<string, string> = {}): Promise<EmbeddedGateway> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, "services", "gateway", "dist", "main.js")], {
-      env: { ...process.env, FACEREC_DATA: data, PORT: "0", GRPC_PORT: "0", ...env },
+      env: { ...process.env, FACEREC_DATA: data, PORT: "0", GRPC_PORT: "0", OPS_PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
     const onExit = (code: number | null) => reject(new Error(`gateway exited with ${code}: ${output}`));
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+), gRPC on (127\.0\.0\.1:\d+)/.exec(output);
+      const m = /listening on (https?:\/\/127\.0\.0\.1:\d+), gRPC on (127\.0\.0\.1:\d+).*, ops on (127\.0\.0\.1:\d+)/.exec(
+        output,
+      );
       if (!m) return;
       child.off("exit", onExit);
       resolve({
         child,
         url: m[1] as string,
         grpc: m[2] as string,
+        ops: `http://${m[3]}`,
         get output() {
           return output;
         },

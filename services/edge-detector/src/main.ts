@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The edge detector: frames in (video or stream through ffmpeg, a watched folder, HTTP push), best
 // shots out as FaceCrops on JetStream, spooled while NATS is unreachable. Configured by environment.
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import {
@@ -21,6 +22,8 @@ const camera = setting("EDGE_CAMERA", "camera-1");
 const source = process.env.EDGE_SOURCE;
 const fps = numberSetting("EDGE_FPS", 2, 0.1);
 const maxPushBytes = numberSetting("EDGE_MAX_PUSH_BYTES", 20 * 1024 * 1024, 1);
+// The key a pusher must present; the push endpoint is open without one (a trusted site network).
+const pushKey = process.env.EDGE_PUSH_KEY;
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
 const service = await startWorkerService("edge-detector", {
@@ -68,12 +71,25 @@ async function analyse(cam: string, frame: Frame): Promise<void> {
   frames.inc();
 }
 
+/** Whether a push carries the push key (EDGE_PUSH_KEY) as a bearer token; any push does when none is set. */
+function pushAllowed(request: IncomingMessage): boolean {
+  if (!pushKey) return true;
+  const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "");
+  const wanted = Buffer.from(pushKey);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
 /** POST /v1/frames?camera=<name>: one image in the body, analysed like a camera frame. */
 async function push(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
   const url = new URL(request.url ?? "/", "http://edge");
   if (url.pathname !== "/v1/frames") return false;
   if (request.method !== "POST") {
     response.writeHead(405, { allow: "POST" }).end("POST an image\n");
+    return true;
+  }
+  if (!pushAllowed(request)) {
+    response.writeHead(401, { "www-authenticate": "Bearer" }).end("push frames with Authorization: Bearer <EDGE_PUSH_KEY>\n");
+    request.resume();
     return true;
   }
   const cam = url.searchParams.get("camera") ?? camera;

@@ -9,6 +9,7 @@ import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { Registry } from "prom-client";
 import { httpStatusOf, LengthRequiredError, OverloadedError, RateLimitError, TooLargeError } from "./errors.js";
 import { GatewayMetrics, instrument } from "./observability.js";
 import type { Recognition } from "./recognition.js";
@@ -24,6 +25,10 @@ import { subjectRoutes } from "./routes/subjects.js";
 export interface AppOptions {
   /** Requests whose body takes longer to arrive are answered 408. */
   requestTimeoutMs?: number;
+  /** Where the gateway's metrics go; the caller serves it (the ops port). A fresh one by default. */
+  registry?: Registry;
+  /** Serve HTTPS with this PEM key and certificate (chain); plain HTTP without. */
+  tls?: { key: Buffer; cert: Buffer };
   /** Structured request logs (pino, JSON lines); off unless given. The API key header is never logged. */
   logger?: boolean;
 }
@@ -41,11 +46,13 @@ const consoleDir = join(repoRoot, "services", "gateway", "console");
 /**
  * The REST API under /v1 (an API key in `x-api-key`, a JSON schema on every route, images as base64
  * JSON or multipart files), its OpenAPI document at /openapi.json with an interactive page at /docs,
- * the web console at /console/, /healthz and Prometheus /metrics.
+ * the web console at /console/, and /healthz and /readyz. Metrics go to `options.registry`, which the
+ * gateway serves on its ops port, away from the API.
  */
 export async function buildApp(recognition: Recognition, audit: AuditTrail, options: AppOptions = {}): Promise<FastifyInstance> {
   const limits = recognition.limits;
   const app = Fastify({
+    ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: limits.requestBytes,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
@@ -54,7 +61,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
   });
   const metrics = new GatewayMetrics(
-    metricsRegistry("gateway"),
+    options.registry ?? metricsRegistry("gateway"),
     audit,
     () => recognition.galleryStats(),
     () => recognition.jobCounts(),

@@ -287,9 +287,15 @@ export function buildGrpcServer(recognition: Recognition): Server {
   return server;
 }
 
-/** Bind on a loopback (or configured) address; resolves with the bound port. */
-export function listenGrpc(server: Server, address: string): Promise<number> {
+/**
+ * Bind on a loopback (or configured) address, with TLS when a PEM key and certificate are given;
+ * resolves with the bound port.
+ */
+export function listenGrpc(server: Server, address: string, tls?: { key: Buffer; cert: Buffer }): Promise<number> {
+  const credentials = tls
+    ? ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false)
+    : ServerCredentials.createInsecure();
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
   });
 }

@@ -2,9 +2,12 @@
 // The gateway, in both modes. Embedded (`pnpm start`): engine, gallery, keys and audit in one process
 // on a local folder. Distributed: the same, with the state in PostgreSQL (DATABASE_URL) shared by every
 // replica, match events from the matchers over NATS (NATS_URL) and jobs on Redis (REDIS_URL).
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { withoutSecrets } from "@facerec/common";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
-import { exitOnDamagedState, startTracing } from "@facerec/runtime";
+import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
@@ -43,17 +46,32 @@ if ((await keys.list("default")).length === 0) {
   }
 }
 
-const app = await buildApp(recognition, audit, { logger: true });
+// TLS for REST and gRPC alike from PEM files (a Kubernetes TLS Secret mounts tls.key and tls.crt).
+const tls =
+  process.env.TLS_KEY_FILE && process.env.TLS_CERT_FILE
+    ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
+    : undefined;
+const registry = metricsRegistry("gateway");
+const app = await buildApp(recognition, audit, { logger: true, registry, ...(tls ? { tls } : {}) });
 const grpc = buildGrpcServer(recognition);
 const url = await app.listen({ host, port });
-const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`);
+const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`, tls);
+// Metrics and probes on an ops port of their own (OPS_PORT, 9100), away from the API and its clients.
+let ready = true;
+const readiness = setInterval(async () => {
+  ready = (await recognition.auditHealth()).writable;
+}, 1000);
+readiness.unref();
+const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9100), registry, () => ready);
+const opsAddress = ops.address() as AddressInfo;
 process.stdout.write(
-  `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc} (${storage === "postgres" ? "state in PostgreSQL" : `data in ${data}`}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${process.env.NATS_URL}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
+  `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc}${tls ? " (TLS)" : ""}, ops on ${opsAddress.address}:${opsAddress.port} (${storage === "postgres" ? "state in PostgreSQL" : `data in ${data}`}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${withoutSecrets(process.env.NATS_URL as string)}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     await app.close();
+    ops.close();
     grpc.forceShutdown();
     await close();
     await queue?.close();

@@ -77,7 +77,7 @@ export class GatewayMetrics {
 
 /**
  * Per request: a SERVER span continuing the caller's `traceparent` (a no-op unless tracing is on), the
- * request counter and latency histogram by route, and GET /metrics.
+ * request counter and latency histogram by route.
  */
 export function instrument(app: FastifyInstance, metrics: GatewayMetrics): void {
   app.addHook("onRequest", async (request) => {
@@ -97,7 +97,4 @@ export function instrument(app: FastifyInstance, metrics: GatewayMetrics): void 
     request.span?.setAttribute("http.response.status_code", reply.statusCode);
     request.span?.end();
   });
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
 }

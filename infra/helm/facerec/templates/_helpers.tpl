@@ -22,6 +22,40 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.nats.url -}}{{ .Values.nats.url }}{{- else -}}nats://{{ include "facerec.fullname" . }}-nats:4222{{- end -}}
 {{- end -}}
 
+{{/* Volumes (and their mounts) for the Secrets a service reads as files: NATS credentials and CA, the gateway's TLS pair. */}}
+{{- define "facerec.secretVolumes" -}}
+{{- if .root.Values.nats.credentialsSecret }}
+- name: nats-credentials
+  secret: { secretName: {{ .root.Values.nats.credentialsSecret }} }
+{{- end }}
+{{- if .root.Values.nats.caSecret }}
+- name: nats-ca
+  secret: { secretName: {{ .root.Values.nats.caSecret }} }
+{{- end }}
+{{- if and (eq .service "gateway") .root.Values.gateway.tlsSecret }}
+- name: tls
+  secret: { secretName: {{ .root.Values.gateway.tlsSecret }} }
+{{- end }}
+{{- end -}}
+
+{{- define "facerec.secretMounts" -}}
+{{- if .root.Values.nats.credentialsSecret }}
+- name: nats-credentials
+  mountPath: /etc/facerec/nats
+  readOnly: true
+{{- end }}
+{{- if .root.Values.nats.caSecret }}
+- name: nats-ca
+  mountPath: /etc/facerec/nats-ca
+  readOnly: true
+{{- end }}
+{{- if and (eq .service "gateway") .root.Values.gateway.tlsSecret }}
+- name: tls
+  mountPath: /etc/facerec/tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
 {{- define "facerec.redisUrl" -}}
 {{- if .Values.redis.url -}}{{ .Values.redis.url }}{{- else if .Values.redis.deploy -}}redis://{{ include "facerec.fullname" . }}-redis:6379{{- end -}}
 {{- end -}}
@@ -84,9 +118,26 @@ readinessProbe:
 {{- define "facerec.commonEnv" -}}
 - name: NATS_URL
   value: {{ include "facerec.natsUrl" . | quote }}
+{{- if .Values.nats.credentialsSecret }}
+- name: NATS_CREDS_FILE
+  value: /etc/facerec/nats/nats.creds
+{{- end }}
+{{- if .Values.nats.caSecret }}
+- name: NATS_TLS_CA_FILE
+  value: /etc/facerec/nats-ca/ca.crt
+{{- end }}
+{{- if .Values.redis.urlSecret }}
+{{- /* A URL with a password lives in a Secret, never in the manifest. */}}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.urlSecret }}
+      key: url
+{{- else }}
 {{- with (include "facerec.redisUrl" .) }}
 - name: REDIS_URL
   value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- with .Values.qdrant.url }}
 - name: QDRANT_URL

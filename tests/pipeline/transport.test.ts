@@ -1,0 +1,133 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { Jobs, redisConnection } from "@facerec/pipeline";
+import { describeWithShared } from "@facerec/testkit";
+import {
+  embeddedGateway,
+  natsServer,
+  redisServer,
+  type ServerProcess,
+  selfSignedCertificate,
+  serviceProcess,
+} from "@facerec/testkit/servers";
+import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import sharp from "sharp";
+import { afterAll, expect, it } from "vitest";
+import { eventually } from "./stack.js";
+
+const running: ServerProcess[] = [];
+const tls = selfSignedCertificate();
+const PASSWORD = "s3cret-Pass-7";
+
+/** GET over HTTPS trusting only the test's certificate. */
+function httpsGet(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca: tls.cert, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describeWithShared("transport security: credentials and TLS on every link", () => {
+  afterAll(async () => {
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("NATS with a user and password: a service connects with NATS_USER/NATS_PASSWORD, refuses to run without, and logs neither", async () => {
+    const nats = await natsServer({ user: "facerec", pass: PASSWORD });
+    running.push(nats);
+    const embedder = await serviceProcess("embedder", { NATS_URL: nats.url, NATS_USER: "facerec", NATS_PASSWORD: PASSWORD });
+    running.push(embedder);
+    await eventually(async () => expect((await fetch(`http://127.0.0.1:${embedder.ops}/readyz`)).status).toBe(200), 30_000);
+    expect(embedder.output).not.toContain(PASSWORD);
+    const refused = await serviceProcess("embedder", { NATS_URL: nats.url, NATS_USER: "facerec", NATS_PASSWORD: "wrong" }).then(
+      async (p) => {
+        await p.stop();
+        return "it ran";
+      },
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/exited .*before it was ready[\s\S]*(Authorization|authorization)/);
+  });
+
+  it("NATS over TLS: a service trusting the server's certificate (NATS_TLS_CA_FILE) connects", async () => {
+    const nats = await natsServer({ tls });
+    running.push(nats);
+    expect(nats.url).toMatch(/^tls:\/\//);
+    const embedder = await serviceProcess("embedder", { NATS_URL: nats.url, NATS_TLS_CA_FILE: tls.certFile });
+    running.push(embedder);
+    await eventually(async () => expect((await fetch(`http://127.0.0.1:${embedder.ops}/readyz`)).status).toBe(200), 30_000);
+  });
+
+  it("Redis with a password: jobs work with the URL's password, and are refused without it", async () => {
+    const redis = await redisServer({ password: PASSWORD });
+    running.push(redis);
+    const jobs = new Jobs(redisConnection(redis.url));
+    const job = await jobs.add({ kind: "recalibrate", tenant: "acme" });
+    expect((await jobs.get("acme", job.id))?.kind).toBe("recalibrate");
+    await jobs.close();
+    // The server does require it: without the password it answers nothing but NOAUTH.
+    const anonymous = spawnSync("redis-cli", ["-p", String(redis.port), "ping"], { encoding: "utf8" });
+    expect(anonymous.stdout).toMatch(/NOAUTH/);
+  });
+
+  it("the gateway with TLS_KEY_FILE/TLS_CERT_FILE: REST over HTTPS and gRPC over TLS; metrics only on the ops port", async () => {
+    const gw = await embeddedGateway(mkdtempSync(join(tmpdir(), "tls-gateway-")), {
+      TLS_KEY_FILE: tls.keyFile,
+      TLS_CERT_FILE: tls.certFile,
+    });
+    try {
+      const key = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(gw.output)?.[1] as string;
+      expect(gw.url).toMatch(/^https:\/\//);
+      expect(await httpsGet(`${gw.url}/v1/subjects`, { "x-api-key": key })).toBe(200);
+      await expect(fetch(gw.url.replace("https:", "http:"))).rejects.toThrow();
+      const client = new FaceRecognitionServiceClient(gw.grpc, credentials.createSsl(tls.cert));
+      const meta = new Metadata();
+      meta.set("x-api-key", key);
+      const code = await new Promise<number>((resolve) =>
+        client.listSubjects({ pageSize: 0, pageToken: "" }, meta, (error: ServiceError | null) =>
+          resolve(error ? error.code : status.OK),
+        ),
+      );
+      client.close();
+      expect(code).toBe(status.OK);
+      const plain = new FaceRecognitionServiceClient(gw.grpc, credentials.createInsecure());
+      const refused = await new Promise<number>((resolve) =>
+        plain.listSubjects({ pageSize: 0, pageToken: "" }, meta, { deadline: Date.now() + 3000 }, (error: ServiceError | null) =>
+          resolve(error ? error.code : status.OK),
+        ),
+      );
+      plain.close();
+      expect(refused).not.toBe(status.OK);
+      // Metrics on the ops port, not on the API.
+      const metrics = await fetch(`${gw.ops}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^facerec_process_resident_memory_bytes/m);
+      expect(await httpsGet(`${gw.url}/metrics`)).toBe(404);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it("the edge's push endpoint with EDGE_PUSH_KEY: 401 without the key, 202 with it", async () => {
+    const nats = await natsServer();
+    running.push(nats);
+    const edge = await serviceProcess("edge-detector", { NATS_URL: nats.url, EDGE_PUSH_KEY: PASSWORD });
+    running.push(edge);
+    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
+      .png()
+      .toBuffer();
+    const push = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${edge.ops}/v1/frames`, { method: "POST", body: frame, headers }).then((r) => r.status);
+    expect(await push({})).toBe(401);
+    expect(await push({ authorization: "Bearer wrong" })).toBe(401);
+    expect(await push({ authorization: `Bearer ${PASSWORD}` })).toBe(202);
+  });
+});
