@@ -87,7 +87,8 @@ export class FileGalleryStore implements GalleryStore {
 
   /**
    * Galleries written before embeddings lived here kept them in `index/index.log`: copy each
-   * template's vector into this log once, then keep the old folder aside as `index.migrated`.
+   * template's vector into this log once (fsync'd), then delete the old folder. Kept aside, it would
+   * hold the embeddings of people erased later, where no erasure reaches.
    */
   private async adoptLegacyIndex(dims: number): Promise<void> {
     const old = join(this.dir, "index");
@@ -101,7 +102,9 @@ export class FileGalleryStore implements GalleryStore {
     });
     this.log.append(adopted.map(encodeTemplate));
     for (const t of adopted) this.applyTemplate(t);
-    renameSync(old, `${old}.migrated`);
+    this.compact();
+    rmSync(old, { recursive: true, force: true });
+    syncDir(this.dir);
   }
 
   async load(): Promise<{ subjects: Subject[]; templates: StoredTemplate[] }> {
@@ -176,6 +179,8 @@ export class FileGalleryStore implements GalleryStore {
     fresh.close();
     this.log.close();
     renameSync(next, path);
+    // The bytes of a torn append were never acknowledged, but may hold an erased person's record.
+    rmSync(`${path}.torn`, { force: true });
     syncDir(this.dir);
     this.log = RecordLog.open(path, () => {}).log;
   }

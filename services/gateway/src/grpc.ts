@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import type { ApiKeyRecord, Principal } from "@facerec/auth";
-import { FaceRecognitionServiceService, JobKind, Outcome } from "@facerec/contracts";
+import {
+  type ApiKey,
+  type FaceRecognitionServiceServer,
+  FaceRecognitionServiceService,
+  JobKind,
+  Outcome,
+  type WatchMatchesRequest,
+  type WatchMatchesResponse,
+} from "@facerec/contracts";
 import type { Decision, Subject } from "@facerec/gallery";
 import type { JobView } from "@facerec/pipeline";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
@@ -13,7 +21,6 @@ import {
   type ServerWritableStream,
   type sendUnaryData,
   status,
-  type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -35,8 +42,11 @@ const toSubject = (s: Subject & { templates?: number }) => ({
   templates: s.templates ?? 0,
 });
 
-const toKey = (k: Omit<ApiKeyRecord, "secretSha256">) => ({
-  ...k,
+const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
+  id: k.id,
+  tenant: k.tenant,
+  name: k.name,
+  scopes: k.scopes,
   createdAt: new Date(k.createdAt),
   ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
 });
@@ -152,19 +162,21 @@ export function buildGrpcServer(recognition: Recognition): Server {
 
   // The same request size limit as REST.
   const server = new Server({ "grpc.max_receive_message_length": recognition.limits.requestBytes });
-  const implementation: UntypedServiceImplementation = {
-    createSubject: unary("CreateSubject", async (p, r: { name: string; metadata: Record<string, string> }) => {
+  // Typed from the generated service definition: each handler's request and response are the
+  // messages of api.proto, so a field renamed there fails to compile here.
+  const implementation: FaceRecognitionServiceServer = {
+    createSubject: unary("CreateSubject", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
       return { subject: toSubject(await recognition.createSubject(p, r.name, r.metadata)) };
     }),
-    getSubject: unary("GetSubject", async (p, r: { id: string }) => ({
+    getSubject: unary("GetSubject", async (p, r) => ({
       subject: toSubject(await recognition.getSubject(p, r.id)),
     })),
     listSubjects: unary("ListSubjects", async (p) => ({
       subjects: (await recognition.listSubjects(p)).map(toSubject),
       nextPageToken: "",
     })),
-    updateSubject: unary("UpdateSubject", async (p, r: { id: string; name: string; metadata: Record<string, string> }) => {
+    updateSubject: unary("UpdateSubject", async (p, r) => {
       // proto3 cannot tell an empty field from an absent one: an empty name or map leaves that part as it is.
       const change = {
         ...(r.name ? { name: r.name } : {}),
@@ -172,11 +184,11 @@ export function buildGrpcServer(recognition: Recognition): Server {
       };
       return { subject: toSubject(await recognition.updateSubject(p, r.id, change)) };
     }),
-    deleteSubject: unary("DeleteSubject", async (p, r: { id: string }) => recognition.deleteSubject(p, r.id)),
-    enroll: unary("Enroll", async (p, r: { subjectId: string; images: Uint8Array[] }) =>
+    deleteSubject: unary("DeleteSubject", async (p, r) => recognition.deleteSubject(p, r.id)),
+    enroll: unary("Enroll", async (p, r) =>
       recognition.enroll(p, r.subjectId, r.images),
     ),
-    identify: unary("Identify", async (p, r: { image: Uint8Array; topK: number; camera: string }) => {
+    identify: unary("Identify", async (p, r) => {
       const { faces, requestId } = await recognition.identify(p, r.image, r.camera || undefined);
       return {
         faces: faces.map((f) => ({
@@ -193,7 +205,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         requestId,
       };
     }),
-    verify: unary("Verify", async (p, r: { image: Uint8Array; subjectId?: string; otherImage?: Uint8Array }) => {
+    verify: unary("Verify", async (p, r) => {
       if (!r.subjectId && !r.otherImage) throw new BadRequestError("give subject_id or other_image");
       return recognition.verify(
         p,
@@ -201,7 +213,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
       );
     }),
-    watchMatches: async (call: ServerWritableStream<{ cameras: string[] } | Malformed, unknown>) => {
+    watchMatches: async (call: ServerWritableStream<WatchMatchesRequest | Malformed, WatchMatchesResponse>) => {
       const requestId = requestIdOf(call.metadata);
       try {
         const principal = await authenticate(call, "WatchMatches", requestId);
@@ -223,20 +235,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         call.emit("error", grpcError(error));
       }
     },
-    queryAudit: unary(
-      "QueryAudit",
-      async (
-        p,
-        r: {
-          operation: string;
-          subjectId: string;
-          decision: string;
-          since?: Date;
-          until?: Date;
-          pageSize: number;
-          pageToken: string;
-        },
-      ) => {
+    queryAudit: unary("QueryAudit", async (p, r) => {
         const page = await recognition.queryAudit(p, {
           ...(r.since ? { since: r.since } : {}),
           ...(r.until ? { until: r.until } : {}),
@@ -257,26 +256,25 @@ export function buildGrpcServer(recognition: Recognition): Server {
           })),
           nextPageToken: page.nextPageToken ?? "",
         };
-      },
-    ),
-    startJob: unary("StartJob", async (p, r: { kind: JobKind; folder: string; subjectId: string; idempotencyKey: string }) => {
+    }),
+    startJob: unary("StartJob", async (p, r) => {
       const kind = JOB_KINDS.get(r.kind);
       if (!kind) throw new BadRequestError("kind must be one of the JobKind values");
       const request = { kind, ...(r.folder ? { folder: r.folder } : {}), ...(r.subjectId ? { subjectId: r.subjectId } : {}) };
       return { job: toJob(await recognition.addJob(p, request, r.idempotencyKey || undefined)) };
     }),
-    getJob: unary("GetJob", async (p, r: { id: string }) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
+    getJob: unary("GetJob", async (p, r) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
     verifyAudit: unary("VerifyAudit", async (p) => {
       const v = await recognition.verifyAudit(p);
       return { tenant: v.tenant, intact: v.intact, entries: v.entries, firstBroken: v.firstBroken ?? 0, reason: v.reason ?? "" };
     }),
-    createKey: unary("CreateKey", async (p, r: { name: string; scopes: string[] }) => {
+    createKey: unary("CreateKey", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
       const { key, record } = await recognition.createKey(p, r.name, r.scopes);
       return { key, record: toKey(record) };
     }),
     listKeys: unary("ListKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),
-    revokeKey: unary("RevokeKey", async (p, r: { id: string }) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
+    revokeKey: unary("RevokeKey", async (p, r) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
   };
   server.addService(tolerantDefinition(), implementation);
   // grpc.health.v1: the whole server and the API service report SERVING while the process is up.

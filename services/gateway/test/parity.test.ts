@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared } from "@facerec/testkit";
 import { type ClientReadableStream, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import type { FastifyInstance } from "fastify";
@@ -70,7 +70,11 @@ const grpcFor = (httpStatus: number): number => {
 
 describeWithShared("REST and gRPC parity", () => {
   beforeAll(async () => {
-    gateway = await openGateway(mkdtempSync(join(tmpdir(), "parity-")), { limits: LIMITS });
+    // Crops retained, so that enrolment over either transport can be seen to keep them.
+    gateway = await openGateway(mkdtempSync(join(tmpdir(), "parity-")), {
+      limits: LIMITS,
+      env: { ...process.env, FACEREC_RETAIN_CROPS: "1" },
+    });
     const { keys, audit, recognition } = gateway;
     keyOf.admin = (await keys.create("acme", "admin", ["admin"])).key;
     keyOf.kiosk = (await keys.create("acme", "kiosk", ["recognise"])).key;
@@ -168,11 +172,58 @@ describeWithShared("REST and gRPC parity", () => {
         grpc: () => rpc("enroll", { subjectId: subject, images: [small] }, keyOf.admin),
         expect: 200,
       },
+      {
+        name: "a verify probe over the size limit",
+        rest: () => rest("POST", "/v1/verify", keyOf.kiosk, { image: b64(photo), subjectId: subject }),
+        grpc: () => rpc("verify", { image: photo, subjectId: subject }, keyOf.kiosk),
+        expect: 413,
+      },
+      {
+        name: "a rename over the limit",
+        rest: () => rest("PATCH", `/v1/subjects/${subject}`, keyOf.admin, { name: "y".repeat(21) }),
+        grpc: () => rpc("updateSubject", { id: subject, name: "y".repeat(21), metadata: {} }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "an erasure of an unknown subject",
+        rest: () => rest("DELETE", "/v1/subjects/nobody", keyOf.admin),
+        grpc: () => rpc("deleteSubject", { id: "nobody" }, keyOf.admin),
+        expect: 404,
+      },
+      {
+        name: "a key with an unknown scope",
+        rest: () => rest("POST", "/v1/keys", keyOf.admin, { name: "k", scopes: ["root"] }),
+        grpc: () => rpc("createKey", { name: "k", scopes: ["root"] }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "a revocation of an unknown key",
+        rest: () => rest("DELETE", "/v1/keys/0123456789abcdef", keyOf.admin),
+        grpc: () => rpc("revokeKey", { id: "0123456789abcdef" }, keyOf.admin),
+        expect: 404,
+      },
+      {
+        name: "a job where this deployment has no Redis",
+        rest: () => rest("POST", "/v1/jobs", keyOf.admin, { kind: "recalibrate" }),
+        grpc: () =>
+          rpc("startJob", { kind: JobKind.JOB_KIND_RECALIBRATE, folder: "", subjectId: "", idempotencyKey: "" }, keyOf.admin),
+        expect: 503,
+      },
+      {
+        name: "the audit chain's check without the audit scope",
+        rest: () => rest("GET", "/v1/audit/verify", keyOf.kiosk),
+        grpc: () => rpc("verifyAudit", {}, keyOf.kiosk),
+        expect: 403,
+      },
     ];
     for (const c of cases) {
       expect((await c.rest()).status, `REST: ${c.name}`).toBe(c.expect);
       expect((await c.grpc()).code, `gRPC: ${c.name}`).toBe(grpcFor(c.expect));
     }
+    // Enrolment over both transports kept each template's aligned crop (retention is on here).
+    const templates = gateway.gallery.templatesOf("acme", subject);
+    expect(templates).toHaveLength(2);
+    for (const t of templates) expect((await gateway.gallery.cropOf(t))?.subarray(1, 4).toString()).toBe("PNG");
   });
 
   it("pages the audit trail the same way on both transports", async () => {
