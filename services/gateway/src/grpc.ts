@@ -185,9 +185,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
       return { subject: toSubject(await recognition.updateSubject(p, r.id, change)) };
     }),
     deleteSubject: unary("DeleteSubject", async (p, r) => recognition.deleteSubject(p, r.id)),
-    enroll: unary("Enroll", async (p, r) =>
-      recognition.enroll(p, r.subjectId, r.images),
-    ),
+    enroll: unary("Enroll", async (p, r) => recognition.enroll(p, r.subjectId, r.images)),
     identify: unary("Identify", async (p, r) => {
       const { faces, requestId } = await recognition.identify(p, r.image, r.camera || undefined);
       return {
@@ -236,26 +234,26 @@ export function buildGrpcServer(recognition: Recognition): Server {
       }
     },
     queryAudit: unary("QueryAudit", async (p, r) => {
-        const page = await recognition.queryAudit(p, {
-          ...(r.since ? { since: r.since } : {}),
-          ...(r.until ? { until: r.until } : {}),
-          ...(r.operation ? { operation: r.operation } : {}),
-          ...(r.subjectId ? { subjectId: r.subjectId } : {}),
-          ...(r.decision ? { decision: r.decision } : {}),
-          ...(r.pageSize ? { pageSize: r.pageSize } : {}),
-          ...(r.pageToken ? { pageToken: r.pageToken } : {}),
-        });
-        return {
-          entries: page.entries.map((e) => ({
-            ...e,
-            time: new Date(e.time),
-            subjectId: e.subjectId ?? "",
-            scores: e.scores ?? [],
-            modelId: e.modelId ?? "",
-            latencyMs: e.latencyMs ?? 0,
-          })),
-          nextPageToken: page.nextPageToken ?? "",
-        };
+      const page = await recognition.queryAudit(p, {
+        ...(r.since ? { since: r.since } : {}),
+        ...(r.until ? { until: r.until } : {}),
+        ...(r.operation ? { operation: r.operation } : {}),
+        ...(r.subjectId ? { subjectId: r.subjectId } : {}),
+        ...(r.decision ? { decision: r.decision } : {}),
+        ...(r.pageSize ? { pageSize: r.pageSize } : {}),
+        ...(r.pageToken ? { pageToken: r.pageToken } : {}),
+      });
+      return {
+        entries: page.entries.map((e) => ({
+          ...e,
+          time: new Date(e.time),
+          subjectId: e.subjectId ?? "",
+          scores: e.scores ?? [],
+          modelId: e.modelId ?? "",
+          latencyMs: e.latencyMs ?? 0,
+        })),
+        nextPageToken: page.nextPageToken ?? "",
+      };
     }),
     startJob: unary("StartJob", async (p, r) => {
       const kind = JOB_KINDS.get(r.kind);
