@@ -20,7 +20,7 @@ const MEMORY_BOUND = 500 * 1024 * 1024;
 
 let gw: EmbeddedGateway;
 let admin: string;
-const photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
+let photo: Buffer;
 
 async function createKey(name: string, scopes: string[]): Promise<string> {
   const r = await fetch(`${gw.url}/v1/keys`, {
@@ -53,6 +53,7 @@ const tally = (values: (number | string)[]) =>
 
 describeWithShared("a flood on one gateway process", () => {
   beforeAll(async () => {
+    photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
     gw = await embeddedGateway(mkdtempSync(join(tmpdir(), "flood-")));
     admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(gw.output)?.[1] as string;
     expect(admin).toBeDefined();

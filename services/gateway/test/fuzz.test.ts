@@ -16,8 +16,9 @@ import { buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/i
  * ends in a typed refusal or a result, never a crash, a hang or an INTERNAL answer.
  */
 const SEED = 20261202;
-const jpeg = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
-const png = readFileSync(shared("data", "facerec_examples", "misc", "alex-lacamoire.png"));
+// Read in beforeAll: without ../shared the suite is skipped, and must not fail while it is collected.
+let jpeg: Buffer;
+let png: Buffer;
 
 /** A real file with some bytes flipped, a cut, or a splice of random bytes. */
 const mutated = (base: Buffer) =>
@@ -42,6 +43,8 @@ let key: string;
 
 describeWithShared("fuzz pass", () => {
   beforeAll(async () => {
+    jpeg = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
+    png = readFileSync(shared("data", "facerec_examples", "misc", "alex-lacamoire.png"));
     gateway = await openGateway(mkdtempSync(join(tmpdir(), "fuzz-")));
     key = (await gateway.keys.create("acme", "fuzz", ["admin"])).key;
     server = buildGrpcServer(gateway.recognition);
