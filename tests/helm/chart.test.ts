@@ -254,6 +254,25 @@ describe("Helm chart, validated offline", () => {
     expect((monitor.spec as { endpoints: { port: string }[] }).endpoints[0]?.port).toBe("metrics");
   });
 
+  it("runs NATS in the cloud profile as a three-server JetStream cluster with streams at three copies", () => {
+    const objs = rendered.get("cloud") as Obj[];
+    const nats = workload(objs, "nats");
+    const spec = nats.spec as { replicas: number; podManagementPolicy: string; serviceName: string };
+    expect([spec.replicas, spec.podManagementPolicy]).toEqual([3, "Parallel"]);
+    const pod = podOf(nats) as PodSpec & { affinity?: { podAntiAffinity?: unknown } };
+    const args = (pod.containers[0] as Container & { args: string[] }).args;
+    const routes = (args[args.indexOf("--routes") + 1] as string).split(",");
+    expect(routes).toEqual([0, 1, 2].map((i) => `nats://facerec-facerec-nats-${i}.facerec-facerec-nats-headless:6222`));
+    expect(pod.affinity?.podAntiAffinity).toBeDefined();
+    const headless = objs.find((o) => o.kind === "Service" && o.metadata.name === spec.serviceName) as Obj;
+    expect((headless.spec as { clusterIP: string }).clusterIP).toBe("None");
+    expect(objs.some((o) => o.kind === "PodDisruptionBudget" && o.metadata.name === "facerec-facerec-nats")).toBe(true);
+    const config = objs.find((o) => o.kind === "ConfigMap") as Obj;
+    expect(config.data?.FACEREC_STREAM_REPLICAS).toBe("3");
+    // The trial install keeps one server and one copy.
+    expect((workload(rendered.get("dev") as Obj[], "nats").spec as { replicas: number }).replicas).toBe(1);
+  });
+
   it("rejects broken values through values.schema.json", () => {
     for (const bad of [
       "embedder.replicas=-1",
@@ -261,6 +280,7 @@ describe("Helm chart, validated offline", () => {
       "securityContext.readOnlyRootFilesystem=false",
       "tenant=a.b",
       "postgres.deploy=false",
+      "nats.replicas=2",
     ]) {
       const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
       expect(r.status, bad).not.toBe(0);

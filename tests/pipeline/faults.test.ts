@@ -6,12 +6,11 @@ import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
 import { CropPublisher, connectBus } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
 import { metricSum, natsServer, type ServerProcess, serviceProcess, TcpRelay } from "@facerec/testkit/servers";
-import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { enrolInto, eventually, knn, matchEvents } from "./stack.js";
+import { alignedFaces, cropOf, enrolInto, eventually, knn, matchEvents } from "./stack.js";
 
 const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
@@ -21,19 +20,7 @@ let embedder: Awaited<ReturnType<typeof serviceProcess>>;
 /** Aligned crops of real faces, to publish as many distinct crops as a test needs. */
 const faces: { png: Buffer; quality: number }[] = [];
 
-function crop(camera: string, i: number): FaceCrop {
-  const face = faces[i % faces.length] as { png: Buffer; quality: number };
-  return FaceCrop.fromPartial({
-    cropId: randomUUID(),
-    tenant: "acme",
-    camera,
-    frameTime: new Date(),
-    quality: face.quality,
-    liveness: 1,
-    alignedPng: face.png,
-    trackId: `t${i}`,
-  });
-}
+const crop = (camera: string, i: number): FaceCrop => cropOf(faces, camera, i);
 
 /** Publish `count` distinct crops of `camera` straight to JetStream; returns their ids in order. */
 async function publishCrops(camera: string, count: number): Promise<string[]> {
@@ -74,12 +61,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     await enrolInto(data, "acme", [
       { name: "obama", photos: readdirSync(knn("train", "obama")).map((f) => knn("train", "obama", f)) },
     ]);
-    const engine = await FaceEngine.create({ liveness: "none" });
-    for (const file of ["obama1.jpg", "alex_lacamoire1.jpg", "kit_with_rose.jpg", "obama_and_biden.jpg"]) {
-      for (const f of await engine.analyse(await decodeImage(readFileSync(knn("test", file))), { embed: false })) {
-        faces.push({ png: await encodePng(f.aligned), quality: f.quality.score });
-      }
-    }
+    faces.push(...(await alignedFaces()));
     embedder = await serviceProcess("embedder", { NATS_URL: nats.url, ACK_WAIT_MS: "2000" });
     running.push(embedder);
     running.push(await serviceProcess("matcher", { NATS_URL: nats.url, FACEREC_DATA: data, ACK_WAIT_MS: "2000" }));

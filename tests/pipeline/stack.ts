@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MatchEvent, streams } from "@facerec/contracts";
+import { FaceCrop, MatchEvent, streams } from "@facerec/contracts";
 import { openProductState } from "@facerec/runtime";
 import { shared } from "@facerec/testkit/paths";
-import { decodeImage, FaceEngine } from "@facerec/vision";
+import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
@@ -108,4 +109,31 @@ export async function videoOf(photos: string[], seconds = 2): Promise<string> {
     out,
   ]);
   return out;
+}
+
+/** Aligned crops of the real faces in four knn test photos, to publish as many distinct crops as a test needs. */
+export async function alignedFaces(): Promise<{ png: Buffer; quality: number }[]> {
+  const engine = await FaceEngine.create({ liveness: "none" });
+  const faces: { png: Buffer; quality: number }[] = [];
+  for (const file of ["obama1.jpg", "alex_lacamoire1.jpg", "kit_with_rose.jpg", "obama_and_biden.jpg"]) {
+    for (const f of await engine.analyse(await decodeImage(readFileSync(knn("test", file))), { embed: false })) {
+      faces.push({ png: await encodePng(f.aligned), quality: f.quality.score });
+    }
+  }
+  return faces;
+}
+
+/** The `i`th crop of `camera` (tenant acme), made from one of `faces`, with a fresh crop id. */
+export function cropOf(faces: { png: Buffer; quality: number }[], camera: string, i: number): FaceCrop {
+  const face = faces[i % faces.length] as { png: Buffer; quality: number };
+  return FaceCrop.fromPartial({
+    cropId: randomUUID(),
+    tenant: "acme",
+    camera,
+    frameTime: new Date(),
+    quality: face.quality,
+    liveness: 1,
+    alignedPng: face.png,
+    trackId: `t${i}`,
+  });
 }

@@ -47,9 +47,38 @@ export interface StreamOptions {
   duplicateWindowMs: number;
   /** How long the pipeline's messages are kept. */
   maxAgeMs: number;
+  /**
+   * Copies of each stream (and of the consumers on it) across a JetStream cluster: a stream at 3
+   * survives the loss of any one server. @default FACEREC_STREAM_REPLICAS, else 1 (one server)
+   */
+  replicas: number;
 }
 
-export const DEFAULT_STREAM_OPTIONS: StreamOptions = { duplicateWindowMs: 10 * 60_000, maxAgeMs: 24 * 3600_000 };
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
+  duplicateWindowMs: 10 * 60_000,
+  maxAgeMs: 24 * 3600_000,
+  replicas: streamReplicas(),
+};
+
+/** FACEREC_STREAM_REPLICAS: 1, 3 or 5 (JetStream places an odd number of copies by quorum). */
+export function streamReplicas(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FACEREC_STREAM_REPLICAS;
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (![1, 3, 5].includes(n)) throw new RangeError(`FACEREC_STREAM_REPLICAS=${raw}: streams take 1, 3 or 5 replicas`);
+  return n;
+}
+
+/** The server's refusal to place a stream, said in the operator's terms. */
+function placementError(name: string, replicas: number, error: unknown): Error {
+  const message = (error as Error).message;
+  if (replicas > 1 && /insufficient resources|not supported in non-clustered mode|no suitable peers|replicas/i.test(message)) {
+    return new Error(
+      `JetStream cannot place stream ${name} with ${replicas} replicas (${message}): it needs a cluster of at least ${replicas} JetStream servers, or FACEREC_STREAM_REPLICAS=1`,
+    );
+  }
+  return error as Error;
+}
 
 /** The pipeline's streams, created or brought up to date idempotently by every service at start. */
 export async function ensureStreams(jsm: JetStreamManager, options: StreamOptions = DEFAULT_STREAM_OPTIONS): Promise<void> {
@@ -67,12 +96,16 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(options.duplicateWindowMs),
       max_age: nanos(options.maxAgeMs),
+      num_replicas: options.replicas,
     };
     const exists = await jsm.streams.info(name).then(
       () => true,
       () => false,
     );
-    if (exists) await jsm.streams.update(name, config);
+    if (exists)
+      await jsm.streams.update(name, config).catch((error: unknown) => {
+        throw placementError(name, options.replicas, error);
+      });
     else
       await jsm.streams.add(config).catch(async (error: unknown) => {
         // Another replica created it between the check and the add.
@@ -82,7 +115,7 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
             () => false,
           ))
         )
-          throw error;
+          throw placementError(name, options.replicas, error);
       });
   }
 }

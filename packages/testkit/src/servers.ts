@@ -108,6 +108,35 @@ export async function natsServer(
   return Object.assign(server, { url: `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}` });
 }
 
+/** One server of a NATS cluster, with its JetStream storage folder (a test may delete it). */
+export type ClusterServer = ServerProcess & { url: string; serverName: string; store: string };
+
+/**
+ * A JetStream cluster of `size` nats-server processes on free loopback ports, routed to each other;
+ * `url` lists every server, as a service's NATS_URL does. Resolves once every server is listening.
+ */
+export async function natsCluster(size = 3): Promise<{ servers: ClusterServer[]; url: string }> {
+  const clients: number[] = [];
+  const routes: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clients.push(await freePort());
+    routes.push(await freePort());
+  }
+  const servers = clients.map((port, i) => {
+    const store = mkdtempSync(join(tmpdir(), `nats-cluster-${i}-`));
+    const others = routes.filter((_, j) => j !== i).map((r) => `nats://127.0.0.1:${r}`);
+    const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, "--server_name", `n${i}`];
+    args.push("--cluster_name", "facerec", "--cluster", `nats://127.0.0.1:${routes[i]}`, "--routes", others.join(","));
+    return Object.assign(new ServerProcess(`nats-${i}`, "nats-server", args, port), {
+      url: `nats://127.0.0.1:${port}`,
+      serverName: `n${i}`,
+      store,
+    });
+  });
+  await Promise.all(servers.map((s) => s.start()));
+  return { servers, url: servers.map((s) => s.url).join(",") };
+}
+
 /**
  * A self-signed certificate for 127.0.0.1 and localhost made with openssl, to test TLS on loopback:
  * the PEM files and their bytes (the certificate is its own CA).

@@ -1,0 +1,143 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { streams } from "@facerec/contracts";
+import { CropPublisher, connectBus } from "@facerec/pipeline";
+import { describeWithShared } from "@facerec/testkit";
+import { type ClusterServer, natsCluster, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { alignedFaces, cropOf, enrolInto, eventually, knn, matchEvents } from "./stack.js";
+
+/**
+ * The data plane on a three-server JetStream cluster with every stream at three replicas: losing a
+ * server, even the one leading the streams, or its whole disk, loses nothing and counts nothing twice.
+ */
+const running: ServerProcess[] = [];
+let cluster: { servers: ClusterServer[]; url: string };
+let nc: NatsConnection;
+let faces: { png: Buffer; quality: number }[];
+
+/** The server leading `stream` now. */
+async function leaderOf(stream: string): Promise<ClusterServer> {
+  const jsm = await jetstreamManager(nc);
+  const name = (await jsm.streams.info(stream)).cluster?.leader;
+  const server = cluster.servers.find((s) => s.serverName === name);
+  if (!server) throw new Error(`no leader for ${stream} yet`);
+  return server;
+}
+
+/** Every replica of every stream is current again (a returned server has caught up). */
+async function replicasCurrent(): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await eventually(async () => {
+    for (const stream of [streams.crops, streams.embeddings, streams.matches]) {
+      const info = await jsm.streams.info(stream);
+      expect(info.cluster?.replicas?.length, stream).toBe(2);
+      for (const r of info.cluster?.replicas ?? []) expect(r.current, `${stream} on ${r.name}`).toBe(true);
+    }
+  }, 60_000);
+}
+
+/** Publish `count` crops through the edge's publisher, doing `during(i)` before crop i; their ids. */
+async function stream(camera: string, count: number, during: (i: number) => Promise<void>): Promise<string[]> {
+  const publisher = new CropPublisher(nc, jetstream(nc), { maxItems: 1000, maxBytes: 64 * 1024 * 1024 }, 1000);
+  const sent: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await during(i);
+    const c = cropOf(faces, camera, i);
+    await publisher.publish(c);
+    sent.push(c.cropId);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await eventually(async () => {
+    await publisher.drain();
+    expect(publisher.spooled).toBe(0);
+  });
+  publisher.close();
+  expect(publisher.dropped).toBe(0);
+  return sent;
+}
+
+/** Exactly one match event per crop sent, and the consumers have nothing left over. */
+async function oneEventEach(camera: string, sent: string[]): Promise<void> {
+  await eventually(async () => {
+    const events = (await matchEvents(nc)).filter((e) => e.camera === camera);
+    expect(events.map((e) => e.cropId).sort()).toEqual([...sent].sort());
+  }, 120_000);
+  const jsm = await jetstreamManager(nc);
+  await eventually(async () => {
+    for (const [stream, durable] of [
+      [streams.crops, "embedder"],
+      [streams.embeddings, "matcher"],
+    ] as const) {
+      const info = await jsm.consumers.info(stream, durable);
+      expect(info.num_pending + info.num_ack_pending, durable).toBe(0);
+      expect(info.cluster?.replicas?.length, durable).toBe(2);
+    }
+  });
+}
+
+describeWithShared("a three-server JetStream cluster, streams at three replicas", () => {
+  beforeAll(async () => {
+    cluster = await natsCluster(3);
+    running.push(...cluster.servers);
+    nc = await connectBus(cluster.url, "test");
+    // The cluster elects its JetStream leader after the routes form.
+    await eventually(async () => expect((await (await jetstreamManager(nc)).getAccountInfo()).streams).toBeGreaterThanOrEqual(0));
+    faces = await alignedFaces();
+    const data = mkdtempSync(join(tmpdir(), "ha-matcher-"));
+    await enrolInto(data, "acme", [
+      { name: "obama", photos: readdirSync(knn("train", "obama")).map((f) => knn("train", "obama", f)) },
+    ]);
+    const env = { NATS_URL: cluster.url, FACEREC_STREAM_REPLICAS: "3", ACK_WAIT_MS: "2000" };
+    running.push(await serviceProcess("embedder", env));
+    running.push(await serviceProcess("matcher", { ...env, FACEREC_DATA: data }));
+    const jsm = await jetstreamManager(nc);
+    for (const s of [streams.crops, streams.embeddings, streams.matches]) {
+      expect((await jsm.streams.info(s)).config.num_replicas).toBe(3);
+    }
+  });
+  afterAll(async () => {
+    await nc?.close();
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("the stream leader SIGKILLed mid-stream, then another server after it returns: one event per crop", async () => {
+    let first: ClusterServer | undefined;
+    let second: ClusterServer | undefined;
+    const sent = await stream("leader-killed", 150, async (i) => {
+      if (i === 30) {
+        first = await leaderOf(streams.crops);
+        await first.kill();
+      }
+      if (i === 70) {
+        await first?.start();
+        await replicasCurrent();
+        second = await leaderOf(streams.embeddings);
+        await second.kill();
+      }
+      if (i === 110) await second?.start();
+    });
+    expect(first).toBeDefined();
+    await oneEventEach("leader-killed", sent);
+    await replicasCurrent();
+  });
+
+  it("a server whose disk was lost comes back empty, catches up from its peers, and nothing is lost", async () => {
+    let lost: ClusterServer | undefined;
+    const sent = await stream("disk-lost", 100, async (i) => {
+      if (i === 25) {
+        lost = await leaderOf(streams.matches);
+        await lost.kill();
+        rmSync(lost.store, { recursive: true, force: true });
+      }
+      if (i === 60) await lost?.start();
+    });
+    await oneEventEach("disk-lost", sent);
+    await replicasCurrent();
+    // The replaced server holds the whole crop stream again, copied from its peers.
+    expect(readdirSync(join(lost?.store as string, "jetstream")).length).toBeGreaterThan(0);
+  });
+});
