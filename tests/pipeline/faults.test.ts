@@ -3,14 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
-import { CropPublisher, connectBus } from "@facerec/pipeline";
+import { connectBus } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
 import { metricSum, natsServer, type ServerProcess, serviceProcess, TcpRelay } from "@facerec/testkit/servers";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { alignedFaces, cropOf, enrolInto, eventually, knn, matchEvents } from "./stack.js";
+import { alignedFaces, cropOf, enrolInto, eventually, knn, matchEvents, publishThroughFaults } from "./stack.js";
 
 const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
@@ -104,22 +104,10 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
   });
 
   it("nats-server killed and restarted on its file storage mid-stream: every crop once", async () => {
-    const publisher = new CropPublisher(nc, jetstream(nc), { maxItems: 1000, maxBytes: 64 * 1024 * 1024 }, 1000);
-    const sent: string[] = [];
-    for (let i = 0; i < 120; i++) {
+    const sent = await publishThroughFaults(nc, faces, "kill-nats", 120, async (i) => {
       if (i === 40) await nats.kill();
       if (i === 80) await nats.start();
-      const c = crop("kill-nats", i);
-      await publisher.publish(c);
-      sent.push(c.cropId);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await eventually(async () => {
-      await publisher.drain();
-      expect(publisher.spooled).toBe(0);
     });
-    publisher.close();
-    expect(publisher.dropped).toBe(0);
     await expectOneEventEach("kill-nats", sent);
   });
 

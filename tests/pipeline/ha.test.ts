@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { streams } from "@facerec/contracts";
-import { CropPublisher, connectBus } from "@facerec/pipeline";
+import { connectBus } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
 import { type ClusterServer, natsCluster, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { alignedFaces, cropOf, enrolInto, eventually, knn, matchEvents } from "./stack.js";
+import { alignedFaces, enrolInto, eventually, knn, matchEvents, publishThroughFaults } from "./stack.js";
 
 /**
  * The data plane on a three-server JetStream cluster with every stream at three replicas: losing a
@@ -38,26 +38,6 @@ async function replicasCurrent(): Promise<void> {
       for (const r of info.cluster?.replicas ?? []) expect(r.current, `${stream} on ${r.name}`).toBe(true);
     }
   }, 60_000);
-}
-
-/** Publish `count` crops through the edge's publisher, doing `during(i)` before crop i; their ids. */
-async function stream(camera: string, count: number, during: (i: number) => Promise<void>): Promise<string[]> {
-  const publisher = new CropPublisher(nc, jetstream(nc), { maxItems: 1000, maxBytes: 64 * 1024 * 1024 }, 1000);
-  const sent: string[] = [];
-  for (let i = 0; i < count; i++) {
-    await during(i);
-    const c = cropOf(faces, camera, i);
-    await publisher.publish(c);
-    sent.push(c.cropId);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await eventually(async () => {
-    await publisher.drain();
-    expect(publisher.spooled).toBe(0);
-  });
-  publisher.close();
-  expect(publisher.dropped).toBe(0);
-  return sent;
 }
 
 /** Exactly one match event per crop sent, and the consumers have nothing left over. */
@@ -107,7 +87,7 @@ describeWithShared("a three-server JetStream cluster, streams at three replicas"
   it("the stream leader SIGKILLed mid-stream, then another server after it returns: one event per crop", async () => {
     let first: ClusterServer | undefined;
     let second: ClusterServer | undefined;
-    const sent = await stream("leader-killed", 150, async (i) => {
+    const sent = await publishThroughFaults(nc, faces, "leader-killed", 150, async (i) => {
       if (i === 30) {
         first = await leaderOf(streams.crops);
         await first.kill();
@@ -127,7 +107,7 @@ describeWithShared("a three-server JetStream cluster, streams at three replicas"
 
   it("a server whose disk was lost comes back empty, catches up from its peers, and nothing is lost", async () => {
     let lost: ClusterServer | undefined;
-    const sent = await stream("disk-lost", 100, async (i) => {
+    const sent = await publishThroughFaults(nc, faces, "disk-lost", 100, async (i) => {
       if (i === 25) {
         lost = await leaderOf(streams.matches);
         await lost.kill();

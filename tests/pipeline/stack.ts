@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, MatchEvent, streams } from "@facerec/contracts";
+import { CropPublisher } from "@facerec/pipeline";
 import { openProductState } from "@facerec/runtime";
 import { shared } from "@facerec/testkit/paths";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
 
@@ -136,4 +137,33 @@ export function cropOf(faces: { png: Buffer; quality: number }[], camera: string
     alignedPng: face.png,
     trackId: `t${i}`,
   });
+}
+
+/**
+ * Publish `count` crops of `camera` through the edge's publisher (spooling through outages), doing
+ * `during(i)` before crop i (a fault to inject); resolves with the crop ids once all are published.
+ */
+export async function publishThroughFaults(
+  nc: NatsConnection,
+  faces: { png: Buffer; quality: number }[],
+  camera: string,
+  count: number,
+  during: (i: number) => Promise<void>,
+): Promise<string[]> {
+  const publisher = new CropPublisher(nc, jetstream(nc), { maxItems: 1000, maxBytes: 64 * 1024 * 1024 }, 1000);
+  const sent: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await during(i);
+    const c = cropOf(faces, camera, i);
+    await publisher.publish(c);
+    sent.push(c.cropId);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await eventually(async () => {
+    await publisher.drain();
+    if (publisher.spooled > 0) throw new Error(`${publisher.spooled} crops still spooled`);
+  });
+  publisher.close();
+  if (publisher.dropped > 0) throw new Error(`${publisher.dropped} crops dropped from the spool`);
+  return sent;
 }
