@@ -3,7 +3,8 @@
 // (the system of record, its own cluster in data/stack/postgres), nats-server (JetStream on file
 // storage), redis-server, the embedder, two matchers, an edge detector (HTTP push) and two gateways
 // (REST 8080 and 8081), each a process of its own with its log in data/stack/logs; `pnpm stack stop`
-// stops them; `pnpm stack status` lists them.
+// stops them; `pnpm stack status` lists them. `pnpm stack start --ha` runs NATS as a three-server
+// JetStream cluster (14222-14224) with every stream at three copies: kill one to watch the rest carry on.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -28,7 +29,10 @@ const ports = {
   matcher: 9103,
   matcherB: 9104,
 };
-const nats = `nats://127.0.0.1:${ports.nats}`;
+const ha = process.argv.includes("--ha");
+/** The NATS servers: one, or with --ha three routed to each other (client port n, route port n + 1000). */
+const natsPorts = ha ? [ports.nats, ports.nats + 1, ports.nats + 2] : [ports.nats];
+const nats = natsPorts.map((p) => `nats://127.0.0.1:${p}`).join(",");
 const redis = `redis://127.0.0.1:${ports.redis}`;
 const database = `postgres://postgres@127.0.0.1:${ports.postgres}/postgres`;
 
@@ -93,7 +97,7 @@ async function start() {
     }
   }
   mkdirSync(join(dir, "logs"), { recursive: true });
-  mkdirSync(join(dir, "nats"), { recursive: true });
+
   mkdirSync(join(dir, "redis"), { recursive: true });
   const pids = {};
   const launch = async (name, command, args, port, env = {}, account = {}) => {
@@ -111,7 +115,13 @@ async function start() {
     process.stdout.write(`  ${name.padEnd(14)} pid ${child.pid}, 127.0.0.1:${port}\n`);
   };
   const node = (service) => join(root, "services", service, "dist", "main.js");
-  const common = { NATS_URL: nats, REDIS_URL: redis, DATABASE_URL: database, FACEREC_DATA: join(dir, "data") };
+  const common = {
+    NATS_URL: nats,
+    REDIS_URL: redis,
+    DATABASE_URL: database,
+    FACEREC_DATA: join(dir, "data"),
+    FACEREC_STREAM_REPLICAS: String(natsPorts.length),
+  };
   process.stdout.write(`starting the stack (logs in ${join(dir, "logs")})\n`);
   const account = postgresAccount();
   const pgData = join(dir, "postgres");
@@ -131,12 +141,30 @@ async function start() {
     {},
     account,
   );
-  await launch(
-    "nats-server",
-    "nats-server",
-    ["-a", "127.0.0.1", "-p", String(ports.nats), "-js", "-sd", join(dir, "nats")],
-    ports.nats,
-  );
+  for (const [i, port] of natsPorts.entries()) {
+    const name = ha ? `nats-server-${i}` : "nats-server";
+    const store = join(dir, ha ? `nats-${i}` : "nats");
+    mkdirSync(store, { recursive: true });
+    const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, "--server_name", name, "-m", String(port + 2000)];
+    if (ha) {
+      const routes = natsPorts.filter((p) => p !== port).map((p) => `nats://127.0.0.1:${p + 1000}`);
+      args.push("--cluster_name", "facerec", "--cluster", `nats://127.0.0.1:${port + 1000}`, "--routes", routes.join(","));
+    }
+    await launch(name, "nats-server", args, port);
+  }
+  // A cluster elects its JetStream leader once the routes are up: the services create streams at start.
+  for (const port of natsPorts) {
+    const deadline = Date.now() + 60_000;
+    while (
+      (await fetch(`http://127.0.0.1:${port + 2000}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
+      if (Date.now() > deadline) throw new Error(`nats-server on ${port} did not become healthy (JetStream)`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   await launch(
     "redis-server",
     "redis-server",
@@ -188,6 +216,9 @@ async function stop() {
     "embedder",
     "redis-server",
     "nats-server",
+    "nats-server-0",
+    "nats-server-1",
+    "nats-server-2",
     "postgres",
   ];
   for (const name of order) {
@@ -213,7 +244,7 @@ function status() {
 const command = process.argv[2];
 const actions = { start, stop, status };
 if (!actions[command]) {
-  process.stderr.write("usage: pnpm stack start|stop|status\n");
+  process.stderr.write("usage: pnpm stack start [--ha]|stop|status\n");
   process.exit(64);
 }
 try {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { streams } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
-import { type ClusterServer, natsCluster, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
+import { type ClusterServer, natsCluster, natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -58,6 +58,24 @@ async function oneEventEach(camera: string, sent: string[]): Promise<void> {
     }
   });
 }
+
+describeWithShared("stream replicas on a server that cannot hold them", () => {
+  it("a service asked for three copies on one server says what it needs and stops", async () => {
+    const single = await natsServer();
+    try {
+      const refused = await serviceProcess("embedder", { NATS_URL: single.url, FACEREC_STREAM_REPLICAS: "3" }).then(
+        async (p) => {
+          await p.stop();
+          return "it ran";
+        },
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/cannot place stream FACES_CROP with 3 replicas .*needs a cluster of at least 3/);
+    } finally {
+      await single.stop();
+    }
+  });
+});
 
 describeWithShared("a three-server JetStream cluster, streams at three replicas", () => {
   beforeAll(async () => {
