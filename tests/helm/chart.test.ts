@@ -207,7 +207,7 @@ describe("Helm chart, validated offline", () => {
     }
   });
 
-  it("reads every credential from a Secret (NATS, Redis, the gateway's TLS, the edge's push key) and serves metrics apart", () => {
+  it("reads every credential from a Secret (NATS, Redis, MQTT, the gateway's TLS, the edge's push key), metrics apart", () => {
     const objs = parse(
       execFileSync(
         helm,
@@ -218,7 +218,7 @@ describe("Helm chart, validated offline", () => {
           "--set",
           "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
           "--set",
-          "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true",
+          "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url",
         ],
         { encoding: "utf8" },
       ),
@@ -240,6 +240,12 @@ describe("Helm chart, validated offline", () => {
       });
     }
     expect(envOf("gateway")).toContainEqual({ name: "TLS_CERT_FILE", value: "/etc/facerec/tls/tls.crt" });
+    for (const service of ["gateway", "matcher"]) {
+      expect(envOf(service)).toContainEqual({
+        name: "FACEREC_MQTT_URL",
+        valueFrom: { secretKeyRef: { name: "mqtt-url", key: "url" } },
+      });
+    }
     expect(envOf("edge-detector")).toContainEqual({
       name: "EDGE_PUSH_KEY",
       valueFrom: { secretKeyRef: { name: "edge-push", key: "push-key" } },

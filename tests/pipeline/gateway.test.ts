@@ -3,9 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { freePort, metricSum, natsServer, redisServer, ServerProcess, serviceProcess } from "@facerec/testkit/servers";
+import {
+  freePort,
+  metricSum,
+  mosquittoServer,
+  natsServer,
+  redisServer,
+  ServerProcess,
+  serviceProcess,
+} from "@facerec/testkit/servers";
 import { repoRoot } from "@facerec/vision";
 import { credentials, Metadata } from "@grpc/grpc-js";
+import mqtt from "mqtt";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually } from "./stack.js";
@@ -15,6 +24,7 @@ let base: string;
 let key: string;
 let edgeOps: number;
 let grpcAddress: string;
+let mqttBroker: Awaited<ReturnType<typeof mosquittoServer>>;
 /** Each service's metrics address. */
 const metricsOf: Record<string, string> = {};
 
@@ -34,7 +44,13 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     running.push(nats, redis);
     const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
     const embedder = await serviceProcess("embedder", env);
-    const matcher = await serviceProcess("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) });
+    mqttBroker = await mosquittoServer();
+    running.push(mqttBroker);
+    const matcher = await serviceProcess("matcher", {
+      ...env,
+      FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")),
+      FACEREC_MQTT_URL: mqttBroker.url,
+    });
     const edge = await serviceProcess("edge-detector", { ...env, TENANT: "default" });
     edgeOps = edge.ops;
     running.push(embedder, matcher, edge);
@@ -89,6 +105,12 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     expect(viaGrpc.job).toMatchObject({ state: "completed", kind: JobKind.JOB_KIND_ENROL_FOLDER });
     expect(JSON.parse(viaGrpc.job.resultJson)).toMatchObject({ subjects: 5 });
 
+    // The matcher also sends camera decisions to MQTT.
+    const listener = await mqtt.connectAsync(mqttBroker.url);
+    const notified = new Promise<{ topic: string; body: Record<string, unknown> }>((resolve) =>
+      listener.on("message", (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) })),
+    );
+    await listener.subscribeAsync("facerec/default/door/#", { qos: 1 });
     const abort = new AbortController();
     const stream = await fetch(`${base}/v1/matches?camera=door`, { headers: { "x-api-key": key }, signal: abort.signal });
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
@@ -115,6 +137,10 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     const event = await first;
     abort.abort();
     expect(event).toMatchObject({ tenant: "default", camera: "door", outcome: "match" });
+    const mqttMessage = await notified;
+    await listener.endAsync();
+    expect(mqttMessage.topic).toBe("facerec/default/door/match");
+    expect(mqttMessage.body).toMatchObject({ cropId: event.cropId, subjectName: "alex_lacamoire" });
   });
 
   it("refuses a folder outside the import folder, and another tenant's or an unknown job", async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,6 +106,17 @@ export async function natsServer(
   const server = new ServerProcess("nats-server", "nats-server", args, port);
   await server.start();
   return Object.assign(server, { url: `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}` });
+}
+
+/** mosquitto (an MQTT broker) on a free loopback port, anonymous, without persistence. */
+export async function mosquittoServer(): Promise<ServerProcess & { url: string }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "mosquitto-"));
+  const config = join(dir, "mosquitto.conf");
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const server = new ServerProcess("mosquitto", "mosquitto", ["-c", config], port);
+  await server.start();
+  return Object.assign(server, { url: `mqtt://127.0.0.1:${port}` });
 }
 
 /** One server of a NATS cluster, with its JetStream storage folder (a test may delete it). */

@@ -4,8 +4,11 @@
 // replica, match events from the matchers over NATS (NATS_URL) and jobs on Redis (REDIS_URL).
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { withoutSecrets } from "@facerec/common";
+import type { MatchEvent } from "@facerec/contracts";
+import { notifierFromEnv } from "@facerec/notify";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
@@ -23,9 +26,12 @@ const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
 const nc = process.env.NATS_URL ? await connectBus(process.env.NATS_URL, "facerec-gateway") : undefined;
 const queue = process.env.REDIS_URL ? new Jobs(redisConnection(process.env.REDIS_URL)) : undefined;
 const importRoot = resolve(process.env.FACEREC_IMPORT_DIR ?? join(data, "import"));
+// Decisions to MQTT when FACEREC_MQTT_URL is set: this gateway's own; the matchers send the cameras'.
+const notifier = await notifierFromEnv(`facerec-gateway-${hostname()}-${process.pid}`);
 const { engine, keys, recognition, audit, storage, close } = await openGateway(data, {
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
+  ...(notifier ? { notify: (event: MatchEvent) => notifier.notify(event) } : {}),
 }).catch(exitOnDamagedState);
 
 if ((await keys.list("default")).length === 0) {
@@ -74,6 +80,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     ops.close();
     grpc.forceShutdown();
     await close();
+    await notifier?.close();
     await queue?.close();
     await nc?.drain();
     await tracing?.shutdown();

@@ -1,5 +1,6 @@
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
+import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import type { Jobs } from "@facerec/pipeline";
 import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
@@ -31,6 +32,7 @@ export async function openGateway(
     feed?: MatchFeed;
     jobs?: { queue: Jobs; importRoot: string };
     limits?: Partial<Limits>;
+    notify?: (event: MatchEvent) => void;
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<Gateway> {
@@ -47,6 +49,7 @@ export async function openGateway(
       feed: options.feed ?? new LocalMatchFeed(),
       ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.notify ? { notify: options.notify } : {}),
     }),
     close: () => state.close(),
   };

@@ -36,6 +36,8 @@ export interface RecognitionOptions {
   jobs?: { queue: Jobs; importRoot: string };
   /** Overrides of DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** Told of every decision this gateway makes (MQTT notifications); the matchers notify their own. */
+  notify?: (event: MatchEvent) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export class Recognition {
   readonly limits: Limits;
   private readonly feed: MatchFeed | undefined;
   private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
+  private readonly notify: ((event: MatchEvent) => void) | undefined;
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
   private readonly admission: Admission;
@@ -63,6 +66,7 @@ export class Recognition {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.feed = options.feed;
     this.jobs = options.jobs;
+    this.notify = options.notify;
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
     this.admission = new Admission({
@@ -492,19 +496,19 @@ export class Recognition {
       if (d.outcome === "match") Object.assign(result, { subjectId: d.subject, score: d.score, threshold: d.threshold });
       if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
       results.push(result);
-      this.feed?.publish(
-        matchEventOf(d, {
-          cropId: `${requestId}:${results.length - 1}`,
-          tenant: p.tenant,
-          camera,
-          modelId: this.modelId,
-          frameTime: new Date(started),
-          box: face.box,
-          quality: face.quality.score,
-          ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
-          nameOf: (id) => this.gallery.peekSubject(p.tenant, id)?.name,
-        }),
-      );
+      const event = matchEventOf(d, {
+        cropId: `${requestId}:${results.length - 1}`,
+        tenant: p.tenant,
+        camera,
+        modelId: this.modelId,
+        frameTime: new Date(started),
+        box: face.box,
+        quality: face.quality.score,
+        ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+        nameOf: (id) => this.gallery.peekSubject(p.tenant, id)?.name,
+      });
+      this.feed?.publish(event);
+      this.notify?.(event);
       await this.record(
         p,
         "identify",

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The matcher service: embeddings in, decisions out (MatchEvent and audit entry). Configured by environment.
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { streams } from "@facerec/contracts";
+import { notifierFromEnv } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
 import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, openProductState, setting } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
@@ -42,12 +44,15 @@ const storeWaits = new Counter({
 });
 consumerLag(registry, jsm, streams.embeddings, durable);
 
+// Camera decisions to MQTT when FACEREC_MQTT_URL is set (at least once: a redelivered crop may notify twice).
+const notifier = await notifierFromEnv(`facerec-matcher-${hostname()}-${process.pid}`);
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
   onDecision(event, ms) {
     decisions.inc({ outcome: event.outcome });
     latency.observe(ms / 1000);
+    notifier?.notify(event);
   },
   onStoreDown(error) {
     storeWaits.inc();
@@ -66,6 +71,7 @@ jobs?.on("completed", (job) => log.info({ job: job.id, kind: job.name }, "job co
 const ops = await service.run(async () => {
   await jobs?.close();
   await worker.stop();
+  await notifier?.close();
   await state.close();
   log.info({ decided: worker.decided }, "stopped");
 });

@@ -1,0 +1,1 @@
+export { MqttNotifier, type MqttNotifierOptions, notificationOf, notifierFromEnv } from "./mqtt.js";
