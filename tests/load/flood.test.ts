@@ -135,7 +135,7 @@ describeWithShared("a flood on one gateway process", () => {
     meta.set("x-api-key", key);
     const call = () =>
       new Promise<number>((resolve) =>
-        client.identify({ image: photo, topK: 0, camera: "" }, meta, (error: ServiceError | null) =>
+        client.identify({ image: photo, topK: 0, camera: "", liveness: "" }, meta, (error: ServiceError | null) =>
           resolve(error ? error.code : status.OK),
         ),
       );

@@ -979,12 +979,22 @@ export interface operations {
                 "application/json": {
                     /** @description where the image came from */
                     camera?: string;
+                    /**
+                     * @description stricter than the camera's policy, or looser with an admin key; default: the camera's
+                     * @enum {string}
+                     */
+                    liveness?: "required" | "advisory" | "off";
                     /** @description the image (JPEG, PNG, WebP or GIF), base64 */
                     image: string;
                 };
                 "multipart/form-data": {
                     /** @description where the image came from */
                     camera?: string;
+                    /**
+                     * @description stricter than the camera's policy, or looser with an admin key; default: the camera's
+                     * @enum {string}
+                     */
+                    liveness?: "required" | "advisory" | "off";
                     /** @description the image file (JPEG, PNG, WebP, ...) */
                     image: Record<string, never>;
                 };
@@ -1000,6 +1010,8 @@ export interface operations {
                     "application/json": {
                         requestId?: string;
                         modelId?: string;
+                        /** @description the liveness policy applied: required, advisory or off */
+                        liveness?: string;
                         faces?: {
                             box?: {
                                 x?: number;

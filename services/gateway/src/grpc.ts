@@ -187,7 +187,12 @@ export function buildGrpcServer(recognition: Recognition): Server {
     deleteSubject: unary("DeleteSubject", async (p, r) => recognition.deleteSubject(p, r.id)),
     enroll: unary("Enroll", async (p, r) => recognition.enroll(p, r.subjectId, r.images)),
     identify: unary("Identify", async (p, r) => {
-      const { faces, requestId } = await recognition.identify(p, r.image, r.camera || undefined);
+      const { faces, requestId, liveness } = await recognition.identify(
+        p,
+        r.image,
+        r.camera || undefined,
+        r.liveness || undefined,
+      );
       return {
         faces: faces.map((f) => ({
           box: f.box,
@@ -201,6 +206,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         })),
         modelId: recognition.modelId,
         requestId,
+        liveness,
       };
     }),
     verify: unary("Verify", async (p, r) => {

@@ -7,7 +7,27 @@ import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
-import { Recognition } from "./recognition.js";
+import { LIVENESS_POLICIES, type LivenessPolicy, Recognition } from "./recognition.js";
+
+/**
+ * The liveness policy from FACEREC_LIVENESS_POLICY (required, advisory or off; default required) and
+ * FACEREC_LIVENESS_CAMERAS, per camera where it differs ("archive=off,lobby=advisory").
+ */
+export function livenessFromEnv(env: NodeJS.ProcessEnv): { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> } {
+  const check = (name: string, value: string): LivenessPolicy => {
+    if (!LIVENESS_POLICIES.includes(value as LivenessPolicy)) {
+      throw new RangeError(`${name}: "${value}" is not one of ${LIVENESS_POLICIES.join(", ")}`);
+    }
+    return value as LivenessPolicy;
+  };
+  const policy = check("FACEREC_LIVENESS_POLICY", env.FACEREC_LIVENESS_POLICY || "required");
+  const cameras: Record<string, LivenessPolicy> = {};
+  for (const pair of (env.FACEREC_LIVENESS_CAMERAS ?? "").split(",").filter(Boolean)) {
+    const [camera = "", value = ""] = pair.split("=");
+    cameras[camera.trim()] = check(`FACEREC_LIVENESS_CAMERAS (${camera})`, value.trim());
+  }
+  return { policy, cameras };
+}
 
 export interface Gateway {
   engine: FaceEngine;
@@ -36,8 +56,10 @@ export async function openGateway(
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const liveness = livenessFromEnv(env);
   const engine = await FaceEngine.create(engineConfigFromEnv());
-  const state = await openProductState(data, engine, options.env ?? process.env);
+  const state = await openProductState(data, engine, env);
   const { gallery, audit, keys } = state;
   return {
     engine,
@@ -50,6 +72,7 @@ export async function openGateway(
       ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
+      liveness,
     }),
     close: () => state.close(),
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, type AuditVerification } from "@facerec/audit";
-import { type ApiKeyRecord, ApiKeyStore, AuthError, type Principal, type Scope } from "@facerec/auth";
+import { type ApiKeyRecord, ApiKeyStore, AuthError, ForbiddenError, type Principal, type Scope } from "@facerec/auth";
 import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
@@ -29,6 +29,14 @@ export interface FaceResult {
   candidates: { subjectId: string; score: number; threshold: number }[];
 }
 
+/**
+ * How liveness bears on an identification: `required` refuses a face that fails the liveness gate
+ * (rejected-spoof), `advisory` scores and reports it but never refuses, `off` does not run the model
+ * (identifying people in stored photos is a normal use, and a photo of a photo is not an attack there).
+ */
+export type LivenessPolicy = "required" | "advisory" | "off";
+export const LIVENESS_POLICIES: readonly LivenessPolicy[] = ["off", "advisory", "required"];
+
 export interface RecognitionOptions {
   /** Where WatchMatches and identify's events go: the matchers' NATS feed, or one in this process. */
   feed?: MatchFeed;
@@ -38,6 +46,11 @@ export interface RecognitionOptions {
   limits?: Partial<Limits>;
   /** Told of every decision this gateway makes (MQTT notifications); the matchers notify their own. */
   notify?: (event: MatchEvent) => void;
+  /**
+   * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
+   * stricter one; only an admin key may ask for a looser one. @default required everywhere
+   */
+  liveness?: { policy: LivenessPolicy; cameras?: Record<string, LivenessPolicy> };
 }
 
 /**
@@ -51,6 +64,7 @@ export class Recognition {
   private readonly feed: MatchFeed | undefined;
   private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
   private readonly notify: ((event: MatchEvent) => void) | undefined;
+  private readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
   private readonly admission: Admission;
@@ -67,6 +81,7 @@ export class Recognition {
     this.feed = options.feed;
     this.jobs = options.jobs;
     this.notify = options.notify;
+    this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
     this.admission = new Admission({
@@ -473,18 +488,41 @@ export class Recognition {
    * 1:N on every face in the image. Each face's decision is also published to the match feed as coming
    * from `camera`, so WatchMatches sees API identifications as well as the camera pipeline's.
    */
-  async identify(p: Principal, image: Uint8Array, camera = "api"): Promise<{ faces: FaceResult[]; requestId: string }> {
+  /** The liveness policy for a request: the camera's (or the deployment's), or a stricter one asked for. */
+  livenessFor(p: Principal, camera: string, asked?: string): LivenessPolicy {
+    const configured = this.liveness.cameras[camera] ?? this.liveness.policy;
+    if (asked === undefined || asked === "") return configured;
+    if (!LIVENESS_POLICIES.includes(asked as LivenessPolicy)) {
+      throw new BadRequestError(`liveness is ${LIVENESS_POLICIES.join(", ")}, not "${asked.slice(0, 40)}"`);
+    }
+    const rank = (x: string) => LIVENESS_POLICIES.indexOf(x as LivenessPolicy);
+    if (rank(asked) < rank(configured) && !p.scopes.includes("admin")) {
+      throw new ForbiddenError(
+        `liveness "${asked}" is looser than this camera's "${configured}": only an admin key may ask for it`,
+      );
+    }
+    return asked as LivenessPolicy;
+  }
+
+  async identify(
+    p: Principal,
+    image: Uint8Array,
+    camera = "api",
+    liveness?: string,
+  ): Promise<{ faces: FaceResult[]; requestId: string; liveness: LivenessPolicy }> {
     ApiKeyStore.require(p, "recognise");
     this.checkCamera(camera);
     this.checkImage(image);
+    const policy = this.livenessFor(p, camera, liveness);
     const started = Date.now();
-    const faces = await this.admitted(p, () => this.analyse("identify", image, true));
+    const faces = await this.admitted(p, () => this.analyse("identify", image, policy !== "off"));
     const requestId = randomUUID();
     const results: FaceResult[] = [];
     for (const face of faces) {
+      // Advisory: the score is reported with the face, but it does not gate the decision.
       const d = await this.gallery.identify(p.tenant, this.modelId, face.embedding as Float32Array, {
         quality: face.quality.score,
-        ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+        ...(policy === "required" && face.liveness !== undefined ? { liveness: face.liveness } : {}),
       });
       const result: FaceResult = {
         box: face.box,
@@ -522,6 +560,6 @@ export class Recognition {
       );
     }
     if (faces.length === 0) await this.record(p, "identify", "no-face", started, {}, requestId);
-    return { faces: results, requestId };
+    return { faces: results, requestId, liveness: policy };
   }
 }

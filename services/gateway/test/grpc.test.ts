@@ -63,7 +63,7 @@ describeWithShared("gRPC API over loopback", () => {
     return names;
   };
   const who = async (file: string, key: string, names: Map<string, string>): Promise<string[]> => {
-    const r = await rpc<unknown, Identified>("identify", { image: readFileSync(file), topK: 0, camera: "" }, key);
+    const r = await rpc<unknown, Identified>("identify", { image: readFileSync(file), topK: 0, camera: "", liveness: "" }, key);
     return [...r.faces]
       .sort((a, b) => a.box.x - b.box.x)
       .map((f) => (f.outcome === Outcome.OUTCOME_MATCH ? (names.get(f.subjectId) ?? "?") : Outcome[f.outcome]));
@@ -115,9 +115,21 @@ describeWithShared("gRPC API over loopback", () => {
     });
     // The stream is registered once the server has the call; give it a moment before the traffic.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate" }, keyOf.other);
-    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "lobby" }, keyOf.admin);
-    await rpc("identify", { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate" }, keyOf.admin);
+    await rpc(
+      "identify",
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "" },
+      keyOf.other,
+    );
+    await rpc(
+      "identify",
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "lobby", liveness: "" },
+      keyOf.admin,
+    );
+    await rpc(
+      "identify",
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "" },
+      keyOf.admin,
+    );
     const { event } = await first;
     call.cancel();
     expect(event).toMatchObject({ tenant: "acme", camera: "gate", outcome: "match", subjectName: "obama" });
@@ -128,7 +140,9 @@ describeWithShared("gRPC API over loopback", () => {
 
   it("refuses a decompression bomb with RESOURCE_EXHAUSTED", async () => {
     const bomb = await pngBomb(20000, 20000);
-    const error = await rpc("identify", { image: bomb, topK: 0, camera: "" }, keyOf.admin).catch((e: ServiceError) => e);
+    const error = await rpc("identify", { image: bomb, topK: 0, camera: "", liveness: "" }, keyOf.admin).catch(
+      (e: ServiceError) => e,
+    );
     expect((error as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
     expect((error as ServiceError).details).toMatch(/TOO_MANY_PIXELS/);
   });
@@ -136,7 +150,9 @@ describeWithShared("gRPC API over loopback", () => {
   it("maps refusals to gRPC status codes", async () => {
     const missing = await rpc("listSubjects", { pageSize: 10, pageToken: "" }).catch((e: ServiceError) => e.code);
     expect(missing).toBe(status.UNAUTHENTICATED);
-    const notImage = await rpc("identify", { image: Buffer.from("hello"), topK: 1 }, keyOf.admin).catch((e: ServiceError) => e);
+    const notImage = await rpc("identify", { image: Buffer.from("hello"), topK: 1, camera: "", liveness: "" }, keyOf.admin).catch(
+      (e: ServiceError) => e,
+    );
     expect((notImage as ServiceError).code).toBe(status.INVALID_ARGUMENT);
     expect((notImage as ServiceError).details).toMatch(/NOT_AN_IMAGE/);
   });

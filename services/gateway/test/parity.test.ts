@@ -128,13 +128,13 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "an image over the size limit",
         rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(photo) }),
-        grpc: () => rpc("identify", { image: photo, topK: 0, camera: "" }, keyOf.kiosk),
+        grpc: () => rpc("identify", { image: photo, topK: 0, camera: "", liveness: "" }, keyOf.kiosk),
         expect: 413,
       },
       {
         name: "a camera name that is not a token",
         rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), camera: "two words" }),
-        grpc: () => rpc("identify", { image: small, topK: 0, camera: "two words" }, keyOf.kiosk),
+        grpc: () => rpc("identify", { image: small, topK: 0, camera: "two words", liveness: "" }, keyOf.kiosk),
         expect: 400,
       },
       {
@@ -172,6 +172,12 @@ describeWithShared("REST and gRPC parity", () => {
         rest: () => rest("POST", `/v1/subjects/${subject}/enroll`, keyOf.admin, { images: [b64(small)] }),
         grpc: () => rpc("enroll", { subjectId: subject, images: [small] }, keyOf.admin),
         expect: 200,
+      },
+      {
+        name: "a looser liveness policy from a key that is not admin",
+        rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), liveness: "off" }),
+        grpc: () => rpc("identify", { image: small, topK: 0, camera: "", liveness: "off" }, keyOf.kiosk),
+        expect: 403,
       },
       {
         name: "a verify probe over the size limit",

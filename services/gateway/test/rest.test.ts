@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
-import { describeWithShared, pngBomb } from "@facerec/testkit";
+import { describeWithShared, pngBomb, shared } from "@facerec/testkit";
 import type { FaceEngine } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -330,6 +330,28 @@ describeWithShared("REST gateway over real HTTP", () => {
     for (const tenant of ["a.b", "two words", "", "x".repeat(65)]) {
       await expect(keys.create(tenant, "k", ["recognise"]), tenant).rejects.toThrow(/tenant .* must be 1-64 letters/);
     }
+  });
+
+  it("applies the liveness policy: required refuses a failing face, advisory reports it, off skips it", async () => {
+    // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
+    const image = b64(shared("data", "faceapi_bbt", "group", "bbt5.jpg"));
+    type Faces = { faces: { outcome: string; liveness?: number }[]; liveness: string };
+    const required = (await call("POST", "/v1/identify", keyOf.kiosk, { image })).json as unknown as Faces;
+    expect(required.liveness).toBe("required");
+    expect(required.faces.filter((f) => f.outcome === "rejected-spoof")).toHaveLength(1);
+    const advisory = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "advisory" })).json as unknown as Faces;
+    expect(advisory.liveness).toBe("advisory");
+    expect(advisory.faces.some((f) => f.outcome === "rejected-spoof")).toBe(false);
+    expect(Math.min(...advisory.faces.map((f) => f.liveness as number))).toBeLessThan(0.354);
+    const off = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "off" })).json as unknown as Faces;
+    expect(off.faces).toHaveLength(required.faces.length);
+    expect(off.faces.every((f) => f.liveness === undefined && f.outcome !== "rejected-spoof")).toBe(true);
+    // Looser than the camera's policy needs an admin key; stricter is anyone's to ask.
+    const loosened = await call("POST", "/v1/identify", keyOf.kiosk, { image, liveness: "advisory" });
+    expect(loosened.status).toBe(403);
+    expect(loosened.json.message).toMatch(/only an admin key/);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image, liveness: "required" })).status).toBe(200);
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image, liveness: "maybe" })).status).toBe(400);
   });
 
   it("erases a subject: it is never returned again", async () => {

@@ -15,20 +15,31 @@ const camera = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", description: 
 /** 1:N identify and 1:1 verify. */
 export function recogniseRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["recognition"];
-  app.post<{ Body: { image: string | Buffer; camera?: string } }>(
+  app.post<{ Body: { image: string | Buffer; camera?: string; liveness?: string } }>(
     "/v1/identify",
     {
       schema: {
         tags,
         operationId: "identify",
         summary: "Identify every face in an image",
-        body: imageBody({ image: "one" }, { camera }),
+        body: imageBody(
+          { image: "one" },
+          {
+            camera,
+            liveness: {
+              type: "string",
+              enum: ["required", "advisory", "off"],
+              description: "stricter than the camera's policy, or looser with an admin key; default: the camera's",
+            },
+          },
+        ),
         response: {
           200: {
             type: "object",
             properties: {
               requestId: { type: "string" },
               modelId: { type: "string" },
+              liveness: { type: "string", description: "the liveness policy applied: required, advisory or off" },
               faces: {
                 type: "array",
                 items: {
@@ -51,7 +62,12 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
       },
     },
     async (request) => ({
-      ...(await recognition.identify(request.principal, imageBytes(request.body.image), request.body.camera)),
+      ...(await recognition.identify(
+        request.principal,
+        imageBytes(request.body.image),
+        request.body.camera,
+        request.body.liveness,
+      )),
       modelId: recognition.modelId,
     }),
   );
