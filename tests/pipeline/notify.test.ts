@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeWithShared } from "@facerec/testkit";
-import { embeddedGateway, mosquittoServer, type ServerProcess } from "@facerec/testkit/servers";
+import { embeddedGateway, metricSum, mosquittoServer, type ServerProcess } from "@facerec/testkit/servers";
 import mqtt from "mqtt";
 import { afterAll, expect, it } from "vitest";
 import { eventually, knn } from "./stack.js";
@@ -86,6 +86,9 @@ describeWithShared("decisions pushed to MQTT (a real mosquitto)", () => {
           "time",
         ].sort(),
       );
+      const metrics = await (await fetch(`${gw.ops}/metrics`)).text();
+      expect(metricSum(metrics, "facerec_notifications", { state: "published" })).toBe(1);
+      expect(metricSum(metrics, "facerec_notifications", { state: "dropped" })).toBe(0);
       const stopped = received.length;
       expect(await gw.stop()).toBe(0);
       await eventually(

@@ -1,1 +1,1 @@
-export { MqttNotifier, type MqttNotifierOptions, notificationOf, notifierFromEnv } from "./mqtt.js";
+export { MqttNotifier, type MqttNotifierOptions, notificationOf, notifierFromEnv, notifierMetrics } from "./mqtt.js";

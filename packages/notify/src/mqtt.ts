@@ -1,6 +1,7 @@
 import { withoutSecrets } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import mqtt, { type MqttClient } from "mqtt";
+import { Gauge, type Registry } from "prom-client";
 
 export interface MqttNotifierOptions {
   /** The broker: mqtt://user:password@host:1883, or mqtts:// for TLS. */
@@ -121,5 +122,19 @@ export async function notifierFromEnv(clientId: string, env: NodeJS.ProcessEnv =
     ...(env.FACEREC_MQTT_PREFIX ? { prefix: env.FACEREC_MQTT_PREFIX } : {}),
     outcomes: list(env.FACEREC_MQTT_OUTCOMES),
     cameras: list(env.FACEREC_MQTT_CAMERAS),
+  });
+}
+
+/** facerec_notifications{state="published"|"dropped"}: what the notifier sent, and dropped while the broker was away. */
+export function notifierMetrics(registry: Registry, notifier: MqttNotifier): void {
+  new Gauge({
+    name: "facerec_notifications",
+    help: "MQTT notifications since start: published, and dropped while the broker was unreachable.",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      this.set({ state: "published" }, notifier.published);
+      this.set({ state: "dropped" }, notifier.dropped);
+    },
   });
 }

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { withoutSecrets } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
-import { notifierFromEnv } from "@facerec/notify";
+import { notifierFromEnv, notifierMetrics } from "@facerec/notify";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
@@ -58,6 +58,7 @@ const tls =
     ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
     : undefined;
 const registry = metricsRegistry("gateway");
+if (notifier) notifierMetrics(registry, notifier);
 const app = await buildApp(recognition, audit, { logger: true, registry, ...(tls ? { tls } : {}) });
 const grpc = buildGrpcServer(recognition);
 const url = await app.listen({ host, port });

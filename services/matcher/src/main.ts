@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { streams } from "@facerec/contracts";
-import { notifierFromEnv } from "@facerec/notify";
+import { notifierFromEnv, notifierMetrics } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
 import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, openProductState, setting } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
@@ -46,6 +46,7 @@ consumerLag(registry, jsm, streams.embeddings, durable);
 
 // Camera decisions to MQTT when FACEREC_MQTT_URL is set (at least once: a redelivered crop may notify twice).
 const notifier = await notifierFromEnv(`facerec-matcher-${hostname()}-${process.pid}`);
+if (notifier) notifierMetrics(registry, notifier);
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
