@@ -19,19 +19,28 @@ let cluster: { servers: ClusterServer[]; url: string };
 let nc: NatsConnection;
 let faces: { png: Buffer; quality: number }[];
 
-/** The server leading `stream` now. */
-async function leaderOf(stream: string): Promise<ClusterServer> {
-  const jsm = await jetstreamManager(nc);
-  const name = (await jsm.streams.info(stream)).cluster?.leader;
-  const server = cluster.servers.find((s) => s.serverName === name);
-  if (!server) throw new Error(`no leader for ${stream} yet`);
-  return server;
+/**
+ * The server leading `stream` now. Right after a server comes or goes, the cluster may be electing
+ * leaders and a JetStream API request may time out: asked again until it answers.
+ */
+function leaderOf(stream: string): Promise<ClusterServer> {
+  return eventually(
+    async () => {
+      const jsm = await jetstreamManager(nc);
+      const name = (await jsm.streams.info(stream)).cluster?.leader;
+      const server = cluster.servers.find((s) => s.serverName === name);
+      if (!server) throw new Error(`no leader for ${stream} yet`);
+      return server;
+    },
+    60_000,
+    250,
+  );
 }
 
 /** Every replica of every stream is current again (a returned server has caught up). */
 async function replicasCurrent(): Promise<void> {
-  const jsm = await jetstreamManager(nc);
   await eventually(async () => {
+    const jsm = await jetstreamManager(nc);
     for (const stream of [streams.crops, streams.embeddings, streams.matches]) {
       const info = await jsm.streams.info(stream);
       expect(info.cluster?.replicas?.length, stream).toBe(2);
@@ -46,8 +55,8 @@ async function oneEventEach(camera: string, sent: string[]): Promise<void> {
     const events = (await matchEvents(nc)).filter((e) => e.camera === camera);
     expect(events.map((e) => e.cropId).sort()).toEqual([...sent].sort());
   }, 120_000);
-  const jsm = await jetstreamManager(nc);
   await eventually(async () => {
+    const jsm = await jetstreamManager(nc);
     for (const [stream, durable] of [
       [streams.crops, "embedder"],
       [streams.embeddings, "matcher"],
@@ -92,10 +101,12 @@ describeWithShared("a three-server JetStream cluster, streams at three replicas"
     const env = { NATS_URL: cluster.url, FACEREC_STREAM_REPLICAS: "3", ACK_WAIT_MS: "2000" };
     running.push(await serviceProcess("embedder", env));
     running.push(await serviceProcess("matcher", { ...env, FACEREC_DATA: data }));
-    const jsm = await jetstreamManager(nc);
-    for (const s of [streams.crops, streams.embeddings, streams.matches]) {
-      expect((await jsm.streams.info(s)).config.num_replicas).toBe(3);
-    }
+    await eventually(async () => {
+      const jsm = await jetstreamManager(nc);
+      for (const s of [streams.crops, streams.embeddings, streams.matches]) {
+        expect((await jsm.streams.info(s)).config.num_replicas).toBe(3);
+      }
+    }, 30_000);
   });
   afterAll(async () => {
     await nc?.close();
