@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildApp, openGateway } from "@facerec/gateway";
+import { buildApp } from "@facerec/gateway";
+import { openGateway } from "@facerec/operations";
 import { shared } from "@facerec/testkit/paths";
 import { decodeImage } from "@facerec/vision";
 import sharp from "sharp";

@@ -18,7 +18,8 @@ export async function openapiTypes(document) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { buildApp, openGateway } = await import("../dist/index.js");
+  const { buildApp } = await import("../dist/index.js");
+  const { openGateway } = await import("@facerec/operations");
   const data = mkdtempSync(join(tmpdir(), "openapi-"));
   const gateway = await openGateway(data);
   const app = await buildApp(gateway.recognition, gateway.audit);

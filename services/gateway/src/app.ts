@@ -2,6 +2,15 @@ import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { Principal } from "@facerec/auth";
 import { AuthError } from "@facerec/auth";
+import {
+  httpStatusOf,
+  LengthRequiredError,
+  OverloadedError,
+  RateLimitError,
+  type Recognition,
+  requestIdFrom,
+  TooLargeError,
+} from "@facerec/operations";
 import { metricsRegistry } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import multipart from "@fastify/multipart";
@@ -10,10 +19,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
-import { httpStatusOf, LengthRequiredError, OverloadedError, RateLimitError, TooLargeError } from "./errors.js";
 import { GatewayMetrics, instrument } from "./observability.js";
-import type { Recognition } from "./recognition.js";
-import { requestIdFrom } from "./request-id.js";
 import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";

@@ -10,6 +10,7 @@ import {
   type WatchMatchesResponse,
 } from "@facerec/contracts";
 import type { Decision, Subject } from "@facerec/gallery";
+import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
@@ -25,9 +26,6 @@ import {
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { BadRequestError, httpStatusOf } from "./errors.js";
-import type { Recognition } from "./recognition.js";
-import { requestIdFrom } from "./request-id.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {

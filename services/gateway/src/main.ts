@@ -9,13 +9,12 @@ import { join, resolve } from "node:path";
 import { withoutSecrets } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import { notifierFromEnv, notifierMetrics } from "@facerec/notify";
+import { NatsMatchFeed, openGateway } from "@facerec/operations";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
-import { NatsMatchFeed } from "./match-feed.js";
-import { openGateway } from "./open-gateway.js";
 
 const tracing = startTracing("gateway");
 const data = resolve(process.env.FACEREC_DATA ?? join(repoRoot, "data"));

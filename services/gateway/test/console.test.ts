@@ -1,11 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, type Gateway, openGateway } from "../src/index.js";
+import { buildApp } from "../src/index.js";
 import { knn } from "./scenarios.js";
 
 // Debian's chromium, installed by .ci/run; the flags keep it off the (closed) network and sandbox-free as root.

@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, IdentifyRequest } from "@facerec/contracts";
+import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { decodeImage, ImageError } from "@facerec/vision";
 import { credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/index.js";
+import { buildGrpcServer, listenGrpc } from "../src/index.js";
 
 /**
  * A seeded fuzz pass (fast-check; fixed seeds, so every run tries the same inputs and a failure

@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, JobKind, Outcome } from "@facerec/contracts";
+import { openGateway } from "@facerec/operations";
 import { describeWithShared, pngBomb } from "@facerec/testkit";
 import { Client, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGrpcServer, listenGrpc, openGateway } from "../src/index.js";
+import { buildGrpcServer, listenGrpc } from "../src/index.js";
 import { bbtCrowds, bbtScene, knnCases, people, strangers } from "./scenarios.js";
 
 let server: Server;

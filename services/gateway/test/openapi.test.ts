@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
+import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import type { FastifyInstance } from "fastify";
 import createClient from "openapi-fetch";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { paths } from "../openapi/schema.js";
 import { openapiTypes } from "../scripts/openapi-types.mjs";
-import { buildApp, type Gateway, openGateway } from "../src/index.js";
+import { buildApp } from "../src/index.js";
 import { knn } from "./scenarios.js";
 
 let gateway: Gateway;

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
+import { API_ERRORS, type Gateway, openGateway, Recognition } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import { type ClientReadableStream, credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { API_ERRORS, buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway, Recognition } from "../src/index.js";
+import { buildApp, buildGrpcServer, listenGrpc } from "../src/index.js";
 import { knn } from "./scenarios.js";
 
 /**

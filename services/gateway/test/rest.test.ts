@@ -4,11 +4,12 @@ import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
+import { openGateway, Recognition } from "@facerec/operations";
 import { describeWithShared, pngBomb, shared } from "@facerec/testkit";
 import type { FaceEngine } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, openGateway, Recognition } from "../src/index.js";
+import { buildApp } from "../src/index.js";
 import { bbtCrowds, bbtScene, knn, knnCases, people, strangers } from "./scenarios.js";
 
 const b64 = (path: string): string => readFileSync(path).toString("base64");

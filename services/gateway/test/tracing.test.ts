@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { type Gateway, openGateway } from "@facerec/operations";
 import { startTracing } from "@facerec/runtime";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp, buildGrpcServer, type Gateway, listenGrpc, openGateway } from "../src/index.js";
+import { buildApp, buildGrpcServer, listenGrpc } from "../src/index.js";
 
 const traceFile = join(mkdtempSync(join(tmpdir(), "gateway-traces-")), "spans.jsonl");
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

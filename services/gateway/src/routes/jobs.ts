@@ -1,6 +1,6 @@
+import type { JobRequest, Recognition } from "@facerec/operations";
 import { JOB_KINDS } from "@facerec/pipeline";
 import type { FastifyInstance } from "fastify";
-import type { JobRequest, Recognition } from "../recognition.js";
 
 const job = {
   type: "object",

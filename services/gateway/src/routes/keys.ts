@@ -1,6 +1,6 @@
 import { SCOPES } from "@facerec/auth";
+import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import type { Recognition } from "../recognition.js";
 
 const key = {
   type: "object",

@@ -1,6 +1,6 @@
 import { MatchEvent } from "@facerec/contracts";
+import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import type { Recognition } from "../recognition.js";
 
 /**
  * WatchMatches over HTTP: a text/event-stream of the tenant's match events, one JSON MatchEvent per

@@ -1,5 +1,5 @@
+import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import type { Recognition } from "../recognition.js";
 import { imageBody, imageBytes } from "./schemas.js";
 
 const box = {

@@ -1,4 +1,4 @@
-import type { Limits } from "../limits.js";
+import type { Limits } from "@facerec/operations";
 
 /**
  * JSON schemas shared by the routes. Images travel either as base64 strings in JSON or as files in a

@@ -1,5 +1,5 @@
+import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import type { Recognition } from "../recognition.js";
 import { imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
 
 type Change = { name?: string; metadata?: Record<string, string> };

@@ -1,0 +1,25 @@
+export { Admission } from "./admission.js";
+export {
+  API_ERRORS,
+  type ApiError,
+  BadRequestError,
+  httpStatusOf,
+  LengthRequiredError,
+  OverloadedError,
+  RateLimitError,
+  TooLargeError,
+  UnavailableError,
+} from "./errors.js";
+export { DEFAULT_LIMITS, type Limits } from "./limits.js";
+export { LocalMatchFeed, type MatchFeed, NatsMatchFeed } from "./match-feed.js";
+export { type Gateway, livenessFromEnv, openGateway } from "./open-gateway.js";
+export { RateLimiter } from "./rate-limit.js";
+export {
+  type FaceResult,
+  type JobRequest,
+  LIVENESS_POLICIES,
+  type LivenessPolicy,
+  Recognition,
+  type RecognitionOptions,
+} from "./recognition.js";
+export { requestIdFrom } from "./request-id.js";
