@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { streams, subjects } from "@facerec/contracts";
+import type { JsMsg } from "@nats-io/jetstream";
 import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type ConnectionOptions, credsAuthenticator, nanos } from "@nats-io/nats-core";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -153,4 +154,43 @@ export async function ensureConsumer(
   );
   if (exists) await jsm.consumers.update(stream, durable, config);
   else await jsm.consumers.add(stream, config);
+}
+
+/** Waits between attempts while a stream or a store cannot take a write (doubling from the first). */
+const RETRY_MS = { first: 200, max: 5000 };
+
+/**
+ * A publish the bus cannot take right now but will: the stream is electing a leader or catching up
+ * (a server of the cluster went), the request timed out, or nothing answered for the stream yet.
+ */
+export function isBusTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string | number; message?: string };
+  if (e?.name === "TimeoutError" || e?.name === "NoRespondersError" || e?.name === "RequestError") return true;
+  if (e?.code === "TIMEOUT" || e?.code === 503 || e?.code === "503") return true;
+  return /timeout|no responders|503|not available|no suitable peers|leader/i.test(e?.message ?? "");
+}
+
+/**
+ * Run `work` until it succeeds or fails for a reason that is not `transient`, keeping `m` in progress
+ * meanwhile (m.working), so that an outage of a stream or a store does not spend the message's
+ * deliveries and send it to the dead-letter stream. Gives up when the worker is stopping.
+ */
+export async function keepTrying<T>(
+  m: JsMsg,
+  work: () => Promise<T>,
+  transient: (error: unknown) => boolean,
+  options: { stopping: () => boolean; onWait?: (error: unknown) => void },
+): Promise<T> {
+  let delay = RETRY_MS.first;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!transient(error) || options.stopping()) throw error;
+      options.onWait?.(error);
+      m.working();
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, RETRY_MS.max);
+    }
+  }
 }

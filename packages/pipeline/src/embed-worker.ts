@@ -3,6 +3,7 @@ import { contextFromHeaders, headersFor, inSpan, SpanKind } from "@facerec/runti
 import { decodeImage, type Embedder, type Image } from "@facerec/vision";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { Batcher } from "./batcher.js";
+import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 
@@ -31,6 +32,7 @@ interface Item {
 export class EmbedWorker {
   private readonly batcher: Batcher<Item>;
   private consuming: Consuming | undefined;
+  private stopping = false;
   embedded = 0;
 
   constructor(
@@ -58,6 +60,7 @@ export class EmbedWorker {
 
   /** Graceful drain: stop pulling, finish the batches in hand, acknowledge them. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consuming?.stop();
   }
 
@@ -100,10 +103,17 @@ export class EmbedWorker {
         const attributes = { "facerec.crop_id": crop.cropId, "facerec.batch_size": batch.length };
         try {
           await inSpan("embedder.embed", contextFromHeaders(m.headers), attributes, SpanKind.CONSUMER, async (span) => {
-            await this.js.publish(subjects.embedding(crop.tenant, crop.camera), FaceEmbedding.encode(embedding).finish(), {
-              msgID: crop.cropId,
-              headers: headersFor(span),
-            });
+            // A stream electing a leader takes the embedding a moment later: no delivery is spent on it.
+            await keepTrying(
+              m,
+              () =>
+                this.js.publish(subjects.embedding(crop.tenant, crop.camera), FaceEmbedding.encode(embedding).finish(), {
+                  msgID: crop.cropId,
+                  headers: headersFor(span),
+                }),
+              isBusTransient,
+              { stopping: () => this.stopping },
+            );
           });
           m.ack();
           this.embedded++;

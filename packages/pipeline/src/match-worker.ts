@@ -4,12 +4,10 @@ import type { Gallery } from "@facerec/gallery";
 import { contextFromHeaders, headersFor, SpanKind, tracer } from "@facerec/runtime";
 import { isTransient } from "@facerec/storage";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
 import { matchEventOf } from "./match-event.js";
-
-/** Waits between attempts while the system of record is unreachable (doubling from the first). */
-const STORE_RETRY_MS = { first: 200, max: 5000 };
 
 export interface MatchWorkerOptions {
   durable: string;
@@ -49,19 +47,11 @@ export class MatchWorker {
   }
 
   /** Run `work`, waiting out connection failures of the store (the message is kept in progress). */
-  private async untilStored<T>(m: JsMsg, work: () => Promise<T>): Promise<T> {
-    let delay = STORE_RETRY_MS.first;
-    for (;;) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!isTransient(error) || this.stopping) throw error;
-        this.options.onStoreDown?.(error);
-        m.working();
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, STORE_RETRY_MS.max);
-      }
-    }
+  private untilStored<T>(m: JsMsg, work: () => Promise<T>): Promise<T> {
+    return keepTrying(m, work, isTransient, {
+      stopping: () => this.stopping,
+      ...(this.options.onStoreDown ? { onWait: this.options.onStoreDown } : {}),
+    });
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -111,10 +101,17 @@ export class MatchWorker {
       };
       await this.untilStored(m, () => this.audit.append(record, { dedupeKey: `match:${embedding.cropId}` }));
       span.setAttribute("facerec.outcome", decision.outcome);
-      await this.js.publish(subjects.match(embedding.tenant, embedding.camera), MatchEvent.encode(event).finish(), {
-        msgID: embedding.cropId,
-        headers: headersFor(span),
-      });
+      // A stream electing a leader (a server of the cluster went) takes the event a moment later.
+      await keepTrying(
+        m,
+        () =>
+          this.js.publish(subjects.match(embedding.tenant, embedding.camera), MatchEvent.encode(event).finish(), {
+            msgID: embedding.cropId,
+            headers: headersFor(span),
+          }),
+        isBusTransient,
+        { stopping: () => this.stopping },
+      );
       m.ack();
       this.decided++;
       this.options.onDecision?.(event, performance.now() - started);
