@@ -58,10 +58,6 @@ export class FileAuditTrail implements AuditTrail {
     return trail;
   }
 
-  private get headsPath(): string {
-    return join(this.dir, "audit.heads");
-  }
-
   private remember({ dedupeKey, ...entry }: Stored, offset: number): void {
     const at = this.index.get(entry.tenant) ?? { sequences: [], offsets: [] };
     at.sequences.push(entry.sequence);
@@ -82,7 +78,7 @@ export class FileAuditTrail implements AuditTrail {
     const offset = this.log.size;
     this.log.append([Buffer.from(JSON.stringify(stored))]);
     this.remember(stored, offset);
-    writeDurably(this.headsPath, JSON.stringify(Object.fromEntries(this.heads)));
+    writeDurably(headsPath(this.dir), JSON.stringify(Object.fromEntries(this.heads)));
     this.listeners.emit(entry);
     return entry;
   }
@@ -178,9 +174,12 @@ export class FileAuditTrail implements AuditTrail {
   }
 }
 
+/** Where each tenant's head is written, beside the log. */
+const headsPath = (dir: string): string => join(dir, "audit.heads");
+
 /** Each tenant's head as last written beside the log. */
 function storedHeads(dir: string): Record<string, Head> {
-  const path = join(dir, "audit.heads");
+  const path = headsPath(dir);
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, Head>) : {};
 }
 

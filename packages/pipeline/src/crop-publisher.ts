@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FaceCrop, subjects } from "@facerec/contracts";
+import { writeDurably } from "@facerec/storage";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -33,22 +34,7 @@ class SpoolFolder {
     const name = `${String(this.next++).padStart(20, "0")}.crop`;
     const head: Record<string, string[]> = {};
     for (const k of item.headers?.keys() ?? []) head[k] = item.headers?.values(k) ?? [];
-    const bytes = Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), item.payload]);
-    const tmp = join(this.dir, `${name}.tmp`);
-    const fd = openSync(tmp, "w");
-    try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(this.dir, name));
-    const dirFd = openSync(this.dir, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    writeDurably(join(this.dir, name), Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), item.payload]));
     return name;
   }
 

@@ -33,15 +33,17 @@ export function serveOps(
   host: string,
   port: number,
   registry: Registry,
-  ready: () => boolean,
+  ready: () => boolean | Promise<boolean>,
   /** Further routes: answers and returns true, or returns false to leave the request to the defaults. */
   extra?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>,
 ): Promise<Server> {
   const server = createServer(async (request, response) => {
     if (extra && (await extra(request, response))) return;
     if (request.url === "/healthz") response.writeHead(200).end("ok\n");
-    else if (request.url === "/readyz") response.writeHead(ready() ? 200 : 503).end(ready() ? "ready\n" : "not ready\n");
-    else if (request.url === "/metrics") {
+    else if (request.url === "/readyz") {
+      const ok = await ready();
+      response.writeHead(ok ? 200 : 503).end(ok ? "ready\n" : "not ready\n");
+    } else if (request.url === "/metrics") {
       response.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
     } else response.writeHead(404).end("not found\n");
   });

@@ -70,6 +70,13 @@ function nextIntactFrame(data: Buffer, from: number): number | undefined {
   return undefined;
 }
 
+/** Write every byte: write(2) may write less than asked (a disk filling up), so carry on from there. */
+function writeAll(fd: number, bytes: Buffer, position?: number): void {
+  for (let done = 0; done < bytes.length; ) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position === undefined ? null : position + done);
+  }
+}
+
 /**
  * Replace a small file so that a crash leaves the old content or the new, never a mix or nothing:
  * written aside, fsync'd, renamed over, and the folder fsync'd.
@@ -79,7 +86,7 @@ export function writeDurably(path: string, content: string | Buffer): void {
   const fd = openSync(tmp, "w");
   try {
     const bytes = typeof content === "string" ? Buffer.from(content) : content;
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    writeAll(fd, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -244,8 +251,7 @@ export class RecordLog {
     const all = Buffer.concat(frames);
     const start = fstatSync(this.fd).size;
     try {
-      // write(2) may write less than asked (a disk filling up): carry on from where it stopped.
-      for (let done = 0; done < all.length; ) done += writeSync(this.fd, all, done, all.length - done, start + done);
+      writeAll(this.fd, all, start);
       fsyncSync(this.fd);
     } catch (error) {
       try {

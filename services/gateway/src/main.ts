@@ -63,12 +63,13 @@ const grpc = buildGrpcServer(recognition);
 const url = await app.listen({ host, port });
 const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`, tls);
 // Metrics and probes on an ops port of their own (OPS_PORT, 9100), away from the API and its clients.
-let ready = true;
-const readiness = setInterval(async () => {
-  ready = (await recognition.auditHealth()).writable;
-}, 1000);
-readiness.unref();
-const ops = await serveOps(setting("OPS_HOST", "127.0.0.1"), numberSetting("OPS_PORT", 9100), registry, () => ready);
+// Ready while decisions can be audited (the same check as the API port's /readyz, cached for a second).
+const ops = await serveOps(
+  setting("OPS_HOST", "127.0.0.1"),
+  numberSetting("OPS_PORT", 9100),
+  registry,
+  async () => (await recognition.auditHealth()).writable,
+);
 const opsAddress = ops.address() as AddressInfo;
 process.stdout.write(
   `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc}${tls ? " (TLS)" : ""}, ops on ${opsAddress.address}:${opsAddress.port} (${storage === "postgres" ? "state in PostgreSQL" : `data in ${data}`}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${withoutSecrets(process.env.NATS_URL as string)}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
