@@ -5,16 +5,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 
-/** A free TCP port on loopback, as the kernel hands one out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * Ports this process has handed out: the kernel may give a just-released port again, and two ports
+ * asked for in a row (a REST and a gRPC port) must differ, or the second bind fails by chance.
+ */
+const handedOut = new Set<number>();
+
+/** A free TCP port on loopback, as the kernel hands one out, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Resolve once something accepts TCP connections on the port, or fail after `timeoutMs`. */
