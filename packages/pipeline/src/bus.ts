@@ -4,6 +4,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { type ConnectionOptions, credsAuthenticator, nanos } from "@nats-io/nats-core";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { deliveryBackstop } from "./dead-letter.js";
 
 /**
  * How to authenticate to NATS and trust it, from the environment: a credentials file (NATS_CREDS_FILE,
@@ -124,7 +125,10 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
 export interface ConsumerOptions {
   /** How long a delivered message may stay unacknowledged before it is delivered again. */
   ackWaitMs: number;
-  /** Deliveries before a message goes to the dead-letter stream. */
+  /**
+   * Failed attempts before a worker sends a message to the dead-letter stream (the workers count
+   * them; the server's max_deliver is set to the backstop above it, see deliveryBackstop).
+   */
   maxDeliver: number;
   /** Unacknowledged messages the consumer allows across all its replicas. */
   maxAckPending: number;
@@ -144,8 +148,8 @@ export async function ensureConsumer(
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(options.ackWaitMs),
-    // The worker dead-letters a message itself on its last delivery, so the server may give one more.
-    max_deliver: options.maxDeliver + 1,
+    // The worker dead-letters a message itself at the backstop, so the server may give one more.
+    max_deliver: deliveryBackstop(options.maxDeliver) + 1,
     max_ack_pending: options.maxAckPending,
   };
   const exists = await jsm.consumers.info(stream, durable).then(

@@ -5,12 +5,16 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { Batcher } from "./batcher.js";
 import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
-import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+import { deadLetter, Retries } from "./dead-letter.js";
 
 export interface EmbedWorkerOptions {
   durable: string;
   batchSize: number;
   maxWaitMs: number;
+  /**
+   * Failed attempts (this worker's own count, not the server's deliveries) before a message goes to
+   * the dead-letter stream: MAX_DELIVER.
+   */
   maxDeliver: number;
   /** Called with each batch's size and runtime, for metrics. */
   onBatch?: (size: number, ms: number) => void;
@@ -27,10 +31,11 @@ interface Item {
  * batches of up to `batchSize` (or whatever arrived within `maxWaitMs`), publishes one FaceEmbedding
  * per crop with the crop id as message id, and acknowledges a crop only after its embedding's publish
  * was acknowledged. A crop that does not decode is dead-lettered at once; one whose batch fails is
- * retried and dead-lettered after `maxDeliver` deliveries.
+ * retried and dead-lettered after `maxDeliver` failed attempts.
  */
 export class EmbedWorker {
   private readonly batcher: Batcher<Item>;
+  private readonly retries: Retries;
   private consuming: Consuming | undefined;
   private stopping = false;
   embedded = 0;
@@ -40,6 +45,7 @@ export class EmbedWorker {
     private readonly embedder: Embedder,
     private readonly options: EmbedWorkerOptions,
   ) {
+    this.retries = new Retries(js, "embed", options.maxDeliver);
     this.batcher = new Batcher({ maxSize: options.batchSize, maxWaitMs: options.maxWaitMs }, (batch) => this.run(batch));
   }
 
@@ -83,7 +89,7 @@ export class EmbedWorker {
     try {
       vectors = await this.embedder.embed(batch.map((b) => b.image));
     } catch (error) {
-      await Promise.all(batch.map((b) => retryOrDeadLetter(this.js, "embed", b.m, error, this.options.maxDeliver)));
+      await Promise.all(batch.map((b) => this.retries.failed(b.m, error)));
       return;
     }
     this.options.onBatch?.(batch.length, performance.now() - started);
@@ -116,9 +122,10 @@ export class EmbedWorker {
             );
           });
           m.ack();
+          this.retries.succeeded(m);
           this.embedded++;
         } catch (error) {
-          await retryOrDeadLetter(this.js, "embed", m, error, this.options.maxDeliver).catch(() => m.nak());
+          await this.retries.failed(m, error).catch(() => m.nak());
         }
       }),
     );

@@ -2,7 +2,7 @@ export { Batcher, type BatcherOptions } from "./batcher.js";
 export * from "./bus.js";
 export { type Consuming, consumeLoop } from "./consume.js";
 export { CropPublisher } from "./crop-publisher.js";
-export { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+export { deadLetter, deliveryBackstop, Retries } from "./dead-letter.js";
 export { type EdgeCounters, EdgeDetector, type EdgeOptions } from "./edge.js";
 export { EmbedWorker, type EmbedWorkerOptions } from "./embed-worker.js";
 export { directoryFrames, type Frame, splitPngs, videoFrames } from "./frame-sources.js";

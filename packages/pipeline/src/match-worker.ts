@@ -6,11 +6,15 @@ import { isTransient } from "@facerec/storage";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
-import { deadLetter, retryOrDeadLetter } from "./dead-letter.js";
+import { deadLetter, Retries } from "./dead-letter.js";
 import { matchEventOf } from "./match-event.js";
 
 export interface MatchWorkerOptions {
   durable: string;
+  /**
+   * Failed attempts (this worker's own count, not the server's deliveries) before a message goes to
+   * the dead-letter stream: MAX_DELIVER.
+   */
   maxDeliver: number;
   onDecision?: (event: MatchEvent, ms: number) => void;
   /** Told when the system of record is unreachable and the worker waits for it. */
@@ -27,6 +31,7 @@ export interface MatchWorkerOptions {
  */
 export class MatchWorker {
   private consuming: Consuming | undefined;
+  private readonly retries: Retries;
   private stopping = false;
   decided = 0;
 
@@ -35,7 +40,9 @@ export class MatchWorker {
     private readonly gallery: Gallery,
     private readonly audit: AuditTrail,
     private readonly options: MatchWorkerOptions,
-  ) {}
+  ) {
+    this.retries = new Retries(js, "match", options.maxDeliver);
+  }
 
   async start(): Promise<void> {
     this.consuming = await consumeLoop(this.js, streams.embeddings, this.options.durable, 16, (m) => this.handle(m));
@@ -113,11 +120,12 @@ export class MatchWorker {
         { stopping: () => this.stopping },
       );
       m.ack();
+      this.retries.succeeded(m);
       this.decided++;
       this.options.onDecision?.(event, performance.now() - started);
     } catch (error) {
       span.recordException(error as Error);
-      await retryOrDeadLetter(this.js, "match", m, error, this.options.maxDeliver).catch(() => m.nak());
+      await this.retries.failed(m, error).catch(() => m.nak());
     } finally {
       span.end();
     }
