@@ -33,6 +33,11 @@ export class UnavailableError extends Error {
   override readonly name = "UnavailableError";
 }
 
+/** No such webhook in the caller's tenant (HTTP 404 / gRPC NOT_FOUND). */
+export class WebhookNotFoundError extends Error {
+  override readonly name = "WebhookNotFoundError";
+}
+
 /** The process is at capacity; the request was not started (HTTP 503 with Retry-After / gRPC UNAVAILABLE). */
 export class OverloadedError extends Error {
   override readonly name = "OverloadedError";
@@ -51,7 +56,11 @@ export const API_ERRORS = [
   },
   { status: 401, code: "UNAUTHENTICATED", when: "missing, unknown or revoked key" },
   { status: 403, code: "PERMISSION_DENIED", when: "the key lacks the operation's scope" },
-  { status: 404, code: "NOT_FOUND", when: "no such subject, job or API key in the caller's tenant (another tenant's included)" },
+  {
+    status: 404,
+    code: "NOT_FOUND",
+    when: "no such subject, job, API key or webhook in the caller's tenant (another tenant's included)",
+  },
   { status: 408, code: "DEADLINE_EXCEEDED", when: "the request body did not arrive within 30 s (REST)" },
   { status: 411, code: "INVALID_ARGUMENT", when: "a multipart upload without `Content-Length` (REST)" },
   {
@@ -101,7 +110,7 @@ export function httpStatusOf(error: unknown): ApiError {
       message: "the gateway cannot write its state: no space left; nothing was changed",
     };
   }
-  if (error instanceof NotFoundError || error instanceof KeyNotFoundError)
+  if (error instanceof NotFoundError || error instanceof KeyNotFoundError || error instanceof WebhookNotFoundError)
     return { status: 404, code: "NOT_FOUND", message: error.message };
   if (error instanceof ImageError) {
     const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";

@@ -9,6 +9,7 @@ export {
   RateLimitError,
   TooLargeError,
   UnavailableError,
+  WebhookNotFoundError,
 } from "./errors.js";
 export { DEFAULT_LIMITS, type Limits } from "./limits.js";
 export { LocalMatchFeed, type MatchFeed, NatsMatchFeed } from "./match-feed.js";
@@ -19,7 +20,10 @@ export {
   type JobRequest,
   LIVENESS_POLICIES,
   type LivenessPolicy,
+  OUTCOMES,
   Recognition,
   type RecognitionOptions,
+  type WebhookRequest,
+  type WebhookView,
 } from "./recognition.js";
 export { requestIdFrom } from "./request-id.js";

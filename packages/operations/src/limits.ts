@@ -59,6 +59,12 @@ export interface Limits {
    * reconnects). @default 1 MiB: about 2,000 match events
    */
   streamBacklogBytes: number;
+  /** @default 20 webhooks per tenant: a few receivers per site, not one per camera */
+  webhooksPerTenant: number;
+  /** @default 2048 characters for a webhook URL: what browsers and proxies reliably carry */
+  webhookUrl: number;
+  /** @default 100 entries in each webhook filter (cameras, subjects): a site's cameras, a watch list */
+  webhookFilterEntries: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -76,4 +82,7 @@ export const DEFAULT_LIMITS: Limits = {
   tenantImageShare: 24,
   streamsPerKey: 8,
   streamBacklogBytes: MiB,
+  webhooksPerTenant: 20,
+  webhookUrl: 2048,
+  webhookFilterEntries: 100,
 };

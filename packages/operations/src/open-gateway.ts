@@ -2,6 +2,7 @@ import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
+import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
@@ -35,6 +36,8 @@ export interface Gateway {
   audit: AuditTrail;
   keys: ApiKeyStore;
   recognition: Recognition;
+  /** Delivers this gateway's decisions to the tenants' webhooks. */
+  webhooks: WebhookDispatcher;
   /** `postgres` (shared with every replica, DATABASE_URL) or `files` (the local folder). */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -53,6 +56,8 @@ export async function openGateway(
     jobs?: { queue: Jobs; importRoot: string };
     limits?: Partial<Limits>;
     notify?: (event: MatchEvent) => void;
+    /** Where webhook deliveries wait: BullMQ in distributed mode. @default this process's own queue */
+    webhookQueue?: DeliveryQueue;
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<Gateway> {
@@ -61,19 +66,25 @@ export async function openGateway(
   const engine = await FaceEngine.create(engineConfigFromEnv());
   const state = await openProductState(data, engine, env);
   const { gallery, audit, keys } = state;
+  const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue);
   return {
     engine,
     gallery,
     audit,
     keys,
     storage: state.storage,
+    webhooks,
     recognition: new Recognition(engine, gallery, audit, keys, {
       feed: options.feed ?? new LocalMatchFeed(),
       ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
       liveness,
+      webhooks,
     }),
-    close: () => state.close(),
+    async close() {
+      await webhooks.queue.close();
+      await state.close();
+    },
   };
 }

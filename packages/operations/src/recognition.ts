@@ -1,19 +1,32 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, type AuditVerification } from "@facerec/audit";
 import { type ApiKeyRecord, ApiKeyStore, AuthError, ForbiddenError, type Principal, type Scope } from "@facerec/auth";
 import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
+import type { DeliveryAttempt, Webhook, WebhookDispatcher } from "@facerec/notify";
 import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
-import { BadRequestError, RateLimitError, TooLargeError, UnavailableError } from "./errors.js";
+import { BadRequestError, RateLimitError, TooLargeError, UnavailableError, WebhookNotFoundError } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { MatchFeed } from "./match-feed.js";
 import { RateLimiter } from "./rate-limit.js";
 
 /** What a caller asks for: a job kind and the fields it takes (checked here, for both transports). */
 export type JobRequest = { kind: JobSpec["kind"]; folder?: string; subjectId?: string };
+
+/** What a caller sees of a webhook: everything but its secret. */
+export type WebhookView = Omit<Webhook, "secret" | "deletedAt">;
+
+/** A webhook as asked for: the receiver's URL and the filters (empty or absent: every decision). */
+export type WebhookRequest = { url: string; outcomes?: string[]; cameras?: string[]; subjects?: string[] };
+
+/** The decision outcomes a webhook may filter on (the match events' words). */
+export const OUTCOMES = ["match", "unknown", "rejected-quality", "rejected-spoof"] as const;
+
+/** Attempts a delivery-log page shows at most. */
+const DELIVERY_LOG_PAGE = 100;
 
 /** Cameras one match stream may name; a site with more follows them all with an empty list. */
 const MAX_CAMERAS = 100;
@@ -46,6 +59,8 @@ export interface RecognitionOptions {
   limits?: Partial<Limits>;
   /** Told of every decision this gateway makes (MQTT notifications); the matchers notify their own. */
   notify?: (event: MatchEvent) => void;
+  /** The tenants' webhooks: this gateway's decisions go to them, and the webhook API manages them. */
+  webhooks?: WebhookDispatcher;
   /**
    * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
@@ -64,6 +79,7 @@ export class Recognition {
   private readonly feed: MatchFeed | undefined;
   private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
   private readonly notify: ((event: MatchEvent) => void) | undefined;
+  private readonly webhooks: WebhookDispatcher | undefined;
   private readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
@@ -81,6 +97,7 @@ export class Recognition {
     this.feed = options.feed;
     this.jobs = options.jobs;
     this.notify = options.notify;
+    this.webhooks = options.webhooks;
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
@@ -291,6 +308,89 @@ export class Recognition {
     const revoked = await this.keys.revoke(p.tenant, id);
     await this.record(p, "revoke-key", `revoked ${id}`, started);
     return revoked;
+  }
+
+  private webhookStore(): WebhookDispatcher {
+    if (!this.webhooks) throw new UnavailableError("webhooks are not configured on this gateway");
+    return this.webhooks;
+  }
+
+  private checkWebhook(r: WebhookRequest): void {
+    let url: URL;
+    try {
+      url = new URL(r.url);
+    } catch {
+      throw new BadRequestError("url must be an absolute http:// or https:// URL");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new BadRequestError("url must be http:// or https://");
+    if (r.url.length > this.limits.webhookUrl)
+      throw new BadRequestError(`url is longer than ${this.limits.webhookUrl} characters`);
+    const unknown = (r.outcomes ?? []).filter((o) => !(OUTCOMES as readonly string[]).includes(o));
+    if (unknown.length) throw new BadRequestError(`outcomes: ${unknown.join(", ")} is not one of ${OUTCOMES.join(", ")}`);
+    for (const [name, list] of [
+      ["cameras", r.cameras],
+      ["subjects", r.subjects],
+    ] as const) {
+      if ((list ?? []).length > this.limits.webhookFilterEntries)
+        throw new BadRequestError(`${name}: at most ${this.limits.webhookFilterEntries} entries`);
+      if ((list ?? []).some((v) => !isToken(v)))
+        throw new BadRequestError(`${name}: each entry must be 1-64 letters, digits, _ or -`);
+    }
+  }
+
+  /**
+   * Register a webhook in the caller's tenant; its signing secret is in this answer only. Decisions
+   * that pass its filters are POSTed to it, signed, and retried when it fails (see WebhookDispatcher).
+   */
+  async createWebhook(p: Principal, r: WebhookRequest): Promise<{ secret: string; webhook: WebhookView }> {
+    ApiKeyStore.require(p, "admin");
+    const webhooks = this.webhookStore();
+    this.checkWebhook(r);
+    await this.changeable();
+    const started = Date.now();
+    if ((await webhooks.store.list(p.tenant)).length >= this.limits.webhooksPerTenant)
+      throw new BadRequestError(`a tenant may have at most ${this.limits.webhooksPerTenant} webhooks; delete one first`);
+    const hook: Webhook = {
+      id: randomBytes(8).toString("hex"),
+      tenant: p.tenant,
+      url: r.url,
+      outcomes: [...new Set(r.outcomes ?? [])],
+      cameras: [...new Set(r.cameras ?? [])],
+      subjects: [...new Set(r.subjects ?? [])],
+      secret: `whsec_${randomBytes(32).toString("base64url")}`,
+      createdAt: new Date().toISOString(),
+    };
+    await webhooks.store.insert(hook);
+    webhooks.changed(p.tenant);
+    await this.record(p, "create-webhook", `created ${hook.id}`, started);
+    const { secret, ...webhook } = hook;
+    return { secret, webhook };
+  }
+
+  async listWebhooks(p: Principal): Promise<WebhookView[]> {
+    ApiKeyStore.require(p, "admin");
+    return (await this.webhookStore().store.list(p.tenant)).map(({ secret: _, ...view }) => view);
+  }
+
+  /** Delete a webhook of the caller's tenant: deliveries not yet attempted are not made. */
+  async deleteWebhook(p: Principal, id: string): Promise<void> {
+    ApiKeyStore.require(p, "admin");
+    const webhooks = this.webhookStore();
+    await this.changeable();
+    const started = Date.now();
+    if (!(await webhooks.store.remove(p.tenant, id, new Date().toISOString())))
+      throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
+    webhooks.changed(p.tenant);
+    await this.record(p, "delete-webhook", `deleted ${id}`, started);
+  }
+
+  /** The newest delivery attempts of one webhook of the caller's tenant, newest first. */
+  async webhookDeliveries(p: Principal, id: string, limit = DELIVERY_LOG_PAGE): Promise<DeliveryAttempt[]> {
+    ApiKeyStore.require(p, "admin");
+    const webhooks = this.webhookStore();
+    if (!(await webhooks.store.list(p.tenant)).some((h) => h.id === id))
+      throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
+    return webhooks.store.attempts(p.tenant, id, Math.min(Math.max(1, limit), DELIVERY_LOG_PAGE));
   }
 
   /** Enrol one template per image; an image without exactly one usable face is refused, the rest go in. */
@@ -547,6 +647,7 @@ export class Recognition {
       });
       this.feed?.publish(event);
       this.notify?.(event);
+      this.webhooks?.notify(event);
       await this.record(
         p,
         "identify",

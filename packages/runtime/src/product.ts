@@ -10,14 +10,17 @@ import {
   PgGalleryStore,
   QdrantIndex,
 } from "@facerec/gallery";
+import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
 import { Database } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 
-/** The product's state: the gallery, the API keys and the audit trail, all in one place. */
+/** The product's state: the gallery, the API keys, the audit trail and the webhooks, all in one place. */
 export interface ProductState {
   gallery: Gallery;
   keys: ApiKeyStore;
   audit: AuditTrail;
+  /** The tenants' webhooks and their delivery log. */
+  webhooks: WebhookStore;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -45,15 +48,18 @@ export async function openProductState(
   const gallery = await openProductGallery(galleryStore, engine, env);
   const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
   const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
+  const webhooks = db ? new PgWebhookStore(db) : FileWebhookStore.open(join(data, "webhooks"));
   return {
     gallery,
     keys,
     audit,
+    webhooks,
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();
       await keys.close();
       await audit.close();
+      await webhooks.close();
       await db?.close();
     },
   };

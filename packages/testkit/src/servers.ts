@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
+import { type AddressInfo, createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
@@ -432,4 +433,36 @@ export function embeddedGateway(data: string, env: Record<string, string> = {}):
     });
     child.on("exit", onExit);
   });
+}
+
+/** An HTTP receiver on a free loopback port, as a webhook's receiver would be. */
+export interface HttpReceiver {
+  /** `http://127.0.0.1:<port>/hook` */
+  url: string;
+  /** Every request, in arrival order. */
+  requests: { headers: IncomingHttpHeaders; body: string }[];
+  /** Statuses to answer, in turn; 200 once they run out. */
+  answers: number[];
+  stop(): Promise<void>;
+}
+
+export async function httpReceiver(): Promise<HttpReceiver> {
+  const requests: HttpReceiver["requests"] = [];
+  const answers: number[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.statusCode = answers.shift() ?? 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    requests,
+    answers,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

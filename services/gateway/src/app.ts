@@ -27,6 +27,7 @@ import { matchRoutes } from "./routes/matches.js";
 import { recogniseRoutes } from "./routes/recognise.js";
 import { error } from "./routes/schemas.js";
 import { subjectRoutes } from "./routes/subjects.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 
 export interface AppOptions {
   /** Requests whose body takes longer to arrive are answered 408. */
@@ -179,6 +180,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     auditRoutes(api, recognition);
     jobRoutes(api, recognition);
     keyRoutes(api, recognition);
+    webhookRoutes(api, recognition);
   });
   return app;
 }

@@ -8,9 +8,12 @@ import {
   Outcome,
   type WatchMatchesRequest,
   type WatchMatchesResponse,
+  type Webhook,
+  type WebhookAttempt,
 } from "@facerec/contracts";
 import type { Decision, Subject } from "@facerec/gallery";
-import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom } from "@facerec/operations";
+import type { DeliveryAttempt } from "@facerec/notify";
+import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom, type WebhookView } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
@@ -47,6 +50,18 @@ const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
   scopes: k.scopes,
   createdAt: new Date(k.createdAt),
   ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
+});
+
+const toWebhook = (w: WebhookView): Webhook => ({ ...w, createdAt: new Date(w.createdAt) });
+
+const toAttempt = (a: DeliveryAttempt): WebhookAttempt => ({
+  deliveryId: a.deliveryId,
+  eventId: a.eventId,
+  attempt: a.attempt,
+  status: a.status ?? 0,
+  error: a.error ?? "",
+  delivered: a.delivered,
+  at: new Date(a.at),
 });
 
 /** Identify's per-face result keeps the Outcome enum of api.proto. */
@@ -277,6 +292,18 @@ export function buildGrpcServer(recognition: Recognition): Server {
     }),
     listKeys: unary("ListKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),
     revokeKey: unary("RevokeKey", async (p, r) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
+    createWebhook: unary("CreateWebhook", async (p, r) => {
+      const { secret, webhook } = await recognition.createWebhook(p, r);
+      return { secret, webhook: toWebhook(webhook) };
+    }),
+    listWebhooks: unary("ListWebhooks", async (p) => ({ webhooks: (await recognition.listWebhooks(p)).map(toWebhook) })),
+    deleteWebhook: unary("DeleteWebhook", async (p, r) => {
+      await recognition.deleteWebhook(p, r.id);
+      return {};
+    }),
+    listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
+      attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
+    })),
   };
   server.addService(tolerantDefinition(), implementation);
   // grpc.health.v1: the whole server and the API service report SERVING while the process is up.

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { withoutSecrets } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
-import { notifierFromEnv, notifierMetrics } from "@facerec/notify";
+import { BullDeliveryQueue, notifierFromEnv, notifierMetrics, webhookMetrics } from "@facerec/notify";
 import { NatsMatchFeed, openGateway } from "@facerec/operations";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
@@ -27,9 +27,11 @@ const queue = process.env.REDIS_URL ? new Jobs(redisConnection(process.env.REDIS
 const importRoot = resolve(process.env.FACEREC_IMPORT_DIR ?? join(data, "import"));
 // Decisions to MQTT when FACEREC_MQTT_URL is set: this gateway's own; the matchers send the cameras'.
 const notifier = await notifierFromEnv(`facerec-gateway-${hostname()}-${process.pid}`);
-const { engine, keys, recognition, audit, storage, close } = await openGateway(data, {
+// Webhook deliveries wait on BullMQ with Redis (the matchers attempt them), else in this process.
+const { engine, keys, recognition, audit, storage, webhooks, close } = await openGateway(data, {
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
+  ...(process.env.REDIS_URL ? { webhookQueue: new BullDeliveryQueue(redisConnection(process.env.REDIS_URL)) } : {}),
   ...(notifier ? { notify: (event: MatchEvent) => notifier.notify(event) } : {}),
 }).catch(exitOnDamagedState);
 
@@ -58,6 +60,7 @@ const tls =
     : undefined;
 const registry = metricsRegistry("gateway");
 if (notifier) notifierMetrics(registry, notifier);
+webhookMetrics(registry, webhooks);
 const app = await buildApp(recognition, audit, { logger: true, registry, ...(tls ? { tls } : {}) });
 const grpc = buildGrpcServer(recognition);
 const url = await app.listen({ host, port });

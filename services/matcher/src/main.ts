@@ -3,7 +3,14 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { streams } from "@facerec/contracts";
-import { notifierFromEnv, notifierMetrics } from "@facerec/notify";
+import {
+  BullDeliveryQueue,
+  notifierFromEnv,
+  notifierMetrics,
+  startWebhookWorker,
+  WebhookDispatcher,
+  webhookMetrics,
+} from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
 import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, openProductState, setting } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
@@ -47,6 +54,14 @@ consumerLag(registry, jsm, streams.embeddings, durable);
 // Camera decisions to MQTT when FACEREC_MQTT_URL is set (at least once: a redelivered crop may notify twice).
 const notifier = await notifierFromEnv(`facerec-matcher-${hostname()}-${process.pid}`);
 if (notifier) notifierMetrics(registry, notifier);
+// Camera decisions to the tenants' webhooks: queued on BullMQ with Redis, where this matcher's worker
+// (and every other matcher's) attempts them, gateways' deliveries included; else attempted here.
+const connection = redisUrl ? redisConnection(redisUrl) : undefined;
+const webhooks = new WebhookDispatcher(state.webhooks, connection ? new BullDeliveryQueue(connection) : undefined, {
+  onError: (error) => log.warn({ err: (error as Error).message }, "a decision could not be queued for its webhooks"),
+});
+webhookMetrics(registry, webhooks);
+const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : undefined;
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
@@ -54,6 +69,7 @@ const worker = new MatchWorker(js, gallery, audit, {
     decisions.inc({ outcome: event.outcome });
     latency.observe(ms / 1000);
     notifier?.notify(event);
+    webhooks.notify(event);
   },
   onStoreDown(error) {
     storeWaits.inc();
@@ -64,7 +80,7 @@ await worker.start();
 // The gallery lives here, so the jobs that change it (bulk enrolment, re-embedding, erasure,
 // recalibration) run here too, when Redis is configured.
 const importRoot = process.env.FACEREC_IMPORT_DIR;
-const jobs = redisUrl ? new JobRunner(gallery, engine, audit, importRoot).start(redisConnection(redisUrl)) : undefined;
+const jobs = connection ? new JobRunner(gallery, engine, audit, importRoot).start(connection) : undefined;
 jobs?.on("failed", (job, error) =>
   log.warn({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, "job attempt failed"),
 );
@@ -72,6 +88,8 @@ jobs?.on("completed", (job) => log.info({ job: job.id, kind: job.name }, "job co
 const ops = await service.run(async () => {
   await jobs?.close();
   await worker.stop();
+  await webhookWorker?.close();
+  await webhooks.queue.close();
   await notifier?.close();
   await state.close();
   log.info({ decided: worker.decided }, "stopped");

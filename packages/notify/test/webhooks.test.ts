@@ -1,0 +1,157 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MatchEvent } from "@facerec/contracts";
+import { Database } from "@facerec/storage";
+import {
+  createDatabase,
+  type HttpReceiver,
+  httpReceiver,
+  postgresServer,
+  redisServer,
+  type ServerProcess,
+} from "@facerec/testkit/servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BullDeliveryQueue,
+  FileWebhookStore,
+  PgWebhookStore,
+  startWebhookWorker,
+  type Webhook,
+  WebhookDispatcher,
+  type WebhookStore,
+} from "../src/index.js";
+
+const running: ServerProcess[] = [];
+let pg: ServerProcess & { url: string };
+let redis: ServerProcess & { url: string };
+const databases: Database[] = [];
+
+beforeAll(async () => {
+  pg = await postgresServer();
+  redis = await redisServer();
+  running.push(pg, redis);
+});
+afterAll(async () => {
+  for (const db of databases) await db.close();
+  for (const p of running.reverse()) await p.stop();
+});
+
+const hook = (tenant: string, url: string, filters: Partial<Webhook> = {}): Webhook => ({
+  id: randomUUID().replaceAll("-", "").slice(0, 16),
+  tenant,
+  url,
+  outcomes: [],
+  cameras: [],
+  subjects: [],
+  secret: `whsec_${randomUUID()}`,
+  createdAt: new Date().toISOString(),
+  ...filters,
+});
+
+const decision = (tenant: string, outcome: string, subjectId = ""): MatchEvent =>
+  MatchEvent.fromPartial({ cropId: randomUUID(), tenant, camera: "door", outcome, subjectId, score: 0.7, threshold: 0.4 });
+
+const adapters: [string, () => Promise<WebhookStore>][] = [
+  ["local files", async () => FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-")))],
+  [
+    "PostgreSQL",
+    async () => {
+      const db = await Database.connect(createDatabase(pg.url));
+      databases.push(db);
+      return new PgWebhookStore(db);
+    },
+  ],
+];
+
+for (const [name, open] of adapters) {
+  describe(`webhook store on ${name}`, () => {
+    it("keeps each tenant's webhooks apart, deletes within the tenant only, and logs attempts newest first", async () => {
+      const store = await open();
+      const a = hook("acme", "http://127.0.0.1:1/a", { outcomes: ["match"] });
+      const b = hook("globex", "http://127.0.0.1:1/b");
+      await store.insert(a);
+      await store.insert(b);
+      await expect(store.insert(a)).rejects.toThrow(/already exists/);
+      expect(await store.list("acme")).toEqual([a]);
+      expect(await store.remove("globex", a.id, new Date().toISOString())).toBe(false);
+      expect(await store.list("acme")).toEqual([a]);
+      for (const attempt of [1, 2])
+        await store.recordAttempt({
+          webhookId: a.id,
+          tenant: "acme",
+          deliveryId: "d1",
+          eventId: "e1",
+          attempt,
+          ...(attempt === 1 ? { status: 500, error: "the receiver answered 500" } : { status: 200 }),
+          delivered: attempt === 2,
+          at: new Date().toISOString(),
+        });
+      expect((await store.attempts("acme", a.id, 10)).map((x) => [x.attempt, x.status, x.delivered])).toEqual([
+        [2, 200, true],
+        [1, 500, false],
+      ]);
+      expect(await store.attempts("globex", a.id, 10)).toEqual([]);
+      expect(await store.remove("acme", a.id, new Date().toISOString())).toBe(true);
+      expect(await store.list("acme")).toEqual([]);
+      expect(await store.list("globex")).toEqual([b]);
+      await store.close();
+    });
+  });
+}
+
+describe("webhook deliveries on BullMQ (a real redis-server), the log in PostgreSQL", () => {
+  let receiver: HttpReceiver;
+  beforeAll(async () => {
+    receiver = await httpReceiver();
+  });
+  afterAll(() => receiver?.stop());
+
+  it("a delivery queued by one replica is attempted by another's worker, retried after a 500, signed", async () => {
+    const db = await Database.connect(createDatabase(pg.url));
+    databases.push(db);
+    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    // The gateway's side queues; the matcher's side runs the worker. They share PostgreSQL and Redis only.
+    const queuing = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection));
+    const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection));
+    const worker = startWebhookWorker(connection, delivering);
+    try {
+      const watched = hook("acme", receiver.url, { subjects: ["s-1"] });
+      await queuing.store.insert(watched);
+      const { requests, answers } = receiver;
+      answers.push(500);
+      const other = decision("acme", "match", "s-2");
+      const wanted = decision("acme", "match", "s-1");
+      queuing.notify(other);
+      queuing.notify(wanted);
+      const end = Date.now() + 30_000;
+      while (requests.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(requests).toHaveLength(2);
+      for (const r of requests) {
+        const [t, v1] = String(r.headers["facerec-signature"])
+          .split(",")
+          .map((part) => part.split("=")[1]);
+        expect(createHmac("sha256", watched.secret).update(`${t}.${r.body}`).digest("hex")).toBe(v1);
+        // Only the watched subject's decision: s-2 was filtered out.
+        expect(JSON.parse(r.body).decision).toMatchObject({ subjectId: "s-1", cropId: wanted.cropId });
+      }
+      expect(requests[0]?.headers["facerec-delivery"]).toBe(requests[1]?.headers["facerec-delivery"]);
+      let attempts = await queuing.store.attempts("acme", watched.id, 10);
+      while (attempts.length < 2 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        attempts = await queuing.store.attempts("acme", watched.id, 10);
+      }
+      expect(attempts.map((a) => [a.attempt, a.status, a.delivered, a.eventId])).toEqual([
+        [2, 200, true, wanted.cropId],
+        [1, 500, false, wanted.cropId],
+      ]);
+      expect(delivering.delivered).toBe(1);
+      expect(delivering.failed).toBe(1);
+    } finally {
+      await worker.close();
+      await queuing.queue.close();
+      await delivering.queue.close();
+    }
+  });
+});

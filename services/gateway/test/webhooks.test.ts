@@ -1,0 +1,206 @@
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditTrail } from "@facerec/audit";
+import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { openGateway } from "@facerec/operations";
+import { describeWithShared } from "@facerec/testkit";
+import { type HttpReceiver, httpReceiver } from "@facerec/testkit/servers";
+import { credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildApp, buildGrpcServer, listenGrpc } from "../src/index.js";
+import { knn } from "./scenarios.js";
+
+/** The receiver's own check of a body against facerec-signature, with node's crypto and nothing of ours. */
+function signedBy(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
+  const [t, v1] = String(headers["facerec-signature"])
+    .split(",")
+    .map((part) => part.split("=")[1]);
+  return createHmac("sha256", secret).update(`${t}.${body}`).digest("hex") === v1;
+}
+
+async function until<T>(check: () => T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let app: FastifyInstance;
+let grpc: Server;
+let client: InstanceType<typeof FaceRecognitionServiceClient>;
+let base: string;
+let audit: AuditTrail;
+let closeGateway: () => Promise<void>;
+let receiver: HttpReceiver;
+const keyOf = { admin: "", kiosk: "", other: "" };
+
+// biome-ignore lint/suspicious/noExplicitAny: the answers of several routes, read field by field below
+type Json = any;
+
+async function call(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "x-api-key": key, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
+function rpc<Res>(method: string, request: unknown, key: string): Promise<Res> {
+  const meta = new Metadata();
+  meta.set("x-api-key", key);
+  return new Promise((resolve, reject) => {
+    (client as unknown as Record<string, (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: Res) => void) => void>)[
+      method
+    ]?.(request, meta, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, retried, logged", () => {
+  beforeAll(async () => {
+    receiver = await httpReceiver();
+    const gateway = await openGateway(mkdtempSync(join(tmpdir(), "webhooks-")));
+    ({ audit } = gateway);
+    closeGateway = gateway.close;
+    keyOf.admin = (await gateway.keys.create("acme", "admin", ["admin"])).key;
+    keyOf.kiosk = (await gateway.keys.create("acme", "kiosk", ["recognise", "enrol"])).key;
+    keyOf.other = (await gateway.keys.create("globex", "other", ["admin"])).key;
+    app = await buildApp(gateway.recognition, audit);
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    grpc = buildGrpcServer(gateway.recognition);
+    client = new FaceRecognitionServiceClient(`127.0.0.1:${await listenGrpc(grpc, "127.0.0.1:0")}`, credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client?.close();
+    grpc?.forceShutdown();
+    await app?.close();
+    await closeGateway?.();
+    await receiver?.stop();
+  });
+
+  it("delivers a filtered match, signed, retried once after a 500, and logs both attempts", async () => {
+    const created = await call("POST", "/v1/webhooks", keyOf.admin, {
+      url: receiver.url,
+      outcomes: ["match"],
+      cameras: ["door"],
+    });
+    expect(created.status).toBe(201);
+    const { secret, webhook } = created.json;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(webhook).toMatchObject({ tenant: "acme", url: receiver.url, outcomes: ["match"], cameras: ["door"], subjects: [] });
+    expect(JSON.stringify((await call("GET", "/v1/webhooks", keyOf.admin)).json)).not.toContain(secret);
+
+    const obama = (await call("POST", "/v1/subjects", keyOf.kiosk, { name: "obama" })).json.id as string;
+    const photo = (file: string) => readFileSync(file).toString("base64");
+    await call("POST", `/v1/subjects/${obama}/enroll`, keyOf.kiosk, { images: [photo(knn("train", "obama", "obama.jpg"))] });
+
+    // Filtered out: a stranger at the door (outcome) and obama in the lobby (camera). Sent first, so a
+    // delivery of either would arrive before the door's match.
+    await call("POST", "/v1/identify", keyOf.kiosk, { image: photo(knn("test", "alex_lacamoire1.jpg")), camera: "door" });
+    await call("POST", "/v1/identify", keyOf.kiosk, { image: photo(knn("test", "obama1.jpg")), camera: "lobby" });
+    receiver.answers.push(500);
+    const identified = await call("POST", "/v1/identify", keyOf.kiosk, {
+      image: photo(knn("test", "obama1.jpg")),
+      camera: "door",
+    });
+    expect(identified.json.faces[0].outcome).toBe("match");
+
+    const [first, second] = await until(() => (receiver.requests.length >= 2 ? receiver.requests : undefined));
+    expect(receiver.requests).toHaveLength(2);
+    // One delivery, two attempts: the same delivery id, each signed with the tenant's secret.
+    expect(first?.headers["facerec-delivery"]).toBe(second?.headers["facerec-delivery"]);
+    for (const r of [first, second]) expect(signedBy(secret, r?.headers ?? {}, r?.body ?? "")).toBe(true);
+    expect(signedBy("whsec_not-the-secret", second?.headers ?? {}, second?.body ?? "")).toBe(false);
+    const body = JSON.parse(second?.body ?? "{}");
+    expect(body).toMatchObject({
+      type: "decision",
+      webhookId: webhook.id,
+      decision: { tenant: "acme", camera: "door", outcome: "match", subjectId: obama, subjectName: "obama" },
+    });
+    expect(body.decision.cropId).toBe(`${identified.json.requestId}:0`);
+
+    // The log, newest first: the retry delivered (200), the first attempt failed (500).
+    let attempts: Json[] = [];
+    for (const end = Date.now() + 10_000; attempts.length < 2 && Date.now() < end; ) {
+      attempts = (await call("GET", `/v1/webhooks/${webhook.id}/deliveries`, keyOf.admin)).json.attempts;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(attempts.map((a) => [a.attempt, a.status, a.delivered])).toEqual([
+      [2, 200, true],
+      [1, 500, false],
+    ]);
+    expect(attempts[1].error).toMatch(/answered 500/);
+    expect(new Set(attempts.map((a) => a.eventId))).toEqual(new Set([body.decision.cropId]));
+    // Creating it was audited.
+    const entries = (await audit.query({ tenant: "acme" })).entries;
+    expect(entries.some((e) => e.operation === "create-webhook" && e.decision === `created ${webhook.id}`)).toBe(true);
+  });
+
+  it("refuses bad URLs and filters with a clear 400, over REST and gRPC alike", async () => {
+    for (const body of [
+      { url: "ftp://127.0.0.1/x" },
+      { url: "not a url" },
+      { url: receiver.url, outcomes: ["maybe"] },
+      { url: receiver.url, cameras: ["a b"] },
+    ]) {
+      const r = await call("POST", "/v1/webhooks", keyOf.admin, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.message.length).toBeGreaterThan(5);
+      const g = await rpc("createWebhook", { outcomes: [], cameras: [], subjects: [], ...body }, keyOf.admin).catch((e) => e);
+      expect((g as ServiceError).code, JSON.stringify(body)).toBe(status.INVALID_ARGUMENT);
+    }
+    expect((await call("POST", "/v1/webhooks", keyOf.kiosk, { url: receiver.url })).status).toBe(403);
+    expect(((await rpc("listWebhooks", {}, keyOf.kiosk).catch((e) => e)) as ServiceError).code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("keeps tenants apart: another tenant cannot see, read the log of, or delete a webhook", async () => {
+    const mine = (await call("GET", "/v1/webhooks", keyOf.admin)).json.webhooks as { id: string }[];
+    expect(mine.length).toBeGreaterThan(0);
+    const id = mine[0]?.id as string;
+    expect((await call("GET", "/v1/webhooks", keyOf.other)).json.webhooks).toEqual([]);
+    expect((await call("GET", `/v1/webhooks/${id}/deliveries`, keyOf.other)).status).toBe(404);
+    expect((await call("DELETE", `/v1/webhooks/${id}`, keyOf.other)).status).toBe(404);
+    expect(((await rpc("deleteWebhook", { id }, keyOf.other).catch((e) => e)) as ServiceError).code).toBe(status.NOT_FOUND);
+    expect(((await rpc("listWebhookDeliveries", { id, limit: 0 }, keyOf.other).catch((e) => e)) as ServiceError).code).toBe(
+      status.NOT_FOUND,
+    );
+    expect((await call("GET", "/v1/webhooks", keyOf.admin)).json.webhooks.map((w: { id: string }) => w.id)).toContain(id);
+  });
+
+  it("manages webhooks over gRPC as over REST; a deleted webhook gets nothing more", async () => {
+    const { secret, webhook } = await rpc<{ secret: string; webhook: { id: string; url: string; subjects: string[] } }>(
+      "createWebhook",
+      { url: receiver.url, outcomes: ["unknown"], cameras: [], subjects: [] },
+      keyOf.admin,
+    );
+    expect(secret).toMatch(/^whsec_/);
+    const listed = await rpc<{ webhooks: { id: string }[] }>("listWebhooks", {}, keyOf.admin);
+    expect(listed.webhooks.map((w) => w.id)).toContain(webhook.id);
+    // Same store as REST: the webhook shows there too, and deleting every one leaves nothing to deliver to.
+    const all = (await call("GET", "/v1/webhooks", keyOf.admin)).json.webhooks as { id: string }[];
+    expect(all.map((w) => w.id)).toContain(webhook.id);
+    await rpc("deleteWebhook", { id: webhook.id }, keyOf.admin);
+    for (const w of all.filter((w) => w.id !== webhook.id))
+      expect((await call("DELETE", `/v1/webhooks/${w.id}`, keyOf.admin)).status).toBe(204);
+    expect((await call("GET", "/v1/webhooks", keyOf.admin)).json.webhooks).toEqual([]);
+    const before = receiver.requests.length;
+    const stranger = readFileSync(knn("test", "alex_lacamoire1.jpg")).toString("base64");
+    await call("POST", "/v1/identify", keyOf.kiosk, { image: stranger, camera: "door" });
+    // A marker webhook in another tenant shows that deliveries still run: its delivery arrives, acme's does not.
+    expect((await call("POST", "/v1/webhooks", keyOf.other, { url: receiver.url })).status).toBe(201);
+    await call("POST", "/v1/identify", keyOf.other, { image: stranger, camera: "gate" });
+    await until(() => (receiver.requests.length > before ? true : undefined));
+    const after = receiver.requests.slice(before).map((r) => JSON.parse(r.body).decision.tenant);
+    expect(after).toEqual(["globex"]);
+  });
+}, ["data"]);
