@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { type Aggregation, DEFAULT_ADAPTIVE_RULE, DEFAULT_POLICY, DEFAULT_THRESHOLD_OPTIONS } from "@facerec/gallery";
+import {
+  type Aggregation,
+  DEFAULT_ADAPTIVE_RULE,
+  DEFAULT_CLUSTER_OPTIONS,
+  DEFAULT_POLICY,
+  DEFAULT_THRESHOLD_OPTIONS,
+} from "@facerec/gallery";
 import { CorruptLogError } from "@facerec/storage";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
+import { evalCluster, formatCluster } from "./commands/eval-cluster.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
 import { evalPad, formatPad } from "./commands/eval-pad.js";
@@ -22,6 +29,7 @@ usage:
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--json]
+  facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
   facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
   facerec keys list --tenant T [--data DIR]
@@ -72,6 +80,10 @@ function parseCommandLine() {
       cohort: { type: "string" },
       people: { type: "string" },
       "impostor-pairs": { type: "string" },
+      "min-images": { type: "string" },
+      join: { type: "string" },
+      merge: { type: "string" },
+      sweep: { type: "boolean" },
       "no-cache": { type: "boolean" },
       data: { type: "string" },
       tenant: { type: "string" },
@@ -165,6 +177,21 @@ async function main(): Promise<void> {
       ...(cache ? { cache } : {}),
     });
     return print(report, formatIdentify(report));
+  }
+  if (command === "eval" && args[0] === "cluster") {
+    const { engine, cache } = await evalEngine();
+    const report = await evalCluster(engine, {
+      root: required(values, "root"),
+      minImages: numberFlag(values, "min-images", 10),
+      settings: {
+        join: numberFlag(values, "join", DEFAULT_CLUSTER_OPTIONS.join),
+        merge: numberFlag(values, "merge", DEFAULT_CLUSTER_OPTIONS.merge),
+      },
+      sweep: values.sweep ?? false,
+      concurrency,
+      ...(cache ? { cache } : {}),
+    });
+    return print(report, formatCluster(report));
   }
   if (command === "calibrate") {
     const { engine, cache } = await evalEngine();

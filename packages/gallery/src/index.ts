@@ -1,5 +1,13 @@
 export { thresholdAtFmr } from "./calibration.js";
 export {
+  type Cluster,
+  type ClusterOptions,
+  clusterQuality,
+  DEFAULT_CLUSTER_OPTIONS,
+  FaceClusters,
+  type Placement,
+} from "./clustering.js";
+export {
   type Aggregation,
   aggregate,
   type Candidate,
