@@ -20,9 +20,12 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = { join: 0.45, merge: 0.55
 
 export interface Cluster {
   id: string;
+  /** The sum of its faces' vectors, and their number: what a store keeps to restore it. */
+  sum: Float32Array;
+  count: number;
   /** The normalised mean of its faces. */
   centroid: Float32Array;
-  /** The faces, by the caller's ids, in arrival order. */
+  /** The faces, by the caller's ids, in arrival order (those added since it was restored). */
   members: string[];
 }
 
@@ -48,14 +51,30 @@ const dot = (a: Float32Array, b: Float32Array): number => {
  * the centroids, so faces of one stranger gather across cameras and days as they come, with no batch
  * re-clustering; merging undoes most of what the order of arrival splits.
  */
-export class FaceClusters {
-  private readonly clusters = new Map<string, { sum: Float32Array; centroid: Float32Array; members: string[] }>();
-  private next = 0;
+type State = Omit<Cluster, "id">;
 
+export class FaceClusters {
+  private readonly clusters = new Map<string, State>();
+
+  /** `newId` names a cluster after the face that starts it, so that replaying the same faces gives the same ids. */
   constructor(
     readonly options: ClusterOptions = DEFAULT_CLUSTER_OPTIONS,
-    private readonly newId: () => string = () => `c${++this.next}`,
+    private readonly newId: (firstFace: string) => string = (face) => face,
   ) {}
+
+  /** Clusters as a store kept them (sum and count; members are not needed to go on). */
+  static restore(options: ClusterOptions, clusters: readonly { id: string; sum: Float32Array; count: number }[]): FaceClusters {
+    const restored = new FaceClusters(options);
+    for (const c of clusters) {
+      restored.clusters.set(c.id, {
+        sum: Float32Array.from(c.sum),
+        count: c.count,
+        centroid: l2normalise(Float32Array.from(c.sum)),
+        members: [],
+      });
+    }
+    return restored;
+  }
 
   get size(): number {
     return this.clusters.size;
@@ -68,14 +87,20 @@ export class FaceClusters {
     let created = false;
     if (best && best.score >= this.options.join) {
       clusterId = best.id;
-      const c = this.clusters.get(clusterId) as { sum: Float32Array; centroid: Float32Array; members: string[] };
+      const c = this.clusters.get(clusterId) as State;
       for (let i = 0; i < vector.length; i++) c.sum[i] = (c.sum[i] as number) + (vector[i] as number);
       c.centroid = l2normalise(Float32Array.from(c.sum));
+      c.count++;
       c.members.push(id);
     } else {
-      clusterId = this.newId();
+      clusterId = this.newId(id);
       created = true;
-      this.clusters.set(clusterId, { sum: Float32Array.from(vector), centroid: Float32Array.from(vector), members: [id] });
+      this.clusters.set(clusterId, {
+        sum: Float32Array.from(vector),
+        count: 1,
+        centroid: Float32Array.from(vector),
+        members: [id],
+      });
     }
     const merged: string[] = [];
     for (;;) {
@@ -87,20 +112,32 @@ export class FaceClusters {
     return { cluster: clusterId, created, merged };
   }
 
-  /** Take a cluster out (assigned to a subject, or dismissed); its faces are returned. */
-  remove(id: string): string[] {
-    const c = this.clusters.get(id);
+  /** Take a cluster out (assigned to a subject, or dismissed). */
+  remove(id: string): void {
     this.clusters.delete(id);
-    return c?.members ?? [];
+  }
+
+  /** Take one face out of its cluster (it expired); a cluster left with no face goes. */
+  forget(cluster: string, id: string, vector: Float32Array): void {
+    const c = this.clusters.get(cluster);
+    if (!c) return;
+    c.count--;
+    c.members = c.members.filter((m) => m !== id);
+    if (c.count <= 0) {
+      this.clusters.delete(cluster);
+      return;
+    }
+    for (let i = 0; i < vector.length; i++) c.sum[i] = (c.sum[i] as number) - (vector[i] as number);
+    c.centroid = l2normalise(Float32Array.from(c.sum));
   }
 
   get(id: string): Cluster | undefined {
     const c = this.clusters.get(id);
-    return c && { id, centroid: c.centroid, members: [...c.members] };
+    return c && { id, ...c, members: [...c.members] };
   }
 
   all(): Cluster[] {
-    return [...this.clusters].map(([id, c]) => ({ id, centroid: c.centroid, members: [...c.members] }));
+    return [...this.clusters].map(([id, c]) => ({ id, ...c, members: [...c.members] }));
   }
 
   private nearest(vector: Float32Array, except?: string): { id: string; score: number } | undefined {
@@ -115,11 +152,12 @@ export class FaceClusters {
 
   /** Merge two clusters into the larger; returns the id that remains and lists the one that went. */
   private mergePair(a: string, b: string, merged: string[]): string {
-    const ca = this.clusters.get(a) as { sum: Float32Array; centroid: Float32Array; members: string[] };
-    const cb = this.clusters.get(b) as { sum: Float32Array; centroid: Float32Array; members: string[] };
-    const [keep, gone, keepId, goneId] = ca.members.length >= cb.members.length ? [ca, cb, a, b] : [cb, ca, b, a];
+    const ca = this.clusters.get(a) as State;
+    const cb = this.clusters.get(b) as State;
+    const [keep, gone, keepId, goneId] = ca.count >= cb.count ? [ca, cb, a, b] : [cb, ca, b, a];
     for (let i = 0; i < keep.sum.length; i++) keep.sum[i] = (keep.sum[i] as number) + (gone.sum[i] as number);
     keep.centroid = l2normalise(Float32Array.from(keep.sum));
+    keep.count += gone.count;
     keep.members.push(...gone.members);
     this.clusters.delete(goneId);
     merged.push(goneId);

@@ -30,6 +30,13 @@ export {
 export { VectorMatrix } from "./matrix.js";
 export { PgGalleryStore } from "./pg-gallery-store.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
+export {
+  FileReviewStore,
+  PgReviewStore,
+  type ReviewCluster,
+  type ReviewItem,
+  type ReviewStore,
+} from "./review-store.js";
 export { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
 export { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 export type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";

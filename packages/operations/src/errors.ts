@@ -59,7 +59,7 @@ export const API_ERRORS = [
   {
     status: 404,
     code: "NOT_FOUND",
-    when: "no such subject, job, API key or webhook in the caller's tenant (another tenant's included)",
+    when: "no such subject, job, API key, webhook or review cluster in the caller's tenant (another tenant's included)",
   },
   { status: 408, code: "DEADLINE_EXCEEDED", when: "the request body did not arrive within 30 s (REST)" },
   { status: 411, code: "INVALID_ARGUMENT", when: "a multipart upload without `Content-Length` (REST)" },

@@ -23,6 +23,7 @@ export {
   OUTCOMES,
   Recognition,
   type RecognitionOptions,
+  type ReviewFace,
   type WebhookRequest,
   type WebhookView,
 } from "./recognition.js";

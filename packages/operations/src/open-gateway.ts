@@ -4,7 +4,7 @@ import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
-import { engineConfigFromEnv, openProductState } from "@facerec/runtime";
+import { engineConfigFromEnv, openProductState, type ProductState, reviewPolicyFromEnv } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
@@ -38,6 +38,8 @@ export interface Gateway {
   recognition: Recognition;
   /** Delivers this gateway's decisions to the tenants' webhooks. */
   webhooks: WebhookDispatcher;
+  /** The state as opened (the review queue's store, for the purge). */
+  state: ProductState;
   /** `postgres` (shared with every replica, DATABASE_URL) or `files` (the local folder). */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -74,6 +76,7 @@ export async function openGateway(
     keys,
     storage: state.storage,
     webhooks,
+    state,
     recognition: new Recognition(engine, gallery, audit, keys, {
       feed: options.feed ?? new LocalMatchFeed(),
       ...(options.jobs ? { jobs: options.jobs } : {}),
@@ -81,6 +84,7 @@ export async function openGateway(
       ...(options.notify ? { notify: options.notify } : {}),
       liveness,
       webhooks,
+      review: { store: state.review, policy: reviewPolicyFromEnv(env) },
     }),
     async close() {
       await webhooks.queue.close();

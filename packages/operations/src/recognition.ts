@@ -3,9 +3,18 @@ import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, t
 import { type ApiKeyRecord, ApiKeyStore, AuthError, ForbiddenError, type Principal, type Scope } from "@facerec/auth";
 import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
-import { type Decision, type Gallery, NotFoundError, type Subject } from "@facerec/gallery";
+import {
+  type Decision,
+  type Gallery,
+  NotFoundError,
+  type ReviewCluster,
+  type ReviewItem,
+  type ReviewStore,
+  type Subject,
+} from "@facerec/gallery";
 import type { DeliveryAttempt, Webhook, WebhookDispatcher } from "@facerec/notify";
 import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
+import { type ReviewPolicy, reviews } from "@facerec/runtime";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import { BadRequestError, RateLimitError, TooLargeError, UnavailableError, WebhookNotFoundError } from "./errors.js";
@@ -24,6 +33,12 @@ export type WebhookRequest = { url: string; outcomes?: string[]; cameras?: strin
 
 /** The decision outcomes a webhook may filter on (the match events' words). */
 export const OUTCOMES = ["match", "unknown", "rejected-quality", "rejected-spoof"] as const;
+
+/** A face in the review queue as the API shows it: never its embedding. */
+export type ReviewFace = Omit<ReviewItem, "vector" | "tenant" | "cluster" | "model">;
+
+/** Clusters a review page lists at most. */
+const REVIEW_PAGE = 100;
 
 /** Attempts a delivery-log page shows at most. */
 const DELIVERY_LOG_PAGE = 100;
@@ -61,6 +76,8 @@ export interface RecognitionOptions {
   notify?: (event: MatchEvent) => void;
   /** The tenants' webhooks: this gateway's decisions go to them, and the webhook API manages them. */
   webhooks?: WebhookDispatcher;
+  /** The review queue: which unknown faces it keeps (opt-in per camera), and where. */
+  review?: { store: ReviewStore; policy: ReviewPolicy };
   /**
    * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
@@ -80,6 +97,7 @@ export class Recognition {
   private readonly jobs: { queue: Jobs; importRoot: string } | undefined;
   private readonly notify: ((event: MatchEvent) => void) | undefined;
   private readonly webhooks: WebhookDispatcher | undefined;
+  private readonly review: { store: ReviewStore; policy: ReviewPolicy } | undefined;
   private readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
@@ -98,6 +116,7 @@ export class Recognition {
     this.jobs = options.jobs;
     this.notify = options.notify;
     this.webhooks = options.webhooks;
+    this.review = options.review;
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
@@ -308,6 +327,91 @@ export class Recognition {
     const revoked = await this.keys.revoke(p.tenant, id);
     await this.record(p, "revoke-key", `revoked ${id}`, started);
     return revoked;
+  }
+
+  private reviewStore(): ReviewStore {
+    if (!this.review) throw new UnavailableError("the review queue is not configured on this gateway");
+    return this.review.store;
+  }
+
+  /** The tenant's clusters of unknown faces, the most recently seen first. */
+  async listReviewClusters(p: Principal, limit = REVIEW_PAGE, offset = 0): Promise<{ clusters: ReviewCluster[]; total: number }> {
+    ApiKeyStore.require(p, "enrol");
+    if (!Number.isInteger(offset) || offset < 0) throw new BadRequestError("offset must be a whole number, 0 or more");
+    return this.reviewStore().clusters(p.tenant, Math.min(Math.max(1, limit), REVIEW_PAGE), offset);
+  }
+
+  /** One cluster and its faces (where and when each was seen, the nearest subjects then). */
+  async getReviewCluster(p: Principal, id: string): Promise<{ cluster: ReviewCluster; faces: ReviewFace[] }> {
+    ApiKeyStore.require(p, "enrol");
+    const items = await this.reviewStore().items(p.tenant, id);
+    const first = items[0];
+    if (!first) throw new NotFoundError(`no review cluster ${id} in this tenant`);
+    const times = items.map((i) => i.time).sort();
+    return {
+      cluster: {
+        id,
+        tenant: p.tenant,
+        model: first.model,
+        faces: items.length,
+        cameras: [...new Set(items.map((i) => i.camera))].sort(),
+        first: times[0] as string,
+        last: times.at(-1) as string,
+      },
+      faces: items.map(({ vector: _, tenant: __, cluster: ___, model: ____, ...face }) => face),
+    };
+  }
+
+  /**
+   * Name a cluster: its faces become templates of an existing subject (`subjectId`) or of a new one
+   * (`name`), those under the gallery's quality floor left out, and the cluster leaves the queue.
+   */
+  async assignReviewCluster(
+    p: Principal,
+    id: string,
+    to: { subjectId?: string; name?: string },
+  ): Promise<{ subject: Subject; templates: number; skipped: number }> {
+    ApiKeyStore.require(p, "enrol");
+    const store = this.reviewStore();
+    if (!to.subjectId === !to.name) throw new BadRequestError("give either subjectId or name");
+    if (to.name !== undefined) this.checkSubject({ name: to.name, metadata: {} });
+    await this.changeable();
+    const started = Date.now();
+    // The subject is checked before the cluster is taken, so a wrong id loses nothing.
+    const existing = to.subjectId ? await this.gallery.findSubject(p.tenant, to.subjectId) : undefined;
+    if (!(await store.items(p.tenant, id)).length) throw new NotFoundError(`no review cluster ${id} in this tenant`);
+    const subject = existing ?? (await this.gallery.createSubject(p.tenant, to.name as string, {}));
+    const items = await store.take(p.tenant, id);
+    const usable = items.filter((i) => i.model === this.modelId && i.quality >= this.gallery.policy.minQuality);
+    if (usable.length)
+      await this.gallery.enrol(
+        p.tenant,
+        subject.id,
+        this.modelId,
+        usable.map((i) => ({ vector: i.vector, quality: i.quality })),
+      );
+    await this.record(
+      p,
+      "review-assign",
+      `assigned ${id}: ${usable.length} templates, ${items.length - usable.length} skipped`,
+      started,
+      {
+        subjectId: subject.id,
+      },
+    );
+    return { subject, templates: usable.length, skipped: items.length - usable.length };
+  }
+
+  /** Dismiss a cluster: its faces leave the queue and are not kept anywhere. */
+  async dismissReviewCluster(p: Principal, id: string): Promise<{ faces: number }> {
+    ApiKeyStore.require(p, "enrol");
+    const store = this.reviewStore();
+    await this.changeable();
+    const started = Date.now();
+    const items = await store.take(p.tenant, id);
+    if (!items.length) throw new NotFoundError(`no review cluster ${id} in this tenant`);
+    await this.record(p, "review-dismiss", `dismissed ${id}: ${items.length} faces`, started);
+    return { faces: items.length };
   }
 
   private webhookStore(): WebhookDispatcher {
@@ -645,6 +749,18 @@ export class Recognition {
         ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
         nameOf: (id) => this.gallery.peekSubject(p.tenant, id)?.name,
       });
+      if (d.outcome === "unknown" && this.review && reviews(this.review.policy, camera)) {
+        await this.review.store.add({
+          id: event.cropId,
+          tenant: p.tenant,
+          camera,
+          model: this.modelId,
+          time: new Date(started).toISOString(),
+          vector: face.embedding as Float32Array,
+          quality: face.quality.score,
+          candidates: result.candidates,
+        });
+      }
       this.feed?.publish(event);
       this.notify?.(event);
       this.webhooks?.notify(event);

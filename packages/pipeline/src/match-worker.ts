@@ -17,6 +17,11 @@ export interface MatchWorkerOptions {
    */
   maxDeliver: number;
   onDecision?: (event: MatchEvent, ms: number) => void;
+  /**
+   * Given each decision with its embedding before the event goes out (the review queue keeps unknown
+   * faces); waited for like the audit trail, and keyed by the crop id so a redelivery adds nothing.
+   */
+  review?: (embedding: FaceEmbedding, event: MatchEvent) => Promise<void>;
   /** Told when the system of record is unreachable and the worker waits for it. */
   onStoreDown?: (error: unknown) => void;
 }
@@ -107,6 +112,8 @@ export class MatchWorker {
         ...(event.score ? { scores: [event.score] } : {}),
       };
       await this.untilStored(m, () => this.audit.append(record, { dedupeKey: `match:${embedding.cropId}` }));
+      const review = this.options.review;
+      if (review) await this.untilStored(m, () => review(embedding, event));
       span.setAttribute("facerec.outcome", decision.outcome);
       // A stream electing a leader (a server of the cluster went) takes the event a moment later.
       await keepTrying(

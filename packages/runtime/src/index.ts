@@ -1,6 +1,14 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
 export {
+  purgeReview,
+  REVIEW_PURGE_EVERY_MS,
+  type ReviewPolicy,
+  reviewPolicyFromEnv,
+  reviews,
+  scheduleReviewPurge,
+} from "./review.js";
+export {
   consumerLag,
   exitOnDamagedState,
   metricsRegistry,

@@ -2,13 +2,17 @@ import { join } from "node:path";
 import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore } from "@facerec/auth";
 import {
+  DEFAULT_CLUSTER_OPTIONS,
   DEFAULT_POLICY,
   DEFAULT_THRESHOLD_OPTIONS,
   FileGalleryStore,
+  FileReviewStore,
   Gallery,
   type GalleryStore,
   PgGalleryStore,
+  PgReviewStore,
   QdrantIndex,
+  type ReviewStore,
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
 import { Database } from "@facerec/storage";
@@ -21,6 +25,8 @@ export interface ProductState {
   audit: AuditTrail;
   /** The tenants' webhooks and their delivery log. */
   webhooks: WebhookStore;
+  /** Unknown faces kept for review, in clusters. */
+  review: ReviewStore;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -49,17 +55,22 @@ export async function openProductState(
   const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
   const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
   const webhooks = db ? new PgWebhookStore(db) : FileWebhookStore.open(join(data, "webhooks"));
+  const review = db
+    ? new PgReviewStore(db, DEFAULT_CLUSTER_OPTIONS)
+    : FileReviewStore.open(join(data, "review"), DEFAULT_CLUSTER_OPTIONS);
   return {
     gallery,
     keys,
     audit,
     webhooks,
+    review,
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();
       await keys.close();
       await audit.close();
       await webhooks.close();
+      await review.close();
       await db?.close();
     },
   };

@@ -25,6 +25,7 @@ import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";
 import { matchRoutes } from "./routes/matches.js";
 import { recogniseRoutes } from "./routes/recognise.js";
+import { reviewRoutes } from "./routes/review.js";
 import { error } from "./routes/schemas.js";
 import { subjectRoutes } from "./routes/subjects.js";
 import { webhookRoutes } from "./routes/webhooks.js";
@@ -181,6 +182,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     jobRoutes(api, recognition);
     keyRoutes(api, recognition);
     webhookRoutes(api, recognition);
+    reviewRoutes(api, recognition);
   });
   return app;
 }

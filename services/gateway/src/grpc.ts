@@ -6,12 +6,13 @@ import {
   FaceRecognitionServiceService,
   JobKind,
   Outcome,
+  type ReviewCluster as ReviewClusterMessage,
   type WatchMatchesRequest,
   type WatchMatchesResponse,
   type Webhook,
   type WebhookAttempt,
 } from "@facerec/contracts";
-import type { Decision, Subject } from "@facerec/gallery";
+import type { Decision, ReviewCluster, Subject } from "@facerec/gallery";
 import type { DeliveryAttempt } from "@facerec/notify";
 import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom, type WebhookView } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
@@ -50,6 +51,15 @@ const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
   scopes: k.scopes,
   createdAt: new Date(k.createdAt),
   ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
+});
+
+const toCluster = (c: ReviewCluster): ReviewClusterMessage => ({
+  id: c.id,
+  modelId: c.model,
+  faces: c.faces,
+  cameras: c.cameras,
+  first: new Date(c.first),
+  last: new Date(c.last),
 });
 
 const toWebhook = (w: WebhookView): Webhook => ({ ...w, createdAt: new Date(w.createdAt) });
@@ -301,6 +311,22 @@ export function buildGrpcServer(recognition: Recognition): Server {
       await recognition.deleteWebhook(p, r.id);
       return {};
     }),
+    listReviewClusters: unary("ListReviewClusters", async (p, r) => {
+      const page = await recognition.listReviewClusters(p, r.limit || undefined, r.offset);
+      return { clusters: page.clusters.map(toCluster), total: page.total };
+    }),
+    getReviewCluster: unary("GetReviewCluster", async (p, r) => {
+      const { cluster, faces } = await recognition.getReviewCluster(p, r.id);
+      return { cluster: toCluster(cluster), faces: faces.map((f) => ({ ...f, time: new Date(f.time) })) };
+    }),
+    assignReviewCluster: unary("AssignReviewCluster", async (p, r) => {
+      const assigned = await recognition.assignReviewCluster(p, r.id, {
+        ...(r.subjectId ? { subjectId: r.subjectId } : {}),
+        ...(r.name ? { name: r.name } : {}),
+      });
+      return { ...assigned, subject: toSubject(assigned.subject) };
+    }),
+    dismissReviewCluster: unary("DismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
     listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
       attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
     })),

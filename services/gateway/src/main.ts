@@ -11,7 +11,16 @@ import type { MatchEvent } from "@facerec/contracts";
 import { BullDeliveryQueue, notifierFromEnv, notifierMetrics, webhookMetrics } from "@facerec/notify";
 import { NatsMatchFeed, openGateway } from "@facerec/operations";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
-import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
+import {
+  exitOnDamagedState,
+  metricsRegistry,
+  numberSetting,
+  reviewPolicyFromEnv,
+  scheduleReviewPurge,
+  serveOps,
+  setting,
+  startTracing,
+} from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import { buildApp } from "./app.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
@@ -28,7 +37,7 @@ const importRoot = resolve(process.env.FACEREC_IMPORT_DIR ?? join(data, "import"
 // Decisions to MQTT when FACEREC_MQTT_URL is set: this gateway's own; the matchers send the cameras'.
 const notifier = await notifierFromEnv(`facerec-gateway-${hostname()}-${process.pid}`);
 // Webhook deliveries wait on BullMQ with Redis (the matchers attempt them), else in this process.
-const { engine, keys, recognition, audit, storage, webhooks, close } = await openGateway(data, {
+const { engine, keys, recognition, audit, storage, webhooks, state, close } = await openGateway(data, {
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
   ...(process.env.REDIS_URL ? { webhookQueue: new BullDeliveryQueue(redisConnection(process.env.REDIS_URL)) } : {}),
@@ -58,6 +67,10 @@ const tls =
   process.env.TLS_KEY_FILE && process.env.TLS_CERT_FILE
     ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
     : undefined;
+// Review-queue faces past retention are purged here (every gateway; a purge that finds nothing is not audited).
+const purging = scheduleReviewPurge(state.review, audit, reviewPolicyFromEnv(), (error) =>
+  process.stderr.write(`review purge failed: ${(error as Error).message}\n`),
+);
 const registry = metricsRegistry("gateway");
 if (notifier) notifierMetrics(registry, notifier);
 webhookMetrics(registry, webhooks);
@@ -80,6 +93,7 @@ process.stdout.write(
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
+    purging.stop();
     await app.close();
     ops.close();
     grpc.forceShutdown();

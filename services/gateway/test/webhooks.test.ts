@@ -1,18 +1,16 @@
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
-import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import { type HttpReceiver, httpReceiver } from "@facerec/testkit/servers";
-import { credentials, Metadata, type Server, type ServiceError, status } from "@grpc/grpc-js";
-import type { FastifyInstance } from "fastify";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildApp, buildGrpcServer, listenGrpc } from "../src/index.js";
+import { grpcCaller, type Json, restCaller, serveOnLoopback } from "./clients.js";
 import { knn } from "./scenarios.js";
 
 /** The receiver's own check of a body against facerec-signature, with node's crypto and nothing of ours. */
@@ -33,58 +31,28 @@ async function until<T>(check: () => T | undefined, ms = 20_000): Promise<T> {
   }
 }
 
-let app: FastifyInstance;
-let grpc: Server;
 let client: InstanceType<typeof FaceRecognitionServiceClient>;
 let base: string;
+let close: () => Promise<void>;
 let audit: AuditTrail;
-let closeGateway: () => Promise<void>;
 let receiver: HttpReceiver;
 const keyOf = { admin: "", kiosk: "", other: "" };
 
-// biome-ignore lint/suspicious/noExplicitAny: the answers of several routes, read field by field below
-type Json = any;
-
-async function call(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { "x-api-key": key, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
-
-function rpc<Res>(method: string, request: unknown, key: string): Promise<Res> {
-  const meta = new Metadata();
-  meta.set("x-api-key", key);
-  return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: Res) => void) => void>)[
-      method
-    ]?.(request, meta, (error, response) => (error ? reject(error) : resolve(response)));
-  });
-}
+const call = restCaller(() => base);
+const rpc = grpcCaller(() => client);
 
 describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, retried, logged", () => {
   beforeAll(async () => {
     receiver = await httpReceiver();
     const gateway = await openGateway(mkdtempSync(join(tmpdir(), "webhooks-")));
     ({ audit } = gateway);
-    closeGateway = gateway.close;
     keyOf.admin = (await gateway.keys.create("acme", "admin", ["admin"])).key;
     keyOf.kiosk = (await gateway.keys.create("acme", "kiosk", ["recognise", "enrol"])).key;
     keyOf.other = (await gateway.keys.create("globex", "other", ["admin"])).key;
-    app = await buildApp(gateway.recognition, audit);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    grpc = buildGrpcServer(gateway.recognition);
-    client = new FaceRecognitionServiceClient(`127.0.0.1:${await listenGrpc(grpc, "127.0.0.1:0")}`, credentials.createInsecure());
+    ({ base, client, close } = await serveOnLoopback(gateway));
   });
   afterAll(async () => {
-    client?.close();
-    grpc?.forceShutdown();
-    await app?.close();
-    await closeGateway?.();
+    await close?.();
     await receiver?.stop();
   });
 

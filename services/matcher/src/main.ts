@@ -12,7 +12,16 @@ import {
   webhookMetrics,
 } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
-import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, openProductState, setting } from "@facerec/runtime";
+import {
+  consumerLag,
+  engineConfigFromEnv,
+  exitOnDamagedState,
+  numberSetting,
+  openProductState,
+  reviewPolicyFromEnv,
+  reviews,
+  setting,
+} from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
 
@@ -62,9 +71,24 @@ const webhooks = new WebhookDispatcher(state.webhooks, connection ? new BullDeli
 });
 webhookMetrics(registry, webhooks);
 const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : undefined;
+// Unknown faces from the cameras FACEREC_REVIEW names go to the shared review queue.
+const reviewPolicy = reviewPolicyFromEnv();
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
+  async review(embedding, event) {
+    if (event.outcome !== "unknown" || !reviews(reviewPolicy, embedding.camera)) return;
+    await state.review.add({
+      id: embedding.cropId,
+      tenant: embedding.tenant,
+      camera: embedding.camera,
+      model: embedding.modelId,
+      time: (embedding.frameTime ?? new Date()).toISOString(),
+      vector: Float32Array.from(embedding.vector),
+      quality: embedding.quality,
+      candidates: event.topK,
+    });
+  },
   onDecision(event, ms) {
     decisions.inc({ outcome: event.outcome });
     latency.observe(ms / 1000);

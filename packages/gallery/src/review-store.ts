@@ -1,0 +1,356 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Database, RecordLog } from "@facerec/storage";
+import { type ClusterOptions, FaceClusters, type Placement } from "./clustering.js";
+import { vectorBytes, vectorOf } from "./gallery-store.js";
+
+/** A face kept for review: an unknown decision's embedding, where and when it was seen, and its candidates. */
+export interface ReviewItem {
+  /** The decision's crop or request id. */
+  id: string;
+  tenant: string;
+  camera: string;
+  model: string;
+  time: string;
+  vector: Float32Array;
+  quality: number;
+  /** The nearest enrolled subjects at the time, best first. */
+  candidates: { subjectId: string; score: number; threshold: number }[];
+  /** The cluster it belongs to. */
+  cluster: string;
+}
+
+/** A cluster as the review queue lists it. */
+export interface ReviewCluster {
+  id: string;
+  tenant: string;
+  model: string;
+  faces: number;
+  cameras: string[];
+  first: string;
+  last: string;
+}
+
+/**
+ * The review queue's storage port: local files (embedded mode) or PostgreSQL, where every gateway and
+ * matcher places faces in the same clusters (placing is serialised per tenant).
+ */
+export interface ReviewStore {
+  /** Place a face in its cluster (FaceClusters) and keep it; an id already kept is left as it is. */
+  add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined>;
+  /** The tenant's clusters, the most recently seen first. */
+  clusters(tenant: string, limit: number, offset: number): Promise<{ clusters: ReviewCluster[]; total: number }>;
+  /** One cluster's faces, oldest first; empty when the tenant has no such cluster. */
+  items(tenant: string, cluster: string): Promise<ReviewItem[]>;
+  /** Take a cluster and its faces out of the queue (assigned or dismissed) and return the faces. */
+  take(tenant: string, cluster: string): Promise<ReviewItem[]>;
+  /** Forget every face seen before `before`; the counts per tenant. */
+  purge(before: string): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+function summarise(tenant: string, model: string, id: string, items: readonly ReviewItem[]): ReviewCluster {
+  const times = items.map((i) => i.time).sort();
+  return {
+    id,
+    tenant,
+    model,
+    faces: items.length,
+    cameras: [...new Set(items.map((i) => i.camera))].sort(),
+    first: times[0] ?? "",
+    last: times.at(-1) ?? "",
+  };
+}
+
+type Stored = Omit<ReviewItem, "vector" | "cluster"> & { vector: string };
+type FileRecord =
+  | { type: "face"; item: Stored }
+  | { type: "take"; tenant: string; cluster: string }
+  | { type: "purge"; before: string };
+
+/**
+ * The review queue in a local record log. Cluster ids are named after their first face, so replaying
+ * the log places every face where it was placed; state is rebuilt by replay at start.
+ */
+export class FileReviewStore implements ReviewStore {
+  private readonly faces = new Map<string, ReviewItem>();
+  private readonly partitions = new Map<string, FaceClusters>();
+
+  private constructor(
+    private readonly log: RecordLog,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  static open(dir: string, options: ClusterOptions): FileReviewStore {
+    mkdirSync(dir, { recursive: true });
+    const records: FileRecord[] = [];
+    const { log } = RecordLog.open(join(dir, "review.log"), (r) => records.push(JSON.parse(r.toString())));
+    const store = new FileReviewStore(log, options);
+    for (const r of records) store.apply(r);
+    return store;
+  }
+
+  private partition(tenant: string, model: string): FaceClusters {
+    const key = `${tenant}\u0000${model}`;
+    let p = this.partitions.get(key);
+    if (!p) {
+      p = new FaceClusters(this.options);
+      this.partitions.set(key, p);
+    }
+    return p;
+  }
+
+  private apply(r: FileRecord): Placement | undefined {
+    if (r.type === "face") {
+      const { vector, ...rest } = r.item;
+      if (this.faces.has(rest.id)) return undefined;
+      const v = vectorOf(Buffer.from(vector, "base64"));
+      const placed = this.partition(rest.tenant, rest.model).add(rest.id, v);
+      const item: ReviewItem = { ...rest, vector: v, cluster: placed.cluster };
+      this.faces.set(item.id, item);
+      for (const other of this.faces.values()) {
+        if (other.tenant === item.tenant && placed.merged.includes(other.cluster)) other.cluster = placed.cluster;
+      }
+      return placed;
+    }
+    if (r.type === "take") {
+      for (const [id, item] of this.faces) {
+        if (item.tenant === r.tenant && item.cluster === r.cluster) {
+          this.faces.delete(id);
+          this.partition(item.tenant, item.model).remove(r.cluster);
+        }
+      }
+      return undefined;
+    }
+    for (const [id, item] of this.faces) {
+      if (item.time < r.before) {
+        this.faces.delete(id);
+        this.partition(item.tenant, item.model).forget(item.cluster, id, item.vector);
+      }
+    }
+    return undefined;
+  }
+
+  private write(r: FileRecord): Placement | undefined {
+    this.log.append([Buffer.from(JSON.stringify(r))]);
+    return this.apply(r);
+  }
+
+  async add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined> {
+    if (this.faces.has(item.id)) return undefined;
+    const { vector, ...rest } = item;
+    return this.write({ type: "face", item: { ...rest, vector: vectorBytes(vector).toString("base64") } });
+  }
+
+  private byCluster(tenant: string): Map<string, ReviewItem[]> {
+    const out = new Map<string, ReviewItem[]>();
+    for (const item of this.faces.values()) {
+      if (item.tenant !== tenant) continue;
+      const list = out.get(item.cluster);
+      if (list) list.push(item);
+      else out.set(item.cluster, [item]);
+    }
+    return out;
+  }
+
+  async clusters(tenant: string, limit: number, offset: number): Promise<{ clusters: ReviewCluster[]; total: number }> {
+    const all = [...this.byCluster(tenant)]
+      .map(([id, items]) => summarise(tenant, items[0]?.model ?? "", id, items))
+      .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : a.id.localeCompare(b.id)));
+    return { clusters: all.slice(offset, offset + limit), total: all.length };
+  }
+
+  async items(tenant: string, cluster: string): Promise<ReviewItem[]> {
+    return (this.byCluster(tenant).get(cluster) ?? []).sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  async take(tenant: string, cluster: string): Promise<ReviewItem[]> {
+    const items = await this.items(tenant, cluster);
+    if (items.length) this.write({ type: "take", tenant, cluster });
+    return items;
+  }
+
+  async purge(before: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const item of this.faces.values()) if (item.time < before) counts.set(item.tenant, (counts.get(item.tenant) ?? 0) + 1);
+    if (counts.size) this.write({ type: "purge", before });
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    this.log.close();
+  }
+}
+
+type ItemRow = {
+  tenant: string;
+  id: string;
+  camera: string;
+  model: string;
+  time: string;
+  vector: Buffer;
+  quality: number;
+  candidates: ReviewItem["candidates"];
+  cluster: string;
+};
+
+const itemOf = (r: ItemRow): ReviewItem => ({ ...r, vector: vectorOf(r.vector) });
+
+/**
+ * The review queue in PostgreSQL. A face is placed under a per-tenant transaction lock against the
+ * clusters' sums as stored, so concurrent matchers and gateways agree on every cluster.
+ */
+export class PgReviewStore implements ReviewStore {
+  constructor(
+    private readonly db: Database,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  async add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined> {
+    return this.db.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${item.tenant}`]);
+      const seen = await client.query("SELECT 1 FROM review_items WHERE tenant = $1 AND id = $2", [item.tenant, item.id]);
+      if (seen.rowCount) return undefined;
+      const { rows } = await client.query<{ id: string; sum: Buffer; count: number }>(
+        "SELECT id, sum, count FROM review_clusters WHERE tenant = $1 AND model = $2",
+        [item.tenant, item.model],
+      );
+      const clusters = FaceClusters.restore(
+        this.options,
+        rows.map((r) => ({ id: r.id, sum: vectorOf(r.sum), count: r.count })),
+      );
+      const placed = clusters.add(item.id, item.vector);
+      const cluster = clusters.get(placed.cluster);
+      if (!cluster) throw new Error(`cluster ${placed.cluster} vanished while placing ${item.id}`);
+      await client.query(
+        `INSERT INTO review_clusters (tenant, model, id, sum, count) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant, id) DO UPDATE SET sum = EXCLUDED.sum, count = EXCLUDED.count`,
+        [item.tenant, item.model, cluster.id, vectorBytes(cluster.sum), cluster.count],
+      );
+      if (placed.merged.length) {
+        await client.query("UPDATE review_items SET cluster = $3 WHERE tenant = $1 AND cluster = ANY($2)", [
+          item.tenant,
+          placed.merged,
+          cluster.id,
+        ]);
+        await client.query("DELETE FROM review_clusters WHERE tenant = $1 AND id = ANY($2)", [item.tenant, placed.merged]);
+      }
+      await client.query(
+        `INSERT INTO review_items (tenant, id, camera, model, time, vector, quality, candidates, cluster)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          item.tenant,
+          item.id,
+          item.camera,
+          item.model,
+          item.time,
+          vectorBytes(item.vector),
+          item.quality,
+          JSON.stringify(item.candidates),
+          cluster.id,
+        ],
+      );
+      return placed;
+    });
+  }
+
+  async clusters(tenant: string, limit: number, offset: number): Promise<{ clusters: ReviewCluster[]; total: number }> {
+    const { rows } = await this.db.query<{
+      id: string;
+      model: string;
+      faces: string;
+      cameras: string[];
+      first: string;
+      last: string;
+      total: string;
+    }>(
+      `SELECT cluster AS id, min(model) AS model, count(*) AS faces, array_agg(DISTINCT camera ORDER BY camera) AS cameras,
+              min(time) AS first, max(time) AS last, count(*) OVER () AS total
+       FROM review_items WHERE tenant = $1 GROUP BY cluster ORDER BY max(time) DESC, cluster LIMIT $2 OFFSET $3`,
+      [tenant, limit, offset],
+    );
+    const total = rows[0]
+      ? Number(rows[0].total)
+      : Number(
+          (
+            await this.db.query<{ n: string }>("SELECT count(DISTINCT cluster) AS n FROM review_items WHERE tenant = $1", [
+              tenant,
+            ])
+          ).rows[0]?.n ?? 0,
+        );
+    return {
+      clusters: rows.map((r) => ({
+        id: r.id,
+        tenant,
+        model: r.model,
+        faces: Number(r.faces),
+        cameras: r.cameras,
+        first: r.first,
+        last: r.last,
+      })),
+      total,
+    };
+  }
+
+  async items(tenant: string, cluster: string): Promise<ReviewItem[]> {
+    const { rows } = await this.db.query<ItemRow>(
+      "SELECT * FROM review_items WHERE tenant = $1 AND cluster = $2 ORDER BY time, id",
+      [tenant, cluster],
+    );
+    return rows.map(itemOf);
+  }
+
+  async take(tenant: string, cluster: string): Promise<ReviewItem[]> {
+    return this.db.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${tenant}`]);
+      const { rows } = await client.query<ItemRow>("DELETE FROM review_items WHERE tenant = $1 AND cluster = $2 RETURNING *", [
+        tenant,
+        cluster,
+      ]);
+      await client.query("DELETE FROM review_clusters WHERE tenant = $1 AND id = $2", [tenant, cluster]);
+      return rows.map(itemOf).sort((a, b) => a.time.localeCompare(b.time));
+    });
+  }
+
+  async purge(before: string): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ tenant: string }>("SELECT DISTINCT tenant FROM review_items WHERE time < $1", [
+      before,
+    ]);
+    const counts = new Map<string, number>();
+    for (const { tenant } of rows) {
+      await this.db.transaction(async (client) => {
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${tenant}`]);
+        const gone = await client.query<ItemRow>("DELETE FROM review_items WHERE tenant = $1 AND time < $2 RETURNING *", [
+          tenant,
+          before,
+        ]);
+        // The clusters' sums lose the expired faces; a cluster left empty goes.
+        for (const item of gone.rows.map(itemOf)) {
+          const { rows: cs } = await client.query<{ sum: Buffer; count: number }>(
+            "SELECT sum, count FROM review_clusters WHERE tenant = $1 AND id = $2",
+            [tenant, item.cluster],
+          );
+          const c = cs[0];
+          if (!c) continue;
+          if (c.count <= 1) {
+            await client.query("DELETE FROM review_clusters WHERE tenant = $1 AND id = $2", [tenant, item.cluster]);
+            continue;
+          }
+          const sum = vectorOf(c.sum);
+          for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) - (item.vector[i] as number);
+          await client.query("UPDATE review_clusters SET sum = $3, count = $4 WHERE tenant = $1 AND id = $2", [
+            tenant,
+            item.cluster,
+            vectorBytes(sum),
+            c.count - 1,
+          ]);
+        }
+        // Another replica may have purged the same faces a moment before: only what this one took counts.
+        if (gone.rowCount) counts.set(tenant, gone.rowCount);
+      });
+    }
+    return counts;
+  }
+
+  async close(): Promise<void> {}
+}

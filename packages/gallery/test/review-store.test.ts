@@ -1,0 +1,138 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Database } from "@facerec/storage";
+import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileReviewStore, PgReviewStore, type ReviewItem, type ReviewStore } from "../src/index.js";
+
+const DIMS = 16;
+const OPTIONS = { join: 0.45, merge: 0.55 };
+
+/** A unit vector near person `p`'s direction (a face of p), varied by `n`: the same every run. */
+function face(p: number, n: number): Float32Array {
+  const v = Float32Array.from({ length: DIMS }, (_, i) => (i === p ? 1 : 0) + 0.15 * Math.sin(n * 12.9898 + i * 78.233));
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+const item = (tenant: string, id: string, p: number, n: number, day: number, camera = "door"): Omit<ReviewItem, "cluster"> => ({
+  id,
+  tenant,
+  camera,
+  model: "m1",
+  time: new Date(Date.UTC(2026, 11, day)).toISOString(),
+  vector: face(p, n),
+  quality: 0.9,
+  candidates: [{ subjectId: "s1", score: 0.1, threshold: 0.34 }],
+});
+
+let pg: ServerProcess & { url: string };
+const dbs: Database[] = [];
+beforeAll(async () => {
+  pg = await postgresServer();
+});
+afterAll(async () => {
+  for (const db of dbs) await db.close();
+  await pg?.stop();
+});
+
+/** Two handles on one store: the same folder reopened, or two connections to one database. */
+const adapters: [string, () => Promise<{ a: ReviewStore; reopen: () => Promise<ReviewStore> }>][] = [
+  [
+    "local files",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "review-store-"));
+      const a = FileReviewStore.open(dir, OPTIONS);
+      return {
+        a,
+        reopen: async () => {
+          await a.close();
+          return FileReviewStore.open(dir, OPTIONS);
+        },
+      };
+    },
+  ],
+  [
+    "PostgreSQL",
+    async () => {
+      const url = createDatabase(pg.url);
+      const db = await Database.connect(url);
+      dbs.push(db);
+      return {
+        a: new PgReviewStore(db, OPTIONS),
+        reopen: async () => {
+          const other = await Database.connect(url);
+          dbs.push(other);
+          return new PgReviewStore(other, OPTIONS);
+        },
+      };
+    },
+  ],
+];
+
+for (const [name, open] of adapters) {
+  describe(`review queue on ${name}`, () => {
+    it("clusters faces by person, keeps tenants apart, ignores a repeated id, and survives a reopen", async () => {
+      const { a, reopen } = await open();
+      for (let n = 0; n < 4; n++) await a.add(item("acme", `p0-${n}`, 0, n, 1 + n, n % 2 ? "lobby" : "door"));
+      for (let n = 0; n < 3; n++) await a.add(item("acme", `p1-${n}`, 1, n, 2));
+      await a.add(item("globex", "g-0", 0, 9, 3));
+      expect(await a.add(item("acme", "p0-0", 0, 0, 1))).toBeUndefined();
+      const page = await a.clusters("acme", 10, 0);
+      expect(page.total).toBe(2);
+      expect(page.clusters.map((c) => [c.faces, c.cameras]).sort()).toEqual([
+        [3, ["door"]],
+        [4, ["door", "lobby"]],
+      ]);
+      expect(page.clusters[0]?.last).toBe(new Date(Date.UTC(2026, 11, 4)).toISOString());
+      expect((await a.clusters("globex", 10, 0)).total).toBe(1);
+      const b = await reopen();
+      expect((await b.clusters("acme", 10, 0)).clusters.map((c) => c.id).sort()).toEqual(page.clusters.map((c) => c.id).sort());
+      // A new face of person 0 joins the same cluster through the reopened store.
+      const placed = await b.add(item("acme", "p0-9", 0, 9, 5));
+      const p0 = page.clusters.find((c) => c.faces === 4);
+      expect(placed?.cluster).toBe(p0?.id);
+      expect(await b.items("globex", p0?.id as string)).toEqual([]);
+      await b.close();
+    });
+
+    it("takes a cluster out whole, and purges expired faces from their clusters", async () => {
+      const { a } = await open();
+      for (let n = 0; n < 3; n++) await a.add(item("acme", `x-${n}`, 2, n, 1 + n));
+      for (let n = 0; n < 2; n++) await a.add(item("acme", `y-${n}`, 3, n, 10));
+      const [newest, oldest] = (await a.clusters("acme", 10, 0)).clusters;
+      expect(await a.take("globex", oldest?.id as string)).toEqual([]);
+      const counts = await a.purge(new Date(Date.UTC(2026, 11, 3)).toISOString());
+      expect(counts).toEqual(new Map([["acme", 2]]));
+      expect((await a.items("acme", oldest?.id as string)).map((i) => i.id)).toEqual(["x-2"]);
+      // The cluster's sum lost the purged faces: a new face of that person still joins it.
+      expect((await a.add(item("acme", "x-7", 2, 7, 11)))?.cluster).toBe(oldest?.id);
+      const taken = await a.take("acme", newest?.id as string);
+      expect(taken.map((i) => i.id).sort()).toEqual(["y-0", "y-1"]);
+      expect(taken[0]?.vector).toHaveLength(DIMS);
+      expect((await a.clusters("acme", 10, 0)).total).toBe(1);
+      await a.close();
+    });
+  });
+}
+
+describe("review queue on PostgreSQL, two replicas placing at once", () => {
+  it("agrees on every cluster when two stores add faces of the same people concurrently", async () => {
+    const url = createDatabase(pg.url);
+    const [d1, d2] = [await Database.connect(url), await Database.connect(url)];
+    dbs.push(d1, d2);
+    const [r1, r2] = [new PgReviewStore(d1, OPTIONS), new PgReviewStore(d2, OPTIONS)];
+    await Promise.all(
+      [0, 1, 2].flatMap((p) =>
+        Array.from({ length: 6 }, (_, n) => (n % 2 ? r1 : r2).add(item("acme", `c${p}-${n}`, 4 + p, n, 1 + n))),
+      ),
+    );
+    const page = await r1.clusters("acme", 10, 0);
+    expect(page.clusters.map((c) => c.faces)).toEqual([6, 6, 6]);
+    for (const c of page.clusters) {
+      const people = new Set((await r2.items("acme", c.id)).map((i) => i.id.split("-")[0]));
+      expect(people.size).toBe(1);
+    }
+  });
+});
