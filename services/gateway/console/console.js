@@ -99,6 +99,70 @@ $("identify-form").addEventListener("submit", async (event) => {
   }
 });
 
+// The review queue: each cluster is a row with a name field (a new subject, or an existing one's name)
+// and the buttons to assign or dismiss it.
+async function loadReview(announce = true) {
+  const { clusters, total } = await api("GET", "/v1/review/clusters?limit=100");
+  const rows = clusters.map((c) => {
+    const tr = document.createElement("tr");
+    tr.dataset.cluster = c.id;
+    const when = (iso) => new Date(iso).toLocaleString();
+    for (const value of [c.faces, c.cameras.join(", "), when(c.first), when(c.last)]) {
+      const td = document.createElement("td");
+      td.textContent = String(value);
+      tr.append(td);
+    }
+    const nameCell = document.createElement("td");
+    const name = document.createElement("input");
+    name.maxLength = 200;
+    name.placeholder = "name";
+    name.setAttribute("aria-label", `name for the ${c.faces} faces last seen ${c.last}`);
+    const assign = document.createElement("button");
+    assign.type = "button";
+    assign.textContent = "Assign";
+    nameCell.append(name, assign);
+    const dismissCell = document.createElement("td");
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.textContent = "Dismiss";
+    dismissCell.append(dismiss);
+    tr.append(nameCell, dismissCell);
+    const act = async (work) => {
+      try {
+        show($("review-result"), await work());
+        await loadSubjects();
+        await loadReview(false);
+      } catch (error) {
+        show($("review-result"), error.message, true);
+      }
+    };
+    assign.addEventListener("click", () =>
+      act(async () => {
+        const wanted = name.value.trim();
+        if (!wanted) throw new Error("type a name first");
+        // An existing subject's name adds the faces to it; any other name makes a new subject.
+        const existing = [...names].find(([, n]) => n === wanted)?.[0];
+        const body = existing ? { subjectId: existing } : { name: wanted };
+        const done = await api("POST", `/v1/review/clusters/${encodeURIComponent(c.id)}/assign`, JSON.stringify(body));
+        return `Assigned to ${done.subject.name}: ${done.templates} template(s)${done.skipped ? `, ${done.skipped} below the quality floor` : ""}`;
+      }),
+    );
+    dismiss.addEventListener("click", () =>
+      act(async () => {
+        const done = await api("DELETE", `/v1/review/clusters/${encodeURIComponent(c.id)}`);
+        return `Dismissed ${done.faces} face(s)`;
+      }),
+    );
+    return tr;
+  });
+  $("review-rows").replaceChildren(...rows);
+  if (announce) show($("review-result"), `${total} group(s) to review`);
+}
+$("review-load").addEventListener("click", () => {
+  show($("review-result"), "");
+  loadReview().catch((error) => show($("review-result"), error.message, true));
+});
+
 let nextPage;
 async function loadAudit(more) {
   const query = new URLSearchParams({ pageSize: "50", ...(more && nextPage ? { pageToken: nextPage } : {}) });

@@ -1,8 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Gateway, openGateway } from "@facerec/operations";
-import { describeWithShared } from "@facerec/testkit";
+import { describeWithShared, LFW } from "@facerec/testkit";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,7 +20,10 @@ let key: string;
 
 describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
-    embedded = await openGateway(mkdtempSync(join(tmpdir(), "console-")));
+    // Every unknown face goes to the review queue; the photos are stored ones, so no liveness gate.
+    embedded = await openGateway(mkdtempSync(join(tmpdir(), "console-")), {
+      env: { ...process.env, FACEREC_REVIEW: "all", FACEREC_LIVENESS_POLICY: "off" },
+    });
     key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
     app = await buildApp(embedded.recognition, embedded.audit);
     base = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -79,6 +82,44 @@ describeWithShared("web console in headless Chromium", () => {
     await page.dispatchEvent("#key", "change");
     await page.click("#audit-load");
     await expect.poll(() => page.textContent("#audit-result")).toMatch(/401/);
+    expect(failed).toEqual([]);
+  });
+
+  it("names a stranger from the review queue; the next photo of that person is named", async () => {
+    // A tenant of its own, so the first test's unknown faces are not in this queue.
+    const desk = (await embedded.keys.create("front-desk", "operator", ["admin"])).key;
+    for (const n of [1, 2, 3]) {
+      const r = await fetch(`${base}/v1/identify`, {
+        method: "POST",
+        headers: { "x-api-key": desk, "content-type": "application/json" },
+        body: JSON.stringify({ image: readFileSync(LFW("Gerhard_Schroeder", n)).toString("base64"), camera: "door" }),
+      });
+      expect(((await r.json()) as { faces: { outcome: string }[] }).faces[0]?.outcome).toBe("unknown");
+    }
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("pageerror", (e) => failed.push(e.message));
+    await page.goto(`${base}/console/`);
+    await page.fill("#key", desk);
+    await page.dispatchEvent("#key", "change");
+    await page.click("#review-load");
+    await expect.poll(() => page.textContent("#review-result")).toBe("1 group(s) to review");
+    const row = await page.$$eval("#review-rows tr td", (cells) => cells.slice(0, 2).map((c) => c.textContent));
+    expect(row).toEqual(["3", "door"]);
+    await page.screenshot({ path: join(tmpdir(), "facerec-console-review.png"), fullPage: true });
+    // Keyboard only: the name field, then Tab to Assign and Enter.
+    await page.focus("#review-rows input");
+    await page.keyboard.type("Gerhard Schroeder");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#review-result")).toMatch(/^Assigned to Gerhard Schroeder: 3 template\(s\)/);
+    await expect.poll(() => page.$$eval("#review-rows tr", (rows) => rows.length)).toBe(0);
+    await expect.poll(() => page.textContent("#subjects")).toContain("Gerhard Schroeder");
+
+    await page.setInputFiles("#identify-photo", LFW("Gerhard_Schroeder", 4));
+    await page.click("#identify-form button");
+    await expect.poll(() => page.textContent("#identify-result")).toBe("1 face(s)");
+    expect(await page.textContent("#identify-faces li")).toMatch(/^Gerhard Schroeder \(0\.\d\d\)$/);
     expect(failed).toEqual([]);
   });
 });
