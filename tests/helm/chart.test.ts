@@ -219,6 +219,8 @@ describe("Helm chart, validated offline", () => {
           "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
           "--set",
           "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url",
+          "--set-string",
+          "review.cameras=door\\,lobby",
         ],
         { encoding: "utf8" },
       ),
@@ -246,6 +248,12 @@ describe("Helm chart, validated offline", () => {
         valueFrom: { secretKeyRef: { name: "mqtt-url", key: "url" } },
       });
     }
+    // The review queue's settings reach the processes that place faces and purge them.
+    for (const service of ["gateway", "matcher"]) {
+      expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW", value: "door,lobby" });
+      expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW_RETENTION_DAYS", value: "30" });
+    }
+    expect(envOf("embedder").map((e) => e.name)).not.toContain("FACEREC_REVIEW");
     expect(envOf("edge-detector")).toContainEqual({
       name: "EDGE_PUSH_KEY",
       valueFrom: { secretKeyRef: { name: "edge-push", key: "push-key" } },
@@ -287,6 +295,8 @@ describe("Helm chart, validated offline", () => {
       "tenant=a.b",
       "postgres.deploy=false",
       "nats.replicas=2",
+      "review.cameras=a b",
+      "review.retentionDays=0",
     ]) {
       const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
       expect(r.status, bad).not.toBe(0);
