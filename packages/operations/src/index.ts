@@ -24,6 +24,7 @@ export {
   Recognition,
   type RecognitionOptions,
   type ReviewFace,
+  type SubjectExport,
   type WebhookRequest,
   type WebhookView,
 } from "./recognition.js";

@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { PAGE as AUDIT_PAGE, type AuditPage, type AuditQuery, type AuditTrail, type AuditVerification } from "@facerec/audit";
+import {
+  PAGE as AUDIT_PAGE,
+  type AuditEntry,
+  type AuditPage,
+  type AuditQuery,
+  type AuditTrail,
+  type AuditVerification,
+} from "@facerec/audit";
 import { type ApiKeyRecord, ApiKeyStore, AuthError, ForbiddenError, type Principal, type Scope } from "@facerec/auth";
 import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
@@ -36,6 +43,23 @@ export const OUTCOMES = ["match", "unknown", "rejected-quality", "rejected-spoof
 
 /** A face in the review queue as the API shows it: never its embedding. */
 export type ReviewFace = Omit<ReviewItem, "vector" | "tenant" | "cluster" | "model">;
+
+/** Everything the product holds about one subject, for a subject-access request. */
+export interface SubjectExport {
+  generatedAt: string;
+  subject: Subject;
+  /** The templates' metadata; each is an embedding of `dims` floats, not included (see `held`). */
+  templates: { id: string; model: string; quality: number; createdAt: string; cropRetained: boolean }[];
+  /** The audit trail's entries about the subject (enrolments, decisions that named it), oldest first. */
+  decisions: AuditEntry[];
+  /** True when there were more than EXPORT_DECISIONS entries; the rest are in the audit API. */
+  decisionsTruncated: boolean;
+  /** What is held and in what form, in words. */
+  held: string[];
+}
+
+/** Audit entries an export carries at most; past it the export says so and the audit API pages on. */
+const EXPORT_DECISIONS = 10_000;
 
 /** Clusters a review page lists at most. */
 const REVIEW_PAGE = 100;
@@ -327,6 +351,58 @@ export class Recognition {
     const revoked = await this.keys.revoke(p.tenant, id);
     await this.record(p, "revoke-key", `revoked ${id}`, started);
     return revoked;
+  }
+
+  /**
+   * A subject-access export: the subject, its templates' metadata and every audit entry about it.
+   * Admin scope; the export itself is audited.
+   */
+  async exportSubject(p: Principal, id: string): Promise<SubjectExport> {
+    ApiKeyStore.require(p, "admin");
+    const started = Date.now();
+    const subject = await this.gallery.findSubject(p.tenant, id);
+    const templates = this.gallery.templatesOf(p.tenant, id);
+    const decisions: AuditEntry[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.audit.query({
+        tenant: p.tenant,
+        subjectId: id,
+        pageSize: AUDIT_PAGE.max,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      decisions.push(...page.entries);
+      pageToken = page.nextPageToken;
+    } while (pageToken && decisions.length < EXPORT_DECISIONS);
+    const truncated = decisions.length > EXPORT_DECISIONS || pageToken !== undefined;
+    await this.record(
+      p,
+      "export-subject",
+      `exported ${templates.length} templates, ${Math.min(decisions.length, EXPORT_DECISIONS)} entries`,
+      started,
+      {
+        subjectId: id,
+      },
+    );
+    const retained = templates.filter((t) => t.crop).length;
+    return {
+      generatedAt: new Date().toISOString(),
+      subject,
+      templates: templates.map((t) => ({
+        id: t.id,
+        model: t.model,
+        quality: t.quality,
+        createdAt: t.createdAt,
+        cropRetained: Boolean(t.crop),
+      })),
+      decisions: decisions.slice(0, EXPORT_DECISIONS),
+      decisionsTruncated: truncated,
+      held: [
+        `${templates.length} face templates (embeddings of ${this.engine.embedder.dims} numbers computed by ${this.modelId}); no photo is kept`,
+        retained ? `${retained} aligned face crops (112x112), kept because crop retention is on` : "no face crops",
+        "audit entries naming the subject: time, operation, decision, scores, model, camera or API key id; never an image",
+      ],
+    };
   }
 
   private reviewStore(): ReviewStore {

@@ -37,6 +37,23 @@ export interface paths {
         patch: operations["updateSubject"];
         trace?: never;
     };
+    "/v1/subjects/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subject access: the subject, its templates' metadata and every audit entry about it (admin) */
+        get: operations["exportSubject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subjects/{id}/enroll": {
         parameters: {
             query?: never;
@@ -847,6 +864,155 @@ export interface operations {
                         /** Format: date-time */
                         createdAt?: string;
                         templates?: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportSubject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt?: string;
+                        subject?: {
+                            id?: string;
+                            name?: string;
+                            metadata?: {
+                                [key: string]: string;
+                            };
+                            /** Format: date-time */
+                            createdAt?: string;
+                            templates?: number;
+                        };
+                        templates?: {
+                            id?: string;
+                            model?: string;
+                            quality?: number;
+                            createdAt?: string;
+                            cropRetained?: boolean;
+                        }[];
+                        decisions?: {
+                            sequence?: number;
+                            /** Format: date-time */
+                            time?: string;
+                            tenant?: string;
+                            keyId?: string;
+                            operation?: string;
+                            subjectId?: string;
+                            decision?: string;
+                            scores?: number[];
+                            modelId?: string;
+                            latencyMs?: number;
+                            requestId?: string;
+                            hash?: string;
+                        }[];
+                        decisionsTruncated?: boolean;
+                        held?: string[];
                     };
                 };
             };

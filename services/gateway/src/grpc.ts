@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { AuditEntry } from "@facerec/audit";
 import type { ApiKeyRecord, Principal } from "@facerec/auth";
 import {
   type ApiKey,
@@ -51,6 +52,15 @@ const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
   scopes: k.scopes,
   createdAt: new Date(k.createdAt),
   ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
+});
+
+const toAuditEntry = (e: AuditEntry) => ({
+  ...e,
+  time: new Date(e.time),
+  subjectId: e.subjectId ?? "",
+  scores: e.scores ?? [],
+  modelId: e.modelId ?? "",
+  latencyMs: e.latencyMs ?? 0,
 });
 
 const toCluster = (c: ReviewCluster): ReviewClusterMessage => ({
@@ -273,15 +283,19 @@ export function buildGrpcServer(recognition: Recognition): Server {
         ...(r.pageToken ? { pageToken: r.pageToken } : {}),
       });
       return {
-        entries: page.entries.map((e) => ({
-          ...e,
-          time: new Date(e.time),
-          subjectId: e.subjectId ?? "",
-          scores: e.scores ?? [],
-          modelId: e.modelId ?? "",
-          latencyMs: e.latencyMs ?? 0,
-        })),
+        entries: page.entries.map(toAuditEntry),
         nextPageToken: page.nextPageToken ?? "",
+      };
+    }),
+    exportSubject: unary("ExportSubject", async (p, r) => {
+      const x = await recognition.exportSubject(p, r.id);
+      return {
+        generatedAt: new Date(x.generatedAt),
+        subject: toSubject(x.subject),
+        templates: x.templates.map((t) => ({ ...t, modelId: t.model, createdAt: new Date(t.createdAt) })),
+        decisions: x.decisions.map(toAuditEntry),
+        decisionsTruncated: x.decisionsTruncated,
+        held: x.held,
       };
     }),
     startJob: unary("StartJob", async (p, r) => {

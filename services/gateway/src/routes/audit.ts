@@ -1,24 +1,8 @@
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
+import { auditEntry } from "./schemas.js";
 
 const text = { type: "string" } as const;
-const entry = {
-  type: "object",
-  properties: {
-    sequence: { type: "integer" },
-    time: { type: "string", format: "date-time" },
-    tenant: text,
-    keyId: text,
-    operation: text,
-    subjectId: text,
-    decision: text,
-    scores: { type: "array", items: { type: "number" } },
-    modelId: text,
-    latencyMs: { type: "number" },
-    requestId: text,
-    hash: text,
-  },
-} as const;
 
 type Query = {
   operation?: string;
@@ -54,7 +38,7 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
           },
         },
         response: {
-          200: { type: "object", properties: { entries: { type: "array", items: entry }, nextPageToken: text } },
+          200: { type: "object", properties: { entries: { type: "array", items: auditEntry }, nextPageToken: text } },
         },
       },
     },

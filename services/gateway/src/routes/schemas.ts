@@ -82,3 +82,24 @@ export function imageBody(
 export function imageBytes(value: string | Buffer): Uint8Array {
   return typeof value === "string" ? Buffer.from(value, "base64") : value;
 }
+
+const text = { type: "string" } as const;
+
+/** An audit entry as the API shows it. */
+export const auditEntry = {
+  type: "object",
+  properties: {
+    sequence: { type: "integer" },
+    time: { type: "string", format: "date-time" },
+    tenant: text,
+    keyId: text,
+    operation: text,
+    subjectId: text,
+    decision: text,
+    scores: { type: "array", items: { type: "number" } },
+    modelId: text,
+    latencyMs: { type: "number" },
+    requestId: text,
+    hash: text,
+  },
+} as const;

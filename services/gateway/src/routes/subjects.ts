@@ -1,6 +1,6 @@
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import { imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
+import { auditEntry, imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
 
 type Change = { name?: string; metadata?: Record<string, string> };
 
@@ -39,6 +39,44 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     "/v1/subjects/:id",
     { schema: { tags, operationId: "getSubject", summary: "Read a subject", params: subjectParams, response: { 200: subject } } },
     async (request) => recognition.getSubject(request.principal, request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/subjects/:id/export",
+    {
+      schema: {
+        tags,
+        operationId: "exportSubject",
+        summary: "Subject access: the subject, its templates' metadata and every audit entry about it (admin)",
+        params: subjectParams,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              generatedAt: { type: "string" },
+              subject,
+              templates: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    id: { type: "string" },
+                    model: { type: "string" },
+                    quality: { type: "number" },
+                    createdAt: { type: "string" },
+                    cropRetained: { type: "boolean" },
+                  },
+                },
+              },
+              decisions: { type: "array", items: auditEntry },
+              decisionsTruncated: { type: "boolean" },
+              held: { type: "array", items: { type: "string" } },
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.exportSubject(request.principal, request.params.id),
   );
 
   app.patch<{ Params: { id: string }; Body: Change }>(
