@@ -12,6 +12,7 @@ import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
 import { evalCluster, formatCluster } from "./commands/eval-cluster.js";
+import { evalFeedback, formatFeedback } from "./commands/eval-feedback.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
 import { evalPad, formatPad } from "./commands/eval-pad.js";
@@ -30,6 +31,7 @@ usage:
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
+  facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
   facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
   facerec keys list --tenant T [--data DIR]
@@ -192,6 +194,18 @@ async function main(): Promise<void> {
       ...(cache ? { cache } : {}),
     });
     return print(report, formatCluster(report));
+  }
+  if (command === "eval" && args[0] === "feedback") {
+    const { engine, cache } = await evalEngine();
+    const report = await evalFeedback(engine, {
+      root: required(values, "root"),
+      minImages: numberFlag(values, "min-images", 4),
+      enrol: numberFlag(values, "enroll", 2),
+      margins: [0, 0.05, 0.1],
+      concurrency,
+      ...(cache ? { cache } : {}),
+    });
+    return print(report, formatFeedback(report));
   }
   if (command === "calibrate") {
     const { engine, cache } = await evalEngine();

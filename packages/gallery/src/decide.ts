@@ -17,7 +17,14 @@ export interface Candidate {
 
 export type Decision =
   | { outcome: "match"; subject: string; score: number; threshold: number; margin: number; candidates: Candidate[] }
-  | { outcome: "unknown"; score: number | null; threshold: number | null; candidates: Candidate[] }
+  | {
+      outcome: "unknown";
+      score: number | null;
+      threshold: number | null;
+      candidates: Candidate[];
+      /** The best candidate cleared its threshold, but the probe is as close to a face marked "not them". */
+      contradicted?: { subject: string; similarity: number };
+    }
   | { outcome: "rejected-quality"; quality: number; minimum: number; candidates: [] }
   | { outcome: "rejected-spoof"; liveness: number; minimum: number; candidates: [] };
 
@@ -29,6 +36,11 @@ export interface DecisionPolicy {
   minLiveness: number;
   /** Candidates returned for review. */
   topK: number;
+  /**
+   * A match stands only when the probe is more similar to the subject than to every face marked "not
+   * this subject" (corrective feedback) by this much.
+   */
+  negativeMargin: number;
 }
 
 export const DEFAULT_POLICY: DecisionPolicy = {
@@ -37,6 +49,7 @@ export const DEFAULT_POLICY: DecisionPolicy = {
   minQuality: 0.05,
   minLiveness: 0.5,
   topK: 5,
+  negativeMargin: 0,
 };
 
 /** Collapse template hits into one score per subject (centroid hits are one per subject already). */

@@ -239,9 +239,33 @@ export class Gallery {
     return [...this.subjects.values()].filter((s) => s.tenant === tenant);
   }
 
+  /** The subject's templates (the faces it is recognised by). */
   templatesOf(tenant: string, subject: string): Template[] {
     this.getSubject(tenant, subject);
-    return this.templates.get(this.key(tenant, subject)) ?? [];
+    return (this.templates.get(this.key(tenant, subject)) ?? []).filter((t) => !isNegative(t.model));
+  }
+
+  /** Faces marked "not this subject" by corrective feedback. */
+  negativesOf(tenant: string, subject: string): Template[] {
+    this.getSubject(tenant, subject);
+    return (this.templates.get(this.key(tenant, subject)) ?? []).filter((t) => isNegative(t.model));
+  }
+
+  /**
+   * Keep a face as "not this subject": stored and replicated like a template, in the model's negative
+   * partition, and erased with the subject. A later probe at least as close to it as to the subject
+   * (less DecisionPolicy.negativeMargin) does not match the subject.
+   */
+  async addNegative(tenant: string, subject: string, model: string, item: NewTemplate): Promise<Template> {
+    return (await this.enrol(tenant, subject, negativeModel(model), [item]))[0] as Template;
+  }
+
+  /** The probe's highest similarity to the subject's negatives, when it has any. */
+  private async contradiction(tenant: string, model: string, subject: string, vector: Float32Array): Promise<number | undefined> {
+    const negative = negativeModel(model);
+    if (!(this.templates.get(this.key(tenant, subject)) ?? []).some((t) => t.model === negative)) return undefined;
+    const vectors = await this.index.subjectVectors({ tenant, model: negative }, subject);
+    return vectors.length ? Math.max(...vectors.map((v) => cosine(v, vector))) : undefined;
   }
 
   /** Add templates to a subject; its threshold and those of the subjects near it are recomputed. */
@@ -375,7 +399,17 @@ export class Gallery {
       this.policy.aggregation === "centroid"
         ? await (await this.thresholdsFor({ tenant, model })).searchCentroids(vector, k)
         : await this.index.search(vector, k, { tenant, model });
-    return decide(hits, (s) => this.thresholdOf(tenant, model, s), this.policy, gates);
+    const decision = decide(hits, (s) => this.thresholdOf(tenant, model, s), this.policy, gates);
+    if (decision.outcome !== "match") return decision;
+    const similarity = await this.contradiction(tenant, model, decision.subject, vector);
+    if (similarity === undefined || similarity + this.policy.negativeMargin < decision.score) return decision;
+    return {
+      outcome: "unknown",
+      score: decision.score,
+      threshold: decision.threshold,
+      candidates: decision.candidates,
+      contradicted: { subject: decision.subject, similarity },
+    };
   }
 
   /** 1:1: is this the given subject. */
@@ -396,7 +430,9 @@ export class Gallery {
     const hits = (centroid ? [centroid] : vectors).map((v, i) => ({ id: String(i), subject, score: cosine(v, vector) }));
     const score = aggregate(hits, this.policy.aggregation).get(subject) ?? -1;
     const threshold = this.thresholdOf(tenant, model, subject);
-    return { match: score >= threshold, score, threshold };
+    const similarity = score >= threshold ? await this.contradiction(tenant, model, subject, vector) : undefined;
+    const contradicted = similarity !== undefined && similarity + this.policy.negativeMargin >= score;
+    return { match: score >= threshold && !contradicted, score, threshold };
   }
 
   async close(): Promise<void> {
@@ -406,6 +442,10 @@ export class Gallery {
     await this.index.close();
   }
 }
+
+/** Negative templates ("not this subject") of model m live in the index partition `m#not`. */
+export const negativeModel = (model: string): string => `${model}#not`;
+export const isNegative = (model: string): boolean => model.endsWith("#not");
 
 const pointOf = (t: StoredTemplate): IndexPoint => ({
   id: t.id,

@@ -18,7 +18,7 @@ export {
 } from "./decide.js";
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
-export { Gallery, type GalleryOptions, type NewTemplate } from "./gallery.js";
+export { Gallery, type GalleryOptions, isNegative, type NewTemplate, negativeModel } from "./gallery.js";
 export {
   type GalleryStore,
   NotFoundError,

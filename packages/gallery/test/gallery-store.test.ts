@@ -182,6 +182,28 @@ describe("one gallery, two replicas (PostgreSQL)", () => {
     await b.close();
   });
 
+  it("a face marked not-them on one replica stops that match on the other; the subject's own face still matches", async () => {
+    const url = await freshDatabase();
+    const a = await open(url);
+    const b = await open(url);
+    const ada = await a.createSubject("acme", "ada");
+    await a.enrol("acme", ada.id, "m1", [{ vector: unit(1), quality: 0.9 }]);
+    // A look-alike: half ada, half someone else (cosine about 0.7 to ada, over the 0.5 threshold).
+    const lookAlike = unit(1).map((x, i) => x + (unit(2)[i] as number));
+    const probe = lookAlike.map((x) => x / Math.hypot(...lookAlike));
+    await within(async () => (await b.identify("acme", "m1", probe)).outcome === "match");
+    await a.addNegative("acme", ada.id, "m1", { vector: probe, quality: 0.9 });
+    await within(async () => (await b.identify("acme", "m1", probe)).outcome === "unknown");
+    expect(await b.identify("acme", "m1", probe)).toMatchObject({ contradicted: { subject: ada.id } });
+    expect(await b.identify("acme", "m1", unit(1))).toMatchObject({ outcome: "match", subject: ada.id });
+    expect((await b.verify("acme", "m1", ada.id, probe)).match).toBe(false);
+    // Negatives are not templates: the subject still has one, and the negative is listed apart.
+    expect(b.templatesOf("acme", ada.id)).toHaveLength(1);
+    expect(b.negativesOf("acme", ada.id)).toHaveLength(1);
+    await a.close();
+    await b.close();
+  });
+
   it("reindex rebuilds a shared index that lost points and drops the vectors of an erasure it missed", async () => {
     const url = await freshDatabase();
     // One index both replicas write to, as they share Qdrant: the store is the truth, the index a projection.

@@ -50,6 +50,8 @@ export interface SubjectExport {
   subject: Subject;
   /** The templates' metadata; each is an embedding of `dims` floats, not included (see `held`). */
   templates: { id: string; model: string; quality: number; createdAt: string; cropRetained: boolean }[];
+  /** Faces marked "not this subject" by corrective feedback (their embeddings, not included). */
+  negatives: { id: string; model: string; createdAt: string }[];
   /** The audit trail's entries about the subject (enrolments, decisions that named it), oldest first. */
   decisions: AuditEntry[];
   /** True when there were more than EXPORT_DECISIONS entries; the rest are in the audit API. */
@@ -362,6 +364,7 @@ export class Recognition {
     const started = Date.now();
     const subject = await this.gallery.findSubject(p.tenant, id);
     const templates = this.gallery.templatesOf(p.tenant, id);
+    const negatives = this.gallery.negativesOf(p.tenant, id);
     const decisions: AuditEntry[] = [];
     let pageToken: string | undefined;
     do {
@@ -395,11 +398,13 @@ export class Recognition {
         createdAt: t.createdAt,
         cropRetained: Boolean(t.crop),
       })),
+      negatives: negatives.map((t) => ({ id: t.id, model: t.model, createdAt: t.createdAt })),
       decisions: decisions.slice(0, EXPORT_DECISIONS),
       decisionsTruncated: truncated,
       held: [
         `${templates.length} face templates (embeddings of ${this.engine.embedder.dims} numbers computed by ${this.modelId}); no photo is kept`,
         retained ? `${retained} aligned face crops (112x112), kept because crop retention is on` : "no face crops",
+        `${negatives.length} faces of other people marked "not this subject" (embeddings), kept so they are not matched to it again`,
         "audit entries naming the subject: time, operation, decision, scores, model, camera or API key id; never an image",
       ],
     };
@@ -645,6 +650,60 @@ export class Recognition {
       ...(subjectId ? { subjectId } : {}),
     });
     return { ...result, requestId };
+  }
+
+  /**
+   * Corrective feedback on a decision that named `subjectId`, given with the image it was made on:
+   * `wrong` keeps the face as "not this subject" (a later probe at least as close to it as to the
+   * subject does not match it; erased with the subject); `right` adds the face as a template when it
+   * passes the quality floor and matches the subject now. Of several faces, the one most similar to
+   * the subject is the one the decision was about. Enrol scope; audited under `decisionId` when given.
+   */
+  async feedback(
+    p: Principal,
+    request: { subjectId: string; verdict: "wrong" | "right"; image: Uint8Array; decisionId?: string },
+  ): Promise<{ verdict: "wrong" | "right"; subjectId: string; templateId: string; score: number; requestId: string }> {
+    ApiKeyStore.require(p, "enrol");
+    if (request.verdict !== "wrong" && request.verdict !== "right") throw new BadRequestError('verdict is "wrong" or "right"');
+    if (request.decisionId !== undefined && request.decisionId.length > 200)
+      throw new BadRequestError("decisionId is at most 200 characters");
+    this.checkImage(request.image);
+    await this.gallery.findSubject(p.tenant, request.subjectId);
+    await this.changeable();
+    const started = Date.now();
+    const faces = (await this.admitted(p, () => this.analyse("feedback", request.image, false))).filter((f) => f.embedding);
+    if (faces.length === 0) throw new ImageError("NO_FACE", "no face was found in the image");
+    const scored = await Promise.all(
+      faces.map(async (face) => ({
+        face,
+        ...(await this.gallery.verify(p.tenant, this.modelId, request.subjectId, face.embedding as Float32Array)),
+      })),
+    );
+    const best = scored.sort((a, b) => b.score - a.score)[0] as (typeof scored)[number];
+    const item = { vector: best.face.embedding as Float32Array, quality: best.face.quality.score };
+    let templateId: string;
+    if (request.verdict === "wrong") {
+      templateId = (await this.gallery.addNegative(p.tenant, request.subjectId, this.modelId, item)).id;
+    } else {
+      if (item.quality < this.gallery.policy.minQuality)
+        throw new BadRequestError(
+          `the face's quality ${item.quality.toFixed(2)} is under the floor ${this.gallery.policy.minQuality}`,
+        );
+      if (!best.match)
+        throw new BadRequestError(
+          `the face does not match the subject now (score ${best.score.toFixed(3)}, threshold ${best.threshold.toFixed(3)}); enrol it instead if it is them`,
+        );
+      templateId = ((await this.gallery.enrol(p.tenant, request.subjectId, this.modelId, [item]))[0] as { id: string }).id;
+    }
+    const requestId = await this.record(
+      p,
+      `feedback-${request.verdict}`,
+      request.verdict === "wrong" ? `negative ${templateId}` : `template ${templateId}`,
+      started,
+      { subjectId: request.subjectId, scores: [best.score] },
+      request.decisionId ?? randomUUID(),
+    );
+    return { verdict: request.verdict, subjectId: request.subjectId, templateId, score: best.score, requestId };
   }
 
   private async mainFace(image: Uint8Array): Promise<Float32Array> {

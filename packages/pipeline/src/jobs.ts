@@ -213,11 +213,11 @@ export class JobRunner {
     }
   }
 
-  /** The embedding models a tenant's templates use, and the current one. */
+  /** The embedding models a tenant's templates and negatives use (their index partitions), and the current one. */
   private modelsOf(tenant: string): string[] {
     const models = new Set([this.engine.embedder.id]);
     for (const s of this.gallery.listSubjects(tenant))
-      for (const t of this.gallery.templatesOf(tenant, s.id)) models.add(t.model);
+      for (const t of [...this.gallery.templatesOf(tenant, s.id), ...this.gallery.negativesOf(tenant, s.id)]) models.add(t.model);
     return [...models];
   }
 

@@ -105,6 +105,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say a decision naming subjectId was wrong ("not them": later look-alikes need more to match) or right (the face becomes a template) */
+        post: operations["feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/matches": {
         parameters: {
             query?: never;
@@ -996,6 +1013,11 @@ export interface operations {
                             createdAt?: string;
                             cropRetained?: boolean;
                         }[];
+                        negatives?: {
+                            id?: string;
+                            model?: string;
+                            createdAt?: string;
+                        }[];
                         decisions?: {
                             sequence?: number;
                             /** Format: date-time */
@@ -1434,6 +1456,144 @@ export interface operations {
                         match?: boolean;
                         score?: number;
                         threshold?: number;
+                        requestId?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subjectId?: string;
+                    /** @enum {string} */
+                    verdict?: "wrong" | "right";
+                    /** @description the decision's id (identify's requestId:face, or a camera event's cropId) */
+                    decisionId?: string;
+                    /** @description the image (JPEG, PNG, WebP or GIF), base64 */
+                    image: string;
+                } & unknown;
+                "multipart/form-data": {
+                    subjectId?: string;
+                    /** @enum {string} */
+                    verdict?: "wrong" | "right";
+                    /** @description the decision's id (identify's requestId:face, or a camera event's cropId) */
+                    decisionId?: string;
+                    /** @description the image file (JPEG, PNG, WebP, ...) */
+                    image: Record<string, never>;
+                } & unknown;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        verdict?: string;
+                        subjectId?: string;
+                        templateId?: string;
+                        score?: number;
                         requestId?: string;
                     };
                 };

@@ -250,6 +250,15 @@ export function buildGrpcServer(recognition: Recognition): Server {
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
       );
     }),
+    // The verdict's words are checked in the operation layer, as for REST.
+    feedback: unary("Feedback", async (p, r) =>
+      recognition.feedback(p, {
+        image: r.image,
+        subjectId: r.subjectId,
+        verdict: r.verdict as "wrong" | "right",
+        ...(r.decisionId ? { decisionId: r.decisionId } : {}),
+      }),
+    ),
     watchMatches: async (call: ServerWritableStream<WatchMatchesRequest | Malformed, WatchMatchesResponse>) => {
       const requestId = requestIdOf(call.metadata);
       try {
@@ -293,6 +302,13 @@ export function buildGrpcServer(recognition: Recognition): Server {
         generatedAt: new Date(x.generatedAt),
         subject: toSubject(x.subject),
         templates: x.templates.map((t) => ({ ...t, modelId: t.model, createdAt: new Date(t.createdAt) })),
+        negatives: x.negatives.map((t) => ({
+          id: t.id,
+          modelId: t.model,
+          quality: 0,
+          cropRetained: false,
+          createdAt: new Date(t.createdAt),
+        })),
         decisions: x.decisions.map(toAuditEntry),
         decisionsTruncated: x.decisionsTruncated,
         held: x.held,

@@ -103,4 +103,50 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
       return recognition.verify(request.principal, imageBytes(image), against);
     },
   );
+
+  app.post<{ Body: { image: string | Buffer; subjectId: string; verdict: "wrong" | "right"; decisionId?: string } }>(
+    "/v1/feedback",
+    {
+      schema: {
+        tags,
+        operationId: "feedback",
+        summary:
+          'Say a decision naming subjectId was wrong ("not them": later look-alikes need more to match) or right (the face becomes a template)',
+        body: imageBody(
+          { image: "one" },
+          {
+            subjectId: { type: "string", minLength: 1, maxLength: 100 },
+            verdict: { type: "string", enum: ["wrong", "right"] },
+            decisionId: {
+              type: "string",
+              maxLength: 200,
+              description: "the decision's id (identify's requestId:face, or a camera event's cropId)",
+            },
+          },
+          { oneOf: [{ required: ["subjectId", "verdict"] }] },
+        ),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              verdict: { type: "string" },
+              subjectId: { type: "string" },
+              templateId: { type: "string" },
+              score: { type: "number" },
+              requestId: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { image, subjectId, verdict, decisionId } = request.body;
+      return recognition.feedback(request.principal, {
+        image: imageBytes(image),
+        subjectId,
+        verdict,
+        ...(decisionId ? { decisionId } : {}),
+      });
+    },
+  );
 }

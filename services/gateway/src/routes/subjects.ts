@@ -68,6 +68,13 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
                   },
                 },
               },
+              negatives: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: { id: { type: "string" }, model: { type: "string" }, createdAt: { type: "string" } },
+                },
+              },
               decisions: { type: "array", items: auditEntry },
               decisionsTruncated: { type: "boolean" },
               held: { type: "array", items: { type: "string" } },
