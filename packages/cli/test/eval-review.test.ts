@@ -6,6 +6,7 @@ import { describeWithShared, shared } from "@facerec/testkit";
 import { FaceEngine } from "@facerec/vision";
 import { expect, it } from "vitest";
 import { evalCluster } from "../src/commands/eval-cluster.js";
+import { evalFeedback } from "../src/commands/eval-feedback.js";
 
 /** Eight ORL people with all ten photos each (some turned, some with the eyes closed), as links. */
 function orlSet(): string {
@@ -59,5 +60,29 @@ describeWithShared("clustering unknown faces", () => {
     expect(clusterQuality(assignment, truth)).toEqual({ pairwisePrecision: 1, pairwiseRecall: 1, purity: 1, completeness: 1 });
     truth.set("b1", "r");
     expect(clusterQuality(assignment, truth).pairwisePrecision).toBeCloseTo(1 / 3);
+  });
+});
+
+/** Three LFW people as links: Abdullah Gul and John Stockton enrolled, Anders Fogh Rasmussen (his look-alike) not. */
+function lookAlikeSet(): string {
+  const src = shared("data", "lfw", "lfw-deepfunneled");
+  const root = mkdtempSync(join(tmpdir(), "lookalikes-"));
+  for (const person of ["Abdullah_Gul", "Anders_Fogh_Rasmussen", "John_Stockton"]) {
+    mkdirSync(join(root, person));
+    for (const f of readdirSync(join(src, person))) symlinkSync(join(src, person, f), join(root, person, f));
+  }
+  return root;
+}
+
+describeWithShared("corrective feedback evaluation", () => {
+  it("marks the look-alike's first photo wrong: his other photos stop matching, no genuine match is lost", async () => {
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const report = await evalFeedback(engine, { root: lookAlikeSet(), minImages: 4, enrol: 2, margins: [0], concurrency: 2 });
+    expect([report.enrolled, report.impostors, report.marked]).toEqual([2, 1, 1]);
+    const [row] = report.rows;
+    expect(row?.recurring.before).toBe(3);
+    expect(row?.recurring.after).toBe(0);
+    expect(row?.genuine.after).toBe(row?.genuine.before);
+    expect(row?.genuine.before).toBeGreaterThanOrEqual(report.genuineProbes - 2);
   });
 });
