@@ -63,6 +63,30 @@ function label(face) {
   return face.outcome;
 }
 
+// "Not them": corrective feedback on a match, sent with the same photo; that person's look-alikes
+// then need more to be named as the subject.
+function wrongButton(file, face, decisionId) {
+  const button = document.createElement("button");
+  button.type = "button";
+  const name = names.get(face.subjectId) ?? face.subjectId;
+  button.textContent = `Not ${name}`;
+  button.addEventListener("click", async () => {
+    try {
+      const form = new FormData();
+      form.append("subjectId", face.subjectId);
+      form.append("verdict", "wrong");
+      form.append("decisionId", decisionId);
+      form.append("image", file);
+      await api("POST", "/v1/feedback", form);
+      button.disabled = true;
+      show($("identify-result"), `Marked: not ${name}`);
+    } catch (error) {
+      show($("identify-result"), error.message, true);
+    }
+  });
+  return button;
+}
+
 $("identify-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const result = $("identify-result");
@@ -70,7 +94,7 @@ $("identify-form").addEventListener("submit", async (event) => {
   try {
     const form = new FormData();
     form.append("image", file);
-    const [{ faces }, bitmap] = await Promise.all([api("POST", "/v1/identify", form), createImageBitmap(file)]);
+    const [{ faces, requestId }, bitmap] = await Promise.all([api("POST", "/v1/identify", form), createImageBitmap(file)]);
     await loadSubjects();
     const canvas = $("identify-canvas");
     canvas.width = bitmap.width;
@@ -87,9 +111,12 @@ $("identify-form").addEventListener("submit", async (event) => {
       g.fillText(label(face), face.box.x, Math.max(16, face.box.y - 6));
     }
     $("identify-faces").replaceChildren(
-      ...faces.map((face) => {
+      ...faces.map((face, i) => {
         const li = document.createElement("li");
-        li.textContent = label(face);
+        const text = document.createElement("span");
+        text.textContent = label(face);
+        li.append(text);
+        if (face.outcome === "match") li.append(" ", wrongButton(file, face, `${requestId}:${i}`));
         return li;
       }),
     );

@@ -56,7 +56,7 @@ describeWithShared("web console in headless Chromium", () => {
     await page.setInputFiles("#identify-photo", knn("test", "obama_and_biden.jpg"));
     await page.click("#identify-form button");
     await expect.poll(() => page.textContent("#identify-result")).toMatch(/\d+ face\(s\)/);
-    const labels = await page.$$eval("#identify-faces li", (items) => items.map((li) => li.textContent ?? ""));
+    const labels = await page.$$eval("#identify-faces li span", (items) => items.map((li) => li.textContent ?? ""));
     expect(labels.filter((l) => l.startsWith("Barack Obama"))).toHaveLength(1);
     expect(labels.filter((l) => l === "unknown").length).toBeGreaterThan(0);
     // The canvas shows the photo at full size with a green box drawn around the match.
@@ -119,7 +119,42 @@ describeWithShared("web console in headless Chromium", () => {
     await page.setInputFiles("#identify-photo", LFW("Gerhard_Schroeder", 4));
     await page.click("#identify-form button");
     await expect.poll(() => page.textContent("#identify-result")).toBe("1 face(s)");
-    expect(await page.textContent("#identify-faces li")).toMatch(/^Gerhard Schroeder \(0\.\d\d\)$/);
+    expect(await page.textContent("#identify-faces li span")).toMatch(/^Gerhard Schroeder \(0\.\d\d\)$/);
+    expect(failed).toEqual([]);
+  });
+
+  it("marks a wrong match from the identify result; that person's next photo is not named so", async () => {
+    const desk = (await embedded.keys.create("look-alikes", "operator", ["admin"])).key;
+    const john = await fetch(`${base}/v1/subjects`, {
+      method: "POST",
+      headers: { "x-api-key": desk, "content-type": "application/json" },
+      body: JSON.stringify({ name: "John Stockton" }),
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    const images = [1, 2].map((n) => readFileSync(LFW("John_Stockton", n)).toString("base64"));
+    await fetch(`${base}/v1/subjects/${john.id}/enroll`, {
+      method: "POST",
+      headers: { "x-api-key": desk, "content-type": "application/json" },
+      body: JSON.stringify({ images }),
+    });
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("pageerror", (e) => failed.push(e.message));
+    await page.goto(`${base}/console/`);
+    await page.fill("#key", desk);
+    await page.dispatchEvent("#key", "change");
+    await expect.poll(() => page.textContent("#subjects")).toContain("John Stockton");
+    const identify = async (n: number) => {
+      await page.setInputFiles("#identify-photo", LFW("Anders_Fogh_Rasmussen", n));
+      await page.click("#identify-form button");
+      await expect.poll(() => page.textContent("#identify-result")).toBe("1 face(s)");
+      return page.textContent("#identify-faces li span");
+    };
+    // A look-alike, never enrolled, named John Stockton; the operator says it was not him.
+    expect(await identify(1)).toMatch(/^John Stockton/);
+    await page.click("#identify-faces li button");
+    await expect.poll(() => page.textContent("#identify-result")).toBe("Marked: not John Stockton");
+    await page.screenshot({ path: join(tmpdir(), "facerec-console-feedback.png"), fullPage: true });
+    expect(await identify(2)).toBe("unknown");
     expect(failed).toEqual([]);
   });
 });
