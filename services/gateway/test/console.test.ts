@@ -18,6 +18,17 @@ let browser: Browser;
 let base: string;
 let key: string;
 
+/** The console in a new page, signed in with `key`; `failed` collects the page's script errors. */
+async function openConsole(key: string) {
+  const page = await browser.newPage();
+  const failed: string[] = [];
+  page.on("pageerror", (e) => failed.push(e.message));
+  await page.goto(`${base}/console/`);
+  await page.fill("#key", key);
+  await page.dispatchEvent("#key", "change");
+  return { page, failed };
+}
+
 describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
     // Every unknown face goes to the review queue; the photos are stored ones, so no liveness gate.
@@ -96,12 +107,7 @@ describeWithShared("web console in headless Chromium", () => {
       });
       expect(((await r.json()) as { faces: { outcome: string }[] }).faces[0]?.outcome).toBe("unknown");
     }
-    const page = await browser.newPage();
-    const failed: string[] = [];
-    page.on("pageerror", (e) => failed.push(e.message));
-    await page.goto(`${base}/console/`);
-    await page.fill("#key", desk);
-    await page.dispatchEvent("#key", "change");
+    const { page, failed } = await openConsole(desk);
     await page.click("#review-load");
     await expect.poll(() => page.textContent("#review-result")).toBe("1 group(s) to review");
     const row = await page.$$eval("#review-rows tr td", (cells) => cells.slice(0, 2).map((c) => c.textContent));
@@ -136,12 +142,7 @@ describeWithShared("web console in headless Chromium", () => {
       headers: { "x-api-key": desk, "content-type": "application/json" },
       body: JSON.stringify({ images }),
     });
-    const page = await browser.newPage();
-    const failed: string[] = [];
-    page.on("pageerror", (e) => failed.push(e.message));
-    await page.goto(`${base}/console/`);
-    await page.fill("#key", desk);
-    await page.dispatchEvent("#key", "change");
+    const { page, failed } = await openConsole(desk);
     await expect.poll(() => page.textContent("#subjects")).toContain("John Stockton");
     const identify = async (n: number) => {
       await page.setInputFiles("#identify-photo", LFW("Anders_Fogh_Rasmussen", n));
