@@ -126,6 +126,66 @@ $("identify-form").addEventListener("submit", async (event) => {
   }
 });
 
+// Live decisions: the match stream (server-sent events, read with fetch so the key can go in a header),
+// shown per camera, the newest first and at most LIVE_ROWS each.
+const LIVE_ROWS = 20;
+let following;
+async function follow() {
+  following = new AbortController();
+  const response = await fetch("/v1/matches", { headers: { "x-api-key": keyInput.value }, signal: following.signal });
+  if (!response.ok) {
+    const payload = await response.json();
+    throw new Error(`${response.status} ${payload.error}: ${payload.message}`);
+  }
+  show($("live-result"), "following");
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const lines = buffer.split("\n");
+    buffer = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith("data: ")) showDecision(JSON.parse(line.slice(6)));
+  }
+}
+function showDecision(event) {
+  const id = `live-${event.camera}`;
+  let list = document.getElementById(id);
+  if (!list) {
+    const box = document.createElement("div");
+    const title = document.createElement("h3");
+    title.textContent = event.camera;
+    list = document.createElement("ol");
+    list.id = id;
+    box.append(title, list);
+    $("live-cameras").append(box);
+  }
+  const li = document.createElement("li");
+  const who = event.outcome === "match" ? (names.get(event.subjectId) ?? event.subjectName ?? event.subjectId) : event.outcome;
+  const when = new Date(event.frameTime ?? event.decidedAt ?? Date.now()).toLocaleTimeString();
+  li.textContent = `${when} ${who}${event.score ? ` (${Number(event.score).toFixed(2)})` : ""}`;
+  li.className = event.outcome === "match" ? "match" : "";
+  list.prepend(li);
+  while (list.children.length > LIVE_ROWS) list.lastElementChild.remove();
+}
+$("live-toggle").addEventListener("click", () => {
+  if (following) {
+    following.abort();
+    following = undefined;
+    $("live-toggle").textContent = "Follow";
+    show($("live-result"), "stopped");
+    return;
+  }
+  $("live-toggle").textContent = "Stop";
+  follow().catch((error) => {
+    if (error.name === "AbortError") return;
+    following = undefined;
+    $("live-toggle").textContent = "Follow";
+    show($("live-result"), error.message, true);
+  });
+});
+
 // The review queue: each cluster is a row with a name field (a new subject, or an existing one's name)
 // and the buttons to assign or dismiss it.
 async function loadReview(announce = true) {

@@ -158,4 +158,30 @@ describeWithShared("web console in headless Chromium", () => {
     expect(await identify(2)).toBe("unknown");
     expect(failed).toEqual([]);
   });
+
+  it("follows live decisions per camera as they are made", async () => {
+    const site = (await embedded.keys.create("site", "operator", ["admin"])).key;
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "x-api-key": site, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<{ id: string }>);
+    const john = await post("/v1/subjects", { name: "John Stockton" });
+    await post(`/v1/subjects/${john.id}/enroll`, {
+      images: [1, 2].map((n) => readFileSync(LFW("John_Stockton", n)).toString("base64")),
+    });
+    const { page, failed } = await openConsole(site);
+    await page.click("#live-toggle");
+    await expect.poll(() => page.textContent("#live-result")).toBe("following");
+    await post("/v1/identify", { image: readFileSync(LFW("John_Stockton", 3)).toString("base64"), camera: "door" });
+    await post("/v1/identify", { image: readFileSync(LFW("Gerhard_Schroeder", 1)).toString("base64"), camera: "lobby" });
+    await expect.poll(() => page.$$eval("#live-cameras h3", (hs) => hs.map((h) => h.textContent))).toEqual(["door", "lobby"]);
+    expect(await page.textContent("#live-door li")).toMatch(/John Stockton \(0\.\d\d\)$/);
+    expect(await page.textContent("#live-lobby li")).toMatch(/unknown/);
+    await page.screenshot({ path: join(tmpdir(), "facerec-console-live.png"), fullPage: true });
+    await page.click("#live-toggle");
+    await expect.poll(() => page.textContent("#live-result")).toBe("stopped");
+    expect(failed).toEqual([]);
+  });
 });
