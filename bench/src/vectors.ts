@@ -19,6 +19,20 @@ export async function lfwEmbeddings(limit: number): Promise<Float32Array[]> {
   return [...vectors.values()];
 }
 
+/** Embeddings of the first photo of each of the first `limit` LFW people: that many distinct people. */
+export async function lfwPeople(limit: number): Promise<Float32Array[]> {
+  const root = shared("data", "lfw", "lfw-deepfunneled");
+  const files = readdirSync(root)
+    .sort()
+    .slice(0, limit)
+    .map((p) => join(root, p, readdirSync(join(root, p)).sort()[0] as string));
+  const engine = await FaceEngine.create({ liveness: "none" });
+  const cache = new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey);
+  const vectors = await embedFiles(engine, files, 2, cache);
+  cache.close();
+  return [...vectors.values()];
+}
+
 /** Deterministic Gaussian noise (Box-Muller on an LCG) so runs are comparable. */
 export function noiseSource(seed: number): () => number {
   let s = seed;

@@ -135,4 +135,23 @@ describe("review queue on PostgreSQL, two replicas placing at once", () => {
       expect(people.size).toBe(1);
     }
   });
+
+  it("a replica's clusters in memory follow what another took or purged", async () => {
+    const url = createDatabase(pg.url);
+    const [d1, d2] = [await Database.connect(url), await Database.connect(url)];
+    dbs.push(d1, d2);
+    const [r1, r2] = [new PgReviewStore(d1, OPTIONS), new PgReviewStore(d2, OPTIONS)];
+    const first = await r1.add(item("acme", "a-0", 8, 0, 1));
+    await r2.add(item("acme", "a-1", 8, 1, 2));
+    expect((await r1.items("acme", first?.cluster as string)).map((i) => i.id)).toEqual(["a-0", "a-1"]);
+    // r1 takes the cluster; r2, whose memory still holds it, must not place the next face in it.
+    await r1.take("acme", first?.cluster as string);
+    const next = await r2.add(item("acme", "a-2", 8, 2, 3));
+    expect(next?.created).toBe(true);
+    expect(next?.cluster).toBe("a-2");
+    // r2 purges it; r1 then starts afresh for that person too.
+    expect(await r2.purge(new Date(Date.UTC(2026, 11, 4)).toISOString())).toEqual(new Map([["acme", 1]]));
+    expect((await r1.add(item("acme", "a-3", 8, 3, 5)))?.cluster).toBe("a-3");
+    expect((await r2.add(item("acme", "a-4", 8, 4, 6)))?.cluster).toBe("a-3");
+  });
 });

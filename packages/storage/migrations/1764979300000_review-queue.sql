@@ -25,10 +25,23 @@ CREATE TABLE review_clusters (
   id text NOT NULL,
   sum bytea NOT NULL,
   count integer NOT NULL,
+  -- The partition's version when the cluster was last written: a replica holding the clusters as of
+  -- version v reads only the rows written after v (and the ids, to drop the ones that went).
+  version bigint NOT NULL,
   PRIMARY KEY (tenant, id)
+);
+CREATE INDEX review_clusters_by_version ON review_clusters (tenant, model, version);
+
+-- Each tenant and model's version, raised by every write to its clusters (under the tenant's lock).
+CREATE TABLE review_heads (
+  tenant text NOT NULL,
+  model text NOT NULL,
+  version bigint NOT NULL,
+  PRIMARY KEY (tenant, model)
 );
 
 -- Down Migration
 
+DROP TABLE review_heads;
 DROP TABLE review_clusters;
 DROP TABLE review_items;
