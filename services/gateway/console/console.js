@@ -32,7 +32,12 @@ async function loadSubjects() {
       ...subjects.map((s) => {
         names.set(s.id, s.name);
         const li = document.createElement("li");
-        li.textContent = s.name;
+        const open = document.createElement("button");
+        open.type = "button";
+        open.className = "link";
+        open.textContent = s.name;
+        open.addEventListener("click", () => showSubject(s.id).catch((error) => show($("subject-result"), error.message, true)));
+        li.append(open);
         return li;
       }),
     );
@@ -41,6 +46,44 @@ async function loadSubjects() {
     list.replaceChildren();
   }
 }
+
+// A subject's page: what is held (templates), the decisions that named it, and erasure.
+let shownSubject;
+async function showSubject(id) {
+  const [subject, { entries }] = await Promise.all([
+    api("GET", `/v1/subjects/${encodeURIComponent(id)}`),
+    api("GET", `/v1/audit?${new URLSearchParams({ subjectId: id, pageSize: "1000" })}`),
+  ]);
+  shownSubject = subject;
+  $("subject").hidden = false;
+  $("subject-name").textContent = subject.name;
+  $("subject-facts").textContent = `${subject.templates} template(s); enrolled ${new Date(subject.createdAt).toLocaleString()}`;
+  $("subject-decisions").replaceChildren(
+    ...entries
+      .slice(-10)
+      .reverse()
+      .map((e) => {
+        const li = document.createElement("li");
+        li.textContent = `${new Date(e.time).toLocaleString()} ${e.operation}: ${e.decision}${e.scores?.length ? ` (${e.scores[0].toFixed(2)})` : ""}`;
+        return li;
+      }),
+  );
+  show($("subject-result"), "");
+}
+$("subject-erase").addEventListener("click", async () => {
+  if (!shownSubject || !confirm(`Erase ${shownSubject.name} and every template everywhere? This cannot be undone.`)) return;
+  try {
+    await api("DELETE", `/v1/subjects/${encodeURIComponent(shownSubject.id)}`);
+    show($("subject-result"), `Erased ${shownSubject.name}`);
+    $("subject-name").textContent = "";
+    $("subject-facts").textContent = "";
+    $("subject-decisions").replaceChildren();
+    shownSubject = undefined;
+    await loadSubjects();
+  } catch (error) {
+    show($("subject-result"), error.message, true);
+  }
+});
 
 $("enrol-form").addEventListener("submit", async (event) => {
   event.preventDefault();

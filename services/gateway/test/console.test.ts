@@ -156,6 +156,18 @@ describeWithShared("web console in headless Chromium", () => {
     await expect.poll(() => page.textContent("#identify-result")).toBe("Marked: not John Stockton");
     await page.screenshot({ path: join(tmpdir(), "facerec-console-feedback.png"), fullPage: true });
     expect(await identify(2)).toBe("unknown");
+
+    // His page: what is held, the decisions that named him (the feedback among them), and erasure.
+    await page.click("#subjects button");
+    await expect.poll(() => page.textContent("#subject-facts")).toMatch(/^2 template\(s\)/);
+    const decisions = await page.$$eval("#subject-decisions li", (items) => items.map((li) => li.textContent ?? ""));
+    expect(decisions.some((d) => /feedback-wrong: negative /.test(d))).toBe(true);
+    expect(decisions.some((d) => /identify: match \(0\.\d\d\)/.test(d))).toBe(true);
+    await page.screenshot({ path: join(tmpdir(), "facerec-console-subject.png"), fullPage: true });
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.click("#subject-erase");
+    await expect.poll(() => page.textContent("#subject-result")).toBe("Erased John Stockton");
+    await expect.poll(() => page.textContent("#subjects")).toBe("");
     expect(failed).toEqual([]);
   });
 
