@@ -61,7 +61,7 @@ export const WEBHOOK_DEFAULTS = {
   maxPending: 1000,
   /** How long a process serves a tenant's webhook list from memory: another replica's change is seen within it. @default 2000 */
   cacheMs: 2000,
-  /** Attempts the log keeps per webhook in embedded mode (PostgreSQL keeps them all). @default 200 */
+  /** Attempts the delivery log keeps per webhook, the newest: enough to see a failing receiver's story. @default 200 */
   logPerWebhook: 200,
 } as const;
 
@@ -217,6 +217,8 @@ export class PgWebhookStore implements WebhookStore {
       "UPDATE webhooks SET deleted_at = $3 WHERE tenant = $1 AND id = $2 AND deleted_at IS NULL",
       [tenant, id, at],
     );
+    // Its delivery log goes with it (the bodies named people; the log kept only ids and statuses).
+    if (rowCount) await this.db.query("DELETE FROM webhook_deliveries WHERE tenant = $1 AND webhook_id = $2", [tenant, id]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -225,6 +227,12 @@ export class PgWebhookStore implements WebhookStore {
       `INSERT INTO webhook_deliveries (webhook_id, tenant, delivery_id, event_id, attempt, status, error, delivered, at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [a.webhookId, a.tenant, a.deliveryId, a.eventId, a.attempt, a.status ?? null, a.error ?? null, a.delivered, a.at],
+    );
+    // The log keeps the newest attempts of each webhook, as the local store does.
+    await this.db.query(
+      `DELETE FROM webhook_deliveries WHERE tenant = $1 AND webhook_id = $2 AND id <= (
+         SELECT id FROM webhook_deliveries WHERE tenant = $1 AND webhook_id = $2 ORDER BY id DESC OFFSET $3 LIMIT 1)`,
+      [a.tenant, a.webhookId, WEBHOOK_DEFAULTS.logPerWebhook],
     );
   }
 

@@ -98,6 +98,30 @@ for (const [name, open] of adapters) {
       expect(await store.list("globex")).toEqual([b]);
       await store.close();
     });
+
+    it("keeps each webhook's newest 200 attempts, and drops the log with the webhook", async () => {
+      const store = await open();
+      const h = hook("acme", "http://127.0.0.1:1/h");
+      await store.insert(h);
+      for (let attempt = 1; attempt <= 205; attempt++) {
+        await store.recordAttempt({
+          webhookId: h.id,
+          tenant: "acme",
+          deliveryId: `d${attempt}`,
+          eventId: "e",
+          attempt,
+          status: 500,
+          delivered: false,
+          at: new Date().toISOString(),
+        });
+      }
+      const kept = await store.attempts("acme", h.id, 1000);
+      expect(kept).toHaveLength(200);
+      expect([kept[0]?.deliveryId, kept.at(-1)?.deliveryId]).toEqual(["d205", "d6"]);
+      expect(await store.remove("acme", h.id, new Date().toISOString())).toBe(true);
+      expect(await store.attempts("acme", h.id, 1000)).toEqual([]);
+      await store.close();
+    });
   });
 }
 
