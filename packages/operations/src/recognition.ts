@@ -240,6 +240,38 @@ export class Recognition {
     return this.jobs ? this.jobs.queue.counts() : {};
   }
 
+  /**
+   * The tenant's view of the system: its gallery, review queue and webhooks, the models, whether
+   * decisions can be audited now, and the job queue (deployment-wide, with Redis).
+   */
+  async status(p: Principal): Promise<{
+    subjects: number;
+    templates: number;
+    reviewClusters: number;
+    webhooks: number;
+    models: string[];
+    auditWritable: boolean;
+    jobs: Record<string, number>;
+  }> {
+    ApiKeyStore.require(p, "recognise");
+    const subjects = this.gallery.listSubjects(p.tenant);
+    const [health, review, webhooks, jobs] = await Promise.all([
+      this.auditHealth(),
+      this.review ? this.review.store.clusters(p.tenant, 1, 0) : Promise.resolve({ total: 0 }),
+      this.webhooks ? this.webhooks.store.list(p.tenant) : Promise.resolve([]),
+      this.jobCounts(),
+    ]);
+    return {
+      subjects: subjects.length,
+      templates: subjects.reduce((n, s) => n + this.gallery.templatesOf(p.tenant, s.id).length, 0),
+      reviewClusters: review.total,
+      webhooks: webhooks.length,
+      models: [this.modelId],
+      auditWritable: health.writable,
+      jobs,
+    };
+  }
+
   /** Called with each image's engine time, for metrics. */
   onEngineTime?: (operation: string, seconds: number) => void;
 

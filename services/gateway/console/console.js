@@ -5,6 +5,7 @@ keyInput.value = sessionStorage.getItem("facerec-key") ?? "";
 keyInput.addEventListener("change", () => {
   sessionStorage.setItem("facerec-key", keyInput.value);
   loadSubjects();
+  loadStatus();
 });
 
 async function api(method, path, body) {
@@ -46,6 +47,24 @@ async function loadSubjects() {
     list.replaceChildren();
   }
 }
+
+// The tenant's view of the system: gallery, review queue, webhooks, models, audit health, jobs.
+async function loadStatus() {
+  try {
+    const s = await api("GET", "/v1/status");
+    const jobs = Object.entries(s.jobs)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(", ");
+    show(
+      $("status-result"),
+      `${s.subjects} subject(s), ${s.templates} template(s); ${s.reviewClusters} group(s) to review; ${s.webhooks} webhook(s); model ${s.models.join(", ")}; audit ${s.auditWritable ? "writable" : "NOT writable: changes are refused"}${jobs ? `; jobs: ${jobs}` : ""}`,
+      !s.auditWritable,
+    );
+  } catch (error) {
+    show($("status-result"), error.message, true);
+  }
+}
+$("status-load").addEventListener("click", loadStatus);
 
 // A subject's page: what is held (templates), the decisions that named it, and erasure.
 let shownSubject;

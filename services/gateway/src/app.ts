@@ -27,6 +27,7 @@ import { matchRoutes } from "./routes/matches.js";
 import { recogniseRoutes } from "./routes/recognise.js";
 import { reviewRoutes } from "./routes/review.js";
 import { error } from "./routes/schemas.js";
+import { statusRoutes } from "./routes/status.js";
 import { subjectRoutes } from "./routes/subjects.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 
@@ -183,6 +184,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     keyRoutes(api, recognition);
     webhookRoutes(api, recognition);
     reviewRoutes(api, recognition);
+    statusRoutes(api, recognition);
   });
   return app;
 }

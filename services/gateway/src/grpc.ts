@@ -357,6 +357,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
       return { ...assigned, subject: toSubject(assigned.subject) };
     }),
     dismissReviewCluster: unary("DismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
+    getStatus: unary("GetStatus", (p) => recognition.status(p)),
     listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
       attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
     })),

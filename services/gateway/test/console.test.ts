@@ -63,6 +63,10 @@ describeWithShared("web console in headless Chromium", () => {
     await page.click("#enrol-form button");
     await expect.poll(() => page.textContent("#enrol-result")).toMatch(/Enrolled Barack Obama: 2 template/);
     await expect.poll(() => page.textContent("#subjects")).toContain("Barack Obama");
+    await page.click("#status-load");
+    await expect
+      .poll(() => page.textContent("#status-result"))
+      .toMatch(/^1 subject\(s\), 2 template\(s\);.*model arcface512; audit writable$/);
 
     await page.setInputFiles("#identify-photo", knn("test", "obama_and_biden.jpg"));
     await page.click("#identify-form button");

@@ -55,6 +55,13 @@ describeWithShared("the review queue: unknown faces clustered, named or dismisse
       [3, ["door"]],
       [4, ["door", "lobby"]],
     ]);
+    // The tenant's status counts the same groups, over REST and gRPC.
+    expect((await call("GET", "/v1/status", keyOf.kiosk)).json).toMatchObject({
+      subjects: 0,
+      reviewClusters: 2,
+      auditWritable: true,
+    });
+    expect(await rpc("getStatus", {}, keyOf.admin)).toMatchObject({ reviewClusters: 2, models: ["arcface512"] });
     // The recognise-only key cannot see the queue; another tenant sees an empty one.
     expect((await call("GET", "/v1/review/clusters", keyOf.kiosk)).status).toBe(403);
     expect((await call("GET", "/v1/review/clusters", keyOf.other)).json).toEqual({ clusters: [], total: 0 });
