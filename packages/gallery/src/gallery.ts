@@ -11,7 +11,12 @@ import {
   type SubjectState,
   type Template,
 } from "./gallery-store.js";
-import { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
+import {
+  DEFAULT_THRESHOLD_OPTIONS,
+  SubjectThresholds,
+  type ThresholdExplanation,
+  type ThresholdOptions,
+} from "./subject-thresholds.js";
 import type { IndexFilter, IndexPoint, VectorIndex } from "./types.js";
 
 export interface NewTemplate {
@@ -381,6 +386,11 @@ export class Gallery {
       }
       return { templates };
     });
+  }
+
+  /** Why the subject's threshold for `model` is what it is (undefined while it has no templates of it). */
+  explainThreshold(tenant: string, model: string, subject: string): ThresholdExplanation | undefined {
+    return this.readyThresholds.get(this.key(tenant, model))?.explain(subject);
   }
 
   thresholdOf(tenant: string, model: string, subject: string): number {

@@ -37,6 +37,11 @@ export {
   type ReviewItem,
   type ReviewStore,
 } from "./review-store.js";
-export { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdOptions } from "./subject-thresholds.js";
+export {
+  DEFAULT_THRESHOLD_OPTIONS,
+  SubjectThresholds,
+  type ThresholdExplanation,
+  type ThresholdOptions,
+} from "./subject-thresholds.js";
 export { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 export type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";

@@ -19,6 +19,17 @@ export const DEFAULT_THRESHOLD_OPTIONS: Omit<ThresholdOptions, "global"> = {
   cohort: 10,
 };
 
+/** A subject's threshold and where it comes from, as the API shows it. */
+export interface ThresholdExplanation {
+  value: number;
+  global: number;
+  shift: number;
+  impostorMean: number;
+  typicalImpostorMean: number;
+  cohort: number;
+  reason: string;
+}
+
 const CENTROIDS = "centroids";
 
 function meanPairwise(vectors: readonly Float32Array[]): number {
@@ -72,6 +83,27 @@ export class SubjectThresholds {
     const s = this.stats.get(subject);
     if (!this.options.adaptive || !s) return this.options.global;
     return this.options.global + thresholdShift(s, this.typical, this.options.rule);
+  }
+
+  /**
+   * Why the subject's threshold is what it is: the global threshold, the rule's shift and the
+   * statistics it was computed from (undefined without templates).
+   */
+  explain(subject: string): ThresholdExplanation | undefined {
+    const s = this.stats.get(subject);
+    if (!s) return undefined;
+    const shift = this.options.adaptive ? thresholdShift(s, this.typical, this.options.rule) : 0;
+    return {
+      value: this.options.global + shift,
+      global: this.options.global,
+      shift,
+      impostorMean: s.impostorMean,
+      typicalImpostorMean: this.typical,
+      cohort: this.options.cohort,
+      reason: !this.options.adaptive
+        ? "per-subject thresholds are off: the global threshold"
+        : `the ${this.options.cohort} nearest other subjects' centroids average ${s.impostorMean.toFixed(3)} cosine to this one, against ${this.typical.toFixed(3)} for the gallery's median subject: ${shift >= 0 ? "raised" : "lowered"} by ${this.options.rule.impostorWeight} x the difference${Math.abs(shift) >= this.options.rule.maxShift ? `, capped at ${this.options.rule.maxShift}` : ""}`,
+    };
   }
 
   /** The `k` subjects whose template centroids are most similar to `vector`. */

@@ -18,6 +18,7 @@ import {
   type ReviewItem,
   type ReviewStore,
   type Subject,
+  type ThresholdExplanation,
 } from "@facerec/gallery";
 import type { DeliveryAttempt, Webhook, WebhookDispatcher } from "@facerec/notify";
 import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
@@ -334,10 +335,12 @@ export class Recognition {
     return this.gallery.listSubjects(p.tenant);
   }
 
-  async getSubject(p: Principal, id: string): Promise<Subject & { templates: number }> {
+  /** A subject with its template count and, once it has templates, why its threshold is what it is. */
+  async getSubject(p: Principal, id: string): Promise<Subject & { templates: number; threshold?: ThresholdExplanation }> {
     ApiKeyStore.require(p, "recognise");
     const subject = await this.gallery.findSubject(p.tenant, id);
-    return { ...subject, templates: this.gallery.templatesOf(p.tenant, id).length };
+    const threshold = this.gallery.explainThreshold(p.tenant, this.modelId, id);
+    return { ...subject, templates: this.gallery.templatesOf(p.tenant, id).length, ...(threshold ? { threshold } : {}) };
   }
 
   async deleteSubject(p: Principal, id: string): Promise<{ templatesRemoved: number }> {

@@ -76,7 +76,9 @@ async function showSubject(id) {
   shownSubject = subject;
   $("subject").hidden = false;
   $("subject-name").textContent = subject.name;
-  $("subject-facts").textContent = `${subject.templates} template(s); enrolled ${new Date(subject.createdAt).toLocaleString()}`;
+  const threshold = subject.threshold ? `; threshold ${subject.threshold.value.toFixed(3)}: ${subject.threshold.reason}` : "";
+  $("subject-facts").textContent =
+    `${subject.templates} template(s); enrolled ${new Date(subject.createdAt).toLocaleString()}${threshold}`;
   $("subject-decisions").replaceChildren(
     ...entries
       .slice(-10)

@@ -400,6 +400,16 @@ export interface operations {
                             /** Format: date-time */
                             createdAt?: string;
                             templates?: number;
+                            /** @description the subject's threshold and why (read one subject; absent without templates) */
+                            threshold?: {
+                                value?: number;
+                                global?: number;
+                                shift?: number;
+                                impostorMean?: number;
+                                typicalImpostorMean?: number;
+                                cohort?: number;
+                                reason?: string;
+                            };
                         }[];
                     };
                 };
@@ -530,6 +540,16 @@ export interface operations {
                         /** Format: date-time */
                         createdAt?: string;
                         templates?: number;
+                        /** @description the subject's threshold and why (read one subject; absent without templates) */
+                        threshold?: {
+                            value?: number;
+                            global?: number;
+                            shift?: number;
+                            impostorMean?: number;
+                            typicalImpostorMean?: number;
+                            cohort?: number;
+                            reason?: string;
+                        };
                     };
                 };
             };
@@ -652,6 +672,16 @@ export interface operations {
                         /** Format: date-time */
                         createdAt?: string;
                         templates?: number;
+                        /** @description the subject's threshold and why (read one subject; absent without templates) */
+                        threshold?: {
+                            value?: number;
+                            global?: number;
+                            shift?: number;
+                            impostorMean?: number;
+                            typicalImpostorMean?: number;
+                            cohort?: number;
+                            reason?: string;
+                        };
                     };
                 };
             };
@@ -898,6 +928,16 @@ export interface operations {
                         /** Format: date-time */
                         createdAt?: string;
                         templates?: number;
+                        /** @description the subject's threshold and why (read one subject; absent without templates) */
+                        threshold?: {
+                            value?: number;
+                            global?: number;
+                            shift?: number;
+                            impostorMean?: number;
+                            typicalImpostorMean?: number;
+                            cohort?: number;
+                            reason?: string;
+                        };
                     };
                 };
             };
@@ -1022,6 +1062,16 @@ export interface operations {
                             /** Format: date-time */
                             createdAt?: string;
                             templates?: number;
+                            /** @description the subject's threshold and why (read one subject; absent without templates) */
+                            threshold?: {
+                                value?: number;
+                                global?: number;
+                                shift?: number;
+                                impostorMean?: number;
+                                typicalImpostorMean?: number;
+                                cohort?: number;
+                                reason?: string;
+                            };
                         };
                         templates?: {
                             id?: string;

@@ -13,7 +13,7 @@ import {
   type Webhook,
   type WebhookAttempt,
 } from "@facerec/contracts";
-import type { Decision, ReviewCluster, Subject } from "@facerec/gallery";
+import type { Decision, ReviewCluster, Subject, ThresholdExplanation } from "@facerec/gallery";
 import type { DeliveryAttempt } from "@facerec/notify";
 import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom, type WebhookView } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
@@ -37,12 +37,13 @@ class Malformed {
   constructor(readonly reason: string) {}
 }
 
-const toSubject = (s: Subject & { templates?: number }) => ({
+const toSubject = (s: Subject & { templates?: number; threshold?: ThresholdExplanation }) => ({
   id: s.id,
   name: s.name,
   metadata: s.metadata,
   createdAt: new Date(s.createdAt),
   templates: s.templates ?? 0,
+  ...(s.threshold ? { threshold: s.threshold } : {}),
 });
 
 const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({

@@ -39,6 +39,14 @@ describeWithShared("subject access: everything held about one subject, scoped an
     const seen = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "obama1.jpg")), camera: "door" });
     expect(seen.json.faces[0]).toMatchObject({ outcome: "match", subjectId: id });
 
+    // The subject's threshold says where it comes from.
+    const read = await call("GET", `/v1/subjects/${id}`, keyOf.kiosk);
+    expect(read.json.threshold.global).toBeCloseTo(0.3359, 4);
+    expect(read.json.threshold.value).toBeCloseTo(read.json.threshold.global + read.json.threshold.shift, 6);
+    expect(read.json.threshold.reason).toMatch(/nearest other subjects|global threshold/);
+    const viaGrpc = await rpc<{ subject: { threshold: { value: number } } }>("getSubject", { id }, keyOf.kiosk);
+    expect(viaGrpc.subject.threshold.value).toBeCloseTo(read.json.threshold.value, 5);
+
     const x = await call("GET", `/v1/subjects/${id}/export`, keyOf.admin);
     expect(x.status).toBe(200);
     expect(x.json.subject).toMatchObject({ id, name: "Barack Obama", metadata: { staff: "no" } });

@@ -23,6 +23,19 @@ export const subject = {
     metadata: { type: "object", additionalProperties: { type: "string" } },
     createdAt: { type: "string", format: "date-time" },
     templates: { type: "integer" },
+    threshold: {
+      type: "object",
+      description: "the subject's threshold and why (read one subject; absent without templates)",
+      properties: {
+        value: { type: "number" },
+        global: { type: "number" },
+        shift: { type: "number" },
+        impostorMean: { type: "number" },
+        typicalImpostorMean: { type: "number" },
+        cohort: { type: "integer" },
+        reason: { type: "string" },
+      },
+    },
   },
 } as const;
 
