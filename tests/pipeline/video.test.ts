@@ -2,6 +2,7 @@ import { copyFileSync, createReadStream, mkdtempSync, readdirSync } from "node:f
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_CLUSTER_OPTIONS, FileReviewStore } from "@facerec/gallery";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, LFW } from "@facerec/testkit";
 import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
@@ -13,12 +14,14 @@ const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
 let nc: NatsConnection;
 let names: Map<string, string>;
+let data: string;
+let matcher: ServerProcess;
 
 describeWithShared("video through edge -> embedder -> matcher on a real nats-server", () => {
   beforeAll(async () => {
     nats = await natsServer();
     running.push(nats);
-    const data = mkdtempSync(join(tmpdir(), "matcher-"));
+    data = mkdtempSync(join(tmpdir(), "matcher-"));
     names = await enrolInto(
       data,
       "acme",
@@ -28,7 +31,15 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
       })),
     );
     running.push(await serviceProcess("embedder", { NATS_URL: nats.url }));
-    running.push(await serviceProcess("matcher", { NATS_URL: nats.url, FACEREC_DATA: data }));
+    // Unknown faces at the entrance camera go to the review queue (the last test), whose video shows
+    // photos of photos: the liveness gate is off here and at that camera's edge.
+    matcher = await serviceProcess("matcher", {
+      NATS_URL: nats.url,
+      FACEREC_DATA: data,
+      FACEREC_REVIEW: "entrance",
+      FACEREC_MIN_LIVENESS: "0",
+    });
+    running.push(matcher);
     nc = await connectBus(nats.url, "test");
   });
   afterAll(async () => {
@@ -107,5 +118,37 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
     copyFileSync(knn("test", "alex_lacamoire1.jpg"), join(folder, "2.jpg"));
     expect((await named("drop-box", 1))[0]).toBe("kit_harington");
     server.close();
+  });
+
+  it("clusters the strangers of a video in the review queue: one group per person", async () => {
+    // Two people never enrolled, three photos each, alternating.
+    const photos = [1, 2, 3].flatMap((n) => [LFW("Gerhard_Schroeder", n), LFW("Jean_Chretien", n)]);
+    running.push(
+      await serviceProcess("edge-detector", {
+        NATS_URL: nats.url,
+        TENANT: "acme",
+        EDGE_CAMERA: "entrance",
+        EDGE_SOURCE: await videoOf(photos),
+        EDGE_FPS: "4",
+        EDGE_MIN_LIVENESS: "0",
+      }),
+    );
+    await eventually(async () => {
+      const events = (await matchEvents(nc)).filter((e) => e.camera === "entrance");
+      expect(events.map((e) => e.outcome)).toEqual(Array(6).fill("unknown"));
+    });
+    // The matcher owns its folder while it runs: stop it, then read the queue it kept.
+    await matcher.stop();
+    const queue = FileReviewStore.open(join(data, "review"), DEFAULT_CLUSTER_OPTIONS);
+    try {
+      const { clusters, total } = await queue.clusters("acme", 10, 0);
+      expect(total).toBe(2);
+      expect(clusters.map((c) => [c.faces, c.cameras])).toEqual([
+        [3, ["entrance"]],
+        [3, ["entrance"]],
+      ]);
+    } finally {
+      await queue.close();
+    }
   });
 });
