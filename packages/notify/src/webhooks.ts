@@ -404,14 +404,30 @@ export class LocalDeliveryQueue implements DeliveryQueue {
         await this.dispatcher.attempt(job, attempt);
         return;
       } catch {
-        if (attempt < attempts) await new Promise((r) => setTimeout(r, wait).unref());
+        if (attempt < attempts) await this.pause(wait);
         wait *= 2;
       }
     }
   }
 
+  /** Wait between attempts; cut short when the queue closes, so a stopping process does not wait out retries. */
+  private readonly waking = new Set<() => void>();
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waking.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waking.add(wake);
+    });
+  }
+
+  /** Stop: retries not yet due are given up (they are in the delivery log as failed attempts). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of [...this.waking]) wake();
     await Promise.allSettled([...this.running]);
   }
 }

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BullDeliveryQueue,
   FileWebhookStore,
+  LocalDeliveryQueue,
   PgWebhookStore,
   startWebhookWorker,
   type Webhook,
@@ -178,4 +179,28 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
       await delivering.queue.close();
     }
   });
+});
+
+describe("webhook deliveries retried in this process (embedded mode)", () => {
+  it("gives up retries not yet due when the process stops, with every attempt made in the log", async () => {
+    const receiver = await httpReceiver();
+    try {
+      const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-local-")));
+      const h = hook("acme", receiver.url);
+      await store.insert(h);
+      const dispatcher = new WebhookDispatcher(store);
+      // A retry ten minutes away: stopping must not wait for it (the test's own timeout is shorter).
+      const queue = new LocalDeliveryQueue(dispatcher, { firstRetryMs: 600_000 });
+      receiver.answers.push(500);
+      await queue.add({ webhookId: h.id, tenant: "acme", deliveryId: "d1", eventId: "e1", body: "{}" });
+      while ((await store.attempts("acme", h.id, 10)).length < 1) await new Promise((r) => setTimeout(r, 20));
+      await queue.close();
+      expect((await store.attempts("acme", h.id, 10)).map((a) => [a.attempt, a.status])).toEqual([[1, 500]]);
+      expect(receiver.requests).toHaveLength(1);
+      expect(await queue.add({ webhookId: h.id, tenant: "acme", deliveryId: "d2", eventId: "e2", body: "{}" })).toBe(false);
+      await store.close();
+    } finally {
+      await receiver.stop();
+    }
+  }, 60_000);
 });
