@@ -64,6 +64,15 @@ const workload = (objs: Obj[], service: string): Obj => {
   if (!w) throw new Error(`no workload facerec-facerec-${service}`);
   return w;
 };
+/** The chart rendered with `args` (after the release name and chart), each object checked against its Kubernetes schema. */
+function renderValid(args: string[]): Obj[] {
+  const objs = parse(execFileSync(helm, ["template", "facerec", chart, ...args], { encoding: "utf8" }));
+  for (const o of objs) {
+    const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+    expect(() => Model && new Model(o as never).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
+  }
+  return objs;
+}
 const replicasOf = (objs: Obj[], service: string) => (workload(objs, service).spec as { replicas: number }).replicas;
 
 describe("Helm chart, validated offline", () => {
@@ -208,27 +217,14 @@ describe("Helm chart, validated offline", () => {
   });
 
   it("reads every credential from a Secret (NATS, Redis, MQTT, the gateway's TLS, the edge's push key), metrics apart", () => {
-    const objs = parse(
-      execFileSync(
-        helm,
-        [
-          "template",
-          "facerec",
-          chart,
-          "--set",
-          "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
-          "--set",
-          "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url",
-          "--set-string",
-          "review.cameras=door\\,lobby",
-        ],
-        { encoding: "utf8" },
-      ),
-    );
-    for (const o of objs) {
-      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
-      expect(() => Model && new Model(o as never).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
-    }
+    const objs = renderValid([
+      "--set",
+      "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
+      "--set",
+      "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url",
+      "--set-string",
+      "review.cameras=door\\,lobby",
+    ]);
     const envOf = (service: string) => podOf(workload(objs, service)).containers[0]?.env ?? [];
     for (const service of ["gateway", "embedder", "matcher", "edge-detector"]) {
       expect(envOf(service)).toContainEqual({ name: "NATS_CREDS_FILE", value: "/etc/facerec/nats/nats.creds" });
@@ -287,6 +283,33 @@ describe("Helm chart, validated offline", () => {
     expect((workload(rendered.get("dev") as Obj[], "nats").spec as { replicas: number }).replicas).toBe(1);
   });
 
+  it("renders GPU embedders: the GPU resource, node selector, tolerations and the CUDA provider", () => {
+    const objs = renderValid([
+      "--set",
+      "embedder.gpu.enabled=true,embedder.gpu.count=2,embedder.batch=32",
+      "--set-json",
+      'embedder.gpu.nodeSelector={"accelerator":"nvidia-l4"}',
+      "--set-json",
+      'embedder.gpu.tolerations=[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]',
+    ]);
+    const pod = podOf(workload(objs, "embedder")) as PodSpec & {
+      nodeSelector?: Record<string, string>;
+      tolerations?: unknown[];
+      containers: (Container & { resources?: { limits?: Record<string, unknown> } })[];
+    };
+    expect(pod.nodeSelector).toEqual({ accelerator: "nvidia-l4" });
+    expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(pod.containers[0]?.resources?.limits).toMatchObject({ "nvidia.com/gpu": 2, cpu: "2", memory: "2Gi" });
+    expect(pod.containers[0]?.env).toContainEqual({ name: "FACEREC_EXECUTION_PROVIDER", value: "cuda" });
+    expect(pod.containers[0]?.env).toContainEqual({ name: "EMBED_BATCH", value: "32" });
+    // Only the embedders: the matcher and gateway stay on CPU nodes.
+    for (const service of ["gateway", "matcher"]) {
+      const other = podOf(workload(objs, service)) as PodSpec & { nodeSelector?: unknown };
+      expect(other.nodeSelector).toBeUndefined();
+      expect(other.containers[0]?.env?.map((e) => e.name)).not.toContain("FACEREC_EXECUTION_PROVIDER");
+    }
+  });
+
   it("rejects broken values through values.schema.json", () => {
     for (const bad of [
       "embedder.replicas=-1",
@@ -297,6 +320,8 @@ describe("Helm chart, validated offline", () => {
       "nats.replicas=2",
       "review.cameras=a b",
       "review.retentionDays=0",
+      "embedder.gpu.provider=gpu",
+      "embedder.gpu.count=0",
     ]) {
       const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
       expect(r.status, bad).not.toBe(0);

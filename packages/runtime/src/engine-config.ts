@@ -1,4 +1,4 @@
-import type { EngineConfig, SessionOptions } from "@facerec/vision";
+import { type EngineConfig, EXECUTION_PROVIDERS, type SessionOptions } from "@facerec/vision";
 
 const LEVELS = ["disabled", "basic", "extended", "all"] as const;
 
@@ -9,9 +9,35 @@ function graphOptimization(value: string): NonNullable<SessionOptions["graphOpti
 }
 
 /**
+ * FACEREC_EXECUTION_PROVIDER: the providers to try in order, comma-separated ("cuda,cpu" runs on the
+ * GPU where it can and says so when it falls back; "cuda" alone refuses to start without one).
+ * @default cpu
+ */
+function executionProviders(value: string): string[] {
+  const providers = value.split(",").map((p) => p.trim());
+  for (const p of providers) {
+    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(p)) {
+      throw new RangeError(`FACEREC_EXECUTION_PROVIDER=${value}: "${p}" is not one of ${EXECUTION_PROVIDERS.join(", ")}`);
+    }
+  }
+  return providers;
+}
+
+/** One line on stderr per provider that could not load, however many models fell back. */
+function warnOnce(): SessionOptions["onFallback"] {
+  const told = new Set<string>();
+  return (provider, reason, next) => {
+    if (told.has(provider)) return;
+    told.add(provider);
+    process.stderr.write(`facerec: the ${provider} execution provider cannot run here (${reason}); running on ${next}\n`);
+  };
+}
+
+/**
  * The engine's models as a deployment sets them (a ConfigMap in the Helm chart): model ids from the
  * catalogue, extra manifest files for packs beyond the built-in ones, and ONNX Runtime's graph
- * optimisation level (FACEREC_GRAPH_OPT). Unset means the default pack and level.
+ * optimisation level (FACEREC_GRAPH_OPT), and the execution providers (FACEREC_EXECUTION_PROVIDER). Unset
+ * means the default pack, level and the CPU.
  */
 export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   return {
@@ -20,6 +46,10 @@ export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Engin
     ...(env.FACEREC_EMBEDDER ? { embedder: env.FACEREC_EMBEDDER } : {}),
     ...(env.FACEREC_LIVENESS ? { liveness: env.FACEREC_LIVENESS } : {}),
     ...(env.FACEREC_MANIFESTS ? { manifests: env.FACEREC_MANIFESTS.split(",").filter(Boolean) } : {}),
-    ...(env.FACEREC_GRAPH_OPT ? { session: { graphOptimization: graphOptimization(env.FACEREC_GRAPH_OPT) } } : {}),
+    session: {
+      ...(env.FACEREC_GRAPH_OPT ? { graphOptimization: graphOptimization(env.FACEREC_GRAPH_OPT) } : {}),
+      ...(env.FACEREC_EXECUTION_PROVIDER ? { executionProviders: executionProviders(env.FACEREC_EXECUTION_PROVIDER) } : {}),
+      onFallback: warnOnce(),
+    },
   };
 }

@@ -22,3 +22,8 @@ export class ImageError extends Error {
 export class ModelPackError extends Error {
   override readonly name = "ModelPackError";
 }
+
+/** No execution provider asked for could run a model (a GPU provider without its libraries or device). */
+export class ProviderError extends Error {
+  override readonly name = "ProviderError";
+}

@@ -11,7 +11,7 @@ export {
 export { DEFAULT_DETECT_OPTIONS, type Detection, type DetectOptions, type FaceDetector } from "./detect/types.js";
 export { Embedder, type EmbedOptions } from "./embed.js";
 export { type AnalyseOptions, type EngineConfig, type Face, FaceEngine, PIPELINE_VERSION } from "./engine.js";
-export { ImageError, type ImageErrorCode, ModelPackError } from "./errors.js";
+export { ImageError, type ImageErrorCode, ModelPackError, ProviderError } from "./errors.js";
 export { type Box, iou, nms, type Point } from "./geometry.js";
 export { type Affine, cropResize, flipHorizontal, type Image, toGrey, warpAffine } from "./image.js";
 export { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
@@ -20,6 +20,12 @@ export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, 
 export { makeBatchDynamic } from "./onnx-batch.js";
 export { modelCacheDir, repoRoot, sharedDir } from "./paths.js";
 export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
-export { createSession, ort, runTensor, type SessionOptions } from "./session.js";
+export {
+  createSession,
+  EXECUTION_PROVIDERS,
+  ort,
+  runTensor,
+  type SessionOptions,
+} from "./session.js";
 export { writeNchw } from "./tensor.js";
 export { cosine, l2normalise } from "./vector.js";

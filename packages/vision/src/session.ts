@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import ort from "onnxruntime-node";
+import { ProviderError } from "./errors.js";
 import { makeBatchDynamic } from "./onnx-batch.js";
 
 export interface SessionOptions {
@@ -11,19 +12,48 @@ export interface SessionOptions {
    * against 80 faces/s) while gaining 15-40% on an AVX2 one (`node bench/dist/embedder.js`).
    */
   graphOptimization?: "disabled" | "basic" | "extended" | "all";
-  /** Execution providers in order of preference, e.g. ["cuda", "cpu"]. */
+  /**
+   * Execution providers in order of preference, e.g. ["cuda", "cpu"]: one that cannot load (its
+   * libraries are missing, or there is no GPU) is skipped for the next, and `onFallback` is told; with
+   * no provider left a ProviderError says what failed. @default ["cpu"]
+   */
   executionProviders?: string[];
+  /** Told when a provider could not load and the session went on with the next one. */
+  onFallback?: (provider: string, reason: string, next: string) => void;
   dynamicBatch?: boolean;
 }
+
+/** The providers onnxruntime-node can run here: `cpu` is bundled; `cuda` and `tensorrt` need the CUDA install. */
+export const EXECUTION_PROVIDERS = ["cpu", "cuda", "tensorrt"] as const;
 
 export async function createSession(path: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   const bytes = readFileSync(path);
   const model = options.dynamicBatch ? makeBatchDynamic(bytes) : bytes;
-  return ort.InferenceSession.create(model, {
-    graphOptimizationLevel: options.graphOptimization ?? "all",
-    executionProviders: options.executionProviders ?? ["cpu"],
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-  });
+  const providers = [...(options.executionProviders ?? ["cpu"])];
+  for (;;) {
+    const [provider, ...rest] = providers;
+    if (!provider) throw new ProviderError("no execution provider was asked for");
+    try {
+      return await ort.InferenceSession.create(model, {
+        graphOptimizationLevel: options.graphOptimization ?? "all",
+        executionProviders: [provider],
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      });
+    } catch (error) {
+      const reason = (error as Error).message.split("\n")[0] ?? "";
+      // Only a provider that failed to load is skipped: a model the CPU cannot run is a different error.
+      if (provider === "cpu" || !/shared library|not (?:enabled|available|supported)|no .*device|cuda|tensorrt/i.test(reason))
+        throw error;
+      const next = rest[0];
+      if (!next) {
+        throw new ProviderError(
+          `the ${provider} execution provider cannot run here (${reason}); install onnxruntime-node with its CUDA libraries (ONNXRUNTIME_NODE_INSTALL_CUDA) on a machine with an NVIDIA GPU, or allow the CPU (FACEREC_EXECUTION_PROVIDER=${provider},cpu)`,
+        );
+      }
+      options.onFallback?.(provider, reason, next);
+      providers.shift();
+    }
+  }
 }
 
 /** Run a session on one NCHW float tensor and return every output by name. */
