@@ -5,18 +5,23 @@ import { EmbeddingCache, embedFiles } from "@facerec/cli";
 import { shared } from "@facerec/testkit/paths";
 import { FaceEngine, l2normalise } from "@facerec/vision";
 
-/** Embeddings of the first `limit` LFW images (cached per pipeline, so later runs do not embed again). */
+/** Embeddings of image files, cached per pipeline (so later runs do not embed again). */
+async function embedCached(files: readonly string[]): Promise<Float32Array[]> {
+  const engine = await FaceEngine.create({ liveness: "none" });
+  const cache = new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey);
+  const vectors = await embedFiles(engine, files, 2, cache);
+  cache.close();
+  return [...vectors.values()];
+}
+
+/** Embeddings of the first `limit` LFW images. */
 export async function lfwEmbeddings(limit: number): Promise<Float32Array[]> {
   const root = shared("data", "lfw", "lfw-deepfunneled");
   const files = readdirSync(root)
     .sort()
     .flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)))
     .slice(0, limit);
-  const engine = await FaceEngine.create({ liveness: "none" });
-  const cache = new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey);
-  const vectors = await embedFiles(engine, files, 2, cache);
-  cache.close();
-  return [...vectors.values()];
+  return embedCached(files);
 }
 
 /** Embeddings of the first photo of each of the first `limit` LFW people: that many distinct people. */
@@ -26,11 +31,7 @@ export async function lfwPeople(limit: number): Promise<Float32Array[]> {
     .sort()
     .slice(0, limit)
     .map((p) => join(root, p, readdirSync(join(root, p)).sort()[0] as string));
-  const engine = await FaceEngine.create({ liveness: "none" });
-  const cache = new EmbeddingCache(EmbeddingCache.defaultDir(), engine.pipelineKey);
-  const vectors = await embedFiles(engine, files, 2, cache);
-  cache.close();
-  return [...vectors.values()];
+  return embedCached(files);
 }
 
 /** Deterministic Gaussian noise (Box-Muller on an LCG) so runs are comparable. */

@@ -36,6 +36,7 @@ export {
   type ReviewCluster,
   type ReviewItem,
   type ReviewStore,
+  reviewClusterOf,
 } from "./review-store.js";
 export {
   DEFAULT_THRESHOLD_OPTIONS,

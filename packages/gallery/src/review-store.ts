@@ -49,7 +49,8 @@ export interface ReviewStore {
   close(): Promise<void>;
 }
 
-function summarise(tenant: string, model: string, id: string, items: readonly ReviewItem[]): ReviewCluster {
+/** A cluster as listed, from its faces: how many, which cameras, first and last seen. */
+export function reviewClusterOf(tenant: string, model: string, id: string, items: readonly ReviewItem[]): ReviewCluster {
   const times = items.map((i) => i.time).sort();
   return {
     id,
@@ -116,12 +117,14 @@ export class FileReviewStore implements ReviewStore {
       return placed;
     }
     if (r.type === "take") {
+      const models = new Set<string>();
       for (const [id, item] of this.faces) {
         if (item.tenant === r.tenant && item.cluster === r.cluster) {
           this.faces.delete(id);
-          this.partition(item.tenant, item.model).remove(r.cluster);
+          models.add(item.model);
         }
       }
+      for (const model of models) this.partition(r.tenant, model).remove(r.cluster);
       return undefined;
     }
     for (const [id, item] of this.faces) {
@@ -157,7 +160,7 @@ export class FileReviewStore implements ReviewStore {
 
   async clusters(tenant: string, limit: number, offset: number): Promise<{ clusters: ReviewCluster[]; total: number }> {
     const all = [...this.byCluster(tenant)]
-      .map(([id, items]) => summarise(tenant, items[0]?.model ?? "", id, items))
+      .map(([id, items]) => reviewClusterOf(tenant, items[0]?.model ?? "", id, items))
       .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : a.id.localeCompare(b.id)));
     return { clusters: all.slice(offset, offset + limit), total: all.length };
   }

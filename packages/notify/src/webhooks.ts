@@ -379,6 +379,8 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   private pending = 0;
   private closed = false;
   private readonly running = new Set<Promise<void>>();
+  /** The wake-ups of the waits between attempts under way. */
+  private readonly waking = new Set<() => void>();
 
   constructor(
     private readonly dispatcher: WebhookDispatcher,
@@ -411,7 +413,6 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   }
 
   /** Wait between attempts; cut short when the queue closes, so a stopping process does not wait out retries. */
-  private readonly waking = new Set<() => void>();
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {

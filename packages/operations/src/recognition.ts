@@ -17,6 +17,7 @@ import {
   type ReviewCluster,
   type ReviewItem,
   type ReviewStore,
+  reviewClusterOf,
   type Subject,
   type ThresholdExplanation,
 } from "@facerec/gallery";
@@ -463,17 +464,8 @@ export class Recognition {
     const items = await this.reviewStore().items(p.tenant, id);
     const first = items[0];
     if (!first) throw new NotFoundError(`no review cluster ${id} in this tenant`);
-    const times = items.map((i) => i.time).sort();
     return {
-      cluster: {
-        id,
-        tenant: p.tenant,
-        model: first.model,
-        faces: items.length,
-        cameras: [...new Set(items.map((i) => i.camera))].sort(),
-        first: times[0] as string,
-        last: times.at(-1) as string,
-      },
+      cluster: reviewClusterOf(p.tenant, first.model, id, items),
       faces: items.map(({ vector: _, tenant: __, cluster: ___, model: ____, ...face }) => face),
     };
   }
@@ -530,7 +522,7 @@ export class Recognition {
     return { faces: items.length };
   }
 
-  private webhookStore(): WebhookDispatcher {
+  private webhookDispatcher(): WebhookDispatcher {
     if (!this.webhooks) throw new UnavailableError("webhooks are not configured on this gateway");
     return this.webhooks;
   }
@@ -564,7 +556,7 @@ export class Recognition {
    */
   async createWebhook(p: Principal, r: WebhookRequest): Promise<{ secret: string; webhook: WebhookView }> {
     ApiKeyStore.require(p, "admin");
-    const webhooks = this.webhookStore();
+    const webhooks = this.webhookDispatcher();
     this.checkWebhook(r);
     await this.changeable();
     const started = Date.now();
@@ -589,13 +581,13 @@ export class Recognition {
 
   async listWebhooks(p: Principal): Promise<WebhookView[]> {
     ApiKeyStore.require(p, "admin");
-    return (await this.webhookStore().store.list(p.tenant)).map(({ secret: _, ...view }) => view);
+    return (await this.webhookDispatcher().store.list(p.tenant)).map(({ secret: _, ...view }) => view);
   }
 
   /** Delete a webhook of the caller's tenant: deliveries not yet attempted are not made. */
   async deleteWebhook(p: Principal, id: string): Promise<void> {
     ApiKeyStore.require(p, "admin");
-    const webhooks = this.webhookStore();
+    const webhooks = this.webhookDispatcher();
     await this.changeable();
     const started = Date.now();
     if (!(await webhooks.store.remove(p.tenant, id, new Date().toISOString())))
@@ -607,7 +599,7 @@ export class Recognition {
   /** The newest delivery attempts of one webhook of the caller's tenant, newest first. */
   async webhookDeliveries(p: Principal, id: string, limit = DELIVERY_LOG_PAGE): Promise<DeliveryAttempt[]> {
     ApiKeyStore.require(p, "admin");
-    const webhooks = this.webhookStore();
+    const webhooks = this.webhookDispatcher();
     if (!(await webhooks.store.list(p.tenant)).some((h) => h.id === id))
       throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
     return webhooks.store.attempts(p.tenant, id, Math.min(Math.max(1, limit), DELIVERY_LOG_PAGE));

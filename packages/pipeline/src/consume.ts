@@ -72,15 +72,17 @@ export async function consumeLoop(
   };
 }
 
+/** The JsMsg methods that settle a message: after one, it is no longer held. */
+const SETTLE = new Set<PropertyKey>(["ack", "nak", "term", "ackAck"]);
+
 /** `m`, listed in `held` until it is acknowledged, nak'd or terminated. */
 function tracked(m: JsMsg, held: Set<JsMsg>): JsMsg {
   held.add(m);
-  const settle = new Set(["ack", "nak", "term", "ackAck"]);
   return new Proxy(m, {
     get(target, property) {
       const value = Reflect.get(target, property);
       if (typeof value !== "function") return value;
-      if (!settle.has(property as string)) return value.bind(target);
+      if (!SETTLE.has(property)) return value.bind(target);
       return (...args: unknown[]) => {
         held.delete(target);
         return value.apply(target, args);
