@@ -33,6 +33,8 @@ export class EdgeDetector {
   /** When each camera's last frame arrived (wall clock), to end the tracks of a camera gone quiet. */
   private readonly lastFrame = new Map<string, number>();
   private readonly quietTimer: NodeJS.Timeout;
+  /** Shots released by a tracker and not yet published or spooled. */
+  private inFlight = 0;
   readonly counters: EdgeCounters = { frames: 0, faces: 0, rejectedQuality: 0, rejectedLiveness: 0, published: 0, spooled: 0 };
 
   constructor(
@@ -87,8 +89,21 @@ export class EdgeDetector {
 
   /** The camera's stream ended: release every track's pending best shot. */
   async end(camera: string): Promise<void> {
-    await this.publish(camera, this.tracker(camera).flush());
+    // Taken out before publishing: a frame arriving meanwhile starts a fresh tracker, and its faces are
+    // not thrown away with this one.
+    const tracker = this.trackers.get(camera);
     this.trackers.delete(camera);
+    await this.publish(camera, tracker?.flush() ?? []);
+  }
+
+  /**
+   * Best shots not yet published or spooled: those tracks still hold, and those on their way to the
+   * publisher. Zero means every face accepted so far is accounted for in the publisher's counts.
+   */
+  get pending(): number {
+    let held = 0;
+    for (const t of this.trackers.values()) held += t.held;
+    return held + this.inFlight;
   }
 
   private tracker(camera: string): Tracker<Face> {
@@ -101,33 +116,40 @@ export class EdgeDetector {
   }
 
   private async publish(camera: string, shots: Shot<Face>[]): Promise<void> {
-    for (const shot of shots) {
-      const f = shot.face;
-      const crop = FaceCrop.fromPartial({
-        cropId: randomUUID(),
-        tenant: this.options.tenant,
-        camera,
-        frameTime: new Date(shot.time),
-        box: f.box,
-        landmarks: f.landmarks,
-        detectorScore: f.detectorScore,
-        quality: f.quality.score,
-        liveness: f.liveness ?? 1,
-        alignedPng: await encodePng(f.aligned),
-        trackId: shot.trackId,
-      });
-      // Each crop starts a trace that the embedder and matcher continue through the message headers.
-      await inSpan(
-        "edge.publish-crop",
-        ROOT_CONTEXT,
-        { "facerec.crop_id": crop.cropId, "facerec.camera": camera, "facerec.track_id": shot.trackId },
-        SpanKind.PRODUCER,
-        async (span) => {
-          const outcome = await this.publisher.publish(crop, headersFor(span));
-          span.setAttribute("facerec.outcome", outcome);
-          this.counters[outcome]++;
-        },
-      );
+    // Counted in the same turn as the tracker released them (before the first await), so that no
+    // moment shows them neither held nor spooled.
+    this.inFlight += shots.length;
+    try {
+      for (const shot of shots) {
+        const f = shot.face;
+        const crop = FaceCrop.fromPartial({
+          cropId: randomUUID(),
+          tenant: this.options.tenant,
+          camera,
+          frameTime: new Date(shot.time),
+          box: f.box,
+          landmarks: f.landmarks,
+          detectorScore: f.detectorScore,
+          quality: f.quality.score,
+          liveness: f.liveness ?? 1,
+          alignedPng: await encodePng(f.aligned),
+          trackId: shot.trackId,
+        });
+        // Each crop starts a trace that the embedder and matcher continue through the message headers.
+        await inSpan(
+          "edge.publish-crop",
+          ROOT_CONTEXT,
+          { "facerec.crop_id": crop.cropId, "facerec.camera": camera, "facerec.track_id": shot.trackId },
+          SpanKind.PRODUCER,
+          async (span) => {
+            const outcome = await this.publisher.publish(crop, headersFor(span));
+            span.setAttribute("facerec.outcome", outcome);
+            this.counters[outcome]++;
+          },
+        );
+      }
+    } finally {
+      this.inFlight -= shots.length;
     }
   }
 }

@@ -45,6 +45,11 @@ export class Tracker<F extends { box: Box }> {
     return this.tracks.length;
   }
 
+  /** Tracks holding a best shot not yet released. */
+  get held(): number {
+    return this.tracks.filter((t) => t.best).length;
+  }
+
   /** One frame's faces at frame time `time` (ms); returns the shots due now. */
   update(time: number, faces: readonly F[]): Shot<F>[] {
     // Tracks unseen for too long end first, so that a new face where an old one was starts its own track.

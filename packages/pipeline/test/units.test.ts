@@ -16,11 +16,14 @@ describe("tracker", () => {
     expect(shots).toHaveLength(1);
     expect(shots[0]?.face.q).toBe(0.9);
     expect(shots[0]?.time).toBe(1500);
+    // The shots after the release wait for the next interval or the end of the track.
+    expect(t.held).toBe(1);
     // Gone for more than a second: the track ends and its pending best (from after the interval) comes out.
     const ended = t.update(5000, []);
     expect(ended).toHaveLength(1);
     expect(ended[0]?.trackId).toBe(shots[0]?.trackId);
     expect(t.active).toBe(0);
+    expect(t.held).toBe(0);
   });
 
   it("follows two people apart, and a new face where an old track lapsed starts a new track", () => {

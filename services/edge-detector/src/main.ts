@@ -51,7 +51,7 @@ const edge = new EdgeDetector(engine, publisher, {
 const frames = new Counter({ name: "facerec_edge_frames_total", help: "Frames analysed.", registers: [registry] });
 new Gauge({
   name: "facerec_edge_crops",
-  help: "Faces seen, gated out and published since start; the spool now (crops and bytes); crops dropped from a full spool.",
+  help: "Faces seen, gated out and published since start; best shots not yet published or spooled; the spool now (crops and bytes); crops dropped from a full spool.",
   labelNames: ["state"],
   registers: [registry],
   collect() {
@@ -60,6 +60,7 @@ new Gauge({
     this.set({ state: "rejected_quality" }, c.rejectedQuality);
     this.set({ state: "rejected_liveness" }, c.rejectedLiveness);
     this.set({ state: "published" }, publisher.published);
+    this.set({ state: "pending_now" }, edge.pending);
     this.set({ state: "spooled_now" }, publisher.spooled);
     this.set({ state: "spooled_bytes_now" }, publisher.spooledBytes);
     this.set({ state: "dropped" }, publisher.dropped);
