@@ -47,6 +47,7 @@ async function load(
       time: new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString(),
       vector,
       quality: 1,
+      outcome: "unknown",
       candidates: [],
     });
     block.push(performance.now() - started);

@@ -221,7 +221,7 @@ describe("Helm chart, validated offline", () => {
       "--set",
       "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
       "--set",
-      "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url",
+      "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url,matcher.retainCrops=true",
       "--set-string",
       "review.cameras=door\\,lobby",
     ]);
@@ -248,8 +248,13 @@ describe("Helm chart, validated offline", () => {
     for (const service of ["gateway", "matcher"]) {
       expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW", value: "door,lobby" });
       expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW_RETENTION_DAYS", value: "30" });
+      expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW_LOW_MARGIN", value: "0.05" });
     }
     expect(envOf("embedder").map((e) => e.name)).not.toContain("FACEREC_REVIEW");
+    // Crop retention is one setting: the gateway and matcher keep crops, the embedder forwards them.
+    for (const service of ["gateway", "embedder", "matcher"]) {
+      expect(envOf(service)).toContainEqual({ name: "FACEREC_RETAIN_CROPS", value: "1" });
+    }
     expect(envOf("edge-detector")).toContainEqual({
       name: "EDGE_PUSH_KEY",
       valueFrom: { secretKeyRef: { name: "edge-push", key: "push-key" } },

@@ -7,6 +7,7 @@ import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, LFW } from "@facerec/testkit";
 import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import type { NatsConnection } from "@nats-io/transport-node";
+import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { enrolInto, eventually, knn, matchEvents, videoOf } from "./stack.js";
 
@@ -30,7 +31,8 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
         photos: readdirSync(knn("train", name)).map((f) => knn("train", name, f)),
       })),
     );
-    running.push(await serviceProcess("embedder", { NATS_URL: nats.url }));
+    // Crops are retained: the embedder forwards them and the matcher keeps them with queued faces.
+    running.push(await serviceProcess("embedder", { NATS_URL: nats.url, FACEREC_RETAIN_CROPS: "1" }));
     // Unknown faces at the entrance camera go to the review queue (the last test), whose video shows
     // photos of photos: the liveness gate is off here and at that camera's edge.
     matcher = await serviceProcess("matcher", {
@@ -38,6 +40,7 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
       FACEREC_DATA: data,
       FACEREC_REVIEW: "entrance",
       FACEREC_MIN_LIVENESS: "0",
+      FACEREC_RETAIN_CROPS: "1",
     });
     running.push(matcher);
     nc = await connectBus(nats.url, "test");
@@ -147,6 +150,11 @@ describeWithShared("video through edge -> embedder -> matcher on a real nats-ser
         [3, ["entrance"]],
         [3, ["entrance"]],
       ]);
+      // Each face came with its aligned crop, from the edge through the embedder.
+      const items = await queue.items("acme", clusters[0]?.id as string);
+      expect(items.map((i) => i.hasCrop)).toEqual([true, true, true]);
+      const crop = Buffer.from((await queue.crop("acme", items[0]?.id as string)) ?? []);
+      expect(await sharp(crop).metadata()).toMatchObject({ format: "png", width: 112, height: 112 });
     } finally {
       await queue.close();
     }

@@ -52,5 +52,14 @@ describeWithShared("open-set identification evaluation", () => {
       expect(report[key].global).toBeGreaterThanOrEqual(0);
       expect(report[key].adaptive).toBeLessThanOrEqual(1);
     }
+    // A wider review margin keeps at least what a narrower one kept, of matches the rule made.
+    const margins = report.low_margin_review;
+    expect(margins.map((m) => m.margin)).toEqual([0.02, 0.05, 0.1]);
+    for (let i = 1; i < margins.length; i++) {
+      expect(margins[i]?.true_matches_kept).toBeGreaterThanOrEqual(margins[i - 1]?.true_matches_kept ?? 0);
+      expect(margins[i]?.false_matches_kept).toBeGreaterThanOrEqual(margins[i - 1]?.false_matches_kept ?? 0);
+    }
+    expect(margins[0]?.true_matches).toBeGreaterThan(0);
+    expect(margins[0]?.true_matches_kept).toBeLessThanOrEqual(margins[0]?.true_matches ?? 0);
   });
 });

@@ -86,6 +86,11 @@ export class Gallery {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
   }
 
+  /** Whether aligned crops are kept (templates', and the review queue's faces). */
+  get retainsCrops(): boolean {
+    return this.options.retainCrops === true;
+  }
+
   static async open(options: GalleryOptions): Promise<Gallery> {
     const ownIndex = !options.index;
     const index = options.index ?? (await EmbeddedIndex.open({ dims: options.dims }));

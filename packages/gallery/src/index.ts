@@ -32,11 +32,13 @@ export { PgGalleryStore } from "./pg-gallery-store.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
 export {
   FileReviewStore,
+  type NewReviewItem,
   PgReviewStore,
   type ReviewCluster,
   type ReviewItem,
   type ReviewStore,
   reviewClusterOf,
+  type TakenReviewItem,
 } from "./review-store.js";
 export {
   DEFAULT_THRESHOLD_OPTIONS,

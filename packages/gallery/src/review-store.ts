@@ -1,10 +1,14 @@
-import { mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type Database, type Queryable, RecordLog } from "@facerec/storage";
+import { type Database, type Queryable, RecordLog, writeDurably } from "@facerec/storage";
 import { type ClusterOptions, FaceClusters, type Placement } from "./clustering.js";
 import { vectorBytes, vectorOf } from "./gallery-store.js";
 
-/** A face kept for review: an unknown decision's embedding, where and when it was seen, and its candidates. */
+/**
+ * A face kept for review: an unknown decision's (or a low-margin match's) embedding, where and when it
+ * was seen, and its candidates.
+ */
 export interface ReviewItem {
   /** The decision's crop or request id. */
   id: string;
@@ -14,11 +18,23 @@ export interface ReviewItem {
   time: string;
   vector: Float32Array;
   quality: number;
+  /** `unknown`, or `match` for a match kept because it was a close call. */
+  outcome: "unknown" | "match";
+  /** The subject a low-margin match named. */
+  subjectId?: string;
   /** The nearest enrolled subjects at the time, best first. */
   candidates: { subjectId: string; score: number; threshold: number }[];
   /** The cluster it belongs to. */
   cluster: string;
+  /** Whether its aligned crop is kept (crop retention on); the bytes come from ReviewStore.crop. */
+  hasCrop: boolean;
 }
+
+/** A face as it enters the queue: with its crop's PNG bytes where crops are retained. */
+export type NewReviewItem = Omit<ReviewItem, "cluster" | "hasCrop"> & { crop?: Uint8Array };
+
+/** A face as it leaves the queue (assigned): with its crop's bytes, which become the template's. */
+export type TakenReviewItem = ReviewItem & { crop?: Uint8Array };
 
 /** A cluster as the review queue lists it. */
 export interface ReviewCluster {
@@ -37,13 +53,15 @@ export interface ReviewCluster {
  */
 export interface ReviewStore {
   /** Place a face in its cluster (FaceClusters) and keep it; an id already kept is left as it is. */
-  add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined>;
+  add(item: NewReviewItem): Promise<Placement | undefined>;
   /** The tenant's clusters, the most recently seen first. */
   clusters(tenant: string, limit: number, offset: number): Promise<{ clusters: ReviewCluster[]; total: number }>;
   /** One cluster's faces, oldest first; empty when the tenant has no such cluster. */
   items(tenant: string, cluster: string): Promise<ReviewItem[]>;
-  /** Take a cluster and its faces out of the queue (assigned or dismissed) and return the faces. */
-  take(tenant: string, cluster: string): Promise<ReviewItem[]>;
+  /** One face's aligned crop (PNG), when it was kept. */
+  crop(tenant: string, id: string): Promise<Uint8Array | undefined>;
+  /** Take a cluster and its faces out of the queue (assigned or dismissed) and return the faces with their crops. */
+  take(tenant: string, cluster: string): Promise<TakenReviewItem[]>;
   /** Forget every face seen before `before`; the counts per tenant. */
   purge(before: string): Promise<Map<string, number>>;
   close(): Promise<void>;
@@ -63,7 +81,11 @@ export function reviewClusterOf(tenant: string, model: string, id: string, items
   };
 }
 
-type Stored = Omit<ReviewItem, "vector" | "cluster"> & { vector: string };
+type Stored = Omit<ReviewItem, "vector" | "cluster" | "outcome" | "hasCrop"> & {
+  vector: string;
+  outcome?: ReviewItem["outcome"];
+  hasCrop?: boolean;
+};
 type FileRecord =
   | { type: "face"; item: Stored }
   | { type: "take"; tenant: string; cluster: string }
@@ -71,7 +93,8 @@ type FileRecord =
 
 /**
  * The review queue in a local record log. Cluster ids are named after their first face, so replaying
- * the log places every face where it was placed; state is rebuilt by replay at start.
+ * the log places every face where it was placed; state is rebuilt by replay at start. Crops are files
+ * of their own (written before the record that names them), so that replay does not read them.
  */
 export class FileReviewStore implements ReviewStore {
   private readonly faces = new Map<string, ReviewItem>();
@@ -79,14 +102,16 @@ export class FileReviewStore implements ReviewStore {
 
   private constructor(
     private readonly log: RecordLog,
+    private readonly cropDir: string,
     private readonly options: ClusterOptions,
   ) {}
 
   static open(dir: string, options: ClusterOptions): FileReviewStore {
-    mkdirSync(dir, { recursive: true });
+    const cropDir = join(dir, "review-crops");
+    mkdirSync(cropDir, { recursive: true });
     const records: FileRecord[] = [];
     const { log } = RecordLog.open(join(dir, "review.log"), (r) => records.push(JSON.parse(r.toString())));
-    const store = new FileReviewStore(log, options);
+    const store = new FileReviewStore(log, cropDir, options);
     for (const r of records) store.apply(r);
     return store;
   }
@@ -101,13 +126,25 @@ export class FileReviewStore implements ReviewStore {
     return p;
   }
 
+  /** A crop's file: named by a hash, as ids are the API's strings (a request id and a face index). */
+  private cropFile(tenant: string, id: string): string {
+    return join(this.cropDir, `${createHash("sha256").update(`${tenant}\u0000${id}`).digest("hex").slice(0, 40)}.png`);
+  }
+
   private apply(r: FileRecord): Placement | undefined {
     if (r.type === "face") {
       const { vector, ...rest } = r.item;
       if (this.faces.has(rest.id)) return undefined;
       const v = vectorOf(Buffer.from(vector, "base64"));
       const placed = this.partition(rest.tenant, rest.model).add(rest.id, v);
-      const item: ReviewItem = { ...rest, vector: v, cluster: placed.cluster };
+      // Records written before low-margin matches were kept are unknown decisions.
+      const item: ReviewItem = {
+        ...rest,
+        outcome: rest.outcome ?? "unknown",
+        hasCrop: rest.hasCrop ?? false,
+        vector: v,
+        cluster: placed.cluster,
+      };
       this.faces.set(item.id, item);
       if (placed.merged.length) {
         for (const other of this.faces.values()) {
@@ -122,6 +159,7 @@ export class FileReviewStore implements ReviewStore {
         if (item.tenant === r.tenant && item.cluster === r.cluster) {
           this.faces.delete(id);
           models.add(item.model);
+          if (item.hasCrop) rmSync(this.cropFile(item.tenant, id), { force: true });
         }
       }
       for (const model of models) this.partition(r.tenant, model).remove(r.cluster);
@@ -131,6 +169,7 @@ export class FileReviewStore implements ReviewStore {
       if (item.time < r.before) {
         this.faces.delete(id);
         this.partition(item.tenant, item.model).forget(item.cluster, id, item.vector);
+        if (item.hasCrop) rmSync(this.cropFile(item.tenant, id), { force: true });
       }
     }
     return undefined;
@@ -141,10 +180,20 @@ export class FileReviewStore implements ReviewStore {
     return this.apply(r);
   }
 
-  async add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined> {
+  async add(item: NewReviewItem): Promise<Placement | undefined> {
     if (this.faces.has(item.id)) return undefined;
-    const { vector, ...rest } = item;
-    return this.write({ type: "face", item: { ...rest, vector: vectorBytes(vector).toString("base64") } });
+    const { vector, crop, ...rest } = item;
+    if (crop) writeDurably(this.cropFile(item.tenant, item.id), Buffer.from(crop));
+    return this.write({
+      type: "face",
+      item: { ...rest, hasCrop: crop !== undefined, vector: vectorBytes(vector).toString("base64") },
+    });
+  }
+
+  async crop(tenant: string, id: string): Promise<Uint8Array | undefined> {
+    const item = this.faces.get(id);
+    if (!item || item.tenant !== tenant || !item.hasCrop) return undefined;
+    return readFileSync(this.cropFile(tenant, id));
   }
 
   private byCluster(tenant: string): Map<string, ReviewItem[]> {
@@ -169,8 +218,9 @@ export class FileReviewStore implements ReviewStore {
     return (this.byCluster(tenant).get(cluster) ?? []).sort((a, b) => a.time.localeCompare(b.time));
   }
 
-  async take(tenant: string, cluster: string): Promise<ReviewItem[]> {
-    const items = await this.items(tenant, cluster);
+  async take(tenant: string, cluster: string): Promise<TakenReviewItem[]> {
+    const items: TakenReviewItem[] = await this.items(tenant, cluster);
+    for (const item of items) if (item.hasCrop) item.crop = readFileSync(this.cropFile(tenant, item.id));
     if (items.length) this.write({ type: "take", tenant, cluster });
     return items;
   }
@@ -195,11 +245,25 @@ type ItemRow = {
   time: string;
   vector: Buffer;
   quality: number;
+  outcome: ReviewItem["outcome"];
+  subject_id: string | null;
   candidates: ReviewItem["candidates"];
   cluster: string;
+  has_crop: boolean;
+  crop?: Buffer | null;
 };
 
-const itemOf = (r: ItemRow): ReviewItem => ({ ...r, vector: vectorOf(r.vector) });
+/** An item's columns, its crop's bytes left out (`crop` adds them where they are wanted). */
+const ITEM_COLUMNS =
+  "tenant, id, camera, model, time, vector, quality, outcome, subject_id, candidates, cluster, crop IS NOT NULL AS has_crop";
+
+const itemOf = ({ subject_id, has_crop, crop, ...r }: ItemRow): TakenReviewItem => ({
+  ...r,
+  vector: vectorOf(r.vector),
+  hasCrop: has_crop,
+  ...(subject_id ? { subjectId: subject_id } : {}),
+  ...(crop ? { crop } : {}),
+});
 
 type ClusterStates = Map<string, { sum: Float32Array; count: number }>;
 
@@ -248,7 +312,7 @@ export class PgReviewStore implements ReviewStore {
     return clusters;
   }
 
-  async add(item: Omit<ReviewItem, "cluster">): Promise<Placement | undefined> {
+  async add(item: NewReviewItem): Promise<Placement | undefined> {
     const key = `${item.tenant}\u0000${item.model}`;
     const done = await this.db.transaction(async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${item.tenant}`]);
@@ -279,8 +343,8 @@ export class PgReviewStore implements ReviewStore {
       states.set(cluster.id, { sum: cluster.sum, count: cluster.count });
       for (const id of placed.merged) states.delete(id);
       await client.query(
-        `INSERT INTO review_items (tenant, id, camera, model, time, vector, quality, candidates, cluster)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO review_items (tenant, id, camera, model, time, vector, quality, candidates, cluster, outcome, subject_id, crop)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           item.tenant,
           item.id,
@@ -291,6 +355,9 @@ export class PgReviewStore implements ReviewStore {
           item.quality,
           JSON.stringify(item.candidates),
           cluster.id,
+          item.outcome,
+          item.subjectId ?? null,
+          item.crop ? Buffer.from(item.crop) : null,
         ],
       );
       return { placed, now, states };
@@ -341,19 +408,27 @@ export class PgReviewStore implements ReviewStore {
 
   async items(tenant: string, cluster: string): Promise<ReviewItem[]> {
     const { rows } = await this.db.query<ItemRow>(
-      "SELECT * FROM review_items WHERE tenant = $1 AND cluster = $2 ORDER BY time, id",
+      `SELECT ${ITEM_COLUMNS} FROM review_items WHERE tenant = $1 AND cluster = $2 ORDER BY time, id`,
       [tenant, cluster],
     );
     return rows.map(itemOf);
   }
 
-  async take(tenant: string, cluster: string): Promise<ReviewItem[]> {
+  async crop(tenant: string, id: string): Promise<Uint8Array | undefined> {
+    const { rows } = await this.db.query<{ crop: Buffer | null }>("SELECT crop FROM review_items WHERE tenant = $1 AND id = $2", [
+      tenant,
+      id,
+    ]);
+    return rows[0]?.crop ?? undefined;
+  }
+
+  async take(tenant: string, cluster: string): Promise<TakenReviewItem[]> {
     return this.db.transaction(async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${tenant}`]);
-      const { rows } = await client.query<ItemRow>("DELETE FROM review_items WHERE tenant = $1 AND cluster = $2 RETURNING *", [
-        tenant,
-        cluster,
-      ]);
+      const { rows } = await client.query<ItemRow>(
+        `DELETE FROM review_items WHERE tenant = $1 AND cluster = $2 RETURNING ${ITEM_COLUMNS}, crop`,
+        [tenant, cluster],
+      );
       const gone = await client.query<{ model: string }>(
         "DELETE FROM review_clusters WHERE tenant = $1 AND id = $2 RETURNING model",
         [tenant, cluster],
@@ -372,10 +447,10 @@ export class PgReviewStore implements ReviewStore {
     for (const { tenant } of rows) {
       await this.db.transaction(async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`review:${tenant}`]);
-        const gone = await client.query<ItemRow>("DELETE FROM review_items WHERE tenant = $1 AND time < $2 RETURNING *", [
-          tenant,
-          before,
-        ]);
+        const gone = await client.query<ItemRow>(
+          `DELETE FROM review_items WHERE tenant = $1 AND time < $2 RETURNING ${ITEM_COLUMNS}`,
+          [tenant, before],
+        );
         // The clusters' sums lose the expired faces (written at a new version); a cluster left empty goes.
         const versions = new Map<string, number>();
         for (const model of new Set(gone.rows.map((r) => r.model))) versions.set(model, await bump(client, tenant, model));

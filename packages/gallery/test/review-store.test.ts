@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Database } from "@facerec/storage";
 import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileReviewStore, PgReviewStore, type ReviewItem, type ReviewStore } from "../src/index.js";
+import { FileReviewStore, type NewReviewItem, PgReviewStore, type ReviewStore } from "../src/index.js";
 
 const DIMS = 16;
 const OPTIONS = { join: 0.45, merge: 0.55 };
@@ -16,7 +16,7 @@ function face(p: number, n: number): Float32Array {
   return v.map((x) => x / norm);
 }
 
-const item = (tenant: string, id: string, p: number, n: number, day: number, camera = "door"): Omit<ReviewItem, "cluster"> => ({
+const item = (tenant: string, id: string, p: number, n: number, day: number, camera = "door"): NewReviewItem => ({
   id,
   tenant,
   camera,
@@ -24,8 +24,12 @@ const item = (tenant: string, id: string, p: number, n: number, day: number, cam
   time: new Date(Date.UTC(2026, 11, day)).toISOString(),
   vector: face(p, n),
   quality: 0.9,
+  outcome: "unknown",
   candidates: [{ subjectId: "s1", score: 0.1, threshold: 0.34 }],
 });
+
+/** Bytes standing in for a crop: the store keeps whatever it is given, byte for byte. */
+const cropBytes = (id: string) => Buffer.from(`png of ${id}`);
 
 let pg: ServerProcess & { url: string };
 const dbs: Database[] = [];
@@ -113,6 +117,34 @@ for (const [name, open] of adapters) {
       expect(taken[0]?.vector).toHaveLength(DIMS);
       expect((await a.clusters("acme", 10, 0)).total).toBe(1);
       await a.close();
+    });
+
+    it("keeps a close-call match's subject and each face's crop until the face leaves, across a reopen", async () => {
+      const { a, reopen } = await open();
+      await a.add({ ...item("acme", "m-0", 5, 0, 1), outcome: "match", subjectId: "s1", crop: cropBytes("m-0") });
+      await a.add({ ...item("acme", "m-1", 5, 1, 2), crop: cropBytes("m-1") });
+      await a.add(item("acme", "m-2", 5, 2, 3));
+      const [cluster] = (await a.clusters("acme", 10, 0)).clusters;
+      const b = await reopen();
+      const items = await b.items("acme", cluster?.id as string);
+      expect(items.map((i) => [i.id, i.outcome, i.subjectId, i.hasCrop])).toEqual([
+        ["m-0", "match", "s1", true],
+        ["m-1", "unknown", undefined, true],
+        ["m-2", "unknown", undefined, false],
+      ]);
+      expect(Buffer.from((await b.crop("acme", "m-1")) ?? []).toString()).toBe("png of m-1");
+      expect(await b.crop("acme", "m-2")).toBeUndefined();
+      expect(await b.crop("globex", "m-1")).toBeUndefined();
+      // Purged faces lose their crops; a taken face carries its crop out (to become a template's).
+      await b.purge(new Date(Date.UTC(2026, 11, 2)).toISOString());
+      expect(await b.crop("acme", "m-0")).toBeUndefined();
+      const taken = await b.take("acme", cluster?.id as string);
+      expect(taken.map((i) => [i.id, i.crop ? Buffer.from(i.crop).toString() : undefined])).toEqual([
+        ["m-1", "png of m-1"],
+        ["m-2", undefined],
+      ]);
+      expect(await b.crop("acme", "m-1")).toBeUndefined();
+      await b.close();
     });
   });
 }

@@ -23,7 +23,7 @@ import {
 } from "@facerec/gallery";
 import type { DeliveryAttempt, Webhook, WebhookDispatcher } from "@facerec/notify";
 import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
-import { type ReviewPolicy, reviews } from "@facerec/runtime";
+import { queueForReview, type ReviewPolicy } from "@facerec/runtime";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import { BadRequestError, RateLimitError, TooLargeError, UnavailableError, WebhookNotFoundError } from "./errors.js";
@@ -470,6 +470,15 @@ export class Recognition {
     };
   }
 
+  /** A queued face's aligned crop (PNG), kept where crop retention is on. */
+  async getReviewFaceCrop(p: Principal, id: string): Promise<Uint8Array> {
+    ApiKeyStore.require(p, "enrol");
+    const png = await this.reviewStore().crop(p.tenant, id);
+    if (!png)
+      throw new NotFoundError(`no kept crop for review face ${id} in this tenant (crops are kept only with crop retention on)`);
+    return png;
+  }
+
   /**
    * Name a cluster: its faces become templates of an existing subject (`subjectId`) or of a new one
    * (`name`), those under the gallery's quality floor left out, and the cluster leaves the queue.
@@ -496,7 +505,7 @@ export class Recognition {
         p.tenant,
         subject.id,
         this.modelId,
-        usable.map((i) => ({ vector: i.vector, quality: i.quality })),
+        usable.map((i) => ({ vector: i.vector, quality: i.quality, ...(i.crop ? { crop: i.crop } : {}) })),
       );
     await this.record(
       p,
@@ -911,8 +920,8 @@ export class Recognition {
         ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
         nameOf: (id) => this.gallery.peekSubject(p.tenant, id)?.name,
       });
-      if (d.outcome === "unknown" && this.review && reviews(this.review.policy, camera)) {
-        await this.review.store.add({
+      if (this.review) {
+        await queueForReview(this.review.store, this.review.policy, result, {
           id: event.cropId,
           tenant: p.tenant,
           camera,
@@ -920,7 +929,7 @@ export class Recognition {
           time: new Date(started).toISOString(),
           vector: face.embedding as Float32Array,
           quality: face.quality.score,
-          candidates: result.candidates,
+          ...(this.gallery.retainsCrops ? { crop: await encodePng(face.aligned) } : {}),
         });
       }
       this.feed?.publish(event);

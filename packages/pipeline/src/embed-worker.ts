@@ -16,6 +16,11 @@ export interface EmbedWorkerOptions {
    * the dead-letter stream: MAX_DELIVER.
    */
   maxDeliver: number;
+  /**
+   * Forward each crop's aligned PNG with its embedding, for the matcher to keep with a face queued
+   * for review: only where crops are retained (FACEREC_RETAIN_CROPS=1). @default false
+   */
+  forwardCrops?: boolean;
   /** Called with each batch's size and runtime, for metrics. */
   onBatch?: (size: number, ms: number) => void;
 }
@@ -105,6 +110,7 @@ export class EmbedWorker {
           liveness: crop.liveness,
           ...(crop.frameTime ? { frameTime: crop.frameTime } : {}),
           ...(crop.box ? { box: crop.box } : {}),
+          ...(this.options.forwardCrops ? { alignedPng: crop.alignedPng } : {}),
         });
         const attributes = { "facerec.crop_id": crop.cropId, "facerec.batch_size": batch.length };
         try {

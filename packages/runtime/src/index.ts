@@ -1,11 +1,13 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
 export {
+  DEFAULT_LOW_MARGIN,
+  keptForReview,
   purgeReview,
+  queueForReview,
   REVIEW_PURGE_EVERY_MS,
   type ReviewPolicy,
   reviewPolicyFromEnv,
-  reviews,
   scheduleReviewPurge,
 } from "./review.js";
 export {

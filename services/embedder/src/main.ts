@@ -37,6 +37,7 @@ const worker = new EmbedWorker(js, engine.embedder, {
   batchSize,
   maxWaitMs,
   maxDeliver,
+  forwardCrops: process.env.FACEREC_RETAIN_CROPS === "1",
   onBatch(size, ms) {
     sizes.observe(size);
     inference.observe(ms / 1000);

@@ -258,7 +258,20 @@ async function loadReview(announce = true) {
     const tr = document.createElement("tr");
     tr.dataset.cluster = c.id;
     const when = (iso) => new Date(iso).toLocaleString();
-    for (const value of [c.faces, c.cameras.join(", "), when(c.first), when(c.last)]) {
+    // The face count opens the group: its faces, with their crops where crops are retained.
+    const countCell = document.createElement("td");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "link";
+    open.textContent = String(c.faces);
+    open.setAttribute("aria-expanded", "false");
+    open.setAttribute("aria-label", `show the ${c.faces} faces of this group`);
+    open.addEventListener("click", () =>
+      toggleFaces(tr, c, open).catch((error) => show($("review-result"), error.message, true)),
+    );
+    countCell.append(open);
+    tr.append(countCell);
+    for (const value of [c.cameras.join(", "), when(c.first), when(c.last)]) {
       const td = document.createElement("td");
       td.textContent = String(value);
       tr.append(td);
@@ -309,6 +322,48 @@ async function loadReview(announce = true) {
   $("review-rows").replaceChildren(...rows);
   if (announce) show($("review-result"), `${total} group(s) to review`);
 }
+// Faces a group shows at most: enough to recognise a person, few enough to load at once.
+const FACES_SHOWN = 12;
+
+// An image the API serves behind the key: fetched with it, shown from a blob.
+async function apiImage(path) {
+  const response = await fetch(path, { headers: { "x-api-key": keyInput.value } });
+  if (!response.ok) throw new Error(`${response.status} ${(await response.json()).message}`);
+  return URL.createObjectURL(await response.blob());
+}
+
+async function toggleFaces(tr, cluster, button) {
+  const shown = tr.nextElementSibling?.classList.contains("faces");
+  if (shown) tr.nextElementSibling.remove();
+  button.setAttribute("aria-expanded", String(!shown));
+  if (shown) return;
+  const { faces } = await api("GET", `/v1/review/clusters/${encodeURIComponent(cluster.id)}`);
+  const row = document.createElement("tr");
+  row.className = "faces";
+  const cell = document.createElement("td");
+  cell.colSpan = 6;
+  for (const face of faces.slice(0, FACES_SHOWN)) {
+    const figure = document.createElement("figure");
+    if (face.hasCrop) {
+      const img = document.createElement("img");
+      img.width = 112;
+      img.height = 112;
+      img.alt = `face seen at ${face.camera}`;
+      img.src = await apiImage(`/v1/review/faces/${encodeURIComponent(face.id)}/crop`);
+      figure.append(img);
+    }
+    const caption = document.createElement("figcaption");
+    const closeCall = face.outcome === "match" ? ` · close call: ${names.get(face.subjectId) ?? face.subjectId}` : "";
+    caption.textContent = `${face.camera}, ${new Date(face.time).toLocaleString()}${closeCall}`;
+    figure.append(caption);
+    cell.append(figure);
+  }
+  if (faces.length > FACES_SHOWN) cell.append(`and ${faces.length - FACES_SHOWN} more`);
+  if (!faces.some((f) => f.hasCrop)) cell.append(" (no crops: crop retention is off)");
+  row.append(cell);
+  tr.after(row);
+}
+
 $("review-load").addEventListener("click", () => {
   show($("review-result"), "");
   loadReview().catch((error) => show($("review-result"), error.message, true));

@@ -348,7 +348,10 @@ export function buildGrpcServer(recognition: Recognition): Server {
     }),
     getReviewCluster: unary("GetReviewCluster", async (p, r) => {
       const { cluster, faces } = await recognition.getReviewCluster(p, r.id);
-      return { cluster: toCluster(cluster), faces: faces.map((f) => ({ ...f, time: new Date(f.time) })) };
+      return {
+        cluster: toCluster(cluster),
+        faces: faces.map((f) => ({ ...f, subjectId: f.subjectId ?? "", time: new Date(f.time) })),
+      };
     }),
     assignReviewCluster: unary("AssignReviewCluster", async (p, r) => {
       const assigned = await recognition.assignReviewCluster(p, r.id, {
@@ -358,6 +361,9 @@ export function buildGrpcServer(recognition: Recognition): Server {
       return { ...assigned, subject: toSubject(assigned.subject) };
     }),
     dismissReviewCluster: unary("DismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
+    getReviewFaceCrop: unary("GetReviewFaceCrop", async (p, r) => ({
+      png: Buffer.from(await recognition.getReviewFaceCrop(p, r.id)),
+    })),
     getStatus: unary("GetStatus", (p) => recognition.status(p)),
     listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
       attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),

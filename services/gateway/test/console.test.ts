@@ -31,9 +31,10 @@ async function openConsole(key: string) {
 
 describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
-    // Every unknown face goes to the review queue; the photos are stored ones, so no liveness gate.
+    // Every unknown face goes to the review queue, with its crop; the photos are stored ones, so no
+    // liveness gate.
     embedded = await openGateway(mkdtempSync(join(tmpdir(), "console-")), {
-      env: { ...process.env, FACEREC_REVIEW: "all", FACEREC_LIVENESS_POLICY: "off" },
+      env: { ...process.env, FACEREC_REVIEW: "all", FACEREC_LIVENESS_POLICY: "off", FACEREC_RETAIN_CROPS: "1" },
     });
     key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
     app = await buildApp(embedded.recognition, embedded.audit);
@@ -116,6 +117,16 @@ describeWithShared("web console in headless Chromium", () => {
     await expect.poll(() => page.textContent("#review-result")).toBe("1 group(s) to review");
     const row = await page.$$eval("#review-rows tr td", (cells) => cells.slice(0, 2).map((c) => c.textContent));
     expect(row).toEqual(["3", "door"]);
+    // Opened, the group shows its three faces' crops, loaded behind the key.
+    await page.click("#review-rows button.link");
+    await expect
+      .poll(() =>
+        page.$$eval("#review-rows tr.faces img", (imgs) =>
+          imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        ),
+      )
+      .toEqual([112, 112, 112]);
+    expect(await page.textContent("#review-rows tr.faces figcaption")).toMatch(/^door, /);
     await page.screenshot({ path: join(tmpdir(), "facerec-console-review.png"), fullPage: true });
     // Keyboard only: the name field, then Tab to Assign and Enter.
     await page.focus("#review-rows input");

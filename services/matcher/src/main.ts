@@ -18,8 +18,8 @@ import {
   exitOnDamagedState,
   numberSetting,
   openProductState,
+  queueForReview,
   reviewPolicyFromEnv,
-  reviews,
   setting,
 } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
@@ -71,23 +71,28 @@ const webhooks = new WebhookDispatcher(state.webhooks, connection ? new BullDeli
 });
 webhookMetrics(registry, webhooks);
 const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : undefined;
-// Unknown faces from the cameras FACEREC_REVIEW names go to the shared review queue.
+// Unknown faces (and close-call matches) from the cameras FACEREC_REVIEW names go to the shared
+// review queue, with their crops where the embedder forwards them (FACEREC_RETAIN_CROPS=1).
 const reviewPolicy = reviewPolicyFromEnv();
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
   async review(embedding, event) {
-    if (event.outcome !== "unknown" || !reviews(reviewPolicy, embedding.camera)) return;
-    await state.review.add({
-      id: embedding.cropId,
-      tenant: embedding.tenant,
-      camera: embedding.camera,
-      model: embedding.modelId,
-      time: (embedding.frameTime ?? new Date()).toISOString(),
-      vector: Float32Array.from(embedding.vector),
-      quality: embedding.quality,
-      candidates: event.topK,
-    });
+    await queueForReview(
+      state.review,
+      reviewPolicy,
+      { outcome: event.outcome, subjectId: event.subjectId, candidates: event.topK },
+      {
+        id: embedding.cropId,
+        tenant: embedding.tenant,
+        camera: embedding.camera,
+        model: embedding.modelId,
+        time: (embedding.frameTime ?? new Date()).toISOString(),
+        vector: Float32Array.from(embedding.vector),
+        quality: embedding.quality,
+        ...(gallery.retainsCrops && embedding.alignedPng.length ? { crop: embedding.alignedPng } : {}),
+      },
+    );
   },
   onDecision(event, ms) {
     decisions.inc({ outcome: event.outcome });

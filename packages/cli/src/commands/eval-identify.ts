@@ -29,6 +29,43 @@ export interface RuleReport {
   "threshold_at_fpir_1e-2": number;
 }
 
+/**
+ * What a review margin would send to an operator, at the adaptive rule's FPIR 1% threshold: of the
+ * matches the rule makes, the share of wrong ones (a stranger or the wrong person named) and of right
+ * ones that clear their threshold, or the runner-up, by less than `margin`.
+ */
+export interface LowMarginRow {
+  margin: number;
+  false_matches: number;
+  false_matches_kept: number;
+  true_matches: number;
+  true_matches_kept: number;
+}
+
+/** The review margins the report is printed for; the default (DEFAULT_LOW_MARGIN) is among them. */
+const REVIEW_MARGINS = [0.02, 0.05, 0.1];
+
+function lowMarginReport(results: ProbeResult[], threshold: number): LowMarginRow[] {
+  const matches = results.flatMap((r) => {
+    const leads = ranked(r, true).map((c) => ({ subject: c.subject, lead: adjusted(c, true) - threshold }));
+    const [best, second] = leads;
+    if (!best || best.lead < 0) return [];
+    return [{ right: best.subject === r.truth, lead: best.lead, ahead: best.lead - (second?.lead ?? Number.NEGATIVE_INFINITY) }];
+  });
+  return REVIEW_MARGINS.map((margin) => {
+    const kept = (m: (typeof matches)[number]) => m.lead < margin || m.ahead < margin;
+    const wrong = matches.filter((m) => !m.right);
+    const right = matches.filter((m) => m.right);
+    return {
+      margin,
+      false_matches: wrong.length,
+      false_matches_kept: wrong.filter(kept).length,
+      true_matches: right.length,
+      true_matches_kept: right.filter(kept).length,
+    };
+  });
+}
+
 export interface IdentifyReport {
   rank1: { global: number; adaptive: number };
   rank5: { global: number; adaptive: number };
@@ -36,6 +73,8 @@ export interface IdentifyReport {
   "fnir_at_fpir_1e-3": { global: number; adaptive: number };
   global: RuleReport;
   adaptive: RuleReport;
+  /** The review queue's low margin, weighed (adaptive rule, FPIR 1% threshold). */
+  low_margin_review: LowMarginRow[];
   enrolled: number;
   templates: number;
   mated_probes: number;
@@ -153,6 +192,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     "fnir_at_fpir_1e-3": { global: global["fnir_at_fpir_1e-3"], adaptive: adaptive["fnir_at_fpir_1e-3"] },
     global,
     adaptive,
+    low_margin_review: lowMarginReport(results, adaptive["threshold_at_fpir_1e-2"]),
     enrolled: enrolled.size,
     templates: points.length,
     mated_probes: results.filter((r) => r.truth !== null).length,
@@ -174,5 +214,10 @@ export function formatIdentify(r: IdentifyReport): string {
     `rule         rank-1   rank-5   FNIR@FPIR=1%   FNIR@FPIR=0.1%`,
     row("global", r.global),
     row("adaptive", r.adaptive),
+    "review margin (adaptive, FPIR=1%)   false matches kept   true matches kept",
+    ...r.low_margin_review.map(
+      (m) =>
+        `${m.margin.toFixed(2).padEnd(35)} ${`${m.false_matches_kept}/${m.false_matches}`.padStart(18)}   ${`${m.true_matches_kept}/${m.true_matches}`.padStart(17)}`,
+    ),
   ].join("\n");
 }

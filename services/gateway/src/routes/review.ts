@@ -21,6 +21,9 @@ const face = {
     camera: { type: "string" },
     time: { type: "string" },
     quality: { type: "number" },
+    outcome: { type: "string", enum: ["unknown", "match"], description: "match: kept because it was a close call" },
+    subjectId: { type: "string", description: "the subject a low-margin match named" },
+    hasCrop: { type: "boolean", description: "its aligned crop is kept: GET /v1/review/faces/{id}/crop" },
     candidates: {
       type: "array",
       items: {
@@ -102,6 +105,21 @@ export function reviewRoutes(app: FastifyInstance, recognition: Recognition): vo
       },
     },
     async (request) => recognition.assignReviewCluster(request.principal, request.params.id, request.body),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/review/faces/:id/crop",
+    {
+      schema: {
+        tags,
+        operationId: "getReviewFaceCrop",
+        summary: "A queued face's aligned 112x112 crop, as PNG (kept only with crop retention on)",
+        params,
+        response: { 200: { description: "PNG", content: { "image/png": { schema: { type: "string", format: "binary" } } } } },
+      },
+    },
+    async (request, reply) =>
+      reply.type("image/png").send(Buffer.from(await recognition.getReviewFaceCrop(request.principal, request.params.id))),
   );
 
   app.delete<{ Params: { id: string } }>(
