@@ -1,0 +1,138 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectBus } from "@facerec/pipeline";
+import { describeWithShared, LFW } from "@facerec/testkit";
+import { freePort, natsServer, postgresServer, ServerProcess, serviceProcess } from "@facerec/testkit/servers";
+import { repoRoot } from "@facerec/vision";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually, matchEvents, videoOf } from "./stack.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const running: ServerProcess[] = [];
+let pg: Awaited<ReturnType<typeof postgresServer>>;
+let nc: NatsConnection;
+let browser: Browser;
+let base: string;
+let admin: string;
+let env: Record<string, string>;
+
+/** A camera showing a made video of `photos`; the photos are stored ones, so no liveness gate at its edge. */
+async function camera(name: string, photos: string[]): Promise<void> {
+  running.push(
+    await serviceProcess("edge-detector", {
+      ...env,
+      TENANT: "default",
+      EDGE_CAMERA: name,
+      EDGE_SOURCE: await videoOf(photos),
+      EDGE_FPS: "4",
+      EDGE_MIN_LIVENESS: "0",
+    }),
+  );
+}
+
+describeWithShared("the operator's loop across the distributed system, in the console (Chromium)", () => {
+  beforeAll(async () => {
+    pg = await postgresServer();
+    const nats = await natsServer();
+    running.push(nats);
+    // The entrance camera's unknown faces are queued with their crops, in the shared PostgreSQL.
+    env = {
+      NATS_URL: nats.url,
+      DATABASE_URL: pg.url,
+      FACEREC_REVIEW: "entrance",
+      FACEREC_RETAIN_CROPS: "1",
+      FACEREC_MIN_LIVENESS: "0",
+    };
+    const port = await freePort();
+    const gateway = new ServerProcess(
+      "gateway",
+      process.execPath,
+      [join(repoRoot, "services", "gateway", "dist", "main.js")],
+      port,
+      {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        GRPC_PORT: String(await freePort()),
+        OPS_PORT: "0",
+        FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
+      },
+    );
+    await gateway.start();
+    running.push(gateway);
+    base = `http://127.0.0.1:${port}`;
+    admin = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
+    running.push(await serviceProcess("embedder", env), await serviceProcess("matcher", env));
+    nc = await connectBus(nats.url, "operator-test");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await nc?.drain();
+    for (const p of running.reverse()) await p.stop();
+    await pg?.stop();
+  });
+
+  it("strangers of a video are grouped; named in the console, the person is named in the next video", async () => {
+    // Three photos of one stranger and two of another, alternating.
+    await camera("entrance", [
+      LFW("Gerhard_Schroeder", 1),
+      LFW("Jean_Chretien", 1),
+      LFW("Gerhard_Schroeder", 2),
+      LFW("Jean_Chretien", 2),
+      LFW("Gerhard_Schroeder", 3),
+    ]);
+    await eventually(async () => {
+      const events = (await matchEvents(nc)).filter((e) => e.camera === "entrance");
+      expect(events.map((e) => e.outcome)).toEqual(Array(5).fill("unknown"));
+    });
+
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("pageerror", (e) => failed.push(e.message));
+    await page.goto(`${base}/console/`);
+    await page.fill("#key", admin);
+    await page.dispatchEvent("#key", "change");
+    await page.click("#review-load");
+    await expect.poll(() => page.textContent("#review-result")).toBe("2 group(s) to review");
+    const rows = await page.$$eval("#review-rows tr", (trs) =>
+      trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent)),
+    );
+    expect(rows.map(([faces]) => faces).sort()).toEqual(["2", "3"]);
+    expect(rows.every(([, cameras]) => cameras === "entrance")).toBe(true);
+    // The group of three, opened: the crops the edge cut, forwarded by the embedder, kept by the matcher.
+    const three = rows.findIndex(([faces]) => faces === "3");
+    await page.click(`#review-rows tr:nth-child(${three + 1}) button.link`);
+    await expect
+      .poll(() =>
+        page.$$eval("#review-rows tr.faces img", (imgs) =>
+          imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        ),
+      )
+      .toEqual([112, 112, 112]);
+    await page.screenshot({ path: join(tmpdir(), "facerec-console-operator.png"), fullPage: true });
+    // Named from the keyboard: the group's name field, Tab to Assign, Enter.
+    await page.focus(`#review-rows tr:nth-child(${three + 1}) input`);
+    await page.keyboard.type("Gerhard Schroeder");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#review-result")).toMatch(/^Assigned to Gerhard Schroeder: 3 template\(s\)/);
+    await expect.poll(() => page.$$eval("#review-rows > tr:not(.faces)", (trs) => trs.length)).toBe(1);
+    expect(failed).toEqual([]);
+
+    // The matcher follows the new subject from PostgreSQL: the next video of him, at another camera, names him.
+    await camera("lobby", [LFW("Gerhard_Schroeder", 4)]);
+    const named = await eventually(async () => {
+      const events = (await matchEvents(nc)).filter((e) => e.camera === "lobby");
+      expect(events).toHaveLength(1);
+      return events[0];
+    });
+    expect(named).toMatchObject({ outcome: "match", subjectName: "Gerhard Schroeder" });
+  });
+}, ["data"]);
