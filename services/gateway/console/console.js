@@ -371,7 +371,15 @@ $("review-load").addEventListener("click", () => {
 
 let nextPage;
 async function loadAudit(more) {
-  const query = new URLSearchParams({ pageSize: "50", ...(more && nextPage ? { pageToken: nextPage } : {}) });
+  // Filters as the audit API takes them; a subject may be typed by name (a listed subject's) or id.
+  const filters = {};
+  const operation = $("audit-operation").value.trim();
+  const decision = $("audit-decision").value.trim();
+  const subject = $("audit-subject").value.trim();
+  if (operation) filters.operation = operation;
+  if (decision) filters.decision = decision;
+  if (subject) filters.subjectId = [...names].find(([, n]) => n === subject)?.[0] ?? subject;
+  const query = new URLSearchParams({ pageSize: "50", ...filters, ...(more && nextPage ? { pageToken: nextPage } : {}) });
   const { entries, nextPageToken } = await api("GET", `/v1/audit?${query}`);
   const rows = entries.map((e) => {
     const tr = document.createElement("tr");
@@ -393,6 +401,10 @@ async function loadAudit(more) {
   else $("audit-rows").replaceChildren(...rows);
   nextPage = nextPageToken;
   $("audit-more").hidden = !nextPageToken;
+  show(
+    $("audit-result"),
+    `${$("audit-rows").children.length} entr${$("audit-rows").children.length === 1 ? "y" : "ies"}${nextPageToken ? ", more to load" : ""}`,
+  );
 }
 $("audit-load").addEventListener("click", () => loadAudit(false).catch((error) => show($("audit-result"), error.message, true)));
 $("audit-more").addEventListener("click", () => loadAudit(true).catch((error) => show($("audit-result"), error.message, true)));

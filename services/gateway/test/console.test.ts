@@ -93,6 +93,18 @@ describeWithShared("web console in headless Chromium", () => {
     await expect.poll(() => page.$$eval("#audit-rows tr", (rows) => rows.length)).toBeGreaterThanOrEqual(3);
     const operations = await page.$$eval("#audit-rows tr td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
     expect(operations).toEqual(expect.arrayContaining(["create-subject", "enroll", "identify"]));
+    // Filtered by operation and by the subject's name: only those entries.
+    await page.fill("#audit-operation", "enroll");
+    await page.click("#audit-load");
+    await expect
+      .poll(() => page.$$eval("#audit-rows tr td:nth-child(3)", (cells) => [...new Set(cells.map((c) => c.textContent))]))
+      .toEqual(["enroll"]);
+    await page.fill("#audit-operation", "");
+    await page.fill("#audit-subject", "Barack Obama");
+    await page.click("#audit-load");
+    await expect
+      .poll(() => page.$$eval("#audit-rows tr td:nth-child(5)", (cells) => [...new Set(cells.map((c) => c.textContent))]))
+      .toEqual(["Barack Obama"]);
 
     await page.fill("#key", "frk_0000000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro");
     await page.dispatchEvent("#key", "change");
