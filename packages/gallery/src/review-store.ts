@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { type Database, type Queryable, RecordLog, writeDurably } from "@facerec/storage";
 import { type ClusterOptions, FaceClusters, type Placement } from "./clustering.js";
 import { vectorBytes, vectorOf } from "./gallery-store.js";
@@ -113,6 +113,11 @@ export class FileReviewStore implements ReviewStore {
     const { log } = RecordLog.open(join(dir, "review.log"), (r) => records.push(JSON.parse(r.toString())));
     const store = new FileReviewStore(log, cropDir, options);
     for (const r of records) store.apply(r);
+    // A crop written just before a crash whose record never was: nothing names it, so it goes.
+    const named = new Set(
+      [...store.faces.values()].filter((i) => i.hasCrop).map((i) => basename(store.cropFile(i.tenant, i.id))),
+    );
+    for (const f of readdirSync(cropDir)) if (!named.has(f)) rmSync(join(cropDir, f), { force: true });
     return store;
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
@@ -146,6 +146,20 @@ for (const [name, open] of adapters) {
       expect(await b.crop("acme", "m-1")).toBeUndefined();
       await b.close();
     });
+
+    if (name === "local files") {
+      it("removes at open a crop file whose face was never recorded (a crash between the two writes)", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "review-store-"));
+        const a = FileReviewStore.open(dir, OPTIONS);
+        await a.add({ ...item("acme", "kept", 6, 0, 1), crop: cropBytes("kept") });
+        await a.close();
+        writeFileSync(join(dir, "review-crops", "0".repeat(40) + ".png"), "orphan");
+        const b = FileReviewStore.open(dir, OPTIONS);
+        expect(readdirSync(join(dir, "review-crops"))).toHaveLength(1);
+        expect(Buffer.from((await b.crop("acme", "kept")) ?? []).toString()).toBe("png of kept");
+        await b.close();
+      });
+    }
   });
 }
 
