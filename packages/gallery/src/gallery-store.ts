@@ -1,11 +1,24 @@
 import type { Watch } from "@facerec/storage";
 
+/** A subject's consent to enrolment, as the tenant recorded it (the evidence itself stays with the tenant). */
+export interface ConsentRecord {
+  /** The lawful basis: `consent` (explicit opt-in) or the other basis the tenant relies on. */
+  basis: string;
+  /** When it was given (ISO 8601). */
+  givenAt: string;
+  /** The version of the transparency notice the person was shown. */
+  noticeVersion: string;
+  /** Where the tenant keeps the evidence, e.g. a signed form's number. */
+  evidenceRef: string;
+}
+
 export interface Subject {
   id: string;
   tenant: string;
   name: string;
   metadata: Record<string, string>;
   createdAt: string;
+  consent?: ConsentRecord;
 }
 
 export interface Template {

@@ -4,6 +4,7 @@ import { cosine } from "@facerec/vision";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
 import {
+  type ConsentRecord,
   type GalleryStore,
   NotFoundError,
   type StoredTemplate,
@@ -196,8 +197,20 @@ export class Gallery {
     return t;
   }
 
-  async createSubject(tenant: string, name: string, metadata: Record<string, string> = {}): Promise<Subject> {
-    const subject: Subject = { id: randomUUID(), tenant, name, metadata, createdAt: new Date().toISOString() };
+  async createSubject(
+    tenant: string,
+    name: string,
+    metadata: Record<string, string> = {},
+    consent?: ConsentRecord,
+  ): Promise<Subject> {
+    const subject: Subject = {
+      id: randomUUID(),
+      tenant,
+      name,
+      metadata,
+      createdAt: new Date().toISOString(),
+      ...(consent ? { consent } : {}),
+    };
     return this.mutex.run(async () => {
       await this.store.createSubject(subject);
       this.subjects.set(this.key(tenant, subject.id), subject);
@@ -209,7 +222,7 @@ export class Gallery {
   async updateSubject(
     tenant: string,
     id: string,
-    change: { name?: string; metadata?: Record<string, string> },
+    change: { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord },
   ): Promise<Subject> {
     const subject: Subject = { ...(await this.findSubject(tenant, id)), ...change };
     return this.mutex.run(async () => {

@@ -20,6 +20,7 @@ export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
 export { Gallery, type GalleryOptions, isNegative, type NewTemplate, negativeModel } from "./gallery.js";
 export {
+  type ConsentRecord,
   type GalleryStore,
   NotFoundError,
   type StoredTemplate,

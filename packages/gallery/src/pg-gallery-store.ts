@@ -1,5 +1,6 @@
 import { Database, Follower, type Queryable, type Watch } from "@facerec/storage";
 import {
+  type ConsentRecord,
   type GalleryStore,
   NotFoundError,
   type StoredTemplate,
@@ -13,7 +14,14 @@ import {
 /** Rows per statement when templates are written or loaded in bulk. */
 const BATCH = 2000;
 
-type SubjectRow = { tenant: string; id: string; name: string; metadata: Record<string, string>; created_at: string };
+type SubjectRow = {
+  tenant: string;
+  id: string;
+  name: string;
+  metadata: Record<string, string>;
+  created_at: string;
+  consent: ConsentRecord | null;
+};
 type TemplateRow = {
   tenant: string;
   id: string;
@@ -31,6 +39,7 @@ const subjectOf = (r: SubjectRow): Subject => ({
   name: r.name,
   metadata: r.metadata,
   createdAt: r.created_at,
+  ...(r.consent ? { consent: r.consent } : {}),
 });
 
 const templateOf = (r: TemplateRow): StoredTemplate => ({
@@ -78,25 +87,20 @@ export class PgGalleryStore implements GalleryStore {
 
   async createSubject(s: Subject): Promise<void> {
     await this.db.transaction(async (client) => {
-      await client.query("INSERT INTO subjects (tenant, id, name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)", [
-        s.tenant,
-        s.id,
-        s.name,
-        s.metadata,
-        s.createdAt,
-      ]);
+      await client.query(
+        "INSERT INTO subjects (tenant, id, name, metadata, created_at, consent) VALUES ($1, $2, $3, $4, $5, $6)",
+        [s.tenant, s.id, s.name, s.metadata, s.createdAt, s.consent ?? null],
+      );
       await Database.recordChange(client, "subject", s.tenant, s.id);
     });
   }
 
   async updateSubject(s: Subject): Promise<void> {
     await this.db.transaction(async (client) => {
-      const { rowCount } = await client.query("UPDATE subjects SET name = $3, metadata = $4 WHERE tenant = $1 AND id = $2", [
-        s.tenant,
-        s.id,
-        s.name,
-        s.metadata,
-      ]);
+      const { rowCount } = await client.query(
+        "UPDATE subjects SET name = $3, metadata = $4, consent = $5 WHERE tenant = $1 AND id = $2",
+        [s.tenant, s.id, s.name, s.metadata, s.consent ?? null],
+      );
       if (rowCount === 0) throw new NotFoundError(`no subject ${s.id} in this tenant`);
       await Database.recordChange(client, "subject", s.tenant, s.id);
     });

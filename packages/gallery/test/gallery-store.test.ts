@@ -61,12 +61,16 @@ function conformance(name: string, adapter: Adapter): void {
         { template: template("acme", "s1", "t2", 2) },
       ]);
       expect(stored.map((t) => Boolean(t.crop))).toEqual([true, false]);
-      await store.updateSubject({ ...subject("acme", "s1", "Ada"), metadata: { role: "engineer" } });
+      const consent = { basis: "consent", givenAt: "2026-12-01T10:00:00.000Z", noticeVersion: "3", evidenceRef: "form-9" };
+      await store.updateSubject({ ...subject("acme", "s1", "Ada"), metadata: { role: "engineer" }, consent });
       await store.close();
       const reopened = await adapter.open(place);
       const { subjects, templates } = await reopened.load();
       expect(subjects.map((s) => `${s.tenant}/${s.name}`).sort()).toEqual(["acme/Ada", "globex/other tenant, same id"]);
       expect(subjects.find((s) => s.tenant === "acme")?.metadata).toEqual({ role: "engineer" });
+      // The consent record comes back whole; a subject without one has none.
+      expect(subjects.find((s) => s.tenant === "acme")?.consent).toEqual(consent);
+      expect(subjects.find((s) => s.tenant === "globex")).not.toHaveProperty("consent");
       const t1 = templates.find((t) => t.id === "t1") as StoredTemplate;
       expect(Buffer.from(t1.vector.buffer).equals(Buffer.from(unit(1).buffer))).toBe(true);
       expect(t1).toMatchObject({ tenant: "acme", subject: "s1", model: "m1", quality: 0.51 });

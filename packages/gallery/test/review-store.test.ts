@@ -153,7 +153,7 @@ for (const [name, open] of adapters) {
         const a = FileReviewStore.open(dir, OPTIONS);
         await a.add({ ...item("acme", "kept", 6, 0, 1), crop: cropBytes("kept") });
         await a.close();
-        writeFileSync(join(dir, "review-crops", "0".repeat(40) + ".png"), "orphan");
+        writeFileSync(join(dir, "review-crops", `${"0".repeat(40)}.png`), "orphan");
         const b = FileReviewStore.open(dir, OPTIONS);
         expect(readdirSync(join(dir, "review-crops"))).toHaveLength(1);
         expect(Buffer.from((await b.crop("acme", "kept")) ?? []).toString()).toBe("png of kept");

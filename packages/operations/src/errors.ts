@@ -38,6 +38,11 @@ export class WebhookNotFoundError extends Error {
   override readonly name = "WebhookNotFoundError";
 }
 
+/** The tenant's policy asks for something the request lacks: a consent record to enrol (HTTP 412 / FAILED_PRECONDITION). */
+export class ConsentRequiredError extends Error {
+  override readonly name = "ConsentRequiredError";
+}
+
 /** The process is at capacity; the request was not started (HTTP 503 with Retry-After / gRPC UNAVAILABLE). */
 export class OverloadedError extends Error {
   override readonly name = "OverloadedError";
@@ -63,6 +68,11 @@ export const API_ERRORS = [
   },
   { status: 408, code: "DEADLINE_EXCEEDED", when: "the request body did not arrive within 30 s (REST)" },
   { status: 411, code: "INVALID_ARGUMENT", when: "a multipart upload without `Content-Length` (REST)" },
+  {
+    status: 412,
+    code: "FAILED_PRECONDITION",
+    when: "the tenant's policy requires a consent record and the enrolment (or the subject enrolled into) has none",
+  },
   {
     status: 413,
     code: "RESOURCE_EXHAUSTED",
@@ -96,6 +106,7 @@ export function httpStatusOf(error: unknown): ApiError {
     };
   }
   if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
+  if (error instanceof ConsentRequiredError) return { status: 412, code: "FAILED_PRECONDITION", message: error.message };
   if (error instanceof TooLargeError) return { status: 413, code: "RESOURCE_EXHAUSTED", message: error.message };
   if (error instanceof LengthRequiredError) return { status: 411, code: "INVALID_ARGUMENT", message: error.message };
   if (error instanceof OverloadedError) {

@@ -3,6 +3,7 @@ export {
   API_ERRORS,
   type ApiError,
   BadRequestError,
+  ConsentRequiredError,
   httpStatusOf,
   LengthRequiredError,
   OverloadedError,

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
@@ -85,6 +86,8 @@ export async function openGateway(
       liveness,
       webhooks,
       review: { store: state.review, policy: reviewPolicyFromEnv(env) },
+      // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
+      privacy: { policies: state.policies, evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence") },
     }),
     async close() {
       await webhooks.queue.close();

@@ -11,6 +11,7 @@ import { type ApiKeyRecord, ApiKeyStore, AuthError, ForbiddenError, type Princip
 import { isToken, token } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import {
+  type ConsentRecord,
   type Decision,
   type Gallery,
   NotFoundError,
@@ -23,10 +24,27 @@ import {
 } from "@facerec/gallery";
 import type { DeliveryAttempt, Webhook, WebhookDispatcher } from "@facerec/notify";
 import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, OutsideImportError } from "@facerec/pipeline";
+import {
+  buildNotice,
+  checkPolicy,
+  type NoticeRate,
+  PolicyError,
+  type PolicyStore,
+  type PolicyVersion,
+  readEvidence,
+  type TransparencyNotice,
+} from "@facerec/privacy";
 import { queueForReview, type ReviewPolicy } from "@facerec/runtime";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
-import { BadRequestError, RateLimitError, TooLargeError, UnavailableError, WebhookNotFoundError } from "./errors.js";
+import {
+  BadRequestError,
+  ConsentRequiredError,
+  RateLimitError,
+  TooLargeError,
+  UnavailableError,
+  WebhookNotFoundError,
+} from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { MatchFeed } from "./match-feed.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -107,10 +125,35 @@ export interface RecognitionOptions {
   /** The review queue: which unknown faces it keeps (opt-in per camera), and where. */
   review?: { store: ReviewStore; policy: ReviewPolicy };
   /**
+   * The tenants' privacy policies, and the folder of evaluation outputs the transparency notice
+   * quotes. Without it every tenant has the default policy (no consent required) and the policy API
+   * answers 503.
+   */
+  privacy?: { policies: PolicyStore; evidenceDir: string };
+  /**
    * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
    */
   liveness?: { policy: LivenessPolicy; cameras?: Record<string, LivenessPolicy> };
+}
+
+/** The longest text a consent record's fields take. */
+const CONSENT_TEXT = 200;
+
+/** A consent record as sent, checked: every field present, a real time not in the future. */
+export function checkConsent(c: ConsentRecord): ConsentRecord {
+  for (const field of ["basis", "givenAt", "noticeVersion", "evidenceRef"] as const) {
+    const v = c[field];
+    if (typeof v !== "string" || v.trim() === "" || v.length > CONSENT_TEXT) {
+      throw new BadRequestError(`consent.${field} must be text of 1 to ${CONSENT_TEXT} characters`);
+    }
+  }
+  const at = Date.parse(c.givenAt);
+  // A few minutes' grace for the clocks of the client and the gateway.
+  if (!Number.isFinite(at) || at > Date.now() + 300_000) {
+    throw new BadRequestError("consent.givenAt must be an ISO 8601 time, not in the future");
+  }
+  return { basis: c.basis, givenAt: new Date(at).toISOString(), noticeVersion: c.noticeVersion, evidenceRef: c.evidenceRef };
 }
 
 /**
@@ -126,6 +169,7 @@ export class Recognition {
   private readonly notify: ((event: MatchEvent) => void) | undefined;
   private readonly webhooks: WebhookDispatcher | undefined;
   private readonly review: { store: ReviewStore; policy: ReviewPolicy } | undefined;
+  private readonly privacy: { policies: PolicyStore; evidenceDir: string } | undefined;
   private readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
@@ -145,6 +189,7 @@ export class Recognition {
     this.notify = options.notify;
     this.webhooks = options.webhooks;
     this.review = options.review;
+    this.privacy = options.privacy;
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
@@ -310,24 +355,138 @@ export class Recognition {
     return requestId;
   }
 
-  async createSubject(p: Principal, name: string, metadata: Record<string, string>): Promise<Subject> {
+  /** Create a subject; under a consent-required policy only with a consent record. */
+  async createSubject(p: Principal, name: string, metadata: Record<string, string>, consent?: ConsentRecord): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     this.checkSubject({ name, metadata });
+    const checked = consent ? checkConsent(consent) : undefined;
+    if (!checked) await this.requireConsent(p.tenant, "create a subject");
     await this.changeable();
     const started = Date.now();
-    const subject = await this.gallery.createSubject(p.tenant, name, metadata);
-    await this.record(p, "create-subject", "created", started, { subjectId: subject.id });
+    const subject = await this.gallery.createSubject(p.tenant, name, metadata, checked);
+    await this.record(p, "create-subject", checked ? `created with consent (${checked.basis})` : "created", started, {
+      subjectId: subject.id,
+    });
     return subject;
   }
 
-  async updateSubject(p: Principal, id: string, change: { name?: string; metadata?: Record<string, string> }): Promise<Subject> {
+  /** Rename a subject, replace its metadata, or record its consent. */
+  async updateSubject(
+    p: Principal,
+    id: string,
+    change: { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord },
+  ): Promise<Subject> {
     ApiKeyStore.require(p, "enrol");
     this.checkSubject(change);
+    const consent = change.consent ? checkConsent(change.consent) : undefined;
     await this.changeable();
     const started = Date.now();
-    const subject = await this.gallery.updateSubject(p.tenant, id, change);
-    await this.record(p, "update-subject", "updated", started, { subjectId: id });
+    const subject = await this.gallery.updateSubject(p.tenant, id, { ...change, ...(consent ? { consent } : {}) });
+    await this.record(p, "update-subject", consent ? `updated, consent recorded (${consent.basis})` : "updated", started, {
+      subjectId: id,
+    });
     return subject;
+  }
+
+  /** The tenant's policy in force (version 0 is the default nobody set). */
+  async getPolicy(p: Principal): Promise<PolicyVersion> {
+    ApiKeyStore.require(p, "admin");
+    return this.policyStore().current(p.tenant);
+  }
+
+  /** Set the tenant's policy: a new version, audited with its number. */
+  async setPolicy(p: Principal, input: unknown): Promise<PolicyVersion> {
+    ApiKeyStore.require(p, "admin");
+    const store = this.policyStore();
+    let policy: ReturnType<typeof checkPolicy>;
+    try {
+      policy = checkPolicy(input);
+    } catch (error) {
+      if (error instanceof PolicyError) throw new BadRequestError(error.message);
+      throw error;
+    }
+    await this.changeable();
+    const started = Date.now();
+    const version = await store.set(p.tenant, policy, p.keyId);
+    await this.record(p, "set-policy", `version ${version.version}`, started);
+    return version;
+  }
+
+  /**
+   * The person withdrew consent: the subject is erased as by deleteSubject (templates, vectors, crops,
+   * negatives), audited as a withdrawal.
+   */
+  async withdrawConsent(p: Principal, id: string): Promise<{ templatesRemoved: number }> {
+    return this.erase(p, id, "withdraw-consent");
+  }
+
+  private policyStore(): PolicyStore {
+    if (!this.privacy) throw new UnavailableError("tenant policies are not configured on this gateway");
+    return this.privacy.policies;
+  }
+
+  /** Refuse `what` when the tenant's policy requires a consent record and none is at hand. */
+  private async requireConsent(tenant: string, what: string): Promise<void> {
+    if (!this.privacy) return;
+    const { policy } = await this.privacy.policies.current(tenant);
+    if (policy.consent.required) {
+      throw new ConsentRequiredError(
+        `this tenant's policy requires a consent record to ${what}: give consent {basis, givenAt, noticeVersion, evidenceRef}`,
+      );
+    }
+  }
+
+  /** Enrolment into a subject: under a consent-required policy, the subject must carry consent. */
+  private async requireSubjectConsent(tenant: string, subject: Subject): Promise<void> {
+    if (!subject.consent)
+      await this.requireConsent(tenant, `enrol into subject ${subject.id} (it has none; record it with an update)`);
+  }
+
+  /**
+   * The tenant's transparency notice: the models that run, their error rates as measured (the
+   * evaluation outputs in the evidence folder, and the model pack's calibration), what is kept and for
+   * how long, the liveness check's limits, and whom to ask.
+   */
+  async notice(p: Principal): Promise<TransparencyNotice> {
+    ApiKeyStore.require(p, "recognise");
+    const policy = await this.policyStore().current(p.tenant);
+    const threshold = this.gallery.thresholdOf(p.tenant, this.modelId, "");
+    const embedder = this.engine.embedder.model;
+    const fmr = Object.entries(embedder.thresholds ?? {}).find(
+      ([k, t]) => k.startsWith("fmr_") && Math.abs(t - threshold) < 5e-5,
+    );
+    const packRates: NoticeRate[] = fmr
+      ? [
+          {
+            measure: "false match rate per comparison with one enrolled person",
+            value: Number(fmr[0].slice(4)),
+            at: `threshold ${threshold}`,
+            source: `model pack calibration: ${embedder.calibration ?? "not described"}`,
+          },
+        ]
+      : [];
+    const liveness = this.engine.liveness?.model;
+    const livenessText = liveness
+      ? `${liveness.id}: ${liveness.calibration ?? "no calibration recorded"} A printed photo or a screen can still pass: the check is one signal, not proof of presence.`
+      : "no liveness check runs";
+    const retains = this.gallery.retainsCrops;
+    return buildNotice({
+      policy,
+      models: Object.entries(this.engine.modelIds).map(([role, id]) => ({ role, id })),
+      evidence: readEvidence(this.privacy?.evidenceDir ?? "", threshold),
+      packRates,
+      stored: [
+        `face templates: ${this.engine.embedder.dims} numbers computed from a face, from which the photo cannot be rebuilt`,
+        retains ? "aligned 112x112 face crops, kept to recompute templates after a model change" : "no face images",
+        "an audit entry for every decision: time, camera or API key, outcome, scores, never an image",
+        ...(this.review ? ["faces not recognised, as templates, where the review queue is on for their camera"] : []),
+      ],
+      retention: [
+        ...(this.review ? [`faces kept for review: ${this.review.policy.retentionDays} days`] : []),
+        "audit entries: kept for accountability; pruning is not offered yet",
+      ],
+      liveness: livenessText,
+    });
   }
 
   async listSubjects(p: Principal): Promise<Subject[]> {
@@ -345,13 +504,17 @@ export class Recognition {
   }
 
   async deleteSubject(p: Principal, id: string): Promise<{ templatesRemoved: number }> {
+    return this.erase(p, id, "delete-subject");
+  }
+
+  private async erase(p: Principal, id: string, operation: string): Promise<{ templatesRemoved: number }> {
     ApiKeyStore.require(p, "enrol");
     await this.changeable();
     const started = Date.now();
     const subject = await this.gallery.findSubject(p.tenant, id);
     const { templates } = await this.gallery.deleteSubject(p.tenant, id);
     await this.jobs?.queue.forget(p.tenant, subject);
-    await this.record(p, "delete-subject", "erased", started, { subjectId: id });
+    await this.record(p, operation, "erased", started, { subjectId: id });
     return { templatesRemoved: templates };
   }
 
@@ -441,6 +604,9 @@ export class Recognition {
         `${templates.length} face templates (embeddings of ${this.engine.embedder.dims} numbers computed by ${this.modelId}); no photo is kept`,
         retained ? `${retained} aligned face crops (112x112), kept because crop retention is on` : "no face crops",
         `${negatives.length} faces of other people marked "not this subject" (embeddings), kept so they are not matched to it again`,
+        subject.consent
+          ? `the consent record: basis ${subject.consent.basis}, given ${subject.consent.givenAt}, notice version ${subject.consent.noticeVersion}, evidence kept by the tenant as ${subject.consent.evidenceRef}`
+          : "no consent record",
         "audit entries naming the subject: time, operation, decision, scores, model, camera or API key id; never an image",
       ],
     };
@@ -496,6 +662,12 @@ export class Recognition {
     const started = Date.now();
     // The subject is checked before the cluster is taken, so a wrong id loses nothing.
     const existing = to.subjectId ? await this.gallery.findSubject(p.tenant, to.subjectId) : undefined;
+    if (existing) await this.requireSubjectConsent(p.tenant, existing);
+    else
+      await this.requireConsent(
+        p.tenant,
+        "make a subject of a review cluster (create the subject with consent, then assign to it)",
+      );
     if (!(await store.items(p.tenant, id)).length) throw new NotFoundError(`no review cluster ${id} in this tenant`);
     const subject = existing ?? (await this.gallery.createSubject(p.tenant, to.name as string, {}));
     const items = await store.take(p.tenant, id);
@@ -626,9 +798,9 @@ export class Recognition {
       throw new TooLargeError(`${images.length} images; one enrolment takes at most ${this.limits.enrolImages}`);
     }
     for (const [i, bytes] of images.entries()) this.checkImage(bytes, `image ${i}`);
+    await this.requireSubjectConsent(p.tenant, await this.gallery.findSubject(p.tenant, subjectId));
     await this.changeable();
     const started = Date.now();
-    await this.gallery.findSubject(p.tenant, subjectId);
     const accepted = [];
     const rejected: { index: number; reason: string }[] = [];
     for (const [index, bytes] of images.entries()) {
@@ -794,6 +966,9 @@ export class Recognition {
     ApiKeyStore.require(p, request.kind === "erase" ? "enrol" : "admin");
     if (request.kind === "enrol-folder" && !request.folder) throw new BadRequestError("an enrol-folder job needs folder");
     if (request.kind === "erase" && !request.subjectId) throw new BadRequestError("an erase job needs subjectId");
+    if (request.kind === "enrol-folder") {
+      await this.requireConsent(p.tenant, "enrol a folder (a folder carries no consent records: enrol each person with one)");
+    }
     if (!this.jobs) throw new UnavailableError("jobs need Redis: start the gateway with REDIS_URL");
     await this.changeable();
     const started = Date.now();

@@ -1,14 +1,13 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
+export { purgeExpiredSubjects, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
 export {
   DEFAULT_LOW_MARGIN,
   keptForReview,
   purgeReview,
   queueForReview,
-  REVIEW_PURGE_EVERY_MS,
   type ReviewPolicy,
   reviewPolicyFromEnv,
-  scheduleReviewPurge,
 } from "./review.js";
 export {
   consumerLag,

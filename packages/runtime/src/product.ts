@@ -15,6 +15,7 @@ import {
   type ReviewStore,
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
+import { FilePolicyStore, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
 import { Database } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 
@@ -27,6 +28,8 @@ export interface ProductState {
   webhooks: WebhookStore;
   /** Unknown faces kept for review, in clusters. */
   review: ReviewStore;
+  /** Each tenant's privacy policy, versioned. */
+  policies: PolicyStore;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -58,12 +61,14 @@ export async function openProductState(
   const review = db
     ? new PgReviewStore(db, DEFAULT_CLUSTER_OPTIONS)
     : FileReviewStore.open(join(data, "review"), DEFAULT_CLUSTER_OPTIONS);
+  const policies = db ? new PgPolicyStore(db) : FilePolicyStore.open(join(data, "policy"));
   return {
     gallery,
     keys,
     audit,
     webhooks,
     review,
+    policies,
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();
@@ -71,6 +76,7 @@ export async function openProductState(
       await audit.close();
       await webhooks.close();
       await review.close();
+      await policies.close();
       await db?.close();
     },
   };

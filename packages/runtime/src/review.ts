@@ -21,9 +21,6 @@ export interface ReviewPolicy {
  */
 export const DEFAULT_LOW_MARGIN = 0.05;
 
-/** How often the purge runs: expiry is in days, so an hour late is within the promise. */
-export const REVIEW_PURGE_EVERY_MS = 3600_000;
-
 /**
  * FACEREC_REVIEW: `all`, a comma-separated list of cameras (`api` is the API's own identifications),
  * or unset/`off`; FACEREC_REVIEW_RETENTION_DAYS (30); FACEREC_REVIEW_LOW_MARGIN (0.05).
@@ -103,18 +100,4 @@ export async function purgeReview(
     });
   }
   return counts;
-}
-
-/** Run purgeReview now and every REVIEW_PURGE_EVERY_MS until stopped. */
-export function scheduleReviewPurge(
-  store: ReviewStore,
-  audit: AuditTrail,
-  policy: ReviewPolicy,
-  onError: (error: unknown) => void,
-): { stop: () => void } {
-  const run = () => purgeReview(store, audit, policy).catch(onError);
-  const timer = setInterval(run, REVIEW_PURGE_EVERY_MS);
-  timer.unref();
-  void run();
-  return { stop: () => clearInterval(timer) };
 }

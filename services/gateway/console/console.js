@@ -369,6 +369,38 @@ $("review-load").addEventListener("click", () => {
   loadReview().catch((error) => show($("review-result"), error.message, true));
 });
 
+// The transparency notice, as the API builds it from the tenant's policy and the evaluation outputs.
+async function loadNotice() {
+  const n = await api("GET", "/v1/notice");
+  const cells = (values) => {
+    const tr = document.createElement("tr");
+    for (const value of values) {
+      const td = document.createElement("td");
+      td.textContent = value;
+      tr.append(td);
+    }
+    return tr;
+  };
+  const items = (list) =>
+    list.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    });
+  $("notice-rates").replaceChildren(
+    ...n.errorRates.map((r) => cells([r.measure, `${(100 * r.value).toPrecision(3)}%`, r.at, r.source])),
+  );
+  $("notice-stored").replaceChildren(...items(n.stored));
+  $("notice-retention").replaceChildren(...items(n.retention));
+  $("notice-liveness").textContent = n.liveness;
+  $("notice-body").hidden = false;
+  show(
+    $("notice-result"),
+    `Policy version ${n.policyVersion}, notice version ${n.noticeVersion}; consent ${n.consentRequired ? "required" : "not required"} to enrol; contact: ${n.contact || "not set"}; models: ${n.models.map((m) => `${m.role} ${m.id}`).join(", ")}`,
+  );
+}
+$("notice-load").addEventListener("click", () => loadNotice().catch((error) => show($("notice-result"), error.message, true)));
+
 let nextPage;
 async function loadAudit(more) {
   // Filters as the audit API takes them; a subject may be typed by name (a listed subject's) or id.

@@ -10,7 +10,7 @@ export interface paths {
         /** List the tenant's subjects */
         get: operations["listSubjects"];
         put?: never;
-        /** Create a subject */
+        /** Create a subject (with its consent record where the tenant's policy requires one) */
         post: operations["createSubject"];
         delete?: never;
         options?: never;
@@ -33,7 +33,7 @@ export interface paths {
         delete: operations["deleteSubject"];
         options?: never;
         head?: never;
-        /** Rename a subject or replace its metadata */
+        /** Rename a subject, replace its metadata or record its consent */
         patch: operations["updateSubject"];
         trace?: never;
     };
@@ -49,6 +49,23 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/{id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** The person withdrew consent: the subject is erased as by DELETE /v1/subjects/{id}, audited as a withdrawal */
+        delete: operations["withdrawConsent"];
         options?: never;
         head?: never;
         patch?: never;
@@ -380,6 +397,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's privacy policy in force (admin) */
+        get: operations["getPolicy"];
+        /** Set the tenant's privacy policy: a new version, audited (admin); fields left out take their defaults */
+        put: operations["setPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's transparency notice: models, measured error rates and their sources, what is kept and how long */
+        get: operations["getNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -416,6 +468,17 @@ export interface operations {
                             };
                             /** Format: date-time */
                             createdAt?: string;
+                            /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                            consent?: {
+                                /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                                basis: string;
+                                /** @description when, ISO 8601 */
+                                givenAt: string;
+                                /** @description the transparency notice's version the person was shown */
+                                noticeVersion: string;
+                                /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                                evidenceRef: string;
+                            };
                             templates?: number;
                             /** @description the subject's threshold and why (read one subject; absent without templates) */
                             threshold?: {
@@ -538,6 +601,17 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                    consent?: {
+                        /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                        basis: string;
+                        /** @description when, ISO 8601 */
+                        givenAt: string;
+                        /** @description the transparency notice's version the person was shown */
+                        noticeVersion: string;
+                        /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                        evidenceRef: string;
+                    };
                 };
             };
         };
@@ -556,6 +630,17 @@ export interface operations {
                         };
                         /** Format: date-time */
                         createdAt?: string;
+                        /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                        consent?: {
+                            /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                            basis: string;
+                            /** @description when, ISO 8601 */
+                            givenAt: string;
+                            /** @description the transparency notice's version the person was shown */
+                            noticeVersion: string;
+                            /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                            evidenceRef: string;
+                        };
                         templates?: number;
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
@@ -688,6 +773,17 @@ export interface operations {
                         };
                         /** Format: date-time */
                         createdAt?: string;
+                        /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                        consent?: {
+                            /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                            basis: string;
+                            /** @description when, ISO 8601 */
+                            givenAt: string;
+                            /** @description the transparency notice's version the person was shown */
+                            noticeVersion: string;
+                            /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                            evidenceRef: string;
+                        };
                         templates?: number;
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
@@ -926,6 +1022,17 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                    consent?: {
+                        /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                        basis: string;
+                        /** @description when, ISO 8601 */
+                        givenAt: string;
+                        /** @description the transparency notice's version the person was shown */
+                        noticeVersion: string;
+                        /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                        evidenceRef: string;
+                    };
                 };
             };
         };
@@ -944,6 +1051,17 @@ export interface operations {
                         };
                         /** Format: date-time */
                         createdAt?: string;
+                        /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                        consent?: {
+                            /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                            basis: string;
+                            /** @description when, ISO 8601 */
+                            givenAt: string;
+                            /** @description the transparency notice's version the person was shown */
+                            noticeVersion: string;
+                            /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                            evidenceRef: string;
+                        };
                         templates?: number;
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
@@ -1078,6 +1196,17 @@ export interface operations {
                             };
                             /** Format: date-time */
                             createdAt?: string;
+                            /** @description the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy */
+                            consent?: {
+                                /** @description `consent` (explicit opt-in) or the other lawful basis relied on */
+                                basis: string;
+                                /** @description when, ISO 8601 */
+                                givenAt: string;
+                                /** @description the transparency notice's version the person was shown */
+                                noticeVersion: string;
+                                /** @description where the tenant keeps the evidence (e.g. a signed form's number) */
+                                evidenceRef: string;
+                            };
                             templates?: number;
                             /** @description the subject's threshold and why (read one subject; absent without templates) */
                             threshold?: {
@@ -1119,6 +1248,121 @@ export interface operations {
                         }[];
                         decisionsTruncated?: boolean;
                         held?: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    withdrawConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templatesRemoved?: number;
                     };
                 };
             };
@@ -3897,6 +4141,419 @@ export interface operations {
                         jobs?: {
                             [key: string]: number;
                         };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant?: string;
+                        /** @description 0: the default, never set */
+                        version?: number;
+                        policy?: {
+                            consent?: {
+                                /** @description enrolment is refused (412) without a consent record */
+                                required?: boolean;
+                                /** @description the notice version people consent to */
+                                noticeVersion?: string;
+                            };
+                            retention?: {
+                                /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
+                                templatesDays?: number | null;
+                            };
+                            /** @description whom the people the system sees can ask */
+                            contact?: string;
+                        };
+                        setAt?: string;
+                        /** @description the id of the key that set it */
+                        setBy?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    setPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    consent?: {
+                        /** @description enrolment is refused (412) without a consent record */
+                        required?: boolean;
+                        /** @description the notice version people consent to */
+                        noticeVersion?: string;
+                    };
+                    retention?: {
+                        /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
+                        templatesDays?: number | null;
+                    };
+                    /** @description whom the people the system sees can ask */
+                    contact?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant?: string;
+                        /** @description 0: the default, never set */
+                        version?: number;
+                        policy?: {
+                            consent?: {
+                                /** @description enrolment is refused (412) without a consent record */
+                                required?: boolean;
+                                /** @description the notice version people consent to */
+                                noticeVersion?: string;
+                            };
+                            retention?: {
+                                /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
+                                templatesDays?: number | null;
+                            };
+                            /** @description whom the people the system sees can ask */
+                            contact?: string;
+                        };
+                        setAt?: string;
+                        /** @description the id of the key that set it */
+                        setBy?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant?: string;
+                        generatedAt?: string;
+                        policyVersion?: number;
+                        noticeVersion?: string;
+                        contact?: string;
+                        consentRequired?: boolean;
+                        models?: {
+                            role?: string;
+                            id?: string;
+                        }[];
+                        errorRates?: {
+                            measure?: string;
+                            value?: number;
+                            at?: string;
+                            source?: string;
+                        }[];
+                        stored?: string[];
+                        retention?: string[];
+                        liveness?: string;
+                        unreadEvidence?: string[];
                     };
                 };
             };

@@ -24,6 +24,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";
 import { matchRoutes } from "./routes/matches.js";
+import { privacyRoutes } from "./routes/privacy.js";
 import { recogniseRoutes } from "./routes/recognise.js";
 import { reviewRoutes } from "./routes/review.js";
 import { error } from "./routes/schemas.js";
@@ -185,6 +186,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     webhookRoutes(api, recognition);
     reviewRoutes(api, recognition);
     statusRoutes(api, recognition);
+    privacyRoutes(api, recognition);
   });
   return app;
 }

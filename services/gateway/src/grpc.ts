@@ -3,20 +3,23 @@ import type { AuditEntry } from "@facerec/audit";
 import type { ApiKeyRecord, Principal } from "@facerec/auth";
 import {
   type ApiKey,
+  type Consent as ConsentMessage,
   type FaceRecognitionServiceServer,
   FaceRecognitionServiceService,
   JobKind,
   Outcome,
   type ReviewCluster as ReviewClusterMessage,
+  type TenantPolicy as TenantPolicyMessage,
   type WatchMatchesRequest,
   type WatchMatchesResponse,
   type Webhook,
   type WebhookAttempt,
 } from "@facerec/contracts";
-import type { Decision, ReviewCluster, Subject, ThresholdExplanation } from "@facerec/gallery";
+import type { ConsentRecord, Decision, ReviewCluster, Subject, ThresholdExplanation } from "@facerec/gallery";
 import type { DeliveryAttempt } from "@facerec/notify";
 import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom, type WebhookView } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
+import type { PolicyVersion } from "@facerec/privacy";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
 import { repoRoot } from "@facerec/vision";
 import {
@@ -44,6 +47,30 @@ const toSubject = (s: Subject & { templates?: number; threshold?: ThresholdExpla
   createdAt: new Date(s.createdAt),
   templates: s.templates ?? 0,
   ...(s.threshold ? { threshold: s.threshold } : {}),
+  ...(s.consent ? { consent: { ...s.consent, givenAt: new Date(s.consent.givenAt) } } : {}),
+});
+
+/** A consent message as the operation layer takes it (which checks its fields, as for REST). */
+const consentOf = (c: ConsentMessage | undefined): ConsentRecord | undefined =>
+  c && { basis: c.basis, givenAt: c.givenAt?.toISOString() ?? "", noticeVersion: c.noticeVersion, evidenceRef: c.evidenceRef };
+
+/** proto3 has no null: 0 days means templates are kept, an empty notice version the default. */
+const policyOf = (t: TenantPolicyMessage | undefined) => ({
+  consent: { required: t?.consentRequired ?? false, noticeVersion: t?.noticeVersion || "1" },
+  retention: { templatesDays: t?.templatesRetentionDays || null },
+  contact: t?.contact ?? "",
+});
+
+const toPolicyVersion = (v: PolicyVersion) => ({
+  version: v.version,
+  policy: {
+    consentRequired: v.policy.consent.required,
+    noticeVersion: v.policy.consent.noticeVersion,
+    templatesRetentionDays: v.policy.retention.templatesDays ?? 0,
+    contact: v.policy.contact,
+  },
+  setBy: v.setBy,
+  ...(v.setAt ? { setAt: new Date(v.setAt) } : {}),
 });
 
 const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
@@ -201,7 +228,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
   const implementation: FaceRecognitionServiceServer = {
     createSubject: unary("CreateSubject", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
-      return { subject: toSubject(await recognition.createSubject(p, r.name, r.metadata)) };
+      return { subject: toSubject(await recognition.createSubject(p, r.name, r.metadata, consentOf(r.consent))) };
     }),
     getSubject: unary("GetSubject", async (p, r) => ({
       subject: toSubject(await recognition.getSubject(p, r.id)),
@@ -215,6 +242,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
       const change = {
         ...(r.name ? { name: r.name } : {}),
         ...(Object.keys(r.metadata).length ? { metadata: r.metadata } : {}),
+        ...(r.consent ? { consent: consentOf(r.consent) as ConsentRecord } : {}),
       };
       return { subject: toSubject(await recognition.updateSubject(p, r.id, change)) };
     }),
@@ -361,6 +389,15 @@ export function buildGrpcServer(recognition: Recognition): Server {
       return { ...assigned, subject: toSubject(assigned.subject) };
     }),
     dismissReviewCluster: unary("DismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
+    getPolicy: unary("GetPolicy", async (p) => ({ policy: toPolicyVersion(await recognition.getPolicy(p)) })),
+    setPolicy: unary("SetPolicy", async (p, r) => ({
+      policy: toPolicyVersion(await recognition.setPolicy(p, policyOf(r.policy))),
+    })),
+    withdrawConsent: unary("WithdrawConsent", async (p, r) => recognition.withdrawConsent(p, r.id)),
+    getNotice: unary("GetNotice", async (p) => {
+      const notice = await recognition.notice(p);
+      return { ...notice, generatedAt: new Date(notice.generatedAt) };
+    }),
     getReviewFaceCrop: unary("GetReviewFaceCrop", async (p, r) => ({
       png: Buffer.from(await recognition.getReviewFaceCrop(p, r.id)),
     })),

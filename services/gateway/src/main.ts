@@ -16,7 +16,7 @@ import {
   metricsRegistry,
   numberSetting,
   reviewPolicyFromEnv,
-  scheduleReviewPurge,
+  scheduleRetention,
   serveOps,
   setting,
   startTracing,
@@ -67,9 +67,10 @@ const tls =
   process.env.TLS_KEY_FILE && process.env.TLS_CERT_FILE
     ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
     : undefined;
-// Review-queue faces past retention are purged here (every gateway; a purge that finds nothing is not audited).
-const purging = scheduleReviewPurge(state.review, audit, reviewPolicyFromEnv(), (error) =>
-  process.stderr.write(`review purge failed: ${(error as Error).message}\n`),
+// Review-queue faces and subjects past retention are purged here (every gateway; a purge that finds
+// nothing is not audited).
+const purging = scheduleRetention(state, audit, reviewPolicyFromEnv(), (error) =>
+  process.stderr.write(`retention purge failed: ${(error as Error).message}\n`),
 );
 const registry = metricsRegistry("gateway");
 if (notifier) notifierMetrics(registry, notifier);

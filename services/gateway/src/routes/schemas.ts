@@ -15,6 +15,20 @@ const base64Image = { type: "string", minLength: 1, description: "the image (JPE
 // Multipart files reach the validator as Buffers, which JSON Schema sees as objects.
 const fileImage = { type: "object", description: "the image file (JPEG, PNG, WebP, ...)" } as const;
 
+/** A consent record: all four fields, the operation layer checks their content (REST and gRPC alike). */
+export const consent = {
+  type: "object",
+  description: "the person's consent to enrolment, as the tenant recorded it; required by a consent-required policy",
+  required: ["basis", "givenAt", "noticeVersion", "evidenceRef"],
+  additionalProperties: false,
+  properties: {
+    basis: { type: "string", description: "`consent` (explicit opt-in) or the other lawful basis relied on" },
+    givenAt: { type: "string", description: "when, ISO 8601" },
+    noticeVersion: { type: "string", description: "the transparency notice's version the person was shown" },
+    evidenceRef: { type: "string", description: "where the tenant keeps the evidence (e.g. a signed form's number)" },
+  },
+} as const;
+
 export const subject = {
   type: "object",
   properties: {
@@ -22,6 +36,7 @@ export const subject = {
     name: { type: "string" },
     metadata: { type: "object", additionalProperties: { type: "string" } },
     createdAt: { type: "string", format: "date-time" },
+    consent,
     templates: { type: "integer" },
     threshold: {
       type: "object",
@@ -39,7 +54,7 @@ export const subject = {
   },
 } as const;
 
-/** A subject's name and metadata, within the limits the operation layer enforces (shown in OpenAPI). */
+/** A subject's name, metadata and consent, within the limits the operation layer enforces (shown in OpenAPI). */
 export function subjectChange(limits: Limits) {
   return {
     name: { type: "string", minLength: 1, maxLength: limits.subjectName },
@@ -48,6 +63,7 @@ export function subjectChange(limits: Limits) {
       additionalProperties: { type: "string", maxLength: limits.metadataValue },
       maxProperties: limits.metadataEntries,
     },
+    consent,
   } as const;
 }
 

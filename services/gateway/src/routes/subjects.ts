@@ -1,25 +1,35 @@
+import type { ConsentRecord } from "@facerec/gallery";
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
 import { auditEntry, imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
 
-type Change = { name?: string; metadata?: Record<string, string> };
+type Change = { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord };
 
 /** Subjects: create, list, read, rename, erase, and enrol photos. */
 export function subjectRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["subjects"];
-  app.post<{ Body: { name: string; metadata?: Record<string, string> } }>(
+  app.post<{ Body: { name: string; metadata?: Record<string, string>; consent?: ConsentRecord } }>(
     "/v1/subjects",
     {
       schema: {
         tags,
         operationId: "createSubject",
-        summary: "Create a subject",
+        summary: "Create a subject (with its consent record where the tenant's policy requires one)",
         body: { type: "object", required: ["name"], additionalProperties: false, properties: subjectChange(recognition.limits) },
         response: { 201: subject },
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await recognition.createSubject(request.principal, request.body.name, request.body.metadata ?? {})),
+      reply
+        .status(201)
+        .send(
+          await recognition.createSubject(
+            request.principal,
+            request.body.name,
+            request.body.metadata ?? {},
+            request.body.consent,
+          ),
+        ),
   );
 
   app.get(
@@ -92,7 +102,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
       schema: {
         tags,
         operationId: "updateSubject",
-        summary: "Rename a subject or replace its metadata",
+        summary: "Rename a subject, replace its metadata or record its consent",
         params: subjectParams,
         body: {
           type: "object",
@@ -118,6 +128,20 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
       },
     },
     async (request) => recognition.deleteSubject(request.principal, request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/subjects/:id/consent",
+    {
+      schema: {
+        tags,
+        operationId: "withdrawConsent",
+        summary: "The person withdrew consent: the subject is erased as by DELETE /v1/subjects/{id}, audited as a withdrawal",
+        params: subjectParams,
+        response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
+      },
+    },
+    async (request) => recognition.withdrawConsent(request.principal, request.params.id),
   );
 
   app.post<{ Params: { id: string }; Body: { images: (string | Buffer)[] } }>(

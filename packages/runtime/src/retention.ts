@@ -1,0 +1,79 @@
+import type { AuditTrail } from "@facerec/audit";
+import { type Gallery, NotFoundError, type ReviewStore } from "@facerec/gallery";
+import type { PolicyStore } from "@facerec/privacy";
+import { purgeReview, type ReviewPolicy } from "./review.js";
+
+/** How often the retention job runs: expiry is in days, so an hour late is within the promise. */
+export const RETENTION_EVERY_MS = 3600_000;
+
+/**
+ * Erase the subjects whose newest template (or, without templates, whose creation) is older than their
+ * tenant's `retention.templatesDays`: templates, vectors and crops go as on erasure. Each erasure is
+ * audited under the subject, and each tenant's run with its count. Another replica erasing the same
+ * subject a moment before is not an error: only what this run erased counts.
+ */
+export async function purgeExpiredSubjects(
+  policies: PolicyStore,
+  gallery: Gallery,
+  audit: AuditTrail,
+  now: number = Date.now(),
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await gallery.sync();
+  for (const { tenant, policy, version } of await policies.all()) {
+    const days = policy.retention.templatesDays;
+    if (days === null) continue;
+    const before = new Date(now - days * 86_400_000).toISOString();
+    let erased = 0;
+    for (const subject of gallery.listSubjects(tenant)) {
+      const times = gallery.templatesOf(tenant, subject.id).map((t) => t.createdAt);
+      const newest = times.sort().at(-1) ?? subject.createdAt;
+      if (newest >= before) continue;
+      try {
+        const { templates } = await gallery.deleteSubject(tenant, subject.id);
+        await audit.append({
+          tenant,
+          keyId: "system",
+          operation: "retention-erase",
+          decision: `erased: ${templates} templates, newest ${newest}, policy version ${version}`,
+          subjectId: subject.id,
+          requestId: `retention:${before}:${subject.id}`,
+        });
+        erased++;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    if (erased) {
+      counts.set(tenant, erased);
+      await audit.append({
+        tenant,
+        keyId: "system",
+        operation: "retention-purge",
+        decision: `erased ${erased} subjects enrolled last before ${before}`,
+        requestId: `retention:${before}`,
+      });
+    }
+  }
+  return counts;
+}
+
+/**
+ * Run the retention jobs now and every RETENTION_EVERY_MS until stopped: review-queue faces past the
+ * deployment's retention, and subjects past their tenant's.
+ */
+export function scheduleRetention(
+  state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery },
+  audit: AuditTrail,
+  review: ReviewPolicy,
+  onError: (error: unknown) => void,
+): { stop: () => void } {
+  const run = async () => {
+    await purgeReview(state.review, audit, review).catch(onError);
+    await purgeExpiredSubjects(state.policies, state.gallery, audit).catch(onError);
+  };
+  const timer = setInterval(run, RETENTION_EVERY_MS);
+  timer.unref();
+  void run();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,224 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { type Gateway, openGateway } from "@facerec/operations";
+import { purgeExpiredSubjects } from "@facerec/runtime";
+import { describeWithShared, LFW, shared } from "@facerec/testkit";
+import { repoRoot } from "@facerec/vision";
+import { type ServiceError, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { grpcCaller, type Json, restCaller, serveOnLoopback } from "./clients.js";
+
+let gateway: Gateway;
+let client: InstanceType<typeof FaceRecognitionServiceClient>;
+let base: string;
+let close: () => Promise<void>;
+let evidence: Json;
+const keyOf = { admin: "", desk: "", kiosk: "", other: "" };
+
+const call = restCaller(() => base);
+const rpc = grpcCaller(() => client);
+const photo = (person: string, n: number) => readFileSync(LFW(person, n)).toString("base64");
+const consent = (evidenceRef: string) => ({
+  basis: "consent",
+  givenAt: "2026-11-30T09:00:00.000Z",
+  noticeVersion: "2",
+  evidenceRef,
+});
+
+describeWithShared("privacy: tenant policy, consent, retention, subject access and the transparency notice", () => {
+  beforeAll(async () => {
+    const data = mkdtempSync(join(tmpdir(), "privacy-"));
+    // The notice's evidence: the JSON output of a real evaluation run, saved as an operator would.
+    mkdirSync(join(data, "evidence"));
+    const output = execFileSync(
+      process.execPath,
+      [
+        join(repoRoot, "packages", "cli", "dist", "main.js"),
+        "eval",
+        "identify",
+        "--root",
+        shared("data", "faceapi_bbt", "identities"),
+        "--enroll",
+        "2",
+        "--json",
+        "--no-cache",
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    writeFileSync(join(data, "evidence", "identify-bbt.json"), output);
+    writeFileSync(join(data, "evidence", "notes.json"), JSON.stringify({ hello: "not an evaluation" }));
+    evidence = JSON.parse(output);
+    gateway = await openGateway(data, { env: { ...process.env, FACEREC_LIVENESS_POLICY: "off" } });
+    keyOf.admin = (await gateway.keys.create("acme", "admin", ["admin"])).key;
+    keyOf.desk = (await gateway.keys.create("acme", "desk", ["enrol", "recognise"])).key;
+    keyOf.kiosk = (await gateway.keys.create("acme", "kiosk", ["recognise"])).key;
+    keyOf.other = (await gateway.keys.create("globex", "other", ["admin"])).key;
+    ({ base, client, close } = await serveOnLoopback(gateway));
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it("sets a versioned, audited policy (admin only, checked, per tenant) over REST and gRPC", async () => {
+    expect((await call("GET", "/v1/policy", keyOf.admin)).json).toMatchObject({
+      version: 0,
+      policy: { consent: { required: false }, retention: { templatesDays: null } },
+    });
+    expect((await call("PUT", "/v1/policy", keyOf.desk, { consent: { required: true } })).status).toBe(403);
+    const bad = await call("PUT", "/v1/policy", keyOf.admin, { retention: { templatesDays: 0 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/retention\.templatesDays/);
+    const set = await call("PUT", "/v1/policy", keyOf.admin, {
+      consent: { required: true, noticeVersion: "2" },
+      contact: "privacy@acme.example",
+    });
+    expect(set.status).toBe(200);
+    expect(set.json).toMatchObject({ tenant: "acme", version: 1, policy: { consent: { required: true, noticeVersion: "2" } } });
+    const viaGrpc = await rpc<Json>("getPolicy", {}, keyOf.admin);
+    expect(viaGrpc.policy).toMatchObject({
+      version: 1,
+      policy: { consentRequired: true, noticeVersion: "2", contact: "privacy@acme.example", templatesRetentionDays: 0 },
+    });
+    // Another tenant reads its own (the default), never acme's.
+    expect((await call("GET", "/v1/policy", keyOf.other)).json).toMatchObject({ tenant: "globex", version: 0 });
+    const entries = (await gateway.audit.query({ tenant: "acme", operation: "set-policy" })).entries;
+    expect(entries.map((e) => e.decision)).toEqual(["version 1"]);
+  });
+
+  it("refuses enrolment without consent under a consent-required policy, and takes it with one", async () => {
+    const refused = await call("POST", "/v1/subjects", keyOf.desk, { name: "John Stockton" });
+    expect(refused.status).toBe(412);
+    expect(refused.json).toMatchObject({ error: "FAILED_PRECONDITION" });
+    expect(refused.json.message).toMatch(/requires a consent record/);
+    const future = await call("POST", "/v1/subjects", keyOf.desk, {
+      name: "John Stockton",
+      consent: { ...consent("form-1"), givenAt: "2099-01-01T00:00:00Z" },
+    });
+    expect(future.status).toBe(400);
+    const grpcRefused = (await rpc("createSubject", { name: "John Stockton", metadata: {} }, keyOf.desk).catch(
+      (e) => e,
+    )) as ServiceError;
+    expect(grpcRefused.code).toBe(status.FAILED_PRECONDITION);
+    const created = await call("POST", "/v1/subjects", keyOf.desk, { name: "John Stockton", consent: consent("form-1") });
+    expect(created.status).toBe(201);
+    expect(created.json.consent).toEqual(consent("form-1"));
+    const enrolled = await call("POST", `/v1/subjects/${created.json.id}/enroll`, keyOf.desk, {
+      images: [1, 2].map((n) => photo("John_Stockton", n)),
+    });
+    expect(enrolled.json.templateIds).toHaveLength(2);
+    // Over gRPC with a consent message: the same record.
+    const viaGrpc = await rpc<Json>(
+      "createSubject",
+      { name: "Colin Powell", metadata: {}, consent: { ...consent("form-2"), givenAt: new Date(consent("form-2").givenAt) } },
+      keyOf.desk,
+    );
+    expect(viaGrpc.subject.consent).toMatchObject({ basis: "consent", evidenceRef: "form-2" });
+    // A folder import carries no consent records: refused before the job API is even asked.
+    const folder = await call("POST", "/v1/jobs", keyOf.admin, { kind: "enrol-folder", folder: "people" });
+    expect(folder.status).toBe(412);
+    // Globex's policy is its own: no consent needed there.
+    expect((await call("POST", "/v1/subjects", keyOf.other, { name: "Someone" })).status).toBe(201);
+  });
+
+  it("a withdrawal of consent erases the subject, audited; the person is no longer named", async () => {
+    const { subjects } = (await call("GET", "/v1/subjects", keyOf.desk)).json;
+    const john = subjects.find((s: Json) => s.name === "John Stockton");
+    expect((await call("DELETE", `/v1/subjects/${john.id}/consent`, keyOf.other)).status).toBe(404);
+    const withdrawn = await call("DELETE", `/v1/subjects/${john.id}/consent`, keyOf.desk);
+    expect(withdrawn.json).toEqual({ templatesRemoved: 2 });
+    expect((await call("GET", `/v1/subjects/${john.id}`, keyOf.desk)).status).toBe(404);
+    const next = await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 3), camera: "door" });
+    expect(next.json.faces[0].outcome).toBe("unknown");
+    const entries = (await gateway.audit.query({ tenant: "acme", subjectId: john.id })).entries;
+    expect(entries.map((e) => [e.operation, e.decision])).toContainEqual(["withdraw-consent", "erased"]);
+  });
+
+  it("exports everything held about a subject, field by field, to its own tenant only", async () => {
+    const created = (
+      await call("POST", "/v1/subjects", keyOf.desk, {
+        name: "Gerhard Schroeder",
+        metadata: { badge: "17" },
+        consent: consent("form-3"),
+      })
+    ).json;
+    await call("POST", `/v1/subjects/${created.id}/enroll`, keyOf.desk, {
+      images: [1, 2].map((n) => photo("Gerhard_Schroeder", n)),
+    });
+    const seen = await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("Gerhard_Schroeder", 3), camera: "door" });
+    expect(seen.json.faces[0]).toMatchObject({ outcome: "match", subjectId: created.id });
+    expect((await call("GET", `/v1/subjects/${created.id}/export`, keyOf.other)).status).toBe(404);
+    const exported = (await call("GET", `/v1/subjects/${created.id}/export`, keyOf.admin)).json;
+    expect(exported.subject).toEqual({
+      id: created.id,
+      name: "Gerhard Schroeder",
+      metadata: { badge: "17" },
+      createdAt: created.createdAt,
+      consent: consent("form-3"),
+    });
+    expect(exported.templates).toHaveLength(2);
+    for (const t of exported.templates) {
+      expect(Object.keys(t).sort()).toEqual(["createdAt", "cropRetained", "id", "model", "quality"]);
+      expect(t).toMatchObject({ model: "arcface512", cropRetained: false });
+      expect(t.quality).toBeGreaterThan(0.3);
+    }
+    expect(exported.negatives).toEqual([]);
+    expect(exported.decisions.map((e: Json) => e.operation)).toEqual(["create-subject", "enroll", "identify"]);
+    expect(exported.decisions[2]).toMatchObject({ decision: "match", subjectId: created.id });
+    expect(exported.decisionsTruncated).toBe(false);
+    expect(exported.held).toContain(
+      "the consent record: basis consent, given 2026-11-30T09:00:00.000Z, notice version 2, evidence kept by the tenant as form-3",
+    );
+    expect(JSON.stringify(exported)).not.toMatch(/vector|embedding"/);
+  });
+
+  it("the transparency notice quotes the policy and the evaluation outputs, per tenant, over REST and gRPC", async () => {
+    const notice = (await call("GET", "/v1/notice", keyOf.kiosk)).json;
+    expect(notice).toMatchObject({
+      tenant: "acme",
+      policyVersion: 1,
+      noticeVersion: "2",
+      contact: "privacy@acme.example",
+      consentRequired: true,
+    });
+    expect(notice.models).toContainEqual({ role: "embedder", id: "arcface512" });
+    // The identification figures are the evaluation output's, not numbers written by hand.
+    const fnir = notice.errorRates.find((r: Json) => /not recognised/.test(r.measure));
+    expect(fnir.value).toBe(evidence.adaptive["fnir_at_fpir_1e-2"]);
+    expect(fnir.source).toMatch(/^identify-bbt\.json \(\d{4}-\d\d-\d\d\): 8 enrolled/);
+    // The false match rate at the threshold in use comes from the model pack's calibration (facerec calibrate).
+    const fmr = notice.errorRates.find((r: Json) => /false match rate/.test(r.measure));
+    expect(fmr).toMatchObject({ value: 0.001, at: "threshold 0.3359" });
+    expect(fmr.source).toMatch(/impostor pairs/);
+    expect(notice.unreadEvidence).toEqual(["notes.json"]);
+    expect(notice.retention[0]).toBe("face templates: until the person is erased or withdraws consent");
+    expect(notice.liveness).toMatch(/^liveness128: .*APCER 5%/);
+    const viaGrpc = await rpc<Json>("getNotice", {}, keyOf.kiosk);
+    expect(viaGrpc.errorRates.map((r: Json) => r.value)).toEqual(notice.errorRates.map((r: Json) => r.value));
+    const theirs = (await call("GET", "/v1/notice", keyOf.other)).json;
+    expect(theirs).toMatchObject({ tenant: "globex", policyVersion: 0, contact: "", consentRequired: false });
+  });
+
+  it("the retention job erases exactly the subjects past the tenant's period (a clock the test sets), audited", async () => {
+    await call("PUT", "/v1/policy", keyOf.admin, {
+      consent: { required: true, noticeVersion: "2" },
+      retention: { templatesDays: 30 },
+      contact: "privacy@acme.example",
+    });
+    const { state, gallery, audit } = gateway;
+    expect(await purgeExpiredSubjects(state.policies, gallery, audit)).toEqual(new Map());
+    const before = (await call("GET", "/v1/subjects", keyOf.desk)).json.subjects.map((s: Json) => s.name).sort();
+    expect(before).toEqual(["Colin Powell", "Gerhard Schroeder"]);
+    const later = Date.now() + 31 * 86_400_000;
+    expect(await purgeExpiredSubjects(state.policies, gallery, audit, later)).toEqual(new Map([["acme", 2]]));
+    expect((await call("GET", "/v1/subjects", keyOf.desk)).json.subjects).toEqual([]);
+    // Globex keeps no retention period: its subject stays.
+    expect((await call("GET", "/v1/subjects", keyOf.other)).json.subjects).toHaveLength(1);
+    const entries = (await audit.query({ tenant: "acme" })).entries;
+    expect(entries.filter((e) => e.operation === "retention-erase")).toHaveLength(2);
+    expect(entries.some((e) => e.operation === "retention-purge" && /^erased 2 subjects/.test(e.decision))).toBe(true);
+    expect((await audit.verify("acme")).intact).toBe(true);
+  });
+}, ["data"]);
