@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statfsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog, writeDurably } from "@facerec/storage";
+import { RecordLog, syncDir, writeDurably } from "@facerec/storage";
 import {
   AppendListeners,
   type AppendOptions,
+  type AuditCheckpoint,
   type AuditEntry,
   type AuditPage,
   type AuditQuery,
@@ -45,8 +46,11 @@ export class FileAuditTrail implements AuditTrail {
   private readonly heads = new Map<string, Head>();
   private readonly dedupe = new Map<string, AuditEntry>();
   private readonly listeners = new AppendListeners();
+  private readonly checkpoints: Map<string, AuditCheckpoint>;
 
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly dir: string) {
+    this.checkpoints = new Map(Object.entries(storedCheckpoints(dir)));
+  }
 
   private log!: RecordLog;
 
@@ -54,16 +58,22 @@ export class FileAuditTrail implements AuditTrail {
     mkdirSync(dir, { recursive: true });
     archiveGlobalChain(dir);
     const trail = new FileAuditTrail(dir);
-    trail.log = RecordLog.open(join(dir, "audit.log"), (r, offset) => trail.remember(JSON.parse(r.toString()), offset)).log;
+    trail.log = trail.replay();
     return trail;
   }
 
+  private replay(): RecordLog {
+    return RecordLog.open(join(this.dir, "audit.log"), (r, offset) => this.remember(JSON.parse(r.toString()), offset)).log;
+  }
+
   private remember({ dedupeKey, ...entry }: Stored, offset: number): void {
+    this.heads.set(entry.tenant, { sequence: entry.sequence, hash: entry.hash });
+    // Pruned, and still in the file only because the rewrite did not finish: not listed again.
+    if (entry.sequence <= (this.checkpoints.get(entry.tenant)?.sequence ?? 0)) return;
     const at = this.index.get(entry.tenant) ?? { sequences: [], offsets: [] };
     at.sequences.push(entry.sequence);
     at.offsets.push(offset);
     this.index.set(entry.tenant, at);
-    this.heads.set(entry.tenant, { sequence: entry.sequence, hash: entry.hash });
     if (dedupeKey) {
       this.dedupe.set(`${entry.tenant}\u0000${dedupeKey}`, entry);
       if (this.dedupe.size > DEDUPE_MEMORY) this.dedupe.delete(this.dedupe.keys().next().value as string);
@@ -115,6 +125,62 @@ export class FileAuditTrail implements AuditTrail {
     return { entries: page };
   }
 
+  /**
+   * The checkpoint is written first, then the log is rewritten without the pruned entries: a crash in
+   * between leaves them in the file, where verification and queries pass over them, and the next prune
+   * rewrites the log again.
+   */
+  async prune(tenant: string, before: string): Promise<{ checkpoint: AuditCheckpoint; removed: number } | undefined> {
+    const at = this.index.get(tenant);
+    if (!at) return undefined;
+    let cut = -1;
+    let hash = "";
+    // The prefix older than `before`, never the newest entry (the head the chain goes on from).
+    for (let i = 0; i < at.offsets.length - 1; i++) {
+      const e = JSON.parse(this.log.readAt(at.offsets[i] as number).toString()) as Stored;
+      if (e.time >= before) break;
+      cut = i;
+      hash = e.hash;
+    }
+    if (cut < 0) return undefined;
+    const checkpoint: AuditCheckpoint = {
+      tenant,
+      sequence: at.sequences[cut] as number,
+      hash,
+      pruned: (this.checkpoints.get(tenant)?.pruned ?? 0) + cut + 1,
+      at: new Date().toISOString(),
+    };
+    this.checkpoints.set(tenant, checkpoint);
+    writeDurably(checkpointsPath(this.dir), JSON.stringify(Object.fromEntries(this.checkpoints)));
+    this.compact();
+    return { checkpoint, removed: cut + 1 };
+  }
+
+  /** Rewrite the log without the entries every checkpoint says are pruned, and read it again. */
+  private compact(): void {
+    const path = join(this.dir, "audit.log");
+    const next = `${path}.compact`;
+    rmSync(next, { force: true });
+    const { log: out } = RecordLog.open(next, () => {});
+    let batch: Buffer[] = [];
+    RecordLog.read(path, (payload) => {
+      const e = JSON.parse(payload.toString()) as Stored;
+      if (e.sequence <= (this.checkpoints.get(e.tenant)?.sequence ?? 0)) return;
+      batch.push(Buffer.from(payload));
+      if (batch.length >= COMPACT_BATCH) {
+        out.append(batch);
+        batch = [];
+      }
+    });
+    if (batch.length) out.append(batch);
+    out.close();
+    this.log.close();
+    renameSync(next, path);
+    syncDir(this.dir);
+    this.index.clear();
+    this.log = this.replay();
+  }
+
   /** Tenants with entries, and those whose head says they had some (entries past damage still count). */
   async tenants(): Promise<string[]> {
     return [...new Set([...this.heads.keys(), ...Object.keys(storedHeads(this.dir))])];
@@ -131,7 +197,9 @@ export class FileAuditTrail implements AuditTrail {
    */
   static async inspect(dir: string, tenants?: readonly string[]): Promise<AuditVerification[]> {
     const heads = storedHeads(dir);
-    const checks = new Map<string, ChainCheck>((tenants ?? Object.keys(heads)).map((t) => [t, new ChainCheck(t)]));
+    const checkpoints = storedCheckpoints(dir);
+    const checkOf = (t: string) => new ChainCheck(t, checkpoints[t]);
+    const checks = new Map<string, ChainCheck>((tenants ?? Object.keys(heads)).map((t) => [t, checkOf(t)]));
     let failure: Error | undefined;
     let unreadable = 0;
     try {
@@ -139,7 +207,7 @@ export class FileAuditTrail implements AuditTrail {
         const e = JSON.parse(r.toString()) as Stored;
         let check = checks.get(e.tenant);
         if (!check && !tenants) {
-          check = new ChainCheck(e.tenant);
+          check = checkOf(e.tenant);
           checks.set(e.tenant, check);
         }
         check?.add(e);
@@ -172,6 +240,17 @@ export class FileAuditTrail implements AuditTrail {
   async close(): Promise<void> {
     this.log.close();
   }
+}
+
+/** Entries a compaction writes at once: one write and one fsync per batch. */
+const COMPACT_BATCH = 1000;
+
+/** Where each tenant's checkpoint is written, beside the log. */
+const checkpointsPath = (dir: string): string => join(dir, "audit.checkpoints");
+
+function storedCheckpoints(dir: string): Record<string, AuditCheckpoint> {
+  const path = checkpointsPath(dir);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, AuditCheckpoint>) : {};
 }
 
 /** Where each tenant's head is written, beside the log. */

@@ -2,6 +2,7 @@ export { FileAuditTrail } from "./file-trail.js";
 export { PgAuditTrail } from "./pg-trail.js";
 export type {
   AppendOptions,
+  AuditCheckpoint,
   AuditEntry,
   AuditPage,
   AuditQuery,

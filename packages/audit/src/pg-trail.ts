@@ -2,6 +2,7 @@ import type { Database } from "@facerec/storage";
 import {
   AppendListeners,
   type AppendOptions,
+  type AuditCheckpoint,
   type AuditEntry,
   type AuditPage,
   type AuditQuery,
@@ -107,8 +108,57 @@ export class PgAuditTrail implements AuditTrail {
     return rows.map((r) => r.tenant);
   }
 
+  /** The tenant's checkpoint, when entries were pruned. */
+  private async checkpoint(tenant: string): Promise<AuditCheckpoint | undefined> {
+    const { rows } = await this.db.query<{ sequence: string; hash: string; pruned: string; at: string }>(
+      "SELECT sequence, hash, pruned, at FROM audit_checkpoints WHERE tenant = $1",
+      [tenant],
+    );
+    const r = rows[0];
+    return r && { tenant, sequence: Number(r.sequence), hash: r.hash, pruned: Number(r.pruned), at: r.at };
+  }
+
+  async prune(tenant: string, before: string): Promise<{ checkpoint: AuditCheckpoint; removed: number } | undefined> {
+    return this.db.transaction(async (client) => {
+      // Under the head's lock, as appends are: nothing is appended while the prefix is cut.
+      const head = await client.query<{ sequence: string }>("SELECT sequence FROM audit_heads WHERE tenant = $1 FOR UPDATE", [
+        tenant,
+      ]);
+      const last = Number(head.rows[0]?.sequence ?? 0);
+      // The prefix of the chain older than `before`: up to the first entry that is not (replicas'
+      // clocks may differ a little, so time alone need not be in sequence order), never the newest.
+      const { rows: first } = await client.query<{ sequence: string | null }>(
+        "SELECT min(sequence) AS sequence FROM audit_entries WHERE tenant = $1 AND time >= $2",
+        [tenant, before],
+      );
+      const cut =
+        Math.min(first[0]?.sequence === null || first[0]?.sequence === undefined ? last : Number(first[0].sequence), last) - 1;
+      const { rows } = await client.query<{ sequence: string; hash: string }>(
+        "DELETE FROM audit_entries WHERE tenant = $1 AND sequence <= $2 RETURNING sequence, hash",
+        [tenant, cut],
+      );
+      if (!rows.length) return undefined;
+      const newest = rows.reduce((a, b) => (Number(b.sequence) > Number(a.sequence) ? b : a));
+      const { rows: saved } = await client.query<{ pruned: string; at: string }>(
+        `INSERT INTO audit_checkpoints (tenant, sequence, hash, pruned, at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash,
+           pruned = audit_checkpoints.pruned + EXCLUDED.pruned, at = EXCLUDED.at
+         RETURNING pruned, at`,
+        [tenant, Number(newest.sequence), newest.hash, rows.length, new Date().toISOString()],
+      );
+      const checkpoint = {
+        tenant,
+        sequence: Number(newest.sequence),
+        hash: newest.hash,
+        pruned: Number(saved[0]?.pruned),
+        at: saved[0]?.at as string,
+      };
+      return { checkpoint, removed: rows.length };
+    });
+  }
+
   async verify(tenant: string): Promise<AuditVerification> {
-    const check = new ChainCheck(tenant);
+    const check = new ChainCheck(tenant, await this.checkpoint(tenant));
     // Read in key order, whatever the sequences say, so removed or reordered rows show as such.
     let after: number | null = null;
     for (;;) {

@@ -38,10 +38,30 @@ export interface AuditPage {
   nextPageToken?: string;
 }
 
+/**
+ * What a prune removed, kept beside the chain: the last pruned entry's sequence and hash. The first
+ * entry kept chains from that hash, so the checkpoint is anchored by the chain itself: a checkpoint
+ * edited to hide a removal no longer matches the entry after it.
+ */
+export interface AuditCheckpoint {
+  tenant: string;
+  /** The last pruned entry's sequence: entries up to it are gone. */
+  sequence: number;
+  /** The last pruned entry's hash. */
+  hash: string;
+  /** Entries pruned so far, over every prune. */
+  pruned: number;
+  /** When the last prune ran. */
+  at: string;
+}
+
 export interface AuditVerification {
   tenant: string;
   intact: boolean;
+  /** Entries checked (those after the checkpoint). */
   entries: number;
+  /** Where the check started, when older entries were pruned. */
+  checkpoint?: AuditCheckpoint;
   /** Sequence of the first entry that does not follow from its predecessor. */
   firstBroken?: number;
   reason?: string;
@@ -63,8 +83,14 @@ export interface AuditTrail {
   append(record: AuditRecord, options?: AppendOptions): Promise<AuditEntry>;
   /** One tenant's entries, oldest first, filtered and paged by sequence number. */
   query(q: AuditQuery): Promise<AuditPage>;
-  /** Recompute one tenant's chain from what is stored now. */
+  /** Recompute one tenant's chain from what is stored now (from its checkpoint, when entries were pruned). */
   verify(tenant: string): Promise<AuditVerification>;
+  /**
+   * Remove the tenant's entries older than `before` (ISO time; entries are in time order along the
+   * chain, so they are a prefix of it) and move its checkpoint to the last one removed. The newest
+   * entry is always kept, so the chain has a head to extend. Undefined when nothing was old enough.
+   */
+  prune(tenant: string, before: string): Promise<{ checkpoint: AuditCheckpoint; removed: number } | undefined>;
   /** Every tenant that has a chain. */
   tenants(): Promise<string[]>;
   /**
@@ -117,13 +143,31 @@ export function pageSizeOf(q: AuditQuery): number {
 export class ChainCheck {
   private previous = GENESIS;
   private count = 0;
+  private checked = 0;
   private broken: Omit<AuditVerification, "tenant" | "entries" | "intact"> | undefined;
 
-  constructor(readonly tenant: string) {}
+  /** With a checkpoint the chain starts after it: at its sequence, from its hash. */
+  constructor(
+    readonly tenant: string,
+    private readonly checkpoint?: AuditCheckpoint,
+  ) {
+    if (checkpoint) {
+      this.previous = checkpoint.hash;
+      this.count = checkpoint.sequence;
+    }
+  }
 
   add(e: AuditEntry): void {
     if (this.broken) return;
+    // Pruned but still stored (a prune interrupted before the rewrite): the last one must be the checkpoint's.
+    if (this.checkpoint && e.sequence <= this.checkpoint.sequence) {
+      if (e.sequence === this.checkpoint.sequence && e.hash !== this.checkpoint.hash) {
+        this.broken = { firstBroken: e.sequence, reason: `entry ${e.sequence} does not match the checkpoint's hash` };
+      }
+      return;
+    }
     this.count++;
+    this.checked++;
     if (e.sequence !== this.count) {
       this.broken = {
         firstBroken: this.count,
@@ -144,7 +188,7 @@ export class ChainCheck {
 
   /** The result, given the head recorded beside the chain and any unreadable bytes after it. */
   finish(head: { sequence: number; hash: string } | undefined, unreadable = 0): AuditVerification {
-    const base = { tenant: this.tenant, entries: this.count };
+    const base = { tenant: this.tenant, entries: this.checked, ...(this.checkpoint ? { checkpoint: this.checkpoint } : {}) };
     if (this.broken) return { ...base, intact: false, ...this.broken };
     if (unreadable > 0) {
       return {

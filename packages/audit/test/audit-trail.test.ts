@@ -87,6 +87,29 @@ function conformance(name: string, adapter: () => Adapter): void {
       await reopened.close();
     });
 
+    it("prunes a prefix behind a checkpoint: the kept chain verifies, goes on and survives a restart", async () => {
+      const { place, audit } = await filled();
+      expect(await audit.prune("acme", "2000-01-01T00:00:00.000Z")).toBeUndefined();
+      const [, , , fourth] = (await audit.query({ tenant: "acme" })).entries;
+      // Everything is older than a year from now, but the newest entry stays: the chain's head.
+      const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
+      const pruned = await audit.prune("acme", later);
+      expect(pruned).toMatchObject({ removed: 4, checkpoint: { tenant: "acme", sequence: 4, hash: fourth?.hash, pruned: 4 } });
+      const checkpoint = pruned?.checkpoint;
+      expect((await audit.query({ tenant: "acme" })).entries.map((e) => e.sequence)).toEqual([5]);
+      expect(await audit.verify("acme")).toMatchObject({ tenant: "acme", intact: true, entries: 1, checkpoint });
+      await audit.append({ tenant: "acme", keyId: "k1", operation: "verify", decision: "match", requestId: "r8" });
+      await audit.close();
+      const reopened = await adapter().open(place);
+      expect((await reopened.query({ tenant: "acme" })).entries.map((e) => e.sequence)).toEqual([5, 6]);
+      expect(await reopened.verify("acme")).toMatchObject({ intact: true, entries: 2 });
+      // Another tenant's chain is untouched; a second prune adds to the count.
+      expect(await reopened.verify("globex")).toEqual({ tenant: "globex", intact: true, entries: 1 });
+      expect(await reopened.prune("acme", later)).toMatchObject({ removed: 1, checkpoint: { sequence: 5, pruned: 5 } });
+      expect(await reopened.verify("acme")).toMatchObject({ intact: true, entries: 1 });
+      await reopened.close();
+    });
+
     it("says it can take entries while its store can", async () => {
       const { audit } = await filled();
       expect(await audit.health()).toEqual({ writable: true });
@@ -249,6 +272,23 @@ describe("audit trail tamper evidence", () => {
       firstBroken: 5,
       reason: expect.stringMatching(/cut off the end/),
     });
+  });
+
+  it("passes over entries a prune checkpointed but did not rewrite (a crash between), and finds a forged checkpoint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "audit-"));
+    const audit = FileAuditTrail.open(dir);
+    for (const d of decisions) await audit.append(d);
+    const third = (await audit.query({ tenant: "acme" })).entries[2];
+    await audit.close();
+    const checkpoint = { tenant: "acme", sequence: 3, hash: third?.hash, pruned: 3, at: new Date().toISOString() };
+    writeFileSync(join(dir, "audit.checkpoints"), JSON.stringify({ acme: checkpoint }));
+    const reopened = FileAuditTrail.open(dir);
+    expect((await reopened.query({ tenant: "acme" })).entries.map((e) => e.sequence)).toEqual([4, 5]);
+    expect(await reopened.verify("acme")).toMatchObject({ intact: true, entries: 2 });
+    await reopened.close();
+    writeFileSync(join(dir, "audit.checkpoints"), JSON.stringify({ acme: { ...checkpoint, hash: "f".repeat(64) } }));
+    const forged = (await FileAuditTrail.inspect(dir, ["acme"]))[0];
+    expect(forged).toMatchObject({ intact: false, firstBroken: 3 });
   });
 
   it("finds rows edited, removed or cut off in PostgreSQL", async () => {

@@ -481,10 +481,7 @@ export class Recognition {
         "an audit entry for every decision: time, camera or API key, outcome, scores, never an image",
         ...(this.review ? ["faces not recognised, as templates, where the review queue is on for their camera"] : []),
       ],
-      retention: [
-        ...(this.review ? [`faces kept for review: ${this.review.policy.retentionDays} days`] : []),
-        "audit entries: kept for accountability; pruning is not offered yet",
-      ],
+      retention: [...(this.review ? [`faces kept for review: ${this.review.policy.retentionDays} days`] : [])],
       liveness: livenessText,
     });
   }

@@ -146,6 +146,9 @@ export function buildNotice(input: {
       policy.retention.templatesDays === null
         ? "face templates: until the person is erased or withdraws consent"
         : `face templates: erased ${policy.retention.templatesDays} days after the person's newest enrolment`,
+      policy.retention.auditDays === null
+        ? "audit entries: kept for accountability"
+        : `audit entries: ${policy.retention.auditDays} days, then pruned behind a checkpoint that keeps the rest verifiable`,
       ...input.retention,
     ],
     liveness: input.liveness,

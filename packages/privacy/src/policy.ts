@@ -16,6 +16,11 @@ export interface TenantPolicy {
      * the retention job; null keeps templates until erased. @default null
      */
     templatesDays: number | null;
+    /**
+     * Audit entries older than this many days are pruned behind a checkpoint (the kept chain still
+     * verifies); null keeps every entry. @default null
+     */
+    auditDays: number | null;
   };
   /** Who answers the people the system sees (a mailbox, a web page, a postal address). @default "" */
   contact: string;
@@ -23,7 +28,7 @@ export interface TenantPolicy {
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   consent: { required: false, noticeVersion: "1" },
-  retention: { templatesDays: null },
+  retention: { templatesDays: null, auditDays: null },
   contact: "",
 };
 
@@ -59,11 +64,13 @@ export function checkPolicy(input: unknown): TenantPolicy {
   if (typeof consent.noticeVersion !== "string" || !/^[\w.-]{1,40}$/.test(consent.noticeVersion)) {
     throw new PolicyError("consent.noticeVersion must be 1-40 letters, digits, dots, dashes or underscores");
   }
-  const days = retention.templatesDays;
-  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)) {
-    throw new PolicyError(`retention.templatesDays must be null or a whole number of days from 1 to ${MAX_DAYS}`);
+  for (const field of ["templatesDays", "auditDays"] as const) {
+    const days = retention[field];
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)) {
+      throw new PolicyError(`retention.${field} must be null or a whole number of days from 1 to ${MAX_DAYS}`);
+    }
   }
   if (typeof contact !== "string" || contact.length > 500)
     throw new PolicyError("contact must be text of at most 500 characters");
-  return { consent, retention: { templatesDays: days }, contact };
+  return { consent, retention: { templatesDays: retention.templatesDays, auditDays: retention.auditDays }, contact };
 }

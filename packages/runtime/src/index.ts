@@ -1,6 +1,6 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
-export { purgeExpiredSubjects, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
+export { pruneAudit, purgeExpiredSubjects, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
 export {
   DEFAULT_LOW_MARGIN,
   keptForReview,

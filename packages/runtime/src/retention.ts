@@ -59,8 +59,38 @@ export async function purgeExpiredSubjects(
 }
 
 /**
+ * Prune each tenant's audit entries older than its `retention.auditDays` behind a checkpoint, and say
+ * so in the chain: the entry recording the prune names the checkpoint's sequence and hash, so the
+ * chain itself anchors what was removed. Counts per tenant.
+ */
+export async function pruneAudit(
+  policies: PolicyStore,
+  audit: AuditTrail,
+  now: number = Date.now(),
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { tenant, policy, version } of await policies.all()) {
+    const days = policy.retention.auditDays;
+    if (days === null) continue;
+    const before = new Date(now - days * 86_400_000).toISOString();
+    const pruned = await audit.prune(tenant, before);
+    if (!pruned) continue;
+    const { checkpoint, removed } = pruned;
+    counts.set(tenant, removed);
+    await audit.append({
+      tenant,
+      keyId: "system",
+      operation: "audit-prune",
+      decision: `pruned ${removed} entries before ${before} (policy version ${version}); checkpoint ${checkpoint.sequence} ${checkpoint.hash}`,
+      requestId: `audit-prune:${before}`,
+    });
+  }
+  return counts;
+}
+
+/**
  * Run the retention jobs now and every RETENTION_EVERY_MS until stopped: review-queue faces past the
- * deployment's retention, and subjects past their tenant's.
+ * deployment's retention, subjects and audit entries past their tenant's.
  */
 export function scheduleRetention(
   state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery },
@@ -71,6 +101,7 @@ export function scheduleRetention(
   const run = async () => {
     await purgeReview(state.review, audit, review).catch(onError);
     await purgeExpiredSubjects(state.policies, state.gallery, audit).catch(onError);
+    await pruneAudit(state.policies, audit).catch(onError);
   };
   const timer = setInterval(run, RETENTION_EVERY_MS);
   timer.unref();

@@ -1,5 +1,6 @@
--- Privacy: each tenant's policy, one row a version (the newest in force), and each subject's consent
--- record (basis, time, notice version, the tenant's evidence reference).
+-- Privacy: each tenant's policy, one row a version (the newest in force), each subject's consent
+-- record (basis, time, notice version, the tenant's evidence reference), and each tenant's audit
+-- checkpoint: the last pruned entry's sequence and hash, from which the kept chain verifies.
 
 -- Up Migration
 
@@ -14,7 +15,16 @@ CREATE TABLE tenant_policies (
 
 ALTER TABLE subjects ADD COLUMN consent jsonb;
 
+CREATE TABLE audit_checkpoints (
+  tenant text PRIMARY KEY,
+  sequence bigint NOT NULL,
+  hash text NOT NULL,
+  pruned bigint NOT NULL,
+  at text NOT NULL
+);
+
 -- Down Migration
 
+DROP TABLE audit_checkpoints;
 ALTER TABLE subjects DROP COLUMN consent;
 DROP TABLE tenant_policies;

@@ -2280,6 +2280,14 @@ export interface operations {
                         entries?: number;
                         firstBroken?: number;
                         reason?: string;
+                        /** @description where the check started: the last entry pruned by the tenant's retention (absent when none was) */
+                        checkpoint?: {
+                            sequence?: number;
+                            hash?: string;
+                            /** @description entries pruned so far */
+                            pruned?: number;
+                            at?: string;
+                        };
                     };
                 };
             };
@@ -4266,6 +4274,8 @@ export interface operations {
                             retention?: {
                                 /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                                 templatesDays?: number | null;
+                                /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
+                                auditDays?: number | null;
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;
@@ -4388,6 +4398,8 @@ export interface operations {
                     retention?: {
                         /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                         templatesDays?: number | null;
+                        /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
+                        auditDays?: number | null;
                     };
                     /** @description whom the people the system sees can ask */
                     contact?: string;
@@ -4415,6 +4427,8 @@ export interface operations {
                             retention?: {
                                 /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                                 templatesDays?: number | null;
+                                /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
+                                auditDays?: number | null;
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;

@@ -57,7 +57,7 @@ const consentOf = (c: ConsentMessage | undefined): ConsentRecord | undefined =>
 /** proto3 has no null: 0 days means templates are kept, an empty notice version the default. */
 const policyOf = (t: TenantPolicyMessage | undefined) => ({
   consent: { required: t?.consentRequired ?? false, noticeVersion: t?.noticeVersion || "1" },
-  retention: { templatesDays: t?.templatesRetentionDays || null },
+  retention: { templatesDays: t?.templatesRetentionDays || null, auditDays: t?.auditRetentionDays || null },
   contact: t?.contact ?? "",
 });
 
@@ -67,6 +67,7 @@ const toPolicyVersion = (v: PolicyVersion) => ({
     consentRequired: v.policy.consent.required,
     noticeVersion: v.policy.consent.noticeVersion,
     templatesRetentionDays: v.policy.retention.templatesDays ?? 0,
+    auditRetentionDays: v.policy.retention.auditDays ?? 0,
     contact: v.policy.contact,
   },
   setBy: v.setBy,
@@ -352,7 +353,16 @@ export function buildGrpcServer(recognition: Recognition): Server {
     getJob: unary("GetJob", async (p, r) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
     verifyAudit: unary("VerifyAudit", async (p) => {
       const v = await recognition.verifyAudit(p);
-      return { tenant: v.tenant, intact: v.intact, entries: v.entries, firstBroken: v.firstBroken ?? 0, reason: v.reason ?? "" };
+      return {
+        tenant: v.tenant,
+        intact: v.intact,
+        entries: v.entries,
+        firstBroken: v.firstBroken ?? 0,
+        reason: v.reason ?? "",
+        checkpointSequence: v.checkpoint?.sequence ?? 0,
+        checkpointHash: v.checkpoint?.hash ?? "",
+        pruned: v.checkpoint?.pruned ?? 0,
+      };
     }),
     createKey: unary("CreateKey", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway } from "@facerec/operations";
-import { purgeExpiredSubjects } from "@facerec/runtime";
+import { pruneAudit, purgeExpiredSubjects } from "@facerec/runtime";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { repoRoot } from "@facerec/vision";
 import { type ServiceError, status } from "@grpc/grpc-js";
@@ -220,5 +220,36 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(entries.filter((e) => e.operation === "retention-erase")).toHaveLength(2);
     expect(entries.some((e) => e.operation === "retention-purge" && /^erased 2 subjects/.test(e.decision))).toBe(true);
     expect((await audit.verify("acme")).intact).toBe(true);
+  });
+
+  it("prunes audit entries past the tenant's period behind a checkpoint; the chain still verifies", async () => {
+    await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, retention: { auditDays: 30 } });
+    const { state, audit } = gateway;
+    const globexBefore = await audit.verify("globex");
+    const held = (await audit.query({ tenant: "acme", pageSize: 1000 })).entries;
+    expect(await pruneAudit(state.policies, audit)).toEqual(new Map());
+    const later = Date.now() + 31 * 86_400_000;
+    // Every entry is older than 30 days before `later`; the newest (the policy change) stays as the head.
+    expect(await pruneAudit(state.policies, audit, later)).toEqual(new Map([["acme", held.length - 1]]));
+    const left = (await audit.query({ tenant: "acme" })).entries;
+    expect(left.map((e) => e.operation)).toEqual(["set-policy", "audit-prune"]);
+    const checkpoint = (held.at(-2) as Json).sequence;
+    expect(left[1]?.decision).toMatch(
+      new RegExp(
+        `^pruned ${held.length - 1} entries before \\S+ \\(policy version 3\\); checkpoint ${checkpoint} ${held.at(-2)?.hash}$`,
+      ),
+    );
+    const verified = await audit.verify("acme");
+    expect(verified).toMatchObject({ intact: true, entries: 2, checkpoint: { sequence: checkpoint, pruned: held.length - 1 } });
+    // Over REST and gRPC, verification says where it started.
+    expect((await call("GET", "/v1/audit/verify", keyOf.admin)).json).toMatchObject({
+      intact: true,
+      checkpoint: { sequence: checkpoint, pruned: held.length - 1 },
+    });
+    expect(await rpc<Json>("verifyAudit", {}, keyOf.admin)).toMatchObject({ intact: true, checkpointSequence: checkpoint });
+    // Another tenant's chain is its own: untouched.
+    expect(await audit.verify("globex")).toEqual(globexBefore);
+    const notice = (await call("GET", "/v1/notice", keyOf.kiosk)).json;
+    expect(notice.retention).toContain("audit entries: 30 days, then pruned behind a checkpoint that keeps the rest verifiable");
   });
 }, ["data"]);

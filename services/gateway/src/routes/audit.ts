@@ -68,6 +68,16 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
               entries: { type: "integer" },
               firstBroken: { type: "integer" },
               reason: text,
+              checkpoint: {
+                type: "object",
+                description: "where the check started: the last entry pruned by the tenant's retention (absent when none was)",
+                properties: {
+                  sequence: { type: "integer" },
+                  hash: text,
+                  pruned: { type: "integer", description: "entries pruned so far" },
+                  at: text,
+                },
+              },
             },
           },
         },

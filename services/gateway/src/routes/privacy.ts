@@ -18,6 +18,10 @@ const policy = {
           type: ["integer", "null"],
           description: "a subject whose newest template is older than this is erased by the retention job; null: kept",
         },
+        auditDays: {
+          type: ["integer", "null"],
+          description: "audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept",
+        },
       },
     },
     contact: { type: "string", description: "whom the people the system sees can ask" },
