@@ -221,7 +221,7 @@ describe("Helm chart, validated offline", () => {
       "--set",
       "nats.credentialsSecret=nats-creds,nats.caSecret=nats-ca,redis.urlSecret=redis-url,gateway.tlsSecret=gateway-tls",
       "--set",
-      "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url,matcher.retainCrops=true",
+      "edgeDetector.enabled=true,edgeDetector.pushKeySecret=edge-push,serviceMonitor.enabled=true,notifications.mqttSecret=mqtt-url,matcher.retainCrops=true,gateway.evidenceConfigMap=notice-evidence",
       "--set-string",
       "review.cameras=door\\,lobby",
     ]);
@@ -251,6 +251,10 @@ describe("Helm chart, validated offline", () => {
       expect(envOf(service)).toContainEqual({ name: "FACEREC_REVIEW_LOW_MARGIN", value: "0.05" });
     }
     expect(envOf("embedder").map((e) => e.name)).not.toContain("FACEREC_REVIEW");
+    // The notice's evidence: a ConfigMap mounted in the gateways only, named by FACEREC_EVIDENCE.
+    expect(envOf("gateway")).toContainEqual({ name: "FACEREC_EVIDENCE", value: "/etc/facerec/evidence" });
+    expect(podOf(workload(objs, "gateway")).volumes).toContainEqual({ name: "evidence", configMap: { name: "notice-evidence" } });
+    expect(envOf("matcher").map((e) => e.name)).not.toContain("FACEREC_EVIDENCE");
     // Crop retention is one setting: the gateway and matcher keep crops, the embedder forwards them.
     for (const service of ["gateway", "embedder", "matcher"]) {
       expect(envOf(service)).toContainEqual({ name: "FACEREC_RETAIN_CROPS", value: "1" });
