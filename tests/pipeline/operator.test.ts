@@ -65,6 +65,13 @@ describeWithShared("the operator's loop across the distributed system, in the co
     running.push(gateway);
     base = `http://127.0.0.1:${port}`;
     admin = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
+    // The tenant lets two cameras identify; the matcher refuses the others.
+    const policy = await fetch(`${base}/v1/policy`, {
+      method: "PUT",
+      headers: { "x-api-key": admin, "content-type": "application/json" },
+      body: JSON.stringify({ identify: { cameras: ["entrance", "lobby"] } }),
+    });
+    expect(policy.status).toBe(200);
     running.push(await serviceProcess("embedder", env), await serviceProcess("matcher", env));
     nc = await connectBus(nats.url, "operator-test");
     browser = await chromium.launch({
@@ -134,5 +141,14 @@ describeWithShared("the operator's loop across the distributed system, in the co
       return events[0];
     });
     expect(named).toMatchObject({ outcome: "match", subjectName: "Gerhard Schroeder" });
+
+    // A camera the tenant's policy does not list: the matcher decides without searching.
+    await camera("parking", [LFW("Gerhard_Schroeder", 5)]);
+    const refused = await eventually(async () => {
+      const events = (await matchEvents(nc)).filter((e) => e.camera === "parking");
+      expect(events).toHaveLength(1);
+      return events[0];
+    });
+    expect(refused).toMatchObject({ outcome: "rejected-camera", subjectId: "", topK: [] });
   });
 }, ["data"]);

@@ -73,6 +73,8 @@ export class Gallery {
   private readonly templates = new Map<string, Template[]>();
   private readonly thresholds = new Map<string, Promise<SubjectThresholds>>();
   private readonly readyThresholds = new Map<string, SubjectThresholds>();
+  /** Global thresholds of tenants whose policy targets another false-match rate (setGlobalThreshold). */
+  private readonly tenantGlobals = new Map<string, number>();
   private readonly mutex = new Mutex();
   private watching: Watch | undefined;
   readonly policy: DecisionPolicy;
@@ -189,6 +191,8 @@ export class Gallery {
         ...DEFAULT_THRESHOLD_OPTIONS,
         ...this.options.thresholds,
       }).then((created) => {
+        // Read when it is ready: a tenant's threshold set meanwhile is not lost.
+        created.setGlobal(this.globalOf(k));
         this.readyThresholds.set(k, created);
         return created;
       });
@@ -412,7 +416,23 @@ export class Gallery {
   }
 
   thresholdOf(tenant: string, model: string, subject: string): number {
-    return this.readyThresholds.get(this.key(tenant, model))?.thresholdOf(subject) ?? this.options.thresholds.global;
+    const k = this.key(tenant, model);
+    return this.readyThresholds.get(k)?.thresholdOf(subject) ?? this.globalOf(k);
+  }
+
+  private globalOf(key: string): number {
+    return this.tenantGlobals.get(key) ?? this.options.thresholds.global;
+  }
+
+  /**
+   * A tenant's global threshold for a model, where its policy targets another false-match rate than
+   * the deployment's; undefined returns it to the deployment's. Per-subject shifts apply on top.
+   */
+  setGlobalThreshold(tenant: string, model: string, value: number | undefined): void {
+    const k = this.key(tenant, model);
+    if (value === undefined) this.tenantGlobals.delete(k);
+    else this.tenantGlobals.set(k, value);
+    this.readyThresholds.get(k)?.setGlobal(this.globalOf(k));
   }
 
   /** 1:N: who is this, or nobody enrolled. */

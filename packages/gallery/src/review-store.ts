@@ -62,8 +62,8 @@ export interface ReviewStore {
   crop(tenant: string, id: string): Promise<Uint8Array | undefined>;
   /** Take a cluster and its faces out of the queue (assigned or dismissed) and return the faces with their crops. */
   take(tenant: string, cluster: string): Promise<TakenReviewItem[]>;
-  /** Forget every face seen before `before`; the counts per tenant. */
-  purge(before: string): Promise<Map<string, number>>;
+  /** Forget every face seen before `before` (of one tenant, or of all); the counts per tenant. */
+  purge(before: string, tenant?: string): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -89,7 +89,7 @@ type Stored = Omit<ReviewItem, "vector" | "cluster" | "outcome" | "hasCrop"> & {
 type FileRecord =
   | { type: "face"; item: Stored }
   | { type: "take"; tenant: string; cluster: string }
-  | { type: "purge"; before: string };
+  | { type: "purge"; before: string; tenant?: string };
 
 /**
  * The review queue in a local record log. Cluster ids are named after their first face, so replaying
@@ -171,7 +171,7 @@ export class FileReviewStore implements ReviewStore {
       return undefined;
     }
     for (const [id, item] of this.faces) {
-      if (item.time < r.before) {
+      if (item.time < r.before && (r.tenant === undefined || item.tenant === r.tenant)) {
         this.faces.delete(id);
         this.partition(item.tenant, item.model).forget(item.cluster, id, item.vector);
         if (item.hasCrop) rmSync(this.cropFile(item.tenant, id), { force: true });
@@ -230,10 +230,14 @@ export class FileReviewStore implements ReviewStore {
     return items;
   }
 
-  async purge(before: string): Promise<Map<string, number>> {
+  async purge(before: string, tenant?: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const item of this.faces.values()) if (item.time < before) counts.set(item.tenant, (counts.get(item.tenant) ?? 0) + 1);
-    if (counts.size) this.write({ type: "purge", before });
+    for (const item of this.faces.values()) {
+      if (item.time < before && (tenant === undefined || item.tenant === tenant)) {
+        counts.set(item.tenant, (counts.get(item.tenant) ?? 0) + 1);
+      }
+    }
+    if (counts.size) this.write({ type: "purge", before, ...(tenant !== undefined ? { tenant } : {}) });
     return counts;
   }
 
@@ -444,10 +448,11 @@ export class PgReviewStore implements ReviewStore {
     });
   }
 
-  async purge(before: string): Promise<Map<string, number>> {
-    const { rows } = await this.db.query<{ tenant: string }>("SELECT DISTINCT tenant FROM review_items WHERE time < $1", [
-      before,
-    ]);
+  async purge(before: string, only?: string): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ tenant: string }>(
+      "SELECT DISTINCT tenant FROM review_items WHERE time < $1 AND ($2::text IS NULL OR tenant = $2)",
+      [before, only ?? null],
+    );
     const counts = new Map<string, number>();
     for (const { tenant } of rows) {
       await this.db.transaction(async (client) => {

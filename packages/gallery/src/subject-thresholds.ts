@@ -65,6 +65,11 @@ export class SubjectThresholds {
     readonly options: ThresholdOptions,
   ) {}
 
+  /** Change the global threshold (a tenant's policy chose another target error rate); shifts stay. */
+  setGlobal(value: number): void {
+    this.options.global = value;
+  }
+
   static async create(
     templates: VectorIndex,
     filter: IndexFilter,

@@ -107,6 +107,10 @@ for (const [name, open] of adapters) {
       for (let n = 0; n < 2; n++) await a.add(item("acme", `y-${n}`, 3, n, 10));
       const [newest, oldest] = (await a.clusters("acme", 10, 0)).clusters;
       expect(await a.take("globex", oldest?.id as string)).toEqual([]);
+      // A purge of one tenant leaves the others' faces, however old.
+      await a.add(item("globex", "g-old", 2, 9, 1));
+      expect(await a.purge(new Date(Date.UTC(2026, 11, 2)).toISOString(), "globex")).toEqual(new Map([["globex", 1]]));
+      expect((await a.clusters("acme", 10, 0)).total).toBe(2);
       const counts = await a.purge(new Date(Date.UTC(2026, 11, 3)).toISOString());
       expect(counts).toEqual(new Map([["acme", 2]]));
       expect((await a.items("acme", oldest?.id as string)).map((i) => i.id)).toEqual(["x-2"]);

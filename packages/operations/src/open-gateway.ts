@@ -5,7 +5,7 @@ import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
-import { engineConfigFromEnv, openProductState, type ProductState, reviewPolicyFromEnv } from "@facerec/runtime";
+import { engineConfigFromEnv, openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
@@ -87,7 +87,10 @@ export async function openGateway(
       webhooks,
       review: { store: state.review, policy: reviewPolicyFromEnv(env) },
       // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
-      privacy: { policies: state.policies, evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence") },
+      privacy: {
+        policies: new TenantPolicies(state.policies, gallery, engine.embedder),
+        evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence"),
+      },
     }),
     async close() {
       await webhooks.queue.close();

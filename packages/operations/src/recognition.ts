@@ -29,12 +29,11 @@ import {
   checkPolicy,
   type NoticeRate,
   PolicyError,
-  type PolicyStore,
   type PolicyVersion,
   readEvidence,
   type TransparencyNotice,
 } from "@facerec/privacy";
-import { queueForReview, type ReviewPolicy } from "@facerec/runtime";
+import { queueForReview, type ReviewPolicy, type TenantPolicies } from "@facerec/runtime";
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import {
@@ -59,7 +58,7 @@ export type WebhookView = Omit<Webhook, "secret" | "deletedAt">;
 export type WebhookRequest = { url: string; outcomes?: string[]; cameras?: string[]; subjects?: string[] };
 
 /** The decision outcomes a webhook may filter on (the match events' words). */
-export const OUTCOMES = ["match", "unknown", "rejected-quality", "rejected-spoof"] as const;
+export const OUTCOMES = ["match", "unknown", "rejected-quality", "rejected-spoof", "rejected-camera"] as const;
 
 /** A face in the review queue as the API shows it: never its embedding. */
 export type ReviewFace = Omit<ReviewItem, "vector" | "tenant" | "cluster" | "model">;
@@ -129,7 +128,7 @@ export interface RecognitionOptions {
    * quotes. Without it every tenant has the default policy (no consent required) and the policy API
    * answers 503.
    */
-  privacy?: { policies: PolicyStore; evidenceDir: string };
+  privacy?: { policies: TenantPolicies; evidenceDir: string };
   /**
    * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
@@ -169,7 +168,7 @@ export class Recognition {
   private readonly notify: ((event: MatchEvent) => void) | undefined;
   private readonly webhooks: WebhookDispatcher | undefined;
   private readonly review: { store: ReviewStore; policy: ReviewPolicy } | undefined;
-  private readonly privacy: { policies: PolicyStore; evidenceDir: string } | undefined;
+  private readonly privacy: { policies: TenantPolicies; evidenceDir: string } | undefined;
   private readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
   private readonly limiter: RateLimiter | undefined;
   private readonly authFailures: RateLimiter;
@@ -391,23 +390,26 @@ export class Recognition {
   /** The tenant's policy in force (version 0 is the default nobody set). */
   async getPolicy(p: Principal): Promise<PolicyVersion> {
     ApiKeyStore.require(p, "admin");
-    return this.policyStore().current(p.tenant);
+    // Read from the store, not this process's cache: an admin sees what another gateway just set.
+    return this.policies().store.current(p.tenant);
   }
 
   /** Set the tenant's policy: a new version, audited with its number. */
   async setPolicy(p: Principal, input: unknown): Promise<PolicyVersion> {
     ApiKeyStore.require(p, "admin");
-    const store = this.policyStore();
+    const policies = this.policies();
     let policy: ReturnType<typeof checkPolicy>;
     try {
       policy = checkPolicy(input);
+      // A target false-match rate the model pack has no calibrated threshold for is refused here.
+      policies.thresholdFor(policy);
     } catch (error) {
-      if (error instanceof PolicyError) throw new BadRequestError(error.message);
+      if (error instanceof PolicyError || error instanceof RangeError) throw new BadRequestError(error.message);
       throw error;
     }
     await this.changeable();
     const started = Date.now();
-    const version = await store.set(p.tenant, policy, p.keyId);
+    const version = await policies.set(p.tenant, policy, p.keyId);
     await this.record(p, "set-policy", `version ${version.version}`, started);
     return version;
   }
@@ -420,7 +422,7 @@ export class Recognition {
     return this.erase(p, id, "withdraw-consent");
   }
 
-  private policyStore(): PolicyStore {
+  private policies(): TenantPolicies {
     if (!this.privacy) throw new UnavailableError("tenant policies are not configured on this gateway");
     return this.privacy.policies;
   }
@@ -449,7 +451,8 @@ export class Recognition {
    */
   async notice(p: Principal): Promise<TransparencyNotice> {
     ApiKeyStore.require(p, "recognise");
-    const policy = await this.policyStore().current(p.tenant);
+    // Read through the cache, which also applies the tenant's threshold, so the rates quoted are at it.
+    const policy = await this.policies().current(p.tenant);
     const threshold = this.gallery.thresholdOf(p.tenant, this.modelId, "");
     const embedder = this.engine.embedder.model;
     const fmr = Object.entries(embedder.thresholds ?? {}).find(
@@ -481,7 +484,11 @@ export class Recognition {
         "an audit entry for every decision: time, camera or API key, outcome, scores, never an image",
         ...(this.review ? ["faces not recognised, as templates, where the review queue is on for their camera"] : []),
       ],
-      retention: [...(this.review ? [`faces kept for review: ${this.review.policy.retentionDays} days`] : [])],
+      retention: this.review
+        ? [
+            `faces kept for review: ${Math.min(this.review.policy.retentionDays, policy.policy.retention.reviewDays ?? Number.POSITIVE_INFINITY)} days`,
+          ]
+        : [],
       liveness: livenessText,
     });
   }
@@ -842,6 +849,8 @@ export class Recognition {
     let result: { match: boolean; score: number; threshold: number };
     if ("subjectId" in against) {
       await this.gallery.findSubject(p.tenant, against.subjectId);
+      // The tenant's threshold, where its policy targets another false-match rate.
+      await this.privacy?.policies.current(p.tenant);
       result = await this.gallery.verify(p.tenant, this.modelId, against.subjectId, probe);
     } else {
       const other = await this.admitted(p, () => this.mainFace(against.otherImage));
@@ -1060,6 +1069,10 @@ export class Recognition {
     ApiKeyStore.require(p, "recognise");
     this.checkCamera(camera);
     this.checkImage(image);
+    // The tenant's policy names the cameras that may identify (and sets its threshold for the decision).
+    if (this.privacy && !(await this.privacy.policies.mayIdentify(p.tenant, camera))) {
+      throw new ForbiddenError(`this tenant's policy does not allow identification at camera ${camera}`);
+    }
     const policy = this.livenessFor(p, camera, liveness);
     const started = Date.now();
     const faces = await this.admitted(p, () => this.analyse("identify", image, policy !== "off"));

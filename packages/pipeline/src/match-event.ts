@@ -2,12 +2,15 @@ import type { Box } from "@facerec/contracts";
 import { MatchEvent } from "@facerec/contracts";
 import type { Decision } from "@facerec/gallery";
 
+/** A face from a camera the tenant's policy does not let identify: no search was made. */
+export const REJECTED_CAMERA = { outcome: "rejected-camera", candidates: [] } as const;
+
 /**
  * The match event for one face's decision, as the matcher publishes it and WatchMatches streams it,
- * in the REST API's words (`match`, `unknown`, `rejected-quality`, `rejected-spoof`).
+ * in the REST API's words (`match`, `unknown`, `rejected-quality`, `rejected-spoof`, `rejected-camera`).
  */
 export function matchEventOf(
-  d: Decision,
+  d: Decision | typeof REJECTED_CAMERA,
   source: {
     cropId: string;
     tenant: string;

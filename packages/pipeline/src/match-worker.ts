@@ -7,7 +7,7 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, Retries } from "./dead-letter.js";
-import { matchEventOf } from "./match-event.js";
+import { matchEventOf, REJECTED_CAMERA } from "./match-event.js";
 
 export interface MatchWorkerOptions {
   durable: string;
@@ -22,6 +22,11 @@ export interface MatchWorkerOptions {
    * faces); waited for like the audit trail, and keyed by the crop id so a redelivery adds nothing.
    */
   review?: (embedding: FaceEmbedding, event: MatchEvent) => Promise<void>;
+  /**
+   * Whether the tenant's policy lets faces from the camera be identified (and its thresholds applied);
+   * a face it does not is decided `rejected-camera` without a search. @default every camera
+   */
+  mayIdentify?: (tenant: string, camera: string) => Promise<boolean>;
   /** Told when the system of record is unreachable and the worker waits for it. */
   onStoreDown?: (error: unknown) => void;
 }
@@ -83,10 +88,14 @@ export class MatchWorker {
       contextFromHeaders(m.headers),
     );
     try {
-      const decision = await this.gallery.identify(embedding.tenant, embedding.modelId, Float32Array.from(embedding.vector), {
-        quality: embedding.quality,
-        liveness: embedding.liveness,
-      });
+      const mayIdentify = this.options.mayIdentify;
+      const allowed = mayIdentify ? await this.untilStored(m, () => mayIdentify(embedding.tenant, embedding.camera)) : true;
+      const decision = allowed
+        ? await this.gallery.identify(embedding.tenant, embedding.modelId, Float32Array.from(embedding.vector), {
+            quality: embedding.quality,
+            liveness: embedding.liveness,
+          })
+        : REJECTED_CAMERA;
       const event = matchEventOf(decision, {
         cropId: embedding.cropId,
         tenant: embedding.tenant,

@@ -21,14 +21,41 @@ export interface TenantPolicy {
      * verifies); null keeps every entry. @default null
      */
     auditDays: number | null;
+    /**
+     * Faces in the review queue (and their crops) are purged after this many days; the deployment's
+     * FACEREC_REVIEW_RETENTION_DAYS stays the longest. null: the deployment's. @default null
+     */
+    reviewDays: number | null;
+  };
+  identify: {
+    /** The cameras whose faces may be identified: `all`, or the listed ones. @default "all" */
+    cameras: "all" | string[];
+  };
+  thresholds: {
+    /**
+     * The false-match rate the tenant's decisions aim at, one the model pack calibrated (`1e-2`,
+     * `1e-3`, `1e-4`); null keeps the deployment's (the pack's `fmr_1e-3`). @default null
+     */
+    targetFmr: TargetFmr | null;
   };
   /** Who answers the people the system sees (a mailbox, a web page, a postal address). @default "" */
   contact: string;
 }
 
+/** The false-match rates a policy may target: those `facerec calibrate` reports and packs record. */
+export const TARGET_FMRS = ["1e-2", "1e-3", "1e-4"] as const;
+export type TargetFmr = (typeof TARGET_FMRS)[number];
+
+/** Whether the policy lets faces from `camera` be identified. */
+export function mayIdentify(policy: TenantPolicy, camera: string): boolean {
+  return policy.identify.cameras === "all" || policy.identify.cameras.includes(camera);
+}
+
 export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   consent: { required: false, noticeVersion: "1" },
-  retention: { templatesDays: null, auditDays: null },
+  retention: { templatesDays: null, auditDays: null, reviewDays: null },
+  identify: { cameras: "all" },
+  thresholds: { targetFmr: null },
   contact: "",
 };
 
@@ -49,22 +76,45 @@ export class PolicyError extends Error {
 /** The longest retention a policy may name: 100 years is no limit a deployment needs in days. */
 const MAX_DAYS = 36_500;
 
+/** Cameras a policy lists at most: a site's cameras, not a fleet's serial numbers. */
+const MAX_CAMERAS = 1000;
+
 /** Check a policy as sent, filling what it leaves out from the defaults; PolicyError names the field. */
 export function checkPolicy(input: unknown): TenantPolicy {
   if (typeof input !== "object" || input === null) throw new PolicyError("the policy must be an object");
   const p = input as {
     consent?: Partial<TenantPolicy["consent"]>;
     retention?: Partial<TenantPolicy["retention"]>;
+    identify?: Partial<TenantPolicy["identify"]>;
+    thresholds?: Partial<TenantPolicy["thresholds"]>;
     contact?: unknown;
   };
   const consent = { ...DEFAULT_TENANT_POLICY.consent, ...p.consent };
   const retention = { ...DEFAULT_TENANT_POLICY.retention, ...p.retention };
+  const identify = { ...DEFAULT_TENANT_POLICY.identify, ...p.identify };
+  const thresholds = { ...DEFAULT_TENANT_POLICY.thresholds, ...p.thresholds };
+  const cameras = identify.cameras;
+  if (
+    cameras !== "all" &&
+    !(
+      Array.isArray(cameras) &&
+      cameras.length <= MAX_CAMERAS &&
+      cameras.every((c) => typeof c === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(c))
+    )
+  ) {
+    throw new PolicyError(
+      `identify.cameras must be "all" or a list of at most ${MAX_CAMERAS} camera names (letters, digits, - and _)`,
+    );
+  }
+  if (thresholds.targetFmr !== null && !TARGET_FMRS.includes(thresholds.targetFmr)) {
+    throw new PolicyError(`thresholds.targetFmr must be null or one of ${TARGET_FMRS.join(", ")}`);
+  }
   const contact = p.contact ?? DEFAULT_TENANT_POLICY.contact;
   if (typeof consent.required !== "boolean") throw new PolicyError("consent.required must be true or false");
   if (typeof consent.noticeVersion !== "string" || !/^[\w.-]{1,40}$/.test(consent.noticeVersion)) {
     throw new PolicyError("consent.noticeVersion must be 1-40 letters, digits, dots, dashes or underscores");
   }
-  for (const field of ["templatesDays", "auditDays"] as const) {
+  for (const field of ["templatesDays", "auditDays", "reviewDays"] as const) {
     const days = retention[field];
     if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)) {
       throw new PolicyError(`retention.${field} must be null or a whole number of days from 1 to ${MAX_DAYS}`);
@@ -72,5 +122,11 @@ export function checkPolicy(input: unknown): TenantPolicy {
   }
   if (typeof contact !== "string" || contact.length > 500)
     throw new PolicyError("contact must be text of at most 500 characters");
-  return { consent, retention: { templatesDays: retention.templatesDays, auditDays: retention.auditDays }, contact };
+  return {
+    consent,
+    retention: { templatesDays: retention.templatesDays, auditDays: retention.auditDays, reviewDays: retention.reviewDays },
+    identify: { cameras: cameras === "all" ? "all" : [...new Set(cameras)] },
+    thresholds: { targetFmr: thresholds.targetFmr },
+    contact,
+  };
 }

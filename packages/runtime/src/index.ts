@@ -1,6 +1,6 @@
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
-export { pruneAudit, purgeExpiredSubjects, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
+export { pruneAudit, purgeExpiredSubjects, purgeTenantReviews, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
 export {
   DEFAULT_LOW_MARGIN,
   keptForReview,
@@ -19,4 +19,5 @@ export {
   serviceLogger,
   setting,
 } from "./service.js";
+export { type CalibratedEmbedder, POLICY_CACHE_MS, TenantPolicies } from "./tenant-policies.js";
 export { contextFromHeaders, contextFromHttpHeaders, headersFor, inSpan, SpanKind, startTracing, tracer } from "./tracing.js";

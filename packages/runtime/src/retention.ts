@@ -59,6 +59,36 @@ export async function purgeExpiredSubjects(
 }
 
 /**
+ * Purge the review-queue faces of tenants whose policy keeps them for less than the deployment does
+ * (`retention.reviewDays`; FACEREC_REVIEW_RETENTION_DAYS stays the longest), each purge audited.
+ */
+export async function purgeTenantReviews(
+  policies: PolicyStore,
+  store: ReviewStore,
+  audit: AuditTrail,
+  deployment: ReviewPolicy,
+  now: number = Date.now(),
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { tenant, policy, version } of await policies.all()) {
+    const days = policy.retention.reviewDays;
+    if (days === null || days >= deployment.retentionDays) continue;
+    const before = new Date(now - days * 86_400_000).toISOString();
+    const purged = (await store.purge(before, tenant)).get(tenant);
+    if (!purged) continue;
+    counts.set(tenant, purged);
+    await audit.append({
+      tenant,
+      keyId: "system",
+      operation: "review-purge",
+      decision: `purged ${purged} before ${before} (policy version ${version})`,
+      requestId: `review-purge:${tenant}:${before}`,
+    });
+  }
+  return counts;
+}
+
+/**
  * Prune each tenant's audit entries older than its `retention.auditDays` behind a checkpoint, and say
  * so in the chain: the entry recording the prune names the checkpoint's sequence and hash, so the
  * chain itself anchors what was removed. Counts per tenant.
@@ -100,6 +130,7 @@ export function scheduleRetention(
 ): { stop: () => void } {
   const run = async () => {
     await purgeReview(state.review, audit, review).catch(onError);
+    await purgeTenantReviews(state.policies, state.review, audit, review).catch(onError);
     await purgeExpiredSubjects(state.policies, state.gallery, audit).catch(onError);
     await pruneAudit(state.policies, audit).catch(onError);
   };

@@ -3145,7 +3145,7 @@ export interface operations {
             content: {
                 "application/json": {
                     url: string;
-                    outcomes?: ("match" | "unknown" | "rejected-quality" | "rejected-spoof")[];
+                    outcomes?: ("match" | "unknown" | "rejected-quality" | "rejected-spoof" | "rejected-camera")[];
                     cameras?: string[];
                     subjects?: string[];
                 };
@@ -4274,8 +4274,18 @@ export interface operations {
                             retention?: {
                                 /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                                 templatesDays?: number | null;
+                                /** @description review-queue faces are purged after this (at most the deployment's FACEREC_REVIEW_RETENTION_DAYS); null: the deployment's */
+                                reviewDays?: number | null;
                                 /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
                                 auditDays?: number | null;
+                            };
+                            identify?: {
+                                /** @description `all`, or the cameras whose faces may be identified (others: 403 on the API, `rejected-camera` events) */
+                                cameras?: "all" | string[];
+                            };
+                            thresholds?: {
+                                /** @description the false-match rate decisions aim at (1e-2, 1e-3, 1e-4: a threshold the model pack calibrated); null: the deployment's */
+                                targetFmr?: string | null;
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;
@@ -4398,8 +4408,18 @@ export interface operations {
                     retention?: {
                         /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                         templatesDays?: number | null;
+                        /** @description review-queue faces are purged after this (at most the deployment's FACEREC_REVIEW_RETENTION_DAYS); null: the deployment's */
+                        reviewDays?: number | null;
                         /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
                         auditDays?: number | null;
+                    };
+                    identify?: {
+                        /** @description `all`, or the cameras whose faces may be identified (others: 403 on the API, `rejected-camera` events) */
+                        cameras?: "all" | string[];
+                    };
+                    thresholds?: {
+                        /** @description the false-match rate decisions aim at (1e-2, 1e-3, 1e-4: a threshold the model pack calibrated); null: the deployment's */
+                        targetFmr?: string | null;
                     };
                     /** @description whom the people the system sees can ask */
                     contact?: string;
@@ -4427,8 +4447,18 @@ export interface operations {
                             retention?: {
                                 /** @description a subject whose newest template is older than this is erased by the retention job; null: kept */
                                 templatesDays?: number | null;
+                                /** @description review-queue faces are purged after this (at most the deployment's FACEREC_REVIEW_RETENTION_DAYS); null: the deployment's */
+                                reviewDays?: number | null;
                                 /** @description audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept */
                                 auditDays?: number | null;
+                            };
+                            identify?: {
+                                /** @description `all`, or the cameras whose faces may be identified (others: 403 on the API, `rejected-camera` events) */
+                                cameras?: "all" | string[];
+                            };
+                            thresholds?: {
+                                /** @description the false-match rate decisions aim at (1e-2, 1e-3, 1e-4: a threshold the model pack calibrated); null: the deployment's */
+                                targetFmr?: string | null;
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;

@@ -57,7 +57,13 @@ const consentOf = (c: ConsentMessage | undefined): ConsentRecord | undefined =>
 /** proto3 has no null: 0 days means templates are kept, an empty notice version the default. */
 const policyOf = (t: TenantPolicyMessage | undefined) => ({
   consent: { required: t?.consentRequired ?? false, noticeVersion: t?.noticeVersion || "1" },
-  retention: { templatesDays: t?.templatesRetentionDays || null, auditDays: t?.auditRetentionDays || null },
+  retention: {
+    templatesDays: t?.templatesRetentionDays || null,
+    auditDays: t?.auditRetentionDays || null,
+    reviewDays: t?.reviewRetentionDays || null,
+  },
+  identify: { cameras: t?.identifyCameras.length ? t.identifyCameras : "all" },
+  thresholds: { targetFmr: t?.targetFmr || null },
   contact: t?.contact ?? "",
 });
 
@@ -68,6 +74,9 @@ const toPolicyVersion = (v: PolicyVersion) => ({
     noticeVersion: v.policy.consent.noticeVersion,
     templatesRetentionDays: v.policy.retention.templatesDays ?? 0,
     auditRetentionDays: v.policy.retention.auditDays ?? 0,
+    reviewRetentionDays: v.policy.retention.reviewDays ?? 0,
+    identifyCameras: v.policy.identify.cameras === "all" ? [] : v.policy.identify.cameras,
+    targetFmr: v.policy.thresholds.targetFmr ?? "",
     contact: v.policy.contact,
   },
   setBy: v.setBy,

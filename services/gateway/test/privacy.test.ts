@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway } from "@facerec/operations";
-import { pruneAudit, purgeExpiredSubjects } from "@facerec/runtime";
+import { pruneAudit, purgeExpiredSubjects, purgeTenantReviews } from "@facerec/runtime";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { repoRoot } from "@facerec/vision";
 import { type ServiceError, status } from "@grpc/grpc-js";
@@ -251,5 +251,83 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(await audit.verify("globex")).toEqual(globexBefore);
     const notice = (await call("GET", "/v1/notice", keyOf.kiosk)).json;
     expect(notice.retention).toContain("audit entries: 30 days, then pruned behind a checkpoint that keeps the rest verifiable");
+  });
+
+  it("names the cameras that may identify and the false-match rate decisions aim at, over REST and gRPC", async () => {
+    const set = await call("PUT", "/v1/policy", keyOf.admin, {
+      consent: { required: true },
+      identify: { cameras: ["door"] },
+      thresholds: { targetFmr: "1e-4" },
+    });
+    expect(set.status).toBe(200);
+    expect((await call("PUT", "/v1/policy", keyOf.admin, { thresholds: { targetFmr: "1e-5" } })).status).toBe(400);
+    expect((await call("PUT", "/v1/policy", keyOf.admin, { identify: { cameras: ["no spaces"] } })).status).toBe(400);
+    const refused = await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 1), camera: "lobby" });
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toMatch(/does not allow identification at camera lobby/);
+    const entries = (await gateway.audit.query({ tenant: "acme", decision: "rejected:PERMISSION_DENIED" })).entries;
+    expect(entries.map((e) => e.operation)).toContain("POST /v1/identify");
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 1), camera: "door" })).status).toBe(
+      200,
+    );
+    // The threshold at FMR 1e-4 from the pack's calibration (0.3889), with each subject's shift on top.
+    const subject = (await call("POST", "/v1/subjects", keyOf.desk, { name: "Jean Chretien", consent: consent("form-4") })).json;
+    await call("POST", `/v1/subjects/${subject.id}/enroll`, keyOf.desk, { images: [1, 2].map((n) => photo("Jean_Chretien", n)) });
+    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBe(0.3889);
+    const fmr = (await call("GET", "/v1/notice", keyOf.kiosk)).json.errorRates.find((r: Json) =>
+      /false match rate/.test(r.measure),
+    );
+    expect(fmr).toMatchObject({ value: 0.0001, at: "threshold 0.3889" });
+    // Another tenant keeps the deployment's threshold.
+    const theirs = (await call("POST", "/v1/subjects", keyOf.other, { name: "Jean" })).json;
+    await call("POST", `/v1/subjects/${theirs.id}/enroll`, keyOf.other, { images: [1, 2].map((n) => photo("Jean_Chretien", n)) });
+    expect((await call("GET", `/v1/subjects/${theirs.id}`, keyOf.other)).json.threshold.global).toBe(0.3359);
+    const viaGrpc = await rpc<Json>("getPolicy", {}, keyOf.admin);
+    expect(viaGrpc.policy.policy).toMatchObject({ identifyCameras: ["door"], targetFmr: "1e-4" });
+    const back = await rpc<Json>(
+      "setPolicy",
+      {
+        policy: {
+          consentRequired: true,
+          identifyCameras: [],
+          targetFmr: "",
+          noticeVersion: "",
+          contact: "",
+          templatesRetentionDays: 0,
+          auditRetentionDays: 0,
+          reviewRetentionDays: 0,
+        },
+      },
+      keyOf.admin,
+    );
+    expect(back.policy.policy).toMatchObject({ identifyCameras: [], targetFmr: "" });
+    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBe(0.3359);
+  });
+
+  it("purges a tenant's review faces sooner where its policy says so; other tenants keep the deployment's period", async () => {
+    await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, retention: { reviewDays: 7 } });
+    const { state, audit } = gateway;
+    const face = (tenant: string, id: string) => ({
+      id,
+      tenant,
+      camera: "door",
+      model: "arcface512",
+      time: new Date().toISOString(),
+      vector: Float32Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)),
+      quality: 0.9,
+      outcome: "unknown" as const,
+      candidates: [],
+    });
+    await state.review.add(face("acme", "a-1"));
+    await state.review.add(face("globex", "g-1"));
+    const deployment = { cameras: "all" as const, retentionDays: 30, lowMargin: 0 };
+    expect(await purgeTenantReviews(state.policies, state.review, audit, deployment)).toEqual(new Map());
+    const later = Date.now() + 8 * 86_400_000;
+    expect(await purgeTenantReviews(state.policies, state.review, audit, deployment, later)).toEqual(new Map([["acme", 1]]));
+    expect((await state.review.clusters("acme", 10, 0)).total).toBe(0);
+    expect((await state.review.clusters("globex", 10, 0)).total).toBe(1);
+    const entries = (await audit.query({ tenant: "acme", operation: "review-purge" })).entries;
+    expect(entries.at(-1)?.decision).toMatch(/^purged 1 before \S+ \(policy version \d+\)$/);
+    expect((await call("GET", "/v1/notice", keyOf.kiosk)).json.retention).toContain("faces kept for review: 7 days");
   });
 }, ["data"]);

@@ -21,6 +21,7 @@ import {
   queueForReview,
   reviewPolicyFromEnv,
   setting,
+  TenantPolicies,
 } from "@facerec/runtime";
 import { FaceEngine, repoRoot } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
@@ -74,9 +75,12 @@ const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : un
 // Unknown faces (and close-call matches) from the cameras FACEREC_REVIEW names go to the shared
 // review queue, with their crops where the embedder forwards them (FACEREC_RETAIN_CROPS=1).
 const reviewPolicy = reviewPolicyFromEnv();
+// The tenants' policies: the cameras they let identify, and the false-match rate they target.
+const policies = new TenantPolicies(state.policies, gallery, engine.embedder);
 const worker = new MatchWorker(js, gallery, audit, {
   durable,
   maxDeliver,
+  mayIdentify: (tenant, camera) => policies.mayIdentify(tenant, camera),
   async review(embedding, event) {
     await queueForReview(
       state.review,

@@ -18,9 +18,36 @@ const policy = {
           type: ["integer", "null"],
           description: "a subject whose newest template is older than this is erased by the retention job; null: kept",
         },
+        reviewDays: {
+          type: ["integer", "null"],
+          description:
+            "review-queue faces are purged after this (at most the deployment's FACEREC_REVIEW_RETENTION_DAYS); null: the deployment's",
+        },
         auditDays: {
           type: ["integer", "null"],
           description: "audit entries older than this are pruned behind a checkpoint (the rest still verifies); null: kept",
+        },
+      },
+    },
+    identify: {
+      type: "object",
+      properties: {
+        cameras: {
+          description: "`all`, or the cameras whose faces may be identified (others: 403 on the API, `rejected-camera` events)",
+          oneOf: [
+            { type: "string", enum: ["all"] },
+            { type: "array", items: { type: "string" } },
+          ],
+        },
+      },
+    },
+    thresholds: {
+      type: "object",
+      properties: {
+        targetFmr: {
+          type: ["string", "null"],
+          description:
+            "the false-match rate decisions aim at (1e-2, 1e-3, 1e-4: a threshold the model pack calibrated); null: the deployment's",
         },
       },
     },

@@ -1,0 +1,67 @@
+import type { Gallery } from "@facerec/gallery";
+import { mayIdentify, type PolicyStore, type PolicyVersion, type TenantPolicy } from "@facerec/privacy";
+
+/**
+ * How long a process trusts a policy it read before reading it again. A change made through one
+ * gateway holds there at once and on every other replica within this. @default 5000 ms
+ */
+export const POLICY_CACHE_MS = 5000;
+
+/** The embedder's calibrated thresholds (`fmr_1e-3`, ...), by which a target false-match rate is met. */
+export interface CalibratedEmbedder {
+  id: string;
+  model: { thresholds?: Record<string, number> };
+}
+
+/**
+ * The tenants' policies as a deciding process uses them: read through a short cache, each new
+ * version's target false-match rate applied to the gallery's threshold for the tenant, and the cameras
+ * it may identify at.
+ */
+export class TenantPolicies {
+  private readonly cache = new Map<string, { at: number; version: PolicyVersion }>();
+
+  constructor(
+    readonly store: PolicyStore,
+    private readonly gallery: Gallery,
+    private readonly embedder: CalibratedEmbedder,
+    private readonly ttlMs = POLICY_CACHE_MS,
+  ) {}
+
+  /** The threshold a policy's target calls for, undefined for the deployment's; an error when the pack has none. */
+  thresholdFor(policy: TenantPolicy): number | undefined {
+    const target = policy.thresholds.targetFmr;
+    if (target === null) return undefined;
+    const value = this.embedder.model.thresholds?.[`fmr_${target}`];
+    if (value === undefined)
+      throw new RangeError(`the embedder ${this.embedder.id} has no threshold calibrated at FMR ${target}`);
+    return value;
+  }
+
+  /** The tenant's policy in force, its threshold applied to the gallery. */
+  async current(tenant: string): Promise<PolicyVersion> {
+    const held = this.cache.get(tenant);
+    if (held && Date.now() - held.at < this.ttlMs) return held.version;
+    return this.adopt(await this.store.current(tenant));
+  }
+
+  /** Set a new version; this process follows it at once. */
+  async set(tenant: string, policy: TenantPolicy, setBy: string): Promise<PolicyVersion> {
+    this.thresholdFor(policy);
+    return this.adopt(await this.store.set(tenant, policy, setBy));
+  }
+
+  /** Whether faces from `camera` may be identified for the tenant (its thresholds applied for the decision). */
+  async mayIdentify(tenant: string, camera: string): Promise<boolean> {
+    return mayIdentify((await this.current(tenant)).policy, camera);
+  }
+
+  private adopt(version: PolicyVersion): PolicyVersion {
+    const before = this.cache.get(version.tenant)?.version;
+    this.cache.set(version.tenant, { at: Date.now(), version });
+    if (before?.version !== version.version || before === undefined) {
+      this.gallery.setGlobalThreshold(version.tenant, this.embedder.id, this.thresholdFor(version.policy));
+    }
+    return version;
+  }
+}
