@@ -27,7 +27,7 @@ import { insideImportRoot, type JobSpec, type Jobs, type JobView, matchEventOf, 
 import {
   buildNotice,
   checkPolicy,
-  type NoticeRate,
+  fmrRate,
   PolicyError,
   type PolicyVersion,
   readEvidence,
@@ -455,19 +455,11 @@ export class Recognition {
     const policy = await this.policies().current(p.tenant);
     const threshold = this.gallery.thresholdOf(p.tenant, this.modelId, "");
     const embedder = this.engine.embedder.model;
-    const fmr = Object.entries(embedder.thresholds ?? {}).find(
-      ([k, t]) => k.startsWith("fmr_") && Math.abs(t - threshold) < 5e-5,
+    const fmr = fmrRate(
+      embedder.thresholds ?? {},
+      threshold,
+      `model pack calibration: ${embedder.calibration ?? "not described"}`,
     );
-    const packRates: NoticeRate[] = fmr
-      ? [
-          {
-            measure: "false match rate per comparison with one enrolled person",
-            value: Number(fmr[0].slice(4)),
-            at: `threshold ${threshold}`,
-            source: `model pack calibration: ${embedder.calibration ?? "not described"}`,
-          },
-        ]
-      : [];
     const liveness = this.engine.liveness?.model;
     const livenessText = liveness
       ? `${liveness.id}: ${liveness.calibration ?? "no calibration recorded"} A printed photo or a screen can still pass: the check is one signal, not proof of presence.`
@@ -477,7 +469,7 @@ export class Recognition {
       policy,
       models: Object.entries(this.engine.modelIds).map(([role, id]) => ({ role, id })),
       evidence: readEvidence(this.privacy?.evidenceDir ?? "", threshold),
-      packRates,
+      packRates: fmr ? [fmr] : [],
       stored: [
         `face templates: ${this.engine.embedder.dims} numbers computed from a face, from which the photo cannot be rebuilt`,
         retains ? "aligned 112x112 face crops, kept to recompute templates after a model change" : "no face images",

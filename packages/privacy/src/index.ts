@@ -1,4 +1,4 @@
-export { buildNotice, type NoticeRate, ratesOf, readEvidence, type TransparencyNotice } from "./notice.js";
+export { buildNotice, fmrRate, type NoticeRate, ratesOf, readEvidence, type TransparencyNotice } from "./notice.js";
 export {
   checkPolicy,
   DEFAULT_TENANT_POLICY,

@@ -34,6 +34,23 @@ export interface TransparencyNotice {
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * The false-match rate a calibration (`fmr_1e-3: 0.3359`, ... as `facerec calibrate` prints and packs
+ * record) says the threshold in use gives, as the notice states it; undefined when none matches it.
+ */
+export function fmrRate(thresholds: Record<string, unknown>, thresholdInUse: number, source: string): NoticeRate | undefined {
+  const inUse = Object.entries(thresholds).find(
+    ([k, t]) => k.startsWith("fmr_") && isNumber(t) && Math.abs(t - thresholdInUse) < 5e-5,
+  );
+  if (!inUse) return undefined;
+  return {
+    measure: "false match rate per comparison with one enrolled person",
+    value: Number(inUse[0].slice(4)),
+    at: `threshold ${thresholdInUse}`,
+    source,
+  };
+}
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /**
@@ -75,17 +92,8 @@ export function ratesOf(report: Json, source: string, thresholdInUse: number): N
   }
   const thresholds = report.thresholds as Record<string, unknown> | undefined;
   if (thresholds && isNumber(report.impostor_pairs)) {
-    const inUse = Object.entries(thresholds).find(([, t]) => isNumber(t) && Math.abs(t - thresholdInUse) < 5e-5);
-    const rate = inUse ? Number(inUse[0].replace(/^fmr_/, "")) : Number.NaN;
-    if (!Number.isFinite(rate)) return [];
-    return [
-      {
-        measure: "false match rate per comparison with one enrolled person",
-        value: rate,
-        at: `threshold ${thresholdInUse}`,
-        source: `${source}: ${report.impostor_pairs} impostor pairs`,
-      },
-    ];
+    const rate = fmrRate(thresholds, thresholdInUse, `${source}: ${report.impostor_pairs} impostor pairs`);
+    return rate ? [rate] : [];
   }
   return undefined;
 }

@@ -1,10 +1,25 @@
 import type { AuditTrail } from "@facerec/audit";
 import { type Gallery, NotFoundError, type ReviewStore } from "@facerec/gallery";
-import type { PolicyStore } from "@facerec/privacy";
+import type { PolicyStore, TenantPolicy } from "@facerec/privacy";
 import { purgeReview, type ReviewPolicy } from "./review.js";
 
 /** How often the retention job runs: expiry is in days, so an hour late is within the promise. */
 export const RETENTION_EVERY_MS = 3600_000;
+
+/**
+ * The tenants whose policy sets a period in `days` (a retention field), each with the time its
+ * period cuts at and the policy's version.
+ */
+async function cutoffs(
+  policies: PolicyStore,
+  days: (policy: TenantPolicy) => number | null,
+  now: number,
+): Promise<{ tenant: string; before: string; version: number; days: number }[]> {
+  return (await policies.all()).flatMap(({ tenant, policy, version }) => {
+    const d = days(policy);
+    return d === null ? [] : [{ tenant, version, days: d, before: new Date(now - d * 86_400_000).toISOString() }];
+  });
+}
 
 /**
  * Erase the subjects whose newest template (or, without templates, whose creation) is older than their
@@ -20,10 +35,7 @@ export async function purgeExpiredSubjects(
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   await gallery.sync();
-  for (const { tenant, policy, version } of await policies.all()) {
-    const days = policy.retention.templatesDays;
-    if (days === null) continue;
-    const before = new Date(now - days * 86_400_000).toISOString();
+  for (const { tenant, before, version } of await cutoffs(policies, (p) => p.retention.templatesDays, now)) {
     let erased = 0;
     for (const subject of gallery.listSubjects(tenant)) {
       const times = gallery.templatesOf(tenant, subject.id).map((t) => t.createdAt);
@@ -70,10 +82,8 @@ export async function purgeTenantReviews(
   now: number = Date.now(),
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const { tenant, policy, version } of await policies.all()) {
-    const days = policy.retention.reviewDays;
-    if (days === null || days >= deployment.retentionDays) continue;
-    const before = new Date(now - days * 86_400_000).toISOString();
+  for (const { tenant, before, version, days } of await cutoffs(policies, (p) => p.retention.reviewDays, now)) {
+    if (days >= deployment.retentionDays) continue;
     const purged = (await store.purge(before, tenant)).get(tenant);
     if (!purged) continue;
     counts.set(tenant, purged);
@@ -99,10 +109,7 @@ export async function pruneAudit(
   now: number = Date.now(),
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const { tenant, policy, version } of await policies.all()) {
-    const days = policy.retention.auditDays;
-    if (days === null) continue;
-    const before = new Date(now - days * 86_400_000).toISOString();
+  for (const { tenant, before, version } of await cutoffs(policies, (p) => p.retention.auditDays, now)) {
     const pruned = await audit.prune(tenant, before);
     if (!pruned) continue;
     const { checkpoint, removed } = pruned;

@@ -59,7 +59,7 @@ export class TenantPolicies {
   private adopt(version: PolicyVersion): PolicyVersion {
     const before = this.cache.get(version.tenant)?.version;
     this.cache.set(version.tenant, { at: Date.now(), version });
-    if (before?.version !== version.version || before === undefined) {
+    if (before?.version !== version.version) {
       this.gallery.setGlobalThreshold(version.tenant, this.embedder.id, this.thresholdFor(version.policy));
     }
     return version;
