@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
 import {
-  freePort,
+  gatewayProcess,
   metricSum,
   mosquittoServer,
   natsServer,
   redisServer,
-  ServerProcess,
+  type ServerProcess,
   serviceProcess,
 } from "@facerec/testkit/servers";
 import { repoRoot } from "@facerec/vision";
@@ -56,30 +56,12 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
     running.push(embedder, matcher, edge);
     for (const [name, p] of Object.entries({ embedder, matcher, "edge-detector": edge }))
       metricsOf[name] = `http://127.0.0.1:${p.ops}/metrics`;
-    const port = await freePort();
-    const grpcPort = await freePort();
-    const opsPort = await freePort();
-    grpcAddress = `127.0.0.1:${grpcPort}`;
-    const gateway = new ServerProcess(
-      "gateway",
-      process.execPath,
-      [join(repoRoot, "services", "gateway", "dist", "main.js")],
-      port,
-      {
-        ...process.env,
-        ...env,
-        PORT: String(port),
-        GRPC_PORT: String(grpcPort),
-        OPS_PORT: String(opsPort),
-        FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
-        FACEREC_IMPORT_DIR: shared("data"),
-      },
-    );
-    await gateway.start();
+    const gateway = await gatewayProcess({ ...env, FACEREC_IMPORT_DIR: shared("data") });
     running.push(gateway);
-    key = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
-    base = `http://127.0.0.1:${port}`;
-    metricsOf.gateway = `http://127.0.0.1:${opsPort}/metrics`;
+    grpcAddress = gateway.grpc;
+    key = gateway.admin;
+    base = gateway.url;
+    metricsOf.gateway = `http://127.0.0.1:${gateway.ops}/metrics`;
   });
   afterAll(async () => {
     for (const p of running.reverse()) await p.stop();

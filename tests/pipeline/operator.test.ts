@@ -1,10 +1,8 @@
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, LFW } from "@facerec/testkit";
-import { freePort, natsServer, postgresServer, ServerProcess, serviceProcess } from "@facerec/testkit/servers";
-import { repoRoot } from "@facerec/vision";
+import { gatewayProcess, natsServer, postgresServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -46,25 +44,10 @@ describeWithShared("the operator's loop across the distributed system, in the co
       FACEREC_RETAIN_CROPS: "1",
       FACEREC_MIN_LIVENESS: "0",
     };
-    const port = await freePort();
-    const gateway = new ServerProcess(
-      "gateway",
-      process.execPath,
-      [join(repoRoot, "services", "gateway", "dist", "main.js")],
-      port,
-      {
-        ...process.env,
-        ...env,
-        PORT: String(port),
-        GRPC_PORT: String(await freePort()),
-        OPS_PORT: "0",
-        FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
-      },
-    );
-    await gateway.start();
+    const gateway = await gatewayProcess(env);
     running.push(gateway);
-    base = `http://127.0.0.1:${port}`;
-    admin = /frk_[A-Za-z0-9_-]+/.exec(gateway.output)?.[0] as string;
+    base = gateway.url;
+    admin = gateway.admin;
     // The tenant lets two cameras identify; the matcher refuses the others.
     const policy = await fetch(`${base}/v1/policy`, {
       method: "PUT",

@@ -7,8 +7,15 @@ import { FaceCrop, FaceRecognitionServiceClient, type MatchEvent, subjects } fro
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { Database } from "@facerec/storage";
 import { describeWithShared } from "@facerec/testkit";
-import { freePort, natsServer, postgresServer, redisServer, ServerProcess, serviceProcess } from "@facerec/testkit/servers";
-import { decodeImage, encodePng, FaceEngine, repoRoot } from "@facerec/vision";
+import {
+  gatewayProcess,
+  natsServer,
+  postgresServer,
+  redisServer,
+  type ServerProcess,
+  serviceProcess,
+} from "@facerec/testkit/servers";
+import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -72,19 +79,9 @@ async function push(photo: string, camera: string): Promise<void> {
   expect(r.status).toBe(202);
 }
 
-async function gateway(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
-  const grpcPort = await freePort();
-  const g = new ServerProcess("gateway", process.execPath, [join(repoRoot, "services", "gateway", "dist", "main.js")], port, {
-    ...process.env,
-    ...env,
-    PORT: String(port),
-    GRPC_PORT: String(grpcPort),
-    OPS_PORT: "0",
-    FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
-  });
-  await g.start();
-  gateways.push({ base: `http://127.0.0.1:${port}`, grpc: `127.0.0.1:${grpcPort}` });
+async function gateway(env: Record<string, string>): Promise<ServerProcess & { admin: string }> {
+  const g = await gatewayProcess(env);
+  gateways.push({ base: g.url, grpc: g.grpc });
   return g;
 }
 
@@ -97,7 +94,7 @@ describeWithShared("replicas share one PostgreSQL: two gateways, two matchers", 
     running.push(nats, redis);
     const env = { NATS_URL: nats.url, REDIS_URL: redis.url, DATABASE_URL: pg.url, ACK_WAIT_MS: "3000" };
     const a = await gateway(env);
-    admin = /frk_[A-Za-z0-9_-]+/.exec(a.output)?.[0] as string;
+    admin = a.admin;
     running.push(a, await gateway(env));
     matchers = [
       await serviceProcess("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }),

@@ -367,6 +367,27 @@ export async function serviceProcess(name: ServiceName, env: Record<string, stri
   return Object.assign(proc, { ops });
 }
 
+/**
+ * The gateway (services/gateway/dist/main.js) as its own process, as the Helm chart runs it: REST, gRPC
+ * and ops ports free on loopback, a data folder of its own; `admin` is the key it prints at first start.
+ */
+export async function gatewayProcess(
+  env: Record<string, string>,
+): Promise<ServerProcess & { url: string; grpc: string; ops: number; admin: string }> {
+  const [port, grpcPort, ops] = [await freePort(), await freePort(), await freePort()];
+  const proc = new ServerProcess("gateway", process.execPath, [join(repoRoot, "services", "gateway", "dist", "main.js")], port, {
+    ...process.env,
+    PORT: String(port),
+    GRPC_PORT: String(grpcPort),
+    OPS_PORT: String(ops),
+    FACEREC_DATA: mkdtempSync(join(tmpdir(), "gateway-")),
+    ...env,
+  });
+  await proc.start();
+  const admin = /frk_[A-Za-z0-9_-]+/.exec(proc.output)?.[0] ?? "";
+  return Object.assign(proc, { url: `http://127.0.0.1:${port}`, grpc: `127.0.0.1:${grpcPort}`, ops, admin });
+}
+
 /** The sum of a metric's samples in Prometheus text, over the series whose labels include `labels`. */
 export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;
