@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import type { FaceCrop } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
+import { decodeImage, FaceEngine } from "@facerec/vision";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { Batcher, Spool, splitPngs, Tracker } from "../src/index.js";
+import { Batcher, type CropPublisher, EdgeDetector, Spool, splitPngs, Tracker } from "../src/index.js";
 
 type F = { box: { x: number; y: number; width: number; height: number }; q: number };
 const face = (x: number, q: number): F => ({ box: { x, y: 100, width: 80, height: 100 }, q });
@@ -104,5 +106,39 @@ describeWithShared("PNG frame stream", () => {
     for await (const png of splitPngs(chunks())) out.push(png);
     expect(out.map((b) => b.length)).toEqual([pngs[0]?.length, pngs[1]?.length, pngs[0]?.length]);
     expect(out[1]?.equals(pngs[1] as Buffer)).toBe(true);
+  });
+});
+
+describeWithShared("edge detector on a stream", () => {
+  it("scores liveness once a released shot, not on every frame, and gates the shot on it", async () => {
+    const engine = await FaceEngine.create({});
+    const live = engine.liveness as NonNullable<typeof engine.liveness>;
+    let scored = 0;
+    const scoreMany = live.scoreMany.bind(live);
+    live.scoreMany = async (img, boxes) => {
+      scored += boxes.length;
+      return scoreMany(img, boxes);
+    };
+    const published: FaceCrop[] = [];
+    const publisher = {
+      publish: async (crop: FaceCrop) => {
+        published.push(crop);
+        return "published" as const;
+      },
+    } as unknown as CropPublisher;
+    // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
+    const frame = await decodeImage(readFileSync(shared("data", "faceapi_bbt", "group", "bbt5.jpg")));
+    const faces = (await engine.analyse(frame, { embed: false })).filter((f) => f.quality.score >= 0.3).length;
+    const edge = new EdgeDetector(engine, publisher, EdgeDetector.defaults("acme"));
+    for (let n = 0; n < 20; n++) await edge.frame("cam-1", frame, new Date(n * 40));
+    await edge.end("cam-1");
+    edge.close();
+    expect(edge.counters.frames).toBe(20);
+    expect(faces).toBeGreaterThanOrEqual(3);
+    // One track a face over 20 frames: one liveness score each, one shot each.
+    expect(scored).toBe(faces);
+    expect(edge.counters.rejectedLiveness).toBe(1);
+    expect(published).toHaveLength(faces - 1);
+    expect(published.every((c) => c.liveness >= 0.354)).toBe(true);
   });
 });

@@ -78,7 +78,7 @@ export class FaceEngine {
     let landmarker: Landmarks68 | undefined;
     if (landmarks !== "detector") {
       const lm = catalogue.resolve("landmarks", landmarks);
-      landmarker = new Landmarks68(await session(lm), lm);
+      landmarker = new Landmarks68(await createSession(lm.path, { ...config.session, dynamicBatch: true }), lm);
     } else if (!givesPoints) {
       throw new ModelPackError(`detector "${det.id}" gives no landmarks; choose a landmark model (--landmarks landmarks68)`);
     }
@@ -98,7 +98,7 @@ export class FaceEngine {
   /** Load one liveness model by id (the default pack's when omitted). */
   static async livenessModel(id: string | undefined, config: EngineConfig = {}): Promise<LivenessModel> {
     const live = ModelCatalogue.builtIn(config.manifests).resolve("liveness", id);
-    return new LivenessModel(await createSession(live.path, config.session), live);
+    return new LivenessModel(await createSession(live.path, { ...config.session, dynamicBatch: true }), live);
   }
 
   /** Identifies the models in use, e.g. for audit entries and cache keys. */
@@ -135,29 +135,44 @@ export class FaceEngine {
     return this.detector.detect(img, this.config.detect);
   }
 
-  /** Five alignment points for one detection, from the 68-point model or the detector. */
-  async fivePoints(img: Image, d: Detection): Promise<Point[]> {
-    if (this.landmarker) return fivePointsFrom68(await this.landmarker.predict(img, d.box));
-    if (!d.landmarks) throw new Error("the detector gave no landmarks for this face");
-    return d.landmarks;
+  /** Five alignment points for each detection, from the 68-point model (one batch) or the detector. */
+  async fivePoints(img: Image, detections: readonly Detection[]): Promise<Point[][]> {
+    if (this.landmarker)
+      return (
+        await this.landmarker.predictMany(
+          img,
+          detections.map((d) => d.box),
+        )
+      ).map(fivePointsFrom68);
+    return detections.map((d) => {
+      if (!d.landmarks) throw new Error("the detector gave no landmarks for this face");
+      return d.landmarks;
+    });
   }
 
   async analyse(img: Image, options: AnalyseOptions = {}): Promise<Face[]> {
     const detections = await this.detect(img);
-    const faces: Face[] = [];
-    for (const d of detections) {
-      const landmarks = await this.fivePoints(img, d);
+    // Landmarks and liveness run once per frame, the faces batched: one model call each, not one a face.
+    const points = await this.fivePoints(img, detections);
+    const live =
+      options.liveness && this.liveness
+        ? await this.liveness.scoreMany(
+            img,
+            detections.map((d) => d.box),
+          )
+        : undefined;
+    const faces = detections.map((d, i): Face => {
+      const landmarks = points[i] as Point[];
       const aligned = alignFace(img, landmarks);
-      const face: Face = {
+      return {
         box: d.box,
         detectorScore: d.score,
         landmarks,
         aligned,
         quality: assessQuality(d.box, landmarks, aligned, d.score),
+        ...(live ? { liveness: live[i] as number } : {}),
       };
-      if (options.liveness && this.liveness) face.liveness = await this.liveness.score(img, d.box);
-      faces.push(face);
-    }
+    });
     if (options.embed !== false && faces.length > 0) {
       const vectors = await this.embedder.embed(
         faces.map((f) => f.aligned),

@@ -40,33 +40,97 @@ export function warpAffine(src: Image, dstToSrc: Affine, width: number, height: 
 }
 
 /**
+ * The source taps of one axis of cropResize: for output o, the pairs (index[t], weight[t]) for t in
+ * [start[o], start[o + 1]) average k bilinear samples. Taps outside the image (they read as black) and
+ * taps of weight 0 (a sample exactly on a pixel, as in a 2x reduction) are left out.
+ */
+function axisTaps(from: number, scale: number, k: number, out: number, size: number) {
+  const start = new Int32Array(out + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let o = 0; o < out; o++) {
+    start[o] = index.length;
+    for (let i = 0; i < k; i++) {
+      const p = from + (o + (i + 0.5) / k) * scale - 0.5;
+      const p0 = Math.floor(p);
+      const f = p - p0;
+      for (const [q, w] of [
+        [p0, (1 - f) / k],
+        [p0 + 1, f / k],
+      ] as const) {
+        if (w === 0 || q < 0 || q >= size) continue;
+        const seen = index.lastIndexOf(q);
+        if (seen >= (start[o] as number)) weight[seen] = (weight[seen] as number) + w;
+        else {
+          index.push(q);
+          weight.push(w);
+        }
+      }
+    }
+  }
+  start[out] = index.length;
+  return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
+}
+
+/**
  * Crop the rectangle [x, y, w, h] (it may extend past the border, which reads as black) and resize it to
  * outW x outH. Downscaling averages a k x k grid of bilinear samples per output pixel so that small model
- * inputs taken from large photos do not alias.
+ * inputs taken from large photos do not alias. The grid average is separable, so it runs as a horizontal
+ * pass over the source rows it needs, then a vertical one.
  */
 export function cropResize(src: Image, x: number, y: number, w: number, h: number, outW: number, outH: number): Image {
   const sx = w / outW;
   const sy = h / outH;
   const kx = Math.min(4, Math.max(1, Math.ceil(sx)));
   const ky = Math.min(4, Math.max(1, Math.ceil(sy)));
-  const out = new Uint8Array(outW * outH * src.channels);
-  const weight = 1 / (kx * ky);
-  for (let oy = 0; oy < outH; oy++) {
+  const cols = axisTaps(x, sx, kx, outW, src.width);
+  const rows = axisTaps(y, sy, ky, outH, src.height);
+  const C = src.channels;
+  const out = new Uint8Array(outW * outH * C);
+  if (rows.index.length === 0) return { width: outW, height: outH, channels: C, data: out };
+  // The source rows any output row reads.
+  const first = Math.min(...rows.index);
+  const last = Math.max(...rows.index);
+  const rowLength = outW * C;
+  const across = new Float64Array((last - first + 1) * rowLength);
+  const data = src.data;
+  const offset = cols.index.map((i) => i * C);
+  for (let v = first; v <= last; v++) {
+    const base = v * src.width * C;
+    const into = (v - first) * rowLength;
     for (let ox = 0; ox < outW; ox++) {
-      const o = (oy * outW + ox) * src.channels;
-      for (let c = 0; c < src.channels; c++) {
-        let sum = 0;
-        for (let j = 0; j < ky; j++) {
-          const py = y + (oy + (j + 0.5) / ky) * sy - 0.5;
-          for (let i = 0; i < kx; i++) {
-            sum += sampleBilinear(src, x + (ox + (i + 0.5) / kx) * sx - 0.5, py, c);
-          }
+      // The channels of one output pixel in one pass over its taps (three sums for RGB).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let t = cols.start[ox] as number, end = cols.start[ox + 1] as number; t < end; t++) {
+        const wt = cols.weight[t] as number;
+        const at = base + (offset[t] as number);
+        s0 += wt * (data[at] as number);
+        if (C === 3) {
+          s1 += wt * (data[at + 1] as number);
+          s2 += wt * (data[at + 2] as number);
         }
-        out[o + c] = Math.round(sum * weight);
+      }
+      across[into + ox * C] = s0;
+      if (C === 3) {
+        across[into + ox * C + 1] = s1;
+        across[into + ox * C + 2] = s2;
       }
     }
   }
-  return { width: outW, height: outH, channels: src.channels, data: out };
+  const sums = new Float64Array(rowLength);
+  for (let oy = 0; oy < outH; oy++) {
+    sums.fill(0);
+    for (let t = rows.start[oy] as number, end = rows.start[oy + 1] as number; t < end; t++) {
+      const wt = rows.weight[t] as number;
+      const from = ((rows.index[t] as number) - first) * rowLength;
+      for (let i = 0; i < rowLength; i++) sums[i] = (sums[i] as number) + wt * (across[from + i] as number);
+    }
+    const o = oy * rowLength;
+    for (let i = 0; i < rowLength; i++) out[o + i] = Math.round(sums[i] as number);
+  }
+  return { width: outW, height: outH, channels: C, data: out };
 }
 
 /** ITU-R BT.601 luma, the weights OpenCV's RGB2GRAY uses. */

@@ -2,7 +2,7 @@ import type { Box, Point } from "./geometry.js";
 import { cropResize, type Image } from "./image.js";
 import type { ResolvedModel } from "./model-pack.js";
 import { type ort, runTensor } from "./session.js";
-import { toNchw } from "./tensor.js";
+import { writeNchw } from "./tensor.js";
 
 /** The square the 68-point model was trained on: side = box height, centred on the box, shifted inside the frame. */
 export function landmarkSquare(box: Box, img: Image): Box {
@@ -21,17 +21,24 @@ export class Landmarks68 {
     readonly model: ResolvedModel,
   ) {}
 
-  async predict(img: Image, box: Box): Promise<Point[]> {
-    const sq = landmarkSquare(box, img);
+  /** The 68 points of every face of a frame, in one run of the model (one batch). */
+  async predictMany(img: Image, boxes: readonly Box[]): Promise<Point[][]> {
+    if (boxes.length === 0) return [];
     const { width, height } = this.model.input;
-    const crop = cropResize(img, sq.x, sq.y, sq.width, sq.height, width, height);
-    const out = await runTensor(this.session, toNchw(crop, this.model.input), [1, 1, height, width]);
-    const values = Object.values(out)[0]?.data as Float32Array;
-    const points: Point[] = [];
-    for (let i = 0; i < 68; i++) {
-      points.push({ x: sq.x + (values[2 * i] as number) * sq.width, y: sq.y + (values[2 * i + 1] as number) * sq.height });
+    const squares = boxes.map((box) => landmarkSquare(box, img));
+    const batch = new Float32Array(squares.length * width * height);
+    for (const [slot, sq] of squares.entries()) {
+      writeNchw(cropResize(img, sq.x, sq.y, sq.width, sq.height, width, height), this.model.input, batch, slot);
     }
-    return points;
+    const out = await runTensor(this.session, batch, [squares.length, 1, height, width]);
+    const values = Object.values(out)[0]?.data as Float32Array;
+    return squares.map((sq, face) => {
+      const at = face * 136;
+      return Array.from({ length: 68 }, (_, i) => ({
+        x: sq.x + (values[at + 2 * i] as number) * sq.width,
+        y: sq.y + (values[at + 2 * i + 1] as number) * sq.height,
+      }));
+    });
   }
 }
 

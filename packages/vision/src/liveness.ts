@@ -2,7 +2,7 @@ import { type Box, scaleBoxInside } from "./geometry.js";
 import { cropResize, type Image } from "./image.js";
 import type { ResolvedModel } from "./model-pack.js";
 import { type ort, runTensor } from "./session.js";
-import { toNchw } from "./tensor.js";
+import { writeNchw } from "./tensor.js";
 
 export function softmax(logits: ArrayLike<number>): number[] {
   const max = Math.max(...Array.from(logits));
@@ -32,9 +32,22 @@ export class LivenessModel {
   }
 
   async score(img: Image, box: Box): Promise<number> {
+    return (await this.scoreMany(img, [box]))[0] as number;
+  }
+
+  /** The live score of every face of a frame, in one run of the model (one batch). */
+  async scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]> {
+    if (boxes.length === 0) return [];
     const { width, height } = this.model.input;
-    const out = await runTensor(this.session, toNchw(this.crop(img, box), this.model.input), [1, 3, height, width]);
-    const probs = softmax(Object.values(out)[0]?.data as Float32Array);
-    return (this.model.liveClasses ?? [0]).reduce((s, c) => s + (probs[c] ?? 0), 0);
+    const plane = 3 * width * height;
+    const batch = new Float32Array(boxes.length * plane);
+    for (const [slot, box] of boxes.entries()) writeNchw(this.crop(img, box), this.model.input, batch, slot);
+    const out = await runTensor(this.session, batch, [boxes.length, 3, height, width]);
+    const logits = Object.values(out)[0]?.data as Float32Array;
+    const classes = logits.length / boxes.length;
+    return boxes.map((_, face) => {
+      const probs = softmax(logits.subarray(face * classes, (face + 1) * classes));
+      return (this.model.liveClasses ?? [0]).reduce((s, c) => s + (probs[c] ?? 0), 0);
+    });
   }
 }
