@@ -3,6 +3,9 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EmbeddingCache, embedFiles } from "@facerec/cli";
 import { shared } from "@facerec/testkit/paths";
+
+export { gaussianNoise as noiseSource } from "@facerec/testkit/noise";
+
 import { FaceEngine, l2normalise } from "@facerec/vision";
 
 /** Embeddings of image files, cached per pipeline (so later runs do not embed again). */
@@ -32,16 +35,6 @@ export async function lfwPeople(limit: number): Promise<Float32Array[]> {
     .slice(0, limit)
     .map((p) => join(root, p, readdirSync(join(root, p)).sort()[0] as string));
   return embedCached(files);
-}
-
-/** Deterministic Gaussian noise (Box-Muller on an LCG) so runs are comparable. */
-export function noiseSource(seed: number): () => number {
-  let s = seed;
-  const uniform = (): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s + 1) / 2147483649;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 /** A copy of a real embedding moved by noise of about `sigma` cosine distance, renormalised. */

@@ -29,7 +29,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
-  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
@@ -76,6 +76,7 @@ function parseCommandLine() {
       json: { type: "boolean" },
       enroll: { type: "string" },
       aggregation: { type: "string" },
+      index: { type: "string" },
       "impostor-weight": { type: "string" },
       "agreement-weight": { type: "string" },
       "max-shift": { type: "string" },
@@ -165,8 +166,11 @@ async function main(): Promise<void> {
     const aggregation = (values.aggregation ?? DEFAULT_POLICY.aggregation) as Aggregation;
     if (!["max", "mean-top2", "centroid"].includes(aggregation))
       throw new UsageError("--aggregation is max, mean-top2 or centroid");
+    const index = values.index ?? "exact";
+    if (index !== "exact" && index !== "ann") throw new UsageError("--index is exact or ann");
     const report = await evalIdentify(engine, {
       root: required(values, "root"),
+      index,
       enrol: numberFlag(values, "enroll", 1),
       concurrency,
       aggregation,

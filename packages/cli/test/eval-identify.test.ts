@@ -42,7 +42,10 @@ describeWithShared("open-set identification evaluation", () => {
       aggregation: "max",
       cohort: 3,
       rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
+      index: "ann",
     });
+    // Through graphs from the first template, every probe got the exact index's candidates and decision.
+    expect(report.ann).toEqual({ probes: 20, same_candidates: 20, same_decisions: 20 });
     expect(report.enrolled).toBe(6);
     expect(report.mated_probes).toBe(18);
     expect(report.non_mated_probes).toBe(2);

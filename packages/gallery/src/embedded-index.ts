@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RecordLog, type Recovery, syncDir } from "@facerec/storage";
 import { ort } from "@facerec/vision";
+import { AnnGraph, type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 import { VectorMatrix } from "./matrix.js";
 import { topKModel } from "./topk-model.js";
 import type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
@@ -20,6 +21,20 @@ function encodeUpsert(p: IndexPoint): Buffer {
   return Buffer.concat([head, meta, Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)]);
 }
 
+/** Exact scores of the shortlisted rows, best k first: the graph only chooses whom to score. */
+function rescore(matrix: VectorMatrix, query: Float32Array, ids: readonly string[], k: number): SearchHit[] {
+  const hits: SearchHit[] = [];
+  for (const id of ids) {
+    const row = matrix.rowOf(id);
+    if (row === undefined) continue;
+    const v = matrix.vector(row);
+    let dot = 0;
+    for (let j = 0; j < v.length; j++) dot += (v[j] as number) * (query[j] as number);
+    hits.push({ id, subject: matrix.subjects[row] as string, score: dot });
+  }
+  return hits.sort((a, b) => b.score - a.score).slice(0, k);
+}
+
 function encodeJson(op: number, body: unknown): Buffer {
   return Buffer.concat([Buffer.from([op]), Buffer.from(JSON.stringify(body))]);
 }
@@ -28,36 +43,77 @@ export interface EmbeddedIndexOptions {
   /** Folder for the index's log; omit for a memory-only index (benchmarks, tests of search alone). */
   dir?: string;
   dims: number;
+  /**
+   * Approximate search for large partitions (an HNSW shortlist re-scored exactly), or false for exact
+   * search everywhere. @default DEFAULT_ANN_OPTIONS: partitions of 100,000 templates and more.
+   */
+  ann?: Partial<AnnOptions> | false;
 }
 
 /**
- * The one-machine index: exact cosine search over in-memory matrices, one per tenant and model, run as a
- * GEMM + TopK on ONNX Runtime. Every change is appended to a checksummed log and fsync'd before the call
- * returns; opening the folder replays the log, dropping a torn last record.
+ * The one-machine index: cosine search over in-memory matrices, one per tenant and model. Small
+ * partitions are searched exactly, as a GEMM + TopK on ONNX Runtime; large ones through an HNSW graph
+ * of their own (AnnGraph) whose shortlist is re-scored from the full-precision rows, so a tenant's search
+ * never reads another's vectors and scores are exact. Every change is appended to a checksummed log and
+ * fsync'd before the call returns; opening the folder replays the log, dropping a torn last record.
  */
 export class EmbeddedIndex implements VectorIndex {
   private readonly partitions = new Map<string, VectorMatrix>();
+  private readonly graphs = new Map<string, AnnGraph>();
+  private readonly ann: AnnOptions | undefined;
   private log: RecordLog | undefined;
+  private replaying = false;
   recovery: Recovery = { records: 0, discardedBytes: 0 };
 
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly options: EmbeddedIndexOptions,
-  ) {}
+  ) {
+    this.ann = options.ann === false ? undefined : { ...DEFAULT_ANN_OPTIONS, ...options.ann };
+  }
 
   static async open(options: EmbeddedIndexOptions): Promise<EmbeddedIndex> {
     const session = await ort.InferenceSession.create(topKModel(options.dims));
     const index = new EmbeddedIndex(session, options);
     if (options.dir) {
       mkdirSync(options.dir, { recursive: true });
+      index.replaying = true;
       const { log, recovery } = RecordLog.open(join(options.dir, "index.log"), (r) => index.replay(r));
+      index.replaying = false;
       index.log = log;
       index.recovery = recovery;
       // Rewrite the log once deletions and overwrites make up most of it (a live record is about dims x 4 + 128 bytes).
       const liveBytes = [...index.partitions.values()].reduce((s, m) => s + m.count, 0) * (options.dims * 4 + 128);
       if (log.size > 64 * 1024 * 1024 && log.size > 2 * liveBytes) index.compact();
+      for (const [key, matrix] of index.partitions) index.touch(key, matrix, undefined);
     }
     return index;
+  }
+
+  /** Where a partition's approximate search stands: no graph (searched exactly), building, ready or failed. */
+  graphState(filter: IndexFilter): "none" | "building" | "ready" | "failed" {
+    const graph = this.graphs.get(partitionKey(filter.tenant, filter.model));
+    if (!graph) return "none";
+    return graph.error ? "failed" : graph.searchable ? "ready" : "building";
+  }
+
+  /** Settles once every partition's graph is built or loaded (until then those search exactly). */
+  async graphsReady(): Promise<void> {
+    await Promise.all([...this.graphs.values()].map((g) => g.ready));
+  }
+
+  /**
+   * Note a changed row (none after a replay) for the partition's graph, and start building one where the
+   * partition has grown into it. A replay builds once at its end, not at the first row past the size.
+   */
+  private touch(key: string, matrix: VectorMatrix, id: string | undefined): void {
+    const graph = this.graphs.get(key);
+    if (graph) {
+      if (id !== undefined) graph.touch(id);
+      return;
+    }
+    if (!this.ann || this.replaying || matrix.count < this.ann.minTemplates) return;
+    this.graphs.set(key, AnnGraph.build(this.options.dims, this.ann, matrix));
   }
 
   private partition(tenant: string, model: string, create: boolean): VectorMatrix | undefined {
@@ -71,12 +127,15 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   private applyUpsert(p: IndexPoint): void {
-    this.partition(p.tenant, p.model, true)?.set(p.id, p.subject, p.vector);
+    const matrix = this.partition(p.tenant, p.model, true) as VectorMatrix;
+    matrix.set(p.id, p.subject, p.vector);
+    this.touch(partitionKey(p.tenant, p.model), matrix, p.id);
   }
 
   private applyDelete(filter: IndexFilter, ids: readonly string[]): void {
     const matrix = this.partition(filter.tenant, filter.model, false);
-    for (const id of ids) matrix?.remove(id);
+    if (!matrix) return;
+    for (const id of ids) if (matrix.remove(id)) this.touch(partitionKey(filter.tenant, filter.model), matrix, id);
   }
 
   private applyDeleteSubject(tenant: string, subject: string): number {
@@ -84,7 +143,11 @@ export class EmbeddedIndex implements VectorIndex {
     for (const [key, matrix] of this.partitions) {
       if (!key.startsWith(`${tenant}\u0000`)) continue;
       const ids = matrix.ids.filter((_, row) => matrix.subjects[row] === subject);
-      for (const id of ids) if (matrix.remove(id)) removed++;
+      for (const id of ids) {
+        if (!matrix.remove(id)) continue;
+        this.touch(key, matrix, id);
+        removed++;
+      }
     }
     return removed;
   }
@@ -133,6 +196,8 @@ export class EmbeddedIndex implements VectorIndex {
     }
     const matrix = this.partition(filter.tenant, filter.model, false);
     if (!matrix || matrix.count === 0 || k <= 0) return [];
+    const graph = this.graphs.get(partitionKey(filter.tenant, filter.model));
+    if (graph?.searchable && this.ann) return rescore(matrix, query, graph.shortlist(query, Math.max(k, this.ann.shortlist)), k);
     const n = matrix.count;
     const kk = Math.min(k, n);
     const out = await this.session.run({
@@ -200,6 +265,8 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.graphs.values()].map((g) => g.close()));
+    this.graphs.clear();
     this.log?.close();
     this.log = undefined;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Watch } from "@facerec/storage";
 import { cosine } from "@facerec/vision";
+import type { AnnOptions } from "./ann.js";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
 import {
@@ -37,6 +38,11 @@ export interface GalleryOptions {
    * and kept current from the store's changes.
    */
   index?: VectorIndex;
+  /**
+   * Approximate search in the in-memory indexes (the templates', unless `index` is given, and the subject
+   * centroids'); false for exact search only.
+   */
+  ann?: Partial<AnnOptions> | false;
   thresholds: Omit<ThresholdOptions, "global"> & { global: number };
   policy?: Partial<DecisionPolicy>;
   /**
@@ -96,7 +102,9 @@ export class Gallery {
 
   static async open(options: GalleryOptions): Promise<Gallery> {
     const ownIndex = !options.index;
-    const index = options.index ?? (await EmbeddedIndex.open({ dims: options.dims }));
+    const index =
+      options.index ??
+      (await EmbeddedIndex.open({ dims: options.dims, ...(options.ann !== undefined ? { ann: options.ann } : {}) }));
     const gallery = new Gallery(index, ownIndex, options.store, options);
     const { subjects, templates } = await options.store.load();
     for (const s of subjects) gallery.subjects.set(gallery.key(s.tenant, s.id), s);
@@ -187,10 +195,13 @@ export class Gallery {
     const k = this.key(filter.tenant, filter.model);
     let t = this.thresholds.get(k);
     if (!t) {
-      t = SubjectThresholds.create(this.index, filter, this.options.dims, {
-        ...DEFAULT_THRESHOLD_OPTIONS,
-        ...this.options.thresholds,
-      }).then((created) => {
+      t = SubjectThresholds.create(
+        this.index,
+        filter,
+        this.options.dims,
+        { ...DEFAULT_THRESHOLD_OPTIONS, ...this.options.thresholds },
+        this.options.ann,
+      ).then((created) => {
         // Read when it is ready: a tenant's threshold set meanwhile is not lost.
         created.setGlobal(this.globalOf(k));
         this.readyThresholds.set(k, created);
@@ -488,6 +499,7 @@ export class Gallery {
     await this.mutex.run(async () => {});
     await this.store.close();
     await this.index.close();
+    for (const t of this.thresholds.values()) await (await t).close();
   }
 }
 

@@ -1,3 +1,4 @@
+export { type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 export { thresholdAtFmr } from "./calibration.js";
 export {
   type Cluster,

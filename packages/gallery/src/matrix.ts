@@ -7,7 +7,7 @@ export class VectorMatrix {
   private rows = 0;
   readonly ids: string[] = [];
   readonly subjects: string[] = [];
-  private readonly rowOf = new Map<string, number>();
+  private readonly rowIndex = new Map<string, number>();
 
   constructor(
     readonly dims: number,
@@ -27,7 +27,7 @@ export class VectorMatrix {
 
   set(id: string, subject: string, vector: Float32Array): void {
     if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dims; this index holds ${this.dims}`);
-    let row = this.rowOf.get(id);
+    let row = this.rowIndex.get(id);
     if (row === undefined) {
       if ((this.rows + 1) * this.dims > this.data.length) {
         const grown = new Float32Array(this.data.length * 2);
@@ -35,7 +35,7 @@ export class VectorMatrix {
         this.data = grown;
       }
       row = this.rows++;
-      this.rowOf.set(id, row);
+      this.rowIndex.set(id, row);
       this.ids[row] = id;
     }
     this.subjects[row] = subject;
@@ -43,7 +43,7 @@ export class VectorMatrix {
   }
 
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
+    const row = this.rowIndex.get(id);
     if (row === undefined) return false;
     const last = --this.rows;
     if (row !== last) {
@@ -51,12 +51,17 @@ export class VectorMatrix {
       const moved = this.ids[last] as string;
       this.ids[row] = moved;
       this.subjects[row] = this.subjects[last] as string;
-      this.rowOf.set(moved, row);
+      this.rowIndex.set(moved, row);
     }
     this.ids.pop();
     this.subjects.pop();
-    this.rowOf.delete(id);
+    this.rowIndex.delete(id);
     return true;
+  }
+
+  /** The row holding `id`, if it is here. */
+  rowOf(id: string): number | undefined {
+    return this.rowIndex.get(id);
   }
 
   vector(row: number): Float32Array {

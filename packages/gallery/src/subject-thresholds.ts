@@ -1,4 +1,5 @@
 import { l2normalise } from "@facerec/vision";
+import type { AnnOptions } from "./ann.js";
 import { EmbeddedIndex } from "./embedded-index.js";
 import { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 import type { IndexFilter, SearchHit, VectorIndex } from "./types.js";
@@ -75,8 +76,11 @@ export class SubjectThresholds {
     filter: IndexFilter,
     dims: number,
     options: ThresholdOptions,
+    /** The centroid index's approximate search (one centroid a subject): as the templates'. */
+    ann?: Partial<AnnOptions> | false,
   ): Promise<SubjectThresholds> {
-    return new SubjectThresholds(templates, await EmbeddedIndex.open({ dims }), filter, options);
+    const centroids = await EmbeddedIndex.open({ dims, ...(ann !== undefined ? { ann } : {}) });
+    return new SubjectThresholds(templates, centroids, filter, options);
   }
 
   private get centroidFilter(): IndexFilter {
@@ -112,6 +116,16 @@ export class SubjectThresholds {
   }
 
   /** The `k` subjects whose template centroids are most similar to `vector`. */
+  /** Settles once the centroid index's graph, if it has one, is built. */
+  graphsReady(): Promise<void> {
+    return this.centroids.graphsReady();
+  }
+
+  /** Stop the centroid index (and any graph build of it). */
+  close(): Promise<void> {
+    return this.centroids.close();
+  }
+
   searchCentroids(vector: Float32Array, k: number): Promise<SearchHit[]> {
     return this.centroids.search(vector, k, this.centroidFilter);
   }

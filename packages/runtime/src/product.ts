@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore } from "@facerec/auth";
 import {
+  type AnnOptions,
   DEFAULT_CLUSTER_OPTIONS,
   DEFAULT_POLICY,
   DEFAULT_THRESHOLD_OPTIONS,
@@ -83,6 +84,21 @@ export async function openProductState(
 }
 
 /**
+ * FACEREC_ANN_MIN_TEMPLATES: tenants' partitions of at least this many templates are searched through an
+ * HNSW graph, re-scored exactly; "off" searches exactly everywhere. Unset: DEFAULT_ANN_OPTIONS.minTemplates.
+ */
+export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> | false } {
+  const raw = env.FACEREC_ANN_MIN_TEMPLATES;
+  if (!raw) return {};
+  if (raw === "off") return { ann: false };
+  const minTemplates = Number(raw);
+  if (!Number.isInteger(minTemplates) || minTemplates < 0) {
+    throw new RangeError(`FACEREC_ANN_MIN_TEMPLATES=${raw} is not a whole number of templates or "off"`);
+  }
+  return { ann: { minTemplates } };
+}
+
+/**
  * The gallery as the product runs it: the embedder's calibrated FMR 1e-3 threshold as the global one,
  * the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when QDRANT_URL is
  * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
@@ -111,6 +127,7 @@ export async function openProductGallery(store: GalleryStore, engine: FaceEngine
     thresholds: { ...DEFAULT_THRESHOLD_OPTIONS, global },
     policy: { minLiveness, minQuality },
     retainCrops: env.FACEREC_RETAIN_CROPS === "1",
+    ...annFromEnv(env),
     ...(env.QDRANT_URL ? { index: new QdrantIndex({ url: env.QDRANT_URL, dims: engine.embedder.dims }) } : {}),
   });
 }

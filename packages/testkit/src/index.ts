@@ -3,6 +3,7 @@ import { describe } from "vitest";
 import { shared } from "./paths.js";
 
 export { cli, facerec, facerecWith } from "./cli.js";
+export { gaussianNoise } from "./noise.js";
 export { LFW, repoRoot, shared, sharedBytes } from "./paths.js";
 export { pngBomb } from "./png-bomb.js";
 

@@ -12,7 +12,21 @@ export interface IdentifyEvalOptions {
   aggregation: Aggregation;
   rule: AdaptiveRule;
   cohort: number;
+  /**
+   * "ann" searches templates and centroids through the approximate index (a graph from the first
+   * template) and checks every probe's candidates against the exact index's.
+   */
+  index: "exact" | "ann";
   cache?: EmbeddingCache;
+}
+
+/** How the approximate index's candidates compared with the exact index's, probe by probe. */
+export interface AnnAgreement {
+  probes: number;
+  /** Probes whose candidate list (subjects, order and scores to 1e-6) was the exact index's. */
+  same_candidates: number;
+  /** Probes given the exact index's decision (who, or no one; adaptive rule at FPIR 1%). */
+  same_decisions: number;
 }
 
 /** For one probe: its candidates (subject, raw score, threshold shift), best first by raw score. */
@@ -82,6 +96,7 @@ export interface IdentifyReport {
   failures: number;
   aggregation: Aggregation;
   rule: AdaptiveRule;
+  ann?: AnnAgreement;
   seconds: number;
 }
 
@@ -126,6 +141,35 @@ function rankRate(results: ProbeResult[], rank: number, adaptive: boolean): numb
   return hits / Math.max(1, mated.length);
 }
 
+/** The decision a probe gets at a threshold: the best-adjusted subject clearing it, or no one. */
+function decisionOf(p: ProbeResult, threshold: number): string | null {
+  const best = ranked(p, true)[0];
+  return best && adjusted(best, true) >= threshold ? best.subject : null;
+}
+
+/**
+ * Each index's decisions at its own FPIR 1% threshold: that threshold sits 1e-9 above a non-mated
+ * probe's score, closer than float32 arithmetic repeats itself (the exact index scores on ONNX
+ * Runtime's GEMM, the approximate one re-scores in JavaScript), so one shared threshold would compare
+ * rounding, not decisions.
+ */
+function annAgreement(exact: ProbeResult[], approximate: ProbeResult[]): AnnAgreement {
+  const exactAt = fnirAtFpir(exact, 1e-2, true).threshold;
+  const approximateAt = fnirAtFpir(approximate, 1e-2, true).threshold;
+  const same = (a: ProbeResult, b: ProbeResult): boolean =>
+    a.candidates.length === b.candidates.length &&
+    a.candidates.every((c, i) => {
+      const d = b.candidates[i];
+      return d !== undefined && c.subject === d.subject && Math.abs(c.score - d.score) < 1e-6;
+    });
+  return {
+    probes: exact.length,
+    same_candidates: exact.filter((r, i) => same(r, approximate[i] as ProbeResult)).length,
+    same_decisions: exact.filter((r, i) => decisionOf(r, exactAt) === decisionOf(approximate[i] as ProbeResult, approximateAt))
+      .length,
+  };
+}
+
 function ruleReport(results: ProbeResult[], adaptive: boolean): RuleReport {
   const at2 = fnirAtFpir(results, 1e-2, adaptive);
   return {
@@ -145,46 +189,57 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   const vectors = await embedFiles(engine, paths, options.concurrency, options.cache);
 
   const filter = { tenant: "eval", model: engine.embedder.id };
-  const index = await EmbeddedIndex.open({ dims: engine.embedder.dims });
   const points = [...split.gallery].flatMap(([person, files]) =>
     files.flatMap((path) => {
       const vector = vectors.get(path);
       return vector ? [{ id: path, subject: person, vector, ...filter }] : [];
     }),
   );
-  await index.upsert(points);
   const enrolled = new Set(points.map((p) => p.subject));
-  // Thresholds here are relative: the global offset is swept below, so only each subject's shift matters.
-  const thresholds = await SubjectThresholds.create(index, filter, engine.embedder.dims, {
-    global: 0,
-    adaptive: true,
-    rule: options.rule,
-    cohort: options.cohort,
-  });
-  await thresholds.rebuild([...enrolled]);
-
   const probes = [
     ...split.mated.map((m) => ({ path: m.path, truth: enrolled.has(m.person) ? m.person : null })),
     ...split.nonMated.map((path) => ({ path, truth: null })),
   ];
-  const progress = new Progress("search", probes.length);
-  const results: ProbeResult[] = [];
-  for (const probe of probes) {
-    const vector = vectors.get(probe.path);
-    const hits = !vector
-      ? []
-      : options.aggregation === "centroid"
-        ? await thresholds.searchCentroids(vector, 50)
-        : await index.search(vector, 50, filter);
-    const scores = aggregate(hits, options.aggregation);
-    results.push({
-      truth: probe.truth,
-      candidates: [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) })),
-    });
-    progress.tick();
-  }
+
+  /** Enrol every point in a fresh index and search every probe (exact, or through graphs from the start). */
+  const searchAll = async (ann: boolean): Promise<ProbeResult[]> => {
+    const annOptions = ann ? { minTemplates: 0 } : false;
+    const index = await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: annOptions });
+    await index.upsert(points);
+    // Thresholds here are relative: the global offset is swept below, so only each subject's shift matters.
+    const thresholds = await SubjectThresholds.create(
+      index,
+      filter,
+      engine.embedder.dims,
+      { global: 0, adaptive: true, rule: options.rule, cohort: options.cohort },
+      annOptions,
+    );
+    await thresholds.rebuild([...enrolled]);
+    await Promise.all([index.graphsReady(), thresholds.graphsReady()]);
+    const progress = new Progress(ann ? "search (approximate)" : "search", probes.length);
+    const results: ProbeResult[] = [];
+    for (const probe of probes) {
+      const vector = vectors.get(probe.path);
+      const hits = !vector
+        ? []
+        : options.aggregation === "centroid"
+          ? await thresholds.searchCentroids(vector, 50)
+          : await index.search(vector, 50, filter);
+      const scores = aggregate(hits, options.aggregation);
+      results.push({
+        truth: probe.truth,
+        candidates: [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) })),
+      });
+      progress.tick();
+    }
+    await thresholds.close();
+    await index.close();
+    return results;
+  };
+  const results = await searchAll(false);
   const global = ruleReport(results, false);
   const adaptive = ruleReport(results, true);
+  const ann = options.index === "ann" ? annAgreement(results, await searchAll(true)) : undefined;
   return {
     rank1: { global: global.rank1, adaptive: adaptive.rank1 },
     rank5: { global: global.rank5, adaptive: adaptive.rank5 },
@@ -200,6 +255,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     failures: paths.length - vectors.size,
     aggregation: options.aggregation,
     rule: options.rule,
+    ...(ann ? { ann } : {}),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -219,5 +275,10 @@ export function formatIdentify(r: IdentifyReport): string {
       (m) =>
         `${m.margin.toFixed(2).padEnd(35)} ${`${m.false_matches_kept}/${m.false_matches}`.padStart(18)}   ${`${m.true_matches_kept}/${m.true_matches}`.padStart(17)}`,
     ),
+    ...(r.ann
+      ? [
+          `approximate index (graphs from the first template; the rates above are the exact index's): same candidates for ${r.ann.same_candidates} of ${r.ann.probes} probes, same decision at FPIR=1% for ${r.ann.same_decisions}`,
+        ]
+      : []),
   ].join("\n");
 }
