@@ -27,5 +27,5 @@ export {
   runTensor,
   type SessionOptions,
 } from "./session.js";
-export { writeNchw } from "./tensor.js";
+export { reduceToNchw, toNchw, writeNchw } from "./tensor.js";
 export { cosine, l2normalise } from "./vector.js";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describeWithShared, shared } from "@facerec/testkit";
+import sharp from "sharp";
 import { expect, it } from "vitest";
-import type { Box } from "../src/index.js";
+import { type Box, cropResize, decodeImage, ModelCatalogue, reduceToNchw, toNchw } from "../src/index.js";
 import { engineFor, load } from "./engine-fixture.js";
 
 interface Annotated {
@@ -80,5 +81,21 @@ describeWithShared("face detection", () => {
     for (const f of small) expect(Math.min(f.box.width, f.box.height)).toBeGreaterThanOrEqual(80);
     const all = await (await engineFor({ liveness: "none" })).detect(await load(dlib("2008_007676.jpg")));
     expect(small.length).toBeLessThan(all.length);
+  });
+});
+
+describeWithShared("detector input from a camera frame", () => {
+  it("reduces a frame twice the input by 2x2 block means, as the general resize path does", async () => {
+    const photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama_and_biden.jpg"));
+    const frame = await decodeImage(await sharp(photo).resize(640, 480, { fit: "fill" }).png().toBuffer());
+    const spec = ModelCatalogue.builtIn().resolve("detector").input;
+    const fast = reduceToNchw(frame, 2, spec);
+    // cropResize at exactly 2x averages the same four pixels, then rounds to a byte.
+    const general = toNchw(cropResize(frame, 0, 0, 640, 480, spec.width, spec.height), spec);
+    expect(fast.length).toBe(general.length);
+    let worst = 0;
+    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs((fast[i] as number) - (general[i] as number)));
+    expect(worst).toBeLessThanOrEqual(0.5 / spec.std + 1e-6);
+    expect(() => reduceToNchw({ ...frame, width: 641 }, 2, spec)).toThrow(/does not divide by 2/);
   });
 });
