@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, MatchEvent, subjects } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
@@ -25,6 +25,14 @@ const asJson = process.argv.includes("--json");
 const cameras = 10;
 const perCamera = quick ? 20 : 160;
 const steadySeconds = quick ? 4 : 15;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function batchStats(port: number): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -102,6 +110,13 @@ async function main(): Promise<void> {
 
   // Saturation: every camera publishes its crops as fast as JetStream takes them.
   const before = await batchStats(embedder.ops);
+  const processes = {
+    embedder: embedder.pid,
+    matcher: matcher.pid,
+    "nats-server": nats.pid,
+    "cameras (this process)": process.pid,
+  };
+  const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const satStart = performance.now();
   const satIds = (
     await Promise.all(
@@ -115,6 +130,10 @@ async function main(): Promise<void> {
   const satLat = await waitFor(satIds, 300_000);
   const satSeconds = (performance.now() - satStart) / 1000;
   const after = await batchStats(embedder.ops);
+  // Where the machine's time went while saturated: each process's CPU seconds against wall x cores.
+  const cpu = Object.fromEntries(
+    Object.entries(processes).map(([name, pid]) => [name, Number((cpuSeconds(pid) - (cpuBefore[name] ?? 0)).toFixed(1))]),
+  );
   const meanBatch = (after.sum - before.sum) / Math.max(1, after.count - before.count);
 
   // Steady: each camera at `steadyRate` crops a second, well under capacity.
@@ -143,6 +162,9 @@ async function main(): Promise<void> {
       mean_batch: Number(meanBatch.toFixed(2)),
       p50_ms: Number(percentile(satLat, 50).toFixed(0)),
       p99_ms: Number(percentile(satLat, 99).toFixed(0)),
+      seconds: Number(satSeconds.toFixed(1)),
+      cpu_seconds: cpu,
+      cores: availableParallelism(),
     },
     steady: {
       faces_per_s: Number((cameras * steadyRate).toFixed(1)),
@@ -190,6 +212,11 @@ async function main(): Promise<void> {
   );
   console.log(
     `pipeline / bare engine (saturated throughput): ${result.pipeline_over_bare}; latency is frame time to match event received`,
+  );
+  console.log(
+    `CPU seconds while saturated (${result.saturated.seconds} s x ${result.saturated.cores} cores): ${Object.entries(cpu)
+      .map(([name, seconds]) => `${name} ${seconds}`)
+      .join(", ")}`,
   );
 }
 
