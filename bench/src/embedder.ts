@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { LFW } from "@facerec/testkit/paths";
 import {
+  DEFAULT_EMBEDDER_THREADS,
   decodeImage,
   Embedder,
   FaceEngine,
@@ -55,7 +56,9 @@ async function measure(
 ): Promise<Row> {
   const sess = await ort.InferenceSession.create(makeBatchDynamic(readFileSync(model.path)), {
     graphOptimizationLevel: session.graphOptimization ?? "extended",
-    ...(session.intraOpThreads ? { intraOpNumThreads: session.intraOpThreads } : {}),
+    // As the product runs it (FaceEngine): every CPU, threads that sleep when idle.
+    intraOpNumThreads: session.intraOpThreads ?? DEFAULT_EMBEDDER_THREADS,
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
   });
   const embedder = new Embedder(sess, model, batch);
   const input = crops.slice(0, batch);

@@ -319,6 +319,13 @@ describe("Helm chart, validated offline", () => {
     }
   });
 
+  it("gives ONNX Runtime as many threads as the pod's CPU limit, not the node's CPUs", () => {
+    const objs = renderValid(["--set", "embedder.resources.limits.cpu=4,matcher.resources.limits.cpu=1500m"]);
+    const env = (service: string) => (podOf(workload(objs, service)) as PodSpec).containers[0]?.env ?? [];
+    expect(env("embedder")).toContainEqual({ name: "FACEREC_THREADS", value: "4" });
+    expect(env("matcher")).toContainEqual({ name: "FACEREC_THREADS", value: "1" });
+  });
+
   it("rejects broken values through values.schema.json", () => {
     for (const bad of [
       "embedder.replicas=-1",

@@ -23,6 +23,16 @@ function executionProviders(value: string): string[] {
   return providers;
 }
 
+/**
+ * FACEREC_THREADS: ONNX Runtime threads per inference, every model (a container's CPU limit).
+ * @default DEFAULT_EMBEDDER_THREADS for the embedder, ONNX Runtime's own for the others
+ */
+function threads(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FACEREC_THREADS=${value} is not a whole number of threads`);
+  return n;
+}
+
 /** One line on stderr per provider that could not load, however many models fell back. */
 function warnOnce(): SessionOptions["onFallback"] {
   const told = new Set<string>();
@@ -36,8 +46,8 @@ function warnOnce(): SessionOptions["onFallback"] {
 /**
  * The engine's models as a deployment sets them (a ConfigMap in the Helm chart): model ids from the
  * catalogue, extra manifest files for packs beyond the built-in ones, and ONNX Runtime's graph
- * optimisation level (FACEREC_GRAPH_OPT), and the execution providers (FACEREC_EXECUTION_PROVIDER). Unset
- * means the default pack, level and the CPU.
+ * optimisation level (FACEREC_GRAPH_OPT), its threads per inference (FACEREC_THREADS), and the execution
+ * providers (FACEREC_EXECUTION_PROVIDER). Unset means the default pack, level, threads and the CPU.
  */
 export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   return {
@@ -47,6 +57,7 @@ export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Engin
     ...(env.FACEREC_LIVENESS ? { liveness: env.FACEREC_LIVENESS } : {}),
     ...(env.FACEREC_MANIFESTS ? { manifests: env.FACEREC_MANIFESTS.split(",").filter(Boolean) } : {}),
     session: {
+      ...(env.FACEREC_THREADS ? { intraOpThreads: threads(env.FACEREC_THREADS) } : {}),
       ...(env.FACEREC_GRAPH_OPT ? { graphOptimization: graphOptimization(env.FACEREC_GRAPH_OPT) } : {}),
       ...(env.FACEREC_EXECUTION_PROVIDER ? { executionProviders: executionProviders(env.FACEREC_EXECUTION_PROVIDER) } : {}),
       onFallback: warnOnce(),

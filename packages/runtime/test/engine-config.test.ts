@@ -8,4 +8,11 @@ describe("the engine's configuration from the environment", () => {
     expect(() => engineConfigFromEnv({ FACEREC_EXECUTION_PROVIDER: "gpu" })).toThrow(/"gpu" is not one of cpu, cuda, tensorrt/);
     expect(() => engineConfigFromEnv({ FACEREC_GRAPH_OPT: "max" })).toThrow(/FACEREC_GRAPH_OPT=max/);
   });
+
+  it("reads the threads per inference, and refuses what is not a whole number of them", () => {
+    expect(engineConfigFromEnv({ FACEREC_THREADS: "3" }).session?.intraOpThreads).toBe(3);
+    expect(engineConfigFromEnv({}).session?.intraOpThreads).toBeUndefined();
+    expect(() => engineConfigFromEnv({ FACEREC_THREADS: "0" })).toThrow(/FACEREC_THREADS=0/);
+    expect(() => engineConfigFromEnv({ FACEREC_THREADS: "1.5" })).toThrow(/FACEREC_THREADS=1.5/);
+  });
 });

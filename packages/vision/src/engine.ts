@@ -10,7 +10,7 @@ import { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
 import { LivenessModel } from "./liveness.js";
 import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
 import { assessQuality, type QualityReport } from "./quality.js";
-import { createSession, type SessionOptions } from "./session.js";
+import { createSession, DEFAULT_EMBEDDER_THREADS, type SessionOptions } from "./session.js";
 
 /**
  * Bumped whenever preprocessing changes what the same models produce (crop rules, landmark reduction,
@@ -88,6 +88,8 @@ export class FaceEngine {
     const embSession = await createSession(emb.path, {
       ...config.session,
       graphOptimization: config.session?.graphOptimization ?? "extended",
+      intraOpThreads: config.session?.intraOpThreads ?? DEFAULT_EMBEDDER_THREADS,
+      spinning: false,
       dynamicBatch: true,
     });
     const embedder = new Embedder(embSession, emb, config.embedBatch ?? 8);

@@ -22,6 +22,7 @@ export { modelCacheDir, repoRoot, sharedDir } from "./paths.js";
 export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
 export {
   createSession,
+  DEFAULT_EMBEDDER_THREADS,
   EXECUTION_PROVIDERS,
   ort,
   runTensor,
