@@ -11,6 +11,7 @@ import { LivenessModel } from "./liveness.js";
 import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
 import { assessQuality, type QualityReport } from "./quality.js";
 import { createSession, DEFAULT_EMBEDDER_THREADS, type SessionOptions } from "./session.js";
+import { type Tuning, tunedEmbedderSession } from "./tune.js";
 
 /**
  * Bumped whenever preprocessing changes what the same models produce (crop rules, landmark reduction,
@@ -63,6 +64,8 @@ export class FaceEngine {
     readonly embedder: Embedder,
     readonly liveness: LivenessModel | undefined,
     private readonly config: EngineConfig,
+    /** How the embedder's graph optimisation level was chosen (absent when FACEREC_GRAPH_OPT set it). */
+    readonly tuning: Tuning | undefined,
   ) {}
 
   static async create(config: EngineConfig = {}): Promise<FaceEngine> {
@@ -83,18 +86,22 @@ export class FaceEngine {
       throw new ModelPackError(`detector "${det.id}" gives no landmarks; choose a landmark model (--landmarks landmarks68)`);
     }
     const emb = catalogue.resolve("embedder", config.embedder);
-    // The embedder alone defaults to "extended" (see SessionOptions.graphOptimization); the other models
-    // ran faster with "all" here (detector 4.8 against 7.0 ms a 640x480 frame, landmarks 1.6 against 2.2).
-    const embSession = await createSession(emb.path, {
+    const embOptions: SessionOptions = {
       ...config.session,
-      graphOptimization: config.session?.graphOptimization ?? "extended",
       intraOpThreads: config.session?.intraOpThreads ?? DEFAULT_EMBEDDER_THREADS,
       spinning: false,
       dynamicBatch: true,
-    });
-    const embedder = new Embedder(embSession, emb, config.embedBatch ?? 8);
+    };
+    const batch = config.embedBatch ?? 8;
+    // The embedder's graph optimisation level is measured on this machine unless FACEREC_GRAPH_OPT
+    // sets one (see TUNED_LEVELS); the other models run at "all", faster for them here (detector 4.8
+    // against 7.0 ms a 640x480 frame, landmarks 1.6 against 2.2).
+    const { session: embSession, tuning } = config.session?.graphOptimization
+      ? { session: await createSession(emb.path, embOptions), tuning: undefined }
+      : await tunedEmbedderSession(emb, embOptions, batch);
+    const embedder = new Embedder(embSession, emb, batch);
     const liveness = config.liveness === "none" ? undefined : await FaceEngine.livenessModel(config.liveness, config);
-    return new FaceEngine(detector, landmarker, embedder, liveness, config);
+    return new FaceEngine(detector, landmarker, embedder, liveness, config, tuning);
   }
 
   /** Load one liveness model by id (the default pack's when omitted). */

@@ -23,9 +23,8 @@ export interface SessionOptions {
    */
   spinning?: boolean;
   /**
-   * ONNX Runtime graph optimisation; "all" unless given. FaceEngine runs its embedder at "extended":
-   * "all" adds layout transforms that ran the embedder 3x slower on an AVX-512 machine here (26
-   * against 80 faces/s) while gaining 15-40% on an AVX2 one (`node bench/dist/embedder.js`).
+   * ONNX Runtime graph optimisation; "all" unless given. FaceEngine measures its embedder's level on
+   * first load (tunedEmbedderSession): which level is faster differs from machine to machine.
    */
   graphOptimization?: "disabled" | "basic" | "extended" | "all";
   /**

@@ -50,4 +50,15 @@ const ops = await service.run(async () => {
   await worker.stop();
   log.info({ embedded: worker.embedded, meanBatch: worker.meanBatchSize() }, "stopped");
 });
-log.info({ nats: service.natsUrl, durable, batchSize, maxWaitMs, model: engine.embedder.id, ops }, "embedder ready");
+log.info(
+  {
+    nats: service.natsUrl,
+    durable,
+    batchSize,
+    maxWaitMs,
+    model: engine.embedder.id,
+    graphLevel: engine.tuning ?? "FACEREC_GRAPH_OPT",
+    ops,
+  },
+  "embedder ready",
+);
