@@ -28,7 +28,7 @@ usage:
   facerec embed IMAGE
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
-  facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--json]
+  facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--json]
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
@@ -87,6 +87,7 @@ function parseCommandLine() {
       join: { type: "string" },
       merge: { type: "string" },
       sweep: { type: "boolean" },
+      head: { type: "boolean" },
       "no-cache": { type: "boolean" },
       data: { type: "string" },
       tenant: { type: "string" },
@@ -237,12 +238,13 @@ async function main(): Promise<void> {
   if (command === "eval" && args[0] === "pad") {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
     const ids = config.liveness ? [config.liveness] : ["liveness128", "minifasnet"];
-    const models = await Promise.all(ids.map((id) => FaceEngine.livenessModel(id, config)));
+    const head = values.head === true;
+    const models = await Promise.all(ids.map((id) => FaceEngine.livenessModel(id, config, head)));
     const pick = values.model ?? ids[0] ?? "liveness128";
     const report = await evalPad(
       engine,
       models,
-      { root: required(values, "root"), real: required(values, "real"), spoof: required(values, "spoof"), concurrency },
+      { root: required(values, "root"), real: required(values, "real"), spoof: required(values, "spoof"), concurrency, head },
       pick,
     );
     return print(report, formatPad(report));

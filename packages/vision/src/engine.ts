@@ -104,10 +104,10 @@ export class FaceEngine {
     return new FaceEngine(detector, landmarker, embedder, liveness, config, tuning);
   }
 
-  /** Load one liveness model by id (the default pack's when omitted). */
-  static async livenessModel(id: string | undefined, config: EngineConfig = {}): Promise<LivenessModel> {
+  /** Load one liveness model by id (the default pack's when omitted); `features` also exposes its last layer's input. */
+  static async livenessModel(id: string | undefined, config: EngineConfig = {}, features = false): Promise<LivenessModel> {
     const live = ModelCatalogue.builtIn(config.manifests).resolve("liveness", id);
-    return new LivenessModel(await createSession(live.path, { ...config.session, dynamicBatch: true }), live);
+    return new LivenessModel(await createSession(live.path, { ...config.session, dynamicBatch: true, features }), live);
   }
 
   /** Identifies the models in use, e.g. for audit entries and cache keys. */

@@ -35,6 +35,22 @@ export class LivenessModel {
     return (await this.scoreMany(img, [box]))[0] as number;
   }
 
+  /**
+   * The last layer's input for each face (the features its classifier reads), for learning a head on
+   * them; the session must have been created with `features: true`.
+   */
+  async features(img: Image, boxes: readonly Box[]): Promise<Float32Array[]> {
+    const { width, height } = this.model.input;
+    const plane = 3 * width * height;
+    const batch = new Float32Array(boxes.length * plane);
+    for (const [slot, box] of boxes.entries()) writeNchw(this.crop(img, box), this.model.input, batch, slot);
+    const out = await runTensor(this.session, batch, [boxes.length, 3, height, width]);
+    const data = out.features?.data as Float32Array | undefined;
+    if (!data) throw new Error(`the ${this.id} session has no features output (create it with features: true)`);
+    const size = data.length / boxes.length;
+    return boxes.map((_, i) => data.slice(i * size, (i + 1) * size));
+  }
+
   /** The live score of every face of a frame, in one run of the model (one batch). */
   async scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]> {
     if (boxes.length === 0) return [];

@@ -42,3 +42,19 @@ export function makeBatchDynamic(model: Uint8Array): Uint8Array {
   }
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/**
+ * Add the input of the node that computes the model's first output (its last layer: the features the
+ * classifier reads) as a second output named `features`, so a head can be learnt on them.
+ */
+export function exposeFeatures(model: Uint8Array): Uint8Array {
+  const proto = onnx.ModelProto.decode(model);
+  const graph = proto.graph;
+  const output = graph?.output?.[0]?.name;
+  const last = graph?.node?.find((n) => n.output?.includes(output ?? ""));
+  const features = last?.input?.[0];
+  if (!graph || !features) throw new Error("the ONNX graph has no last layer to read features from");
+  graph.node?.push({ opType: "Identity", input: [features], output: ["features"] });
+  graph.output?.push({ name: "features", type: { tensorType: { elemType: 1 } } });
+  return onnx.ModelProto.encode(proto).finish();
+}

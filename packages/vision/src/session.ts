@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import ort from "onnxruntime-node";
 import { ProviderError } from "./errors.js";
-import { makeBatchDynamic } from "./onnx-batch.js";
+import { exposeFeatures, makeBatchDynamic } from "./onnx-batch.js";
 
 /**
  * The embedder's threads per inference unless a session or FACEREC_THREADS says otherwise: every CPU
@@ -36,6 +36,8 @@ export interface SessionOptions {
   /** Told when a provider could not load and the session went on with the next one. */
   onFallback?: (provider: string, reason: string, next: string) => void;
   dynamicBatch?: boolean;
+  /** Also output the last layer's input as `features` (see exposeFeatures). */
+  features?: boolean;
 }
 
 /** The providers onnxruntime-node can run here: `cpu` is bundled; `cuda` and `tensorrt` need the CUDA install. */
@@ -43,7 +45,8 @@ export const EXECUTION_PROVIDERS = ["cpu", "cuda", "tensorrt"] as const;
 
 export async function createSession(path: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   const bytes = readFileSync(path);
-  const model = options.dynamicBatch ? makeBatchDynamic(bytes) : bytes;
+  const batched = options.dynamicBatch ? makeBatchDynamic(bytes) : bytes;
+  const model = options.features ? exposeFeatures(batched) : batched;
   const providers = [...(options.executionProviders ?? ["cpu"])];
   for (;;) {
     const [provider, ...rest] = providers;

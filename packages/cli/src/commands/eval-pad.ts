@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Box, FaceEngine, LivenessModel } from "@facerec/vision";
 import { loadImage } from "../engine-options.js";
+import { leaveOneGroupOut } from "../logistic.js";
 import { auc, bpcerAtApcer, type PadRates, padRates, roc, type Scored } from "../metrics.js";
 import { mapConcurrent, Progress } from "../progress.js";
 
@@ -10,6 +11,18 @@ export interface PadEvalOptions {
   real: string;
   spoof: string;
   concurrency: number;
+  /**
+   * Also learn a logistic head on the models' last-layer features, checked leaving one subject out
+   * (the first folder under each class's root is the subject); the models must expose their features.
+   */
+  head?: boolean;
+}
+
+/** The learnt head's cross-validated rates, at each L2 weight tried. */
+export interface PadHeadReport {
+  features: number;
+  subjects: number;
+  rows: { lambda: number; bpcer_at_apcer_5: number; auc: number }[];
 }
 
 export interface PadModelReport extends PadRates {
@@ -25,8 +38,12 @@ export interface PadReport extends PadModelReport {
   attacks: number;
   no_face: number;
   models: PadModelReport[];
+  head?: PadHeadReport;
   seconds: number;
 }
+
+/** The L2 weights the head is fitted with; 10 is the one named in advance, the others show the spread. */
+const HEAD_LAMBDAS = [1, 10, 100];
 
 const readList = (file: string): string[] =>
   readFileSync(file, "utf8")
@@ -47,6 +64,7 @@ export async function evalPad(
     ...readList(options.spoof).map((p) => ({ path: join(options.root, p), positive: false })),
   ];
   let noFace = 0;
+  const features: Float32Array[] = [];
   const progress = new Progress("liveness", items.length);
   const scores = await mapConcurrent(items, options.concurrency, async (item) => {
     const img = await loadImage(item.path);
@@ -55,6 +73,16 @@ export async function evalPad(
     if (!largest) noFace++;
     const box: Box = largest?.box ?? { x: 0, y: 0, width: img.width, height: img.height };
     const perModel = await Promise.all(models.map((m) => m.score(img, box)));
+    if (options.head) {
+      const parts = await Promise.all(models.map(async (m) => (await m.features(img, [box]))[0] as Float32Array));
+      const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        joined.set(p, at);
+        at += p.length;
+      }
+      features[items.indexOf(item)] = joined;
+    }
     progress.tick();
     return perModel;
   });
@@ -70,12 +98,28 @@ export async function evalPad(
     };
   });
   const chosen = reports.find((r) => r.model === pick) ?? (reports[0] as PadModelReport);
+  let head: PadHeadReport | undefined;
+  if (options.head) {
+    // NUAA lists read ClientFace/0001/... : the folder under the class is the subject.
+    const subjects = items.map((it) => it.path.split(/[\\/]/).at(-2) ?? "");
+    const labels = items.map((it) => (it.positive ? 1 : 0));
+    head = {
+      features: features[0]?.length ?? 0,
+      subjects: new Set(subjects).size,
+      rows: HEAD_LAMBDAS.map((lambda) => {
+        const scores = leaveOneGroupOut(features, labels, subjects, lambda);
+        const scored: Scored[] = items.map((it, i) => ({ score: scores[i] as number, positive: it.positive }));
+        return { lambda, bpcer_at_apcer_5: bpcerAtApcer(scored, 0.05).bpcer, auc: auc(roc(scored)) };
+      }),
+    };
+  }
   return {
     ...chosen,
     bona_fide: items.filter((i) => i.positive).length,
     attacks: items.filter((i) => !i.positive).length,
     no_face: noFace,
     models: reports,
+    ...(head ? { head } : {}),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -90,5 +134,13 @@ export function formatPad(r: PadReport): string {
     `Presentation attack detection: ${r.bona_fide} bona fide, ${r.attacks} attacks, ${r.no_face} without a detected face (whole image used)`,
     `model             APCER    BPCER     ACER   BPCER@APCER=5%              AUC   (APCER/BPCER/ACER at live probability 0.5)`,
     ...rows,
+    ...(r.head
+      ? [
+          `logistic head on both models' last-layer features (${r.head.features}), leaving one of ${r.head.subjects} subjects out:`,
+          ...r.head.rows.map(
+            (h) => `  L2 ${String(h.lambda).padEnd(5)} BPCER@APCER=5% ${pct(h.bpcer_at_apcer_5)}   AUC ${h.auc.toFixed(4)}`,
+          ),
+        ]
+      : []),
   ].join("\n");
 }

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeWithShared, gaussianNoise, shared } from "@facerec/testkit";
+import { FaceEngine } from "@facerec/vision";
+import { describe, expect, it } from "vitest";
+import { evalPad } from "../src/commands/eval-pad.js";
+import { leaveOneGroupOut } from "../src/logistic.js";
+import { auc, roc } from "../src/metrics.js";
+
+const aucOf = (scores: number[], labels: number[]): number =>
+  auc(roc(scores.map((score, i) => ({ score, positive: labels[i] === 1 }))));
+
+describe("logistic head, left-out groups", () => {
+  const noise = gaussianNoise(11);
+  const rows = Array.from({ length: 900 }, () => Float32Array.from({ length: 64 }, noise));
+  const groups = rows.map((_, i) => String(i % 9));
+
+  it("learns a signal it can see in people it was not fitted on", () => {
+    const labels = rows.map((r) => ((r[0] as number) + 0.5 * (r[1] as number) > 0 ? 1 : 0));
+    expect(aucOf(leaveOneGroupOut(rows, labels, groups, 10), labels)).toBeGreaterThan(0.95);
+  });
+
+  it("finds nothing where there is nothing: labels unrelated to the features score near chance", () => {
+    const labels = rows.map(() => (noise() > 0 ? 1 : 0));
+    const score = aucOf(leaveOneGroupOut(rows, labels, groups, 10), labels);
+    expect(score).toBeGreaterThan(0.4);
+    expect(score).toBeLessThan(0.6);
+  });
+});
+
+describeWithShared("liveness head on NUAA, leaving one subject out", () => {
+  it("reports the head's rates over subjects it did not learn from, beside each model's", async () => {
+    // Four subjects, 15 real and 15 printed-photo crops each: a small, fixed slice of the training split.
+    const split = (file: string) =>
+      readFileSync(shared("data", "nuaa", "splits", file), "utf8")
+        .split("\n")
+        .filter((l) => /\/000[1-4]\//.test(l))
+        .filter((_, i) => i % 7 === 0)
+        .slice(0, 60);
+    const dir = mkdtempSync(join(tmpdir(), "nuaa-"));
+    writeFileSync(join(dir, "real.txt"), split("real_train.txt").join("\n"));
+    writeFileSync(join(dir, "spoof.txt"), split("spoof_train.txt").join("\n"));
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const models = await Promise.all(["liveness128", "minifasnet"].map((id) => FaceEngine.livenessModel(id, {}, true)));
+    const report = await evalPad(
+      engine,
+      models,
+      {
+        root: shared("data", "nuaa", "Detectedface"),
+        real: join(dir, "real.txt"),
+        spoof: join(dir, "spoof.txt"),
+        concurrency: 2,
+        head: true,
+      },
+      "liveness128",
+    );
+    expect(report.head?.subjects).toBe(4);
+    expect(report.head?.features).toBe(256);
+    const chosen = report.head?.rows.find((r) => r.lambda === 10);
+    expect(chosen?.auc).toBeGreaterThan(report.models[0]?.auc ?? 1);
+    expect(chosen?.bpcer_at_apcer_5).toBeLessThan(report.models[0]?.bpcer_at_apcer_5 ?? 0);
+  });
+});
