@@ -29,7 +29,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--json]
-  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
@@ -77,6 +77,7 @@ function parseCommandLine() {
       enroll: { type: "string" },
       aggregation: { type: "string" },
       index: { type: "string" },
+      asnorm: { type: "string" },
       "impostor-weight": { type: "string" },
       "agreement-weight": { type: "string" },
       "max-shift": { type: "string" },
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
     const report = await evalIdentify(engine, {
       root: required(values, "root"),
       index,
+      ...(values.asnorm ? { asNorm: numberFlag(values, "asnorm", 10) } : {}),
       enrol: numberFlag(values, "enroll", 1),
       concurrency,
       aggregation,

@@ -65,4 +65,23 @@ describeWithShared("open-set identification evaluation", () => {
     expect(margins[0]?.true_matches).toBeGreaterThan(0);
     expect(margins[0]?.true_matches_kept).toBeLessThanOrEqual(margins[0]?.true_matches ?? 0);
   });
+
+  it("with --asnorm, makes every other stranger the cohort, not a probe, and reports the normalised rule", async () => {
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const report = await evalIdentify(engine, {
+      root: bbtSet(),
+      enrol: 2,
+      concurrency: 2,
+      aggregation: "centroid",
+      cohort: 3,
+      rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
+      index: "exact",
+      asNorm: 1,
+    });
+    // Two never-enrolled people: the first (by name) is the cohort, the other's photo the one non-mated probe.
+    expect(report.non_mated_probes).toBe(1);
+    expect(report.asnorm).toMatchObject({ top_k: 1, cohort_images: 1 });
+    expect(report.asnorm?.rank1).toBeGreaterThanOrEqual(0.8);
+    expect(report.asnorm?.rank5).toBeGreaterThanOrEqual(report.asnorm?.rank1 ?? 1);
+  });
 });

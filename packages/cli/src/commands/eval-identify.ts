@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, SubjectThresholds } from "@facerec/gallery";
 import type { FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
@@ -17,6 +18,13 @@ export interface IdentifyEvalOptions {
    * template) and checks every probe's candidates against the exact index's.
    */
   index: "exact" | "ann";
+  /**
+   * Also score by adaptive score normalisation against an impostor cohort: every other never-enrolled
+   * person (by name) becomes the cohort and leaves the probes, and a candidate's score loses the mean
+   * of the subject's and the probe's `asNorm` best cohort scores. All rules are then reported on the
+   * probes left.
+   */
+  asNorm?: number;
   cache?: EmbeddingCache;
 }
 
@@ -33,6 +41,8 @@ export interface AnnAgreement {
 interface ProbeResult {
   truth: string | null;
   candidates: { subject: string; score: number; shift: number }[];
+  /** The same candidates' scores after adaptive score normalisation (with --asnorm). */
+  normalised?: { subject: string; score: number; shift: number }[];
 }
 
 export interface RuleReport {
@@ -97,6 +107,8 @@ export interface IdentifyReport {
   aggregation: Aggregation;
   rule: AdaptiveRule;
   ann?: AnnAgreement;
+  /** The global rule on normalised scores, with the cohort's size (with --asnorm). */
+  asnorm?: RuleReport & { top_k: number; cohort_images: number };
   seconds: number;
 }
 
@@ -196,10 +208,26 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     }),
   );
   const enrolled = new Set(points.map((p) => p.subject));
+  const strangers = [...new Set(split.nonMated.map((p) => dirname(p)))].sort();
+  const cohortPeople = new Set(options.asNorm ? strangers.filter((_, i) => i % 2 === 0) : []);
+  const cohortPaths = split.nonMated.filter((p) => cohortPeople.has(dirname(p)));
   const probes = [
     ...split.mated.map((m) => ({ path: m.path, truth: enrolled.has(m.person) ? m.person : null })),
-    ...split.nonMated.map((path) => ({ path, truth: null })),
+    ...split.nonMated.filter((p) => !cohortPeople.has(dirname(p))).map((path) => ({ path, truth: null })),
   ];
+  const cohort = await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: false });
+  await cohort.upsert(
+    cohortPaths.flatMap((path) => {
+      const vector = vectors.get(path);
+      return vector ? [{ id: path, subject: path, vector, tenant: "cohort", model: filter.model }] : [];
+    }),
+  );
+  const topK = options.asNorm ?? 0;
+  /** The mean of a vector's `topK` best cohort scores: how close strangers come to it. */
+  const cohortMean = async (vector: Float32Array): Promise<number> => {
+    const hits = await cohort.search(vector, topK, { tenant: "cohort", model: filter.model });
+    return hits.reduce((sum, h) => sum + h.score, 0) / Math.max(1, hits.length);
+  };
 
   /** Enrol every point in a fresh index and search every probe (exact, or through graphs from the start). */
   const searchAll = async (ann: boolean): Promise<ProbeResult[]> => {
@@ -218,6 +246,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     await Promise.all([index.graphsReady(), thresholds.graphsReady()]);
     const progress = new Progress(ann ? "search (approximate)" : "search", probes.length);
     const results: ProbeResult[] = [];
+    const subjectMeans = new Map<string, number>();
     for (const probe of probes) {
       const vector = vectors.get(probe.path);
       const hits = !vector
@@ -226,10 +255,22 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
           ? await thresholds.searchCentroids(vector, 50)
           : await index.search(vector, 50, filter);
       const scores = aggregate(hits, options.aggregation);
-      results.push({
-        truth: probe.truth,
-        candidates: [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) })),
-      });
+      const candidates = [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) }));
+      let normalised: ProbeResult["normalised"];
+      if (topK > 0 && vector) {
+        const probeMean = await cohortMean(vector);
+        normalised = [];
+        for (const c of candidates) {
+          let subjectMean = subjectMeans.get(c.subject);
+          if (subjectMean === undefined) {
+            const centroid = await thresholds.centroidOf(c.subject);
+            subjectMean = centroid ? await cohortMean(centroid) : 0;
+            subjectMeans.set(c.subject, subjectMean);
+          }
+          normalised.push({ subject: c.subject, score: c.score - 0.5 * (subjectMean + probeMean), shift: 0 });
+        }
+      }
+      results.push({ truth: probe.truth, candidates, ...(normalised ? { normalised } : {}) });
       progress.tick();
     }
     await thresholds.close();
@@ -240,6 +281,17 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   const global = ruleReport(results, false);
   const adaptive = ruleReport(results, true);
   const ann = options.index === "ann" ? annAgreement(results, await searchAll(true)) : undefined;
+  await cohort.close();
+  const asnorm = topK
+    ? {
+        ...ruleReport(
+          results.map((r) => ({ truth: r.truth, candidates: r.normalised ?? [] })),
+          false,
+        ),
+        top_k: topK,
+        cohort_images: cohortPaths.length,
+      }
+    : undefined;
   return {
     rank1: { global: global.rank1, adaptive: adaptive.rank1 },
     rank5: { global: global.rank5, adaptive: adaptive.rank5 },
@@ -256,6 +308,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     aggregation: options.aggregation,
     rule: options.rule,
     ...(ann ? { ann } : {}),
+    ...(asnorm ? { asnorm } : {}),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -266,10 +319,16 @@ export function formatIdentify(r: IdentifyReport): string {
     `${name.padEnd(9)} ${pct(x.rank1)} ${pct(x.rank5)}   ${pct(x["fnir_at_fpir_1e-2"])}        ${pct(x["fnir_at_fpir_1e-3"])}`;
   return [
     `Open-set identification: ${r.enrolled} enrolled (${r.templates} templates), ${r.mated_probes} mated and ${r.non_mated_probes} non-mated probes, ${r.failures} images without a face`,
+    ...(r.asnorm
+      ? [
+          `as-norm: every other never-enrolled person is the impostor cohort (${r.asnorm.cohort_images} images) and not a probe; each score loses the mean of the subject's and the probe's ${r.asnorm.top_k} best cohort scores`,
+        ]
+      : []),
     `aggregation ${r.aggregation}; adaptive rule impostor weight ${r.rule.impostorWeight}, agreement weight ${r.rule.agreementWeight}, max shift ${r.rule.maxShift}`,
     `rule         rank-1   rank-5   FNIR@FPIR=1%   FNIR@FPIR=0.1%`,
     row("global", r.global),
     row("adaptive", r.adaptive),
+    ...(r.asnorm ? [row("as-norm", r.asnorm)] : []),
     "review margin (adaptive, FPIR=1%)   false matches kept   true matches kept",
     ...r.low_margin_review.map(
       (m) =>
