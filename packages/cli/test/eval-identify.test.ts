@@ -24,6 +24,15 @@ function bbtSet(): string {
   return root;
 }
 
+/** The evaluation's settings on bbtSet(): two photos enrol each of the six. */
+const bbtEval = () => ({
+  root: bbtSet(),
+  enrol: 2,
+  concurrency: 2,
+  cohort: 3,
+  rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
+});
+
 describeWithShared("open-set identification evaluation", () => {
   it("splits people into enrolled, mated probes and never-enrolled non-mated probes", () => {
     const split = splitForIdentification(bbtSet(), 2);
@@ -35,15 +44,7 @@ describeWithShared("open-set identification evaluation", () => {
 
   it("reports rank-1 and FNIR at FPIR for the global and the adaptive rule", async () => {
     const engine = await FaceEngine.create({ liveness: "none" });
-    const report = await evalIdentify(engine, {
-      root: bbtSet(),
-      enrol: 2,
-      concurrency: 2,
-      aggregation: "max",
-      cohort: 3,
-      rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
-      index: "ann",
-    });
+    const report = await evalIdentify(engine, { ...bbtEval(), aggregation: "max", index: "ann" });
     // Through graphs from the first template, every probe got the exact index's candidates and decision.
     expect(report.ann).toEqual({ probes: 20, same_candidates: 20, same_decisions: 20 });
     expect(report.enrolled).toBe(6);
@@ -68,16 +69,7 @@ describeWithShared("open-set identification evaluation", () => {
 
   it("with --asnorm, makes every other stranger the cohort, not a probe, and reports the normalised rule", async () => {
     const engine = await FaceEngine.create({ liveness: "none" });
-    const report = await evalIdentify(engine, {
-      root: bbtSet(),
-      enrol: 2,
-      concurrency: 2,
-      aggregation: "centroid",
-      cohort: 3,
-      rule: { impostorWeight: 0.5, agreementWeight: 0, maxShift: 0.1 },
-      index: "exact",
-      asNorm: 1,
-    });
+    const report = await evalIdentify(engine, { ...bbtEval(), aggregation: "centroid", index: "exact", asNorm: 1 });
     // Two never-enrolled people: the first (by name) is the cohort, the other's photo the one non-mated probe.
     expect(report.non_mated_probes).toBe(1);
     expect(report.asnorm).toMatchObject({ top_k: 1, cohort_images: 1 });
