@@ -499,7 +499,8 @@ export class Gallery {
     await this.mutex.run(async () => {});
     await this.store.close();
     await this.index.close();
-    for (const t of this.thresholds.values()) await (await t).close();
+    // A partition whose thresholds never opened has nothing to stop.
+    for (const t of this.thresholds.values()) await t.then((opened) => opened.close()).catch(() => undefined);
   }
 }
 
