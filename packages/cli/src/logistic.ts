@@ -1,14 +1,9 @@
+import { type LogisticModel, predictLogistic } from "@facerec/vision";
+
 /**
  * L2-regularised logistic regression fitted by Newton's method, on features standardised with the
  * training set's mean and spread: the small head learnt on the liveness models' last-layer features.
  */
-export interface LogisticModel {
-  mean: Float64Array;
-  scale: Float64Array;
-  /** Weights, then the bias last. */
-  weights: Float64Array;
-}
-
 /** Solve A x = b for a symmetric positive-definite A (row-major, n x n) by Cholesky; A is overwritten. */
 function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   for (let j = 0; j < n; j++) {
@@ -40,7 +35,12 @@ function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Fit on rows `x` with labels `y` (1 = live); `lambda` weighs the L2 penalty (not on the bias). */
-export function fitLogistic(x: readonly Float32Array[], y: readonly number[], lambda = 1, iterations = 12): LogisticModel {
+export function fitLogistic(
+  x: readonly Float32Array[],
+  y: readonly number[],
+  lambda = 1,
+  iterations = 12,
+): LogisticModel & { mean: Float64Array; scale: Float64Array; weights: Float64Array } {
   const dims = x[0]?.length ?? 0;
   const mean = new Float64Array(dims);
   const scale = new Float64Array(dims);
@@ -85,16 +85,6 @@ export function fitLogistic(x: readonly Float32Array[], y: readonly number[], la
     for (let j = 0; j < n; j++) w[j] = (w[j] as number) - (step[j] as number);
   }
   return { mean, scale, weights: w };
-}
-
-/** The model's live probability for one row. */
-export function predictLogistic(model: LogisticModel, row: Float32Array): number {
-  const dims = model.mean.length;
-  let dot = model.weights[dims] as number;
-  for (let j = 0; j < dims; j++) {
-    dot += ((row[j] as number) - (model.mean[j] as number)) * (model.scale[j] as number) * (model.weights[j] as number);
-  }
-  return sigmoid(dot);
 }
 
 /**

@@ -29,6 +29,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--json]
+  facerec train liveness-head --root DIR --real LIST --spoof LIST --out FILE   (a head on both liveness models' features, for FACEREC_LIVENESS_HEAD)
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
@@ -250,6 +251,25 @@ async function main(): Promise<void> {
       pick,
     );
     return print(report, formatPad(report));
+  }
+  if (command === "train" && args[0] === "liveness-head") {
+    const engine = await FaceEngine.create({ ...config, liveness: "none" });
+    const models = await Promise.all(["liveness128", "minifasnet"].map((id) => FaceEngine.livenessModel(id, config, true)));
+    const out = required(values, "out");
+    const report = await evalPad(
+      engine,
+      models,
+      {
+        root: required(values, "root"),
+        real: required(values, "real"),
+        spoof: required(values, "spoof"),
+        concurrency,
+        head: true,
+        writeHead: out,
+      },
+      "liveness128",
+    );
+    return print(report, `${formatPad(report)}\nwrote ${out}: set FACEREC_LIVENESS_HEAD=${out} to score liveness with it`);
   }
   throw new UsageError(`unknown command: ${positionals.join(" ")}`);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeWithShared, gaussianNoise, shared } from "@facerec/testkit";
-import { FaceEngine } from "@facerec/vision";
+import { decodeImage, FaceEngine } from "@facerec/vision";
 import { describe, expect, it } from "vitest";
 import { evalPad } from "../src/commands/eval-pad.js";
 import { leaveOneGroupOut } from "../src/logistic.js";
@@ -39,6 +39,7 @@ describeWithShared("liveness head on NUAA, leaving one subject out", () => {
         .filter((_, i) => i % 7 === 0)
         .slice(0, 60);
     const dir = mkdtempSync(join(tmpdir(), "nuaa-"));
+    const headFile = join(dir, "head.json");
     writeFileSync(join(dir, "real.txt"), split("real_train.txt").join("\n"));
     writeFileSync(join(dir, "spoof.txt"), split("spoof_train.txt").join("\n"));
     const engine = await FaceEngine.create({ liveness: "none" });
@@ -52,6 +53,7 @@ describeWithShared("liveness head on NUAA, leaving one subject out", () => {
         spoof: join(dir, "spoof.txt"),
         concurrency: 2,
         head: true,
+        writeHead: headFile,
       },
       "liveness128",
     );
@@ -60,5 +62,30 @@ describeWithShared("liveness head on NUAA, leaving one subject out", () => {
     const chosen = report.head?.rows.find((r) => r.lambda === 10);
     expect(chosen?.auc).toBeGreaterThan(report.models[0]?.auc ?? 1);
     expect(chosen?.bpcer_at_apcer_5).toBeLessThan(report.models[0]?.bpcer_at_apcer_5 ?? 0);
+
+    // The written head, loaded as the engine's liveness check, on subjects it never saw (0005-0009).
+    const live = await FaceEngine.create({ livenessHead: headFile });
+    expect(live.liveness?.id).toBe("head(liveness128+minifasnet)");
+    const threshold = live.liveness?.model.thresholds?.["apcer_5e-2"] as number;
+    const passed = async (file: string): Promise<number> => {
+      const lines = readFileSync(shared("data", "nuaa", "splits", file), "utf8").split("\n");
+      const unseen = lines.filter((l) => /\/000[5-9]\//.test(l)).filter((_, i) => i % 80 === 0);
+      let pass = 0;
+      for (const line of unseen) {
+        const img = await decodeImage(readFileSync(shared("data", "nuaa", "Detectedface", line)));
+        const face = FaceEngine.primary(await live.analyse(img, { embed: false }));
+        const box = face?.box ?? { x: 0, y: 0, width: img.width, height: img.height };
+        if (((await live.liveness?.score(img, box)) ?? 0) >= threshold) pass++;
+      }
+      return pass / unseen.length;
+    };
+    const [real, spoof] = [await passed("real_train.txt"), await passed("spoof_train.txt")];
+    expect(real).toBeGreaterThan(spoof + 0.5);
+  });
+
+  it("refuses a file that is not a liveness head, saying so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "head-"));
+    writeFileSync(join(dir, "head.json"), JSON.stringify({ kind: "something-else" }));
+    await expect(FaceEngine.create({ livenessHead: join(dir, "head.json") })).rejects.toThrow(/is not a facerec liveness head/);
   });
 });

@@ -55,6 +55,7 @@ export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Engin
     ...(env.FACEREC_LANDMARKS ? { landmarks: env.FACEREC_LANDMARKS } : {}),
     ...(env.FACEREC_EMBEDDER ? { embedder: env.FACEREC_EMBEDDER } : {}),
     ...(env.FACEREC_LIVENESS ? { liveness: env.FACEREC_LIVENESS } : {}),
+    ...(env.FACEREC_LIVENESS_HEAD ? { livenessHead: env.FACEREC_LIVENESS_HEAD } : {}),
     ...(env.FACEREC_MANIFESTS ? { manifests: env.FACEREC_MANIFESTS.split(",").filter(Boolean) } : {}),
     session: {
       ...(env.FACEREC_THREADS ? { intraOpThreads: threads(env.FACEREC_THREADS) } : {}),

@@ -14,5 +14,6 @@ describe("the engine's configuration from the environment", () => {
     expect(engineConfigFromEnv({}).session?.intraOpThreads).toBeUndefined();
     expect(() => engineConfigFromEnv({ FACEREC_THREADS: "0" })).toThrow(/FACEREC_THREADS=0/);
     expect(() => engineConfigFromEnv({ FACEREC_THREADS: "1.5" })).toThrow(/FACEREC_THREADS=1.5/);
+    expect(engineConfigFromEnv({ FACEREC_LIVENESS_HEAD: "/etc/facerec/head.json" }).livenessHead).toBe("/etc/facerec/head.json");
   });
 });

@@ -8,6 +8,7 @@ import type { Point } from "./geometry.js";
 import type { Image } from "./image.js";
 import { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
 import { LivenessModel } from "./liveness.js";
+import { LivenessHead, type LivenessScorer } from "./liveness-head.js";
 import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
 import { assessQuality, type QualityReport } from "./quality.js";
 import { createSession, DEFAULT_EMBEDDER_THREADS, type SessionOptions } from "./session.js";
@@ -30,6 +31,8 @@ export interface EngineConfig {
   embedder?: string;
   /** A liveness model id, or "none" to load no liveness model. */
   liveness?: string;
+  /** A liveness head file (`facerec train liveness-head`) to score with instead of one model. */
+  livenessHead?: string;
   /** Extra manifest files to add to the built-in catalogue. */
   manifests?: string[];
   session?: SessionOptions;
@@ -62,7 +65,7 @@ export class FaceEngine {
     readonly detector: FaceDetector,
     readonly landmarker: Landmarks68 | undefined,
     readonly embedder: Embedder,
-    readonly liveness: LivenessModel | undefined,
+    readonly liveness: LivenessScorer | undefined,
     private readonly config: EngineConfig,
     /** How the embedder's graph optimisation level was chosen (absent when FACEREC_GRAPH_OPT set it). */
     readonly tuning: Tuning | undefined,
@@ -100,7 +103,12 @@ export class FaceEngine {
       ? { session: await createSession(emb.path, embOptions), tuning: undefined }
       : await tunedEmbedderSession(emb, embOptions, batch);
     const embedder = new Embedder(embSession, emb, batch);
-    const liveness = config.liveness === "none" ? undefined : await FaceEngine.livenessModel(config.liveness, config);
+    const liveness =
+      config.liveness === "none"
+        ? undefined
+        : config.livenessHead
+          ? await FaceEngine.livenessHead(config.livenessHead, config)
+          : await FaceEngine.livenessModel(config.liveness, config);
     return new FaceEngine(detector, landmarker, embedder, liveness, config, tuning);
   }
 
@@ -108,6 +116,13 @@ export class FaceEngine {
   static async livenessModel(id: string | undefined, config: EngineConfig = {}, features = false): Promise<LivenessModel> {
     const live = ModelCatalogue.builtIn(config.manifests).resolve("liveness", id);
     return new LivenessModel(await createSession(live.path, { ...config.session, dynamicBatch: true, features }), live);
+  }
+
+  /** Load a liveness head file and the models whose features it reads. */
+  static async livenessHead(path: string, config: EngineConfig = {}): Promise<LivenessHead> {
+    const file = LivenessHead.read(path);
+    const models = await Promise.all(file.models.map((id) => FaceEngine.livenessModel(id, config, true)));
+    return new LivenessHead(models, file);
   }
 
   /** Identifies the models in use, e.g. for audit entries and cache keys. */

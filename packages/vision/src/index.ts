@@ -16,6 +16,15 @@ export { type Box, iou, nms, type Point } from "./geometry.js";
 export { type Affine, cropResize, flipHorizontal, type Image, toGrey, warpAffine } from "./image.js";
 export { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
 export { LivenessModel, softmax } from "./liveness.js";
+export {
+  joinedFeatures,
+  LivenessHead,
+  type LivenessHeadFile,
+  type LivenessInfo,
+  type LivenessScorer,
+  type LogisticModel,
+  predictLogistic,
+} from "./liveness-head.js";
 export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, type Role } from "./model-pack.js";
 export { makeBatchDynamic } from "./onnx-batch.js";
 export { modelCacheDir, repoRoot, sharedDir } from "./paths.js";

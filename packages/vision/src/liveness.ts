@@ -1,5 +1,6 @@
 import { type Box, scaleBoxInside } from "./geometry.js";
 import { cropResize, type Image } from "./image.js";
+import type { LivenessScorer } from "./liveness-head.js";
 import type { ResolvedModel } from "./model-pack.js";
 import { type ort, runTensor } from "./session.js";
 import { writeNchw } from "./tensor.js";
@@ -15,7 +16,7 @@ export function softmax(logits: ArrayLike<number>): number[] {
  * Presentation-attack detector on a context crop: the face box grown `cropScale` times about its
  * centre (kept inside the frame), resized to the model input. Score = probability of the live classes.
  */
-export class LivenessModel {
+export class LivenessModel implements LivenessScorer {
   constructor(
     private readonly session: ort.InferenceSession,
     readonly model: ResolvedModel,

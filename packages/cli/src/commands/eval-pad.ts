@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Box, FaceEngine, LivenessModel } from "@facerec/vision";
+import { type Box, type FaceEngine, joinedFeatures, type LivenessHeadFile, type LivenessModel } from "@facerec/vision";
 import { loadImage } from "../engine-options.js";
-import { leaveOneGroupOut } from "../logistic.js";
+import { fitLogistic, leaveOneGroupOut } from "../logistic.js";
 import { auc, bpcerAtApcer, type PadRates, padRates, roc, type Scored } from "../metrics.js";
 import { mapConcurrent, Progress } from "../progress.js";
 
@@ -16,6 +16,8 @@ export interface PadEvalOptions {
    * (the first folder under each class's root is the subject); the models must expose their features.
    */
   head?: boolean;
+  /** With `head`: fit the head on every crop at HEAD_LAMBDA and write it here (a LivenessHeadFile). */
+  writeHead?: string;
 }
 
 /** The learnt head's cross-validated rates, at each L2 weight tried. */
@@ -42,8 +44,10 @@ export interface PadReport extends PadModelReport {
   seconds: number;
 }
 
-/** The L2 weights the head is fitted with; 10 is the one named in advance, the others show the spread. */
-const HEAD_LAMBDAS = [1, 10, 100];
+/** The L2 weight of the head that is written; named before any was measured. */
+const HEAD_LAMBDA = 10;
+/** The L2 weights the head is checked with: HEAD_LAMBDA and two beside it, to show the spread. */
+const HEAD_LAMBDAS = [1, HEAD_LAMBDA, 100];
 
 const readList = (file: string): string[] =>
   readFileSync(file, "utf8")
@@ -73,16 +77,7 @@ export async function evalPad(
     if (!largest) noFace++;
     const box: Box = largest?.box ?? { x: 0, y: 0, width: img.width, height: img.height };
     const perModel = await Promise.all(models.map((m) => m.score(img, box)));
-    if (options.head) {
-      const parts = await Promise.all(models.map(async (m) => (await m.features(img, [box]))[0] as Float32Array));
-      const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        joined.set(p, at);
-        at += p.length;
-      }
-      features[items.indexOf(item)] = joined;
-    }
+    if (options.head) features[items.indexOf(item)] = (await joinedFeatures(models, img, [box]))[0] as Float32Array;
     progress.tick();
     return perModel;
   });
@@ -103,15 +98,37 @@ export async function evalPad(
     // NUAA lists read ClientFace/0001/... : the folder under the class is the subject.
     const subjects = items.map((it) => it.path.split(/[\\/]/).at(-2) ?? "");
     const labels = items.map((it) => (it.positive ? 1 : 0));
+    const thresholds = new Map<number, number>();
     head = {
       features: features[0]?.length ?? 0,
       subjects: new Set(subjects).size,
       rows: HEAD_LAMBDAS.map((lambda) => {
         const scores = leaveOneGroupOut(features, labels, subjects, lambda);
         const scored: Scored[] = items.map((it, i) => ({ score: scores[i] as number, positive: it.positive }));
-        return { lambda, bpcer_at_apcer_5: bpcerAtApcer(scored, 0.05).bpcer, auc: auc(roc(scored)) };
+        const atFive = bpcerAtApcer(scored, 0.05);
+        thresholds.set(lambda, atFive.threshold);
+        return { lambda, bpcer_at_apcer_5: atFive.bpcer, auc: auc(roc(scored)) };
       }),
     };
+    if (options.writeHead) {
+      const fitted = fitLogistic(features, labels, HEAD_LAMBDA);
+      const chosenRow = head.rows.find((r) => r.lambda === HEAD_LAMBDA) as PadHeadReport["rows"][number];
+      const file: LivenessHeadFile = {
+        kind: "facerec-liveness-head",
+        version: 1,
+        models: models.map((m) => m.id),
+        head: { mean: [...fitted.mean], scale: [...fitted.scale], weights: [...fitted.weights] },
+        lambda: HEAD_LAMBDA,
+        threshold_at_apcer_5: thresholds.get(HEAD_LAMBDA) as number,
+        trained_on: {
+          bona_fide: labels.filter((l) => l === 1).length,
+          attacks: labels.filter((l) => l === 0).length,
+          subjects: head.subjects,
+        },
+        cross_validated: { bpcer_at_apcer_5: chosenRow.bpcer_at_apcer_5, auc: chosenRow.auc },
+      };
+      writeFileSync(options.writeHead, `${JSON.stringify(file)}\n`);
+    }
   }
   return {
     ...chosen,
