@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type BuildRequest, buildGraphFile } from "./ann.js";
 
-// The graph build's thread (see AnnGraph.build): the native inserts run here, off the event loop.
+// The graph build's thread (see AnnGraph): the native inserts run here, off the event loop.
 buildGraphFile(workerData as BuildRequest);
 parentPort?.postMessage("built");

@@ -101,23 +101,18 @@ export class AnnGraph {
   readonly ready: Promise<void>;
   error: Error | undefined;
 
-  private constructor(
+  /** Start building a graph of the matrix's current rows in a worker. */
+  constructor(
     private readonly dims: number,
     private readonly options: AnnOptions,
     private readonly matrix: VectorMatrix,
-    start: (graph: AnnGraph) => Promise<void>,
   ) {
-    this.ready = start(this).catch((e: unknown) => {
+    this.ready = this.buildInWorker().catch((e: unknown) => {
       // The partition stays on exact search: slower, never wrong. Said once, with the cause.
       this.error = e as Error;
       this.touched = undefined;
       process.emitWarning(`the approximate index's graph could not be built; searching exactly: ${this.error.message}`);
     });
-  }
-
-  /** Start building a graph of the matrix's current rows in a worker. */
-  static build(dims: number, options: AnnOptions, matrix: VectorMatrix): AnnGraph {
-    return new AnnGraph(dims, options, matrix, (g) => g.buildInWorker());
   }
 
   get searchable(): boolean {

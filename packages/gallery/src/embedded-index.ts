@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RecordLog, type Recovery, syncDir } from "@facerec/storage";
-import { ort } from "@facerec/vision";
+import { cosine, ort } from "@facerec/vision";
 import { AnnGraph, type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 import { VectorMatrix } from "./matrix.js";
 import { topKModel } from "./topk-model.js";
@@ -27,10 +27,7 @@ function rescore(matrix: VectorMatrix, query: Float32Array, ids: readonly string
   for (const id of ids) {
     const row = matrix.rowOf(id);
     if (row === undefined) continue;
-    const v = matrix.vector(row);
-    let dot = 0;
-    for (let j = 0; j < v.length; j++) dot += (v[j] as number) * (query[j] as number);
-    hits.push({ id, subject: matrix.subjects[row] as string, score: dot });
+    hits.push({ id, subject: matrix.subjects[row] as string, score: cosine(matrix.vector(row), query) });
   }
   return hits.sort((a, b) => b.score - a.score).slice(0, k);
 }
@@ -113,7 +110,7 @@ export class EmbeddedIndex implements VectorIndex {
       return;
     }
     if (!this.ann || this.replaying || matrix.count < this.ann.minTemplates) return;
-    this.graphs.set(key, AnnGraph.build(this.options.dims, this.ann, matrix));
+    this.graphs.set(key, new AnnGraph(this.options.dims, this.ann, matrix));
   }
 
   private partition(tenant: string, model: string, create: boolean): VectorMatrix | undefined {

@@ -115,7 +115,6 @@ export class SubjectThresholds {
     };
   }
 
-  /** The `k` subjects whose template centroids are most similar to `vector`. */
   /** Settles once the centroid index's graph, if it has one, is built. */
   graphsReady(): Promise<void> {
     return this.centroids.graphsReady();
@@ -126,6 +125,7 @@ export class SubjectThresholds {
     return this.centroids.close();
   }
 
+  /** The `k` subjects whose template centroids are most similar to `vector`. */
   searchCentroids(vector: Float32Array, k: number): Promise<SearchHit[]> {
     return this.centroids.search(vector, k, this.centroidFilter);
   }

@@ -36,16 +36,20 @@ export class LivenessModel implements LivenessScorer {
     return (await this.scoreMany(img, [box]))[0] as number;
   }
 
+  /** One run of the model on every face's crop, batched. */
+  private async run(img: Image, boxes: readonly Box[]): Promise<Record<string, ort.Tensor>> {
+    const { width, height } = this.model.input;
+    const batch = new Float32Array(boxes.length * 3 * width * height);
+    for (const [slot, box] of boxes.entries()) writeNchw(this.crop(img, box), this.model.input, batch, slot);
+    return runTensor(this.session, batch, [boxes.length, 3, height, width]);
+  }
+
   /**
    * The last layer's input for each face (the features its classifier reads), for learning a head on
    * them; the session must have been created with `features: true`.
    */
   async features(img: Image, boxes: readonly Box[]): Promise<Float32Array[]> {
-    const { width, height } = this.model.input;
-    const plane = 3 * width * height;
-    const batch = new Float32Array(boxes.length * plane);
-    for (const [slot, box] of boxes.entries()) writeNchw(this.crop(img, box), this.model.input, batch, slot);
-    const out = await runTensor(this.session, batch, [boxes.length, 3, height, width]);
+    const out = await this.run(img, boxes);
     const data = out.features?.data as Float32Array | undefined;
     if (!data) throw new Error(`the ${this.id} session has no features output (create it with features: true)`);
     const size = data.length / boxes.length;
@@ -55,11 +59,7 @@ export class LivenessModel implements LivenessScorer {
   /** The live score of every face of a frame, in one run of the model (one batch). */
   async scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]> {
     if (boxes.length === 0) return [];
-    const { width, height } = this.model.input;
-    const plane = 3 * width * height;
-    const batch = new Float32Array(boxes.length * plane);
-    for (const [slot, box] of boxes.entries()) writeNchw(this.crop(img, box), this.model.input, batch, slot);
-    const out = await runTensor(this.session, batch, [boxes.length, 3, height, width]);
+    const out = await this.run(img, boxes);
     const logits = Object.values(out)[0]?.data as Float32Array;
     const classes = logits.length / boxes.length;
     return boxes.map((_, face) => {

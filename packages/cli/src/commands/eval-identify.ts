@@ -215,17 +215,18 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     ...split.mated.map((m) => ({ path: m.path, truth: enrolled.has(m.person) ? m.person : null })),
     ...split.nonMated.filter((p) => !cohortPeople.has(dirname(p))).map((path) => ({ path, truth: null })),
   ];
-  const cohort = await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: false });
-  await cohort.upsert(
+  const topK = options.asNorm ?? 0;
+  // The cohort's own index, only where --asnorm asks for one.
+  const cohort = topK > 0 ? await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: false }) : undefined;
+  await cohort?.upsert(
     cohortPaths.flatMap((path) => {
       const vector = vectors.get(path);
       return vector ? [{ id: path, subject: path, vector, tenant: "cohort", model: filter.model }] : [];
     }),
   );
-  const topK = options.asNorm ?? 0;
   /** The mean of a vector's `topK` best cohort scores: how close strangers come to it. */
   const cohortMean = async (vector: Float32Array): Promise<number> => {
-    const hits = await cohort.search(vector, topK, { tenant: "cohort", model: filter.model });
+    const hits = (await cohort?.search(vector, topK, { tenant: "cohort", model: filter.model })) ?? [];
     return hits.reduce((sum, h) => sum + h.score, 0) / Math.max(1, hits.length);
   };
 
@@ -281,7 +282,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   const global = ruleReport(results, false);
   const adaptive = ruleReport(results, true);
   const ann = options.index === "ann" ? annAgreement(results, await searchAll(true)) : undefined;
-  await cohort.close();
+  await cohort?.close();
   const asnorm = topK
     ? {
         ...ruleReport(

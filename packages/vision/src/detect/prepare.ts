@@ -1,7 +1,7 @@
 import { resizeImage } from "../decode.js";
 import type { Image } from "../image.js";
 import type { InputSpec } from "../model-pack.js";
-import { reduceToNchw, toNchw } from "../tensor.js";
+import { reduceToNchw, toNchw, wholeMultiple } from "../tensor.js";
 import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from "./types.js";
 
 export interface PreparedInput {
@@ -15,11 +15,10 @@ export interface PreparedInput {
 
 /** Stretch the whole frame to the model's fixed input size (what fixed-size detectors were trained on). */
 export async function prepareStretched(img: Image, spec: InputSpec): Promise<PreparedInput> {
-  const factor = img.width / spec.width;
   // A camera frame a whole multiple of the input (640x480 for 320x240) is reduced by block means in one pass.
-  const whole = Number.isInteger(factor) && factor >= 1 && img.height === spec.height * factor && img.channels === 3;
+  const factor = wholeMultiple(img, spec);
   return {
-    tensor: whole ? reduceToNchw(img, factor, spec) : toNchw(await resizeImage(img, spec.width, spec.height), spec),
+    tensor: factor ? reduceToNchw(img, factor, spec) : toNchw(await resizeImage(img, spec.width, spec.height), spec),
     width: spec.width,
     height: spec.height,
     scaleX: img.width / spec.width,
