@@ -129,7 +129,9 @@ describeWithShared("edge detector on a stream", () => {
     // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
     const frame = await decodeImage(readFileSync(shared("data", "faceapi_bbt", "group", "bbt5.jpg")));
     const faces = (await engine.analyse(frame, { embed: false })).filter((f) => f.quality.score >= 0.3).length;
-    const edge = new EdgeDetector(engine, publisher, EdgeDetector.defaults("acme"));
+    // A wall-clock gap long enough that a slow machine never ends the tracks between frames: only end() does.
+    const defaults = EdgeDetector.defaults("acme");
+    const edge = new EdgeDetector(engine, publisher, { ...defaults, tracker: { ...defaults.tracker, maxGapMs: 60_000 } });
     for (let n = 0; n < 20; n++) await edge.frame("cam-1", frame, new Date(n * 40));
     await edge.end("cam-1");
     edge.close();
