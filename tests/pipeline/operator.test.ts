@@ -2,13 +2,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, LFW } from "@facerec/testkit";
+import { launchChromium, openConsole } from "@facerec/testkit/browser";
 import { gatewayProcess, natsServer, postgresServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually, matchEvents, videoOf } from "./stack.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const running: ServerProcess[] = [];
 let pg: Awaited<ReturnType<typeof postgresServer>>;
 let nc: NatsConnection;
@@ -57,10 +57,7 @@ describeWithShared("the operator's loop across the distributed system, in the co
     expect(policy.status).toBe(200);
     running.push(await serviceProcess("embedder", env), await serviceProcess("matcher", env));
     nc = await connectBus(nats.url, "operator-test");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -83,12 +80,7 @@ describeWithShared("the operator's loop across the distributed system, in the co
       expect(events.map((e) => e.outcome)).toEqual(Array(5).fill("unknown"));
     });
 
-    const page = await browser.newPage();
-    const failed: string[] = [];
-    page.on("pageerror", (e) => failed.push(e.message));
-    await page.goto(`${base}/console/`);
-    await page.fill("#key", admin);
-    await page.dispatchEvent("#key", "change");
+    const { page, failed } = await openConsole(browser, base, admin);
     await page.click("#review-load");
     await expect.poll(() => page.textContent("#review-result")).toBe("2 group(s) to review");
     const rows = await page.$$eval("#review-rows tr", (trs) =>

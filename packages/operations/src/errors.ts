@@ -64,7 +64,7 @@ export const API_ERRORS = [
   {
     status: 404,
     code: "NOT_FOUND",
-    when: "no such subject, job, API key, webhook or review cluster in the caller's tenant (another tenant's included)",
+    when: "no such subject, job, API key, webhook, review cluster or open liveness challenge in the caller's tenant (another tenant's included)",
   },
   { status: 408, code: "DEADLINE_EXCEEDED", when: "the request body did not arrive within 30 s (REST)" },
   { status: 411, code: "INVALID_ARGUMENT", when: "a multipart upload without `Content-Length` (REST)" },
@@ -76,12 +76,12 @@ export const API_ERRORS = [
   {
     status: 413,
     code: "RESOURCE_EXHAUSTED",
-    when: "a request over 30 MiB, an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment",
+    when: "a request over 30 MiB, an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment or 100 frames in one liveness challenge",
   },
   {
     status: 429,
     code: "RESOURCE_EXHAUSTED",
-    when: "over 600 requests a minute for one key, or over 8 open match streams (`Retry-After` says when to retry)",
+    when: "over 600 requests a minute for one key, over 8 open match streams, or over 1,000 open liveness challenges in the process (`Retry-After` says when to retry)",
   },
   {
     status: 503,

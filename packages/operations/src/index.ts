@@ -1,5 +1,17 @@
 export { Admission } from "./admission.js";
 export {
+  CHALLENGE_ACTIONS,
+  CHALLENGE_PROMPTS,
+  CHALLENGE_REASONS,
+  type ChallengeAction,
+  type ChallengeOptions,
+  type ChallengeVerdict,
+  DEFAULT_CHALLENGE,
+  type FrameObservation,
+  judgeChallenge,
+  observedActions,
+} from "./challenge.js";
+export {
   API_ERRORS,
   type ApiError,
   BadRequestError,
@@ -14,9 +26,12 @@ export {
 } from "./errors.js";
 export { DEFAULT_LIMITS, type Limits } from "./limits.js";
 export { LocalMatchFeed, type MatchFeed, NatsMatchFeed } from "./match-feed.js";
-export { type Gateway, livenessFromEnv, openGateway } from "./open-gateway.js";
+export { challengeFromEnv, type Gateway, livenessFromEnv, openGateway } from "./open-gateway.js";
 export { RateLimiter } from "./rate-limit.js";
 export {
+  type ChallengeFrameView,
+  type ChallengeResult,
+  type ChallengeView,
   type FaceResult,
   type JobRequest,
   LIVENESS_POLICIES,

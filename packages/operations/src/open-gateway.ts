@@ -7,6 +7,7 @@ import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import { engineConfigFromEnv, openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
+import { CHALLENGE_ACTIONS, type ChallengeAction, type ChallengeOptions } from "./challenge.js";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { LIVENESS_POLICIES, type LivenessPolicy, Recognition } from "./recognition.js";
@@ -29,6 +30,29 @@ export function livenessFromEnv(env: NodeJS.ProcessEnv): { policy: LivenessPolic
     cameras[camera.trim()] = check(`FACEREC_LIVENESS_CAMERAS (${camera})`, value.trim());
   }
   return { policy, cameras };
+}
+
+/**
+ * The active liveness check's settings from the environment: FACEREC_CHALLENGE_ACTIONS (a comma
+ * list of CHALLENGE_ACTIONS) and FACEREC_CHALLENGE_STEPS (actions asked per challenge).
+ */
+export function challengeFromEnv(env: NodeJS.ProcessEnv): Partial<ChallengeOptions> {
+  const out: Partial<ChallengeOptions> = {};
+  if (env.FACEREC_CHALLENGE_ACTIONS) {
+    const actions = env.FACEREC_CHALLENGE_ACTIONS.split(",").map((a) => a.trim());
+    for (const a of actions) {
+      if (!CHALLENGE_ACTIONS.includes(a as ChallengeAction))
+        throw new RangeError(`FACEREC_CHALLENGE_ACTIONS: "${a}" is not one of ${CHALLENGE_ACTIONS.join(", ")}`);
+    }
+    out.actions = actions as ChallengeAction[];
+  }
+  if (env.FACEREC_CHALLENGE_STEPS) {
+    const steps = Number(env.FACEREC_CHALLENGE_STEPS);
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new RangeError(`FACEREC_CHALLENGE_STEPS: "${env.FACEREC_CHALLENGE_STEPS}" is not a whole number from 1`);
+    out.steps = steps;
+  }
+  return out;
 }
 
 export interface Gateway {
@@ -84,6 +108,7 @@ export async function openGateway(
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
       liveness,
+      challenge: challengeFromEnv(env),
       webhooks,
       review: { store: state.review, policy: reviewPolicyFromEnv(env) },
       // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.

@@ -37,6 +37,18 @@ import { queueForReview, type ReviewPolicy, type TenantPolicies } from "@facerec
 import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import {
+  CHALLENGE_PROMPTS,
+  type Challenge,
+  type ChallengeAction,
+  ChallengeBook,
+  type ChallengeOptions,
+  type ChallengeVerdict,
+  DEFAULT_CHALLENGE,
+  type FrameObservation,
+  judgeChallenge,
+  observedActions,
+} from "./challenge.js";
+import {
   BadRequestError,
   ConsentRequiredError,
   RateLimitError,
@@ -134,7 +146,30 @@ export interface RecognitionOptions {
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
    */
   liveness?: { policy: LivenessPolicy; cameras?: Record<string, LivenessPolicy> };
+  /** The active liveness check's settings, over DEFAULT_CHALLENGE. */
+  challenge?: Partial<ChallengeOptions>;
 }
+
+/** A started challenge as the caller sees it: what to ask the person, and until when. */
+export interface ChallengeView {
+  id: string;
+  actions: ChallengeAction[];
+  /** The words to show for each action, in order. */
+  prompts: string[];
+  expiresAt: string;
+  maxFrames: number;
+}
+
+/** What one frame of a challenge showed, and whether every asked action has been seen yet. */
+export interface ChallengeFrameView {
+  frame: number;
+  faces: number;
+  pose?: { yaw: number; eyes?: number };
+  observed: ChallengeAction[];
+  complete: boolean;
+}
+
+export type ChallengeResult = ChallengeVerdict & { id: string; actions: ChallengeAction[]; requestId: string };
 
 /** The longest text a consent record's fields take. */
 const CONSENT_TEXT = 200;
@@ -174,6 +209,7 @@ export class Recognition {
   private readonly authFailures: RateLimiter;
   private readonly admission: Admission;
   private readonly streams = new Map<string, number>();
+  private readonly challenges: ChallengeBook;
 
   constructor(
     private readonly engine: FaceEngine,
@@ -192,6 +228,10 @@ export class Recognition {
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
+    const challenge = { ...DEFAULT_CHALLENGE, ...options.challenge };
+    // Blinks are read from the 68-point model's eyelids; a pack aligned on five points has none.
+    const actions = challenge.actions.filter((a) => a !== "blink" || engine.landmarker);
+    this.challenges = new ChallengeBook({ ...challenge, actions, steps: Math.min(challenge.steps, actions.length) });
     this.admission = new Admission({
       workers: this.limits.imageWorkers,
       queue: this.limits.imageQueue,
@@ -825,6 +865,65 @@ export class Recognition {
       { subjectId },
     );
     return { templateIds: templates.map((t) => t.id), rejected };
+  }
+
+  /**
+   * Starts an active liveness check: the actions the person is to make, in order. Its frames and its
+   * result must come within `ttlSeconds`, from a key of the same tenant.
+   */
+  async startChallenge(p: Principal): Promise<ChallengeView> {
+    ApiKeyStore.require(p, "recognise");
+    const c = this.challenges.start(p.tenant);
+    if (!c) throw new RateLimitError(`${this.challenges.options.maxOpen} challenges are open; retry shortly`, 1);
+    await this.record(p, "liveness-challenge-start", `asked ${c.actions.join(",")}`, Date.now(), {}, c.id);
+    return this.challengeView(c);
+  }
+
+  private challengeView(c: Challenge): ChallengeView {
+    return {
+      id: c.id,
+      actions: c.actions,
+      prompts: c.actions.map((a) => CHALLENGE_PROMPTS[a]),
+      expiresAt: new Date(c.expiresAt).toISOString(),
+      maxFrames: this.challenges.options.maxFrames,
+    };
+  }
+
+  /**
+   * One camera frame of a challenge: its faces are found and the pose of a lone face kept (never the
+   * frame). Says what the frames so far show, so a client can stop once every action is seen.
+   */
+  async challengeFrame(p: Principal, id: string, image: Uint8Array): Promise<ChallengeFrameView> {
+    ApiKeyStore.require(p, "recognise");
+    this.checkImage(image, "the frame");
+    const c = this.challenges.find(p.tenant, id);
+    const { maxFrames } = this.challenges.options;
+    if (c.frames.length >= maxFrames)
+      throw new TooLargeError(`a challenge takes at most ${maxFrames} frames; ask for its result`);
+    const faces = await this.admitted(p, async () => this.engine.poses(await decodeImage(image)));
+    const only = faces.length === 1 ? faces[0] : undefined;
+    const observation: FrameObservation = only ? { faces: 1, box: only.box, pose: only.pose } : { faces: faces.length };
+    c.frames.push(observation);
+    const observed = observedActions(c.frames, this.challenges.options);
+    return {
+      frame: c.frames.length,
+      faces: faces.length,
+      ...(only ? { pose: only.pose } : {}),
+      observed,
+      complete: c.actions.every((a) => observed.includes(a)),
+    };
+  }
+
+  /** Judges a challenge from its frames and closes it; the decision is audited, a refusal as rejected-spoof. */
+  async challengeResult(p: Principal, id: string): Promise<ChallengeResult> {
+    ApiKeyStore.require(p, "recognise");
+    const started = Date.now();
+    const c = this.challenges.find(p.tenant, id);
+    this.challenges.close(id);
+    const verdict = judgeChallenge(c.actions, c.frames, this.challenges.options);
+    const decision = verdict.live ? "live" : `rejected-spoof:${verdict.reason}`;
+    const requestId = await this.record(p, "liveness-challenge", decision, started);
+    return { id, actions: c.actions, ...verdict, requestId };
   }
 
   /** 1:1: does the main face of the image belong to the subject, or to the main face of a second image. */

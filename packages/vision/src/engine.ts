@@ -10,6 +10,7 @@ import { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
 import { LivenessModel } from "./liveness.js";
 import { LivenessHead, type LivenessScorer } from "./liveness-head.js";
 import { ModelCatalogue, type ResolvedModel } from "./model-pack.js";
+import { type FacePose, poseOf } from "./pose.js";
 import { assessQuality, type QualityReport } from "./quality.js";
 import { createSession, DEFAULT_EMBEDDER_THREADS, type SessionOptions } from "./session.js";
 import { type Tuning, tunedEmbedderSession } from "./tune.js";
@@ -172,6 +173,23 @@ export class FaceEngine {
       if (!d.landmarks) throw new Error("the detector gave no landmarks for this face");
       return d.landmarks;
     });
+  }
+
+  /**
+   * Every face's box and pose, from the 68-point model when there is one (pose then includes the eyes'
+   * opening) or the detector's five points: what an active liveness check needs of a frame, at the
+   * cost of detection and landmarks only.
+   */
+  async poses(img: Image): Promise<{ box: Detection["box"]; pose: FacePose }[]> {
+    const detections = await this.detect(img);
+    if (detections.length === 0) return [];
+    const points = this.landmarker
+      ? await this.landmarker.predictMany(
+          img,
+          detections.map((d) => d.box),
+        )
+      : await this.fivePoints(img, detections);
+    return detections.map((d, i) => ({ box: d.box, pose: poseOf(points[i] as Point[]) }));
   }
 
   async analyse(img: Image, options: AnalyseOptions = {}): Promise<Face[]> {

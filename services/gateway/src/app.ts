@@ -21,6 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import { GatewayMetrics, instrument } from "./observability.js";
 import { auditRoutes } from "./routes/audit.js";
+import { challengeRoutes } from "./routes/challenges.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { keyRoutes } from "./routes/keys.js";
 import { matchRoutes } from "./routes/matches.js";
@@ -187,6 +188,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     reviewRoutes(api, recognition);
     statusRoutes(api, recognition);
     privacyRoutes(api, recognition);
+    challengeRoutes(api, recognition);
   });
   return app;
 }

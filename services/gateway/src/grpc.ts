@@ -421,6 +421,15 @@ export function buildGrpcServer(recognition: Recognition): Server {
       png: Buffer.from(await recognition.getReviewFaceCrop(p, r.id)),
     })),
     getStatus: unary("GetStatus", (p) => recognition.status(p)),
+    startChallenge: unary("StartChallenge", async (p) => {
+      const c = await recognition.startChallenge(p);
+      return { ...c, expiresAt: new Date(c.expiresAt) };
+    }),
+    sendChallengeFrame: unary("SendChallengeFrame", async (p, r) => {
+      const { pose, ...frame } = await recognition.challengeFrame(p, r.id, r.image);
+      return { ...frame, ...(pose ? { yaw: pose.yaw, eyes: pose.eyes ?? 0 } : {}) };
+    }),
+    challengeResult: unary("ChallengeResult", (p, r) => recognition.challengeResult(p, r.id)),
     listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
       attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
     })),

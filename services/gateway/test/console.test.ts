@@ -3,14 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared, LFW } from "@facerec/testkit";
+import { launchChromium, openConsole as openIn } from "@facerec/testkit/browser";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildApp } from "../src/index.js";
 import { knn } from "./scenarios.js";
-
-// Debian's chromium, installed by .ci/run; the flags keep it off the (closed) network and sandbox-free as root.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let embedded: Gateway;
 let app: FastifyInstance;
@@ -18,16 +16,7 @@ let browser: Browser;
 let base: string;
 let key: string;
 
-/** The console in a new page, signed in with `key`; `failed` collects the page's script errors. */
-async function openConsole(key: string) {
-  const page = await browser.newPage();
-  const failed: string[] = [];
-  page.on("pageerror", (e) => failed.push(e.message));
-  await page.goto(`${base}/console/`);
-  await page.fill("#key", key);
-  await page.dispatchEvent("#key", "change");
-  return { page, failed };
-}
+const openConsole = (key: string) => openIn(browser, base, key);
 
 describeWithShared("web console in headless Chromium", () => {
   beforeAll(async () => {
@@ -39,10 +28,7 @@ describeWithShared("web console in headless Chromium", () => {
     key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
     app = await buildApp(embedded.recognition, embedded.audit);
     base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import type { Limits } from "@facerec/operations";
  * multipart form; `imageBody` builds the per-content-type body schema for both.
  */
 
-export const subjectParams = {
+export const idParams = {
   type: "object",
   required: ["id"],
   properties: { id: { type: "string", minLength: 1, maxLength: 100 } },

@@ -1,7 +1,7 @@
 import type { ConsentRecord } from "@facerec/gallery";
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import { auditEntry, imageBody, imageBytes, subject, subjectChange, subjectParams } from "./schemas.js";
+import { auditEntry, idParams, imageBody, imageBytes, subject, subjectChange } from "./schemas.js";
 
 type Change = { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord };
 
@@ -47,7 +47,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
 
   app.get<{ Params: { id: string } }>(
     "/v1/subjects/:id",
-    { schema: { tags, operationId: "getSubject", summary: "Read a subject", params: subjectParams, response: { 200: subject } } },
+    { schema: { tags, operationId: "getSubject", summary: "Read a subject", params: idParams, response: { 200: subject } } },
     async (request) => recognition.getSubject(request.principal, request.params.id),
   );
 
@@ -58,7 +58,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         operationId: "exportSubject",
         summary: "Subject access: the subject, its templates' metadata and every audit entry about it (admin)",
-        params: subjectParams,
+        params: idParams,
         response: {
           200: {
             type: "object",
@@ -103,7 +103,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         operationId: "updateSubject",
         summary: "Rename a subject, replace its metadata or record its consent",
-        params: subjectParams,
+        params: idParams,
         body: {
           type: "object",
           additionalProperties: false,
@@ -123,7 +123,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         operationId: "deleteSubject",
         summary: "Erase a subject: its templates and vectors everywhere",
-        params: subjectParams,
+        params: idParams,
         response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
       },
     },
@@ -137,7 +137,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         operationId: "withdrawConsent",
         summary: "The person withdrew consent: the subject is erased as by DELETE /v1/subjects/{id}, audited as a withdrawal",
-        params: subjectParams,
+        params: idParams,
         response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
       },
     },
@@ -151,7 +151,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         tags,
         operationId: "enroll",
         summary: "Enrol photos of a subject, one template per photo with exactly one usable face",
-        params: subjectParams,
+        params: idParams,
         body: imageBody({ images: "many" }),
         response: {
           200: {

@@ -1,0 +1,95 @@
+import { CHALLENGE_ACTIONS, CHALLENGE_REASONS, type Recognition } from "@facerec/operations";
+import type { FastifyInstance } from "fastify";
+import { imageBody, imageBytes, idParams as params } from "./schemas.js";
+
+const actions = { type: "array", items: { type: "string", enum: [...CHALLENGE_ACTIONS] } } as const;
+
+/** The active liveness check: start a challenge, send it camera frames, ask for its result. */
+export function challengeRoutes(app: FastifyInstance, recognition: Recognition): void {
+  const tags = ["liveness"];
+  app.post(
+    "/v1/liveness/challenges",
+    {
+      schema: {
+        tags,
+        operationId: "startChallenge",
+        summary: "Start an active liveness check: the actions to ask of the person, in order",
+        response: {
+          201: {
+            type: "object",
+            properties: {
+              id: { type: "string" },
+              actions,
+              prompts: { type: "array", items: { type: "string" }, description: "the words to show for each action" },
+              expiresAt: { type: "string", format: "date-time" },
+              maxFrames: { type: "integer" },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await recognition.startChallenge(request.principal)),
+  );
+
+  app.post<{ Params: { id: string }; Body: { image: string | Buffer } }>(
+    "/v1/liveness/challenges/:id/frames",
+    {
+      schema: {
+        tags,
+        operationId: "sendChallengeFrame",
+        summary: "One camera frame of a challenge (its pose is kept, never the frame)",
+        params,
+        body: imageBody({ image: "one" }),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              frame: { type: "integer" },
+              faces: { type: "integer" },
+              pose: {
+                type: "object",
+                description: "the lone face's pose: yaw in eye distances, eyes' opening (see the README)",
+                properties: { yaw: { type: "number" }, eyes: { type: "number" } },
+              },
+              observed: actions,
+              complete: { type: "boolean", description: "every asked action has been seen: ask for the result" },
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.challengeFrame(request.principal, request.params.id, imageBytes(request.body.image)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/liveness/challenges/:id/result",
+    {
+      schema: {
+        tags,
+        operationId: "challengeResult",
+        summary: "Judge a challenge from its frames, once: live, or why not",
+        params,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              id: { type: "string" },
+              live: { type: "boolean" },
+              reason: {
+                type: "string",
+                enum: [...CHALLENGE_REASONS],
+              },
+              detail: { type: "string" },
+              actions,
+              observed: actions,
+              frames: { type: "integer" },
+              faceFrames: { type: "integer" },
+              requestId: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.challengeResult(request.principal, request.params.id),
+  );
+}
