@@ -11,6 +11,7 @@ import { CorruptLogError } from "@facerec/storage";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
+import { evalChallenge, formatChallenge } from "./commands/eval-challenge.js";
 import { evalCluster, formatCluster } from "./commands/eval-cluster.js";
 import { evalFeedback, formatFeedback } from "./commands/eval-feedback.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
@@ -29,6 +30,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--json]
+  facerec eval challenge --root DIR [--subjects N] [--json]   (photo attacks on the active liveness check; ORL's png folder)
   facerec train liveness-head --root DIR --real LIST --spoof LIST --out FILE   (a head on both liveness models' features, for FACEREC_LIVENESS_HEAD)
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
@@ -86,6 +88,7 @@ function parseCommandLine() {
       people: { type: "string" },
       "impostor-pairs": { type: "string" },
       "min-images": { type: "string" },
+      subjects: { type: "string" },
       join: { type: "string" },
       merge: { type: "string" },
       sweep: { type: "boolean" },
@@ -251,6 +254,14 @@ async function main(): Promise<void> {
       pick,
     );
     return print(report, formatPad(report));
+  }
+  if (command === "eval" && args[0] === "challenge") {
+    const engine = await FaceEngine.create({ ...config, liveness: "none" });
+    const report = await evalChallenge(engine, {
+      root: required(values, "root"),
+      ...(values.subjects ? { subjects: numberFlag(values, "subjects", 40) } : {}),
+    });
+    return print(report, formatChallenge(report));
   }
   if (command === "train" && args[0] === "liveness-head") {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });

@@ -97,6 +97,24 @@ describeWithShared("facerec CLI", () => {
     expect(report.bona_fide).toBe(18);
   });
 
+  it("eval challenge plays photo attacks to the active liveness check, and none passes", async () => {
+    // ORL's s1 holds the set's largest turn (3) and closed eyes (9): the photos most likely to fool it.
+    const r = await facerec("eval", "challenge", "--root", shared("data", "orl_att_faces", "png"), "--subjects", "1", "--json");
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ photos: 10, noFace: 0 });
+    expect(report.attacks.map((a: { attack: string }) => a.attack)).toEqual([
+      "still photo",
+      "hand-held photo",
+      "photo turned and tipped",
+    ]);
+    for (const a of report.attacks) {
+      expect(a.sequences).toBe(10);
+      expect(a.apcerTwoSteps).toBe(0);
+    }
+    // A still photo and a wandering hand never read as an action at all.
+    expect(report.attacks[0].showedAnAction + report.attacks[1].showedAnAction).toBe(0);
+  });
+
   it("detect draws the faces it finds", async () => {
     const out = join(work, "annotated.png");
     const r = await facerec("detect", shared("data", "faceapi_bbt", "group", "bbt4.jpg"), "--out", out);

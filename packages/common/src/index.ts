@@ -1,2 +1,3 @@
+export { gaussianNoise, seededUniform } from "./random.js";
 export { isToken, TOKEN, token } from "./tokens.js";
 export { withoutSecrets } from "./urls.js";

@@ -1,16 +1,5 @@
 export { Admission } from "./admission.js";
-export {
-  CHALLENGE_ACTIONS,
-  CHALLENGE_PROMPTS,
-  CHALLENGE_REASONS,
-  type ChallengeAction,
-  type ChallengeOptions,
-  type ChallengeVerdict,
-  DEFAULT_CHALLENGE,
-  type FrameObservation,
-  judgeChallenge,
-  observedActions,
-} from "./challenge.js";
+export { ChallengeBook, type ChallengeOptions, DEFAULT_CHALLENGE } from "./challenge.js";
 export {
   API_ERRORS,
   type ApiError,

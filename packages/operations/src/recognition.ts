@@ -34,20 +34,22 @@ import {
   type TransparencyNotice,
 } from "@facerec/privacy";
 import { queueForReview, type ReviewPolicy, type TenantPolicies } from "@facerec/runtime";
-import { cosine, decodeImage, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
-import { Admission } from "./admission.js";
 import {
   CHALLENGE_PROMPTS,
-  type Challenge,
   type ChallengeAction,
-  ChallengeBook,
-  type ChallengeOptions,
   type ChallengeVerdict,
-  DEFAULT_CHALLENGE,
+  cosine,
+  decodeImage,
+  encodePng,
+  type Face,
+  FaceEngine,
   type FrameObservation,
+  ImageError,
   judgeChallenge,
   observedActions,
-} from "./challenge.js";
+} from "@facerec/vision";
+import { Admission } from "./admission.js";
+import { type Challenge, ChallengeBook, type ChallengeOptions, DEFAULT_CHALLENGE } from "./challenge.js";
 import {
   BadRequestError,
   ConsentRequiredError,

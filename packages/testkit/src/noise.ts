@@ -1,14 +1,2 @@
-/**
- * Deterministic Gaussian noise (Box-Muller on mulberry32), so tests and benchmarks draw the same vectors
- * every run. An LCG in doubles (s * 1103515245 past 2^53) repeated itself every 10,466 draws.
- */
-export function gaussianNoise(seed: number): () => number {
-  let s = seed | 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+// The seeded generators live at the bottom of the package graph; tests and benchmarks import them here.
+export { gaussianNoise } from "@facerec/common";

@@ -1,3 +1,16 @@
+export {
+  CHALLENGE_ACTIONS,
+  CHALLENGE_PROMPTS,
+  CHALLENGE_REASONS,
+  type ChallengeAction,
+  type ChallengeReason,
+  type ChallengeVerdict,
+  DEFAULT_JUDGE,
+  type FrameObservation,
+  type JudgeOptions,
+  judgeChallenge,
+  observedActions,
+} from "./active-liveness.js";
 export { ARCFACE_TEMPLATE, alignFace, applyAffine, invertAffine, similarityTransform } from "./align.js";
 export {
   DEFAULT_DECODE_LIMITS,

@@ -1,4 +1,5 @@
-import { CHALLENGE_ACTIONS, CHALLENGE_REASONS, type Recognition } from "@facerec/operations";
+import type { Recognition } from "@facerec/operations";
+import { CHALLENGE_ACTIONS, CHALLENGE_REASONS } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { imageBody, imageBytes, idParams as params } from "./schemas.js";
 
