@@ -51,7 +51,7 @@ export function wholeMultiple(img: Image, spec: InputSpec): number | undefined {
 /**
  * The frame reduced by a whole `factor` on both axes (each output pixel the mean of a factor x factor
  * block), written straight into an NCHW float tensor in the model's colour order and normalisation: one
- * pass, no intermediate image. For a 640x480 frame and a 320x240 detector this took 0.4 ms where libvips'
+ * pass, no intermediate image. For a 640x480 frame and a 320x240 detector this took 0.5 ms where libvips'
  * resize and the separate NCHW write took 1.5 + 0.5 ms.
  */
 export function reduceToNchw(img: Image, factor: number, spec: InputSpec): Float32Array {
@@ -64,26 +64,39 @@ export function reduceToNchw(img: Image, factor: number, spec: InputSpec): Float
   const scale = 1 / (spec.std * factor * factor);
   const bias = spec.mean / spec.std;
   // Plane order: the model's colour order over the frame's RGB channels.
-  const [p0, p1, p2] = spec.colour === "BGR" ? [2 * plane, plane, 0] : [0, plane, 2 * plane];
-  const data = img.data;
+  const bgr = spec.colour === "BGR";
+  const red = out.subarray(bgr ? 2 * plane : 0);
+  const green = out.subarray(plane);
+  const blue = out.subarray(bgr ? 0 : 2 * plane);
+  const d = img.data;
   const stride = img.width * 3;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  if (factor === 2) {
+    // The common case (640x480 to 320x240), unrolled: 0.5 ms against 0.93 for the loop below.
+    for (let y = 0, o = 0; y < height; y++) {
+      for (let x = 0, a = 2 * y * stride, b = a + stride; x < width; x++, o++, a += 6, b += 6) {
+        red[o] = ((d[a] as number) + (d[a + 3] as number) + (d[b] as number) + (d[b + 3] as number)) * scale - bias;
+        green[o] = ((d[a + 1] as number) + (d[a + 4] as number) + (d[b + 1] as number) + (d[b + 4] as number)) * scale - bias;
+        blue[o] = ((d[a + 2] as number) + (d[a + 5] as number) + (d[b + 2] as number) + (d[b + 5] as number)) * scale - bias;
+      }
+    }
+    return out;
+  }
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, o++) {
       let r = 0;
       let g = 0;
       let b = 0;
       for (let j = 0; j < factor; j++) {
         let at = (y * factor + j) * stride + x * factor * 3;
         for (let i = 0; i < factor; i++, at += 3) {
-          r += data[at] as number;
-          g += data[at + 1] as number;
-          b += data[at + 2] as number;
+          r += d[at] as number;
+          g += d[at + 1] as number;
+          b += d[at + 2] as number;
         }
       }
-      const o = y * width + x;
-      out[p0 + o] = r * scale - bias;
-      out[p1 + o] = g * scale - bias;
-      out[p2 + o] = b * scale - bias;
+      red[o] = r * scale - bias;
+      green[o] = g * scale - bias;
+      blue[o] = b * scale - bias;
     }
   }
   return out;

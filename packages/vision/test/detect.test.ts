@@ -97,5 +97,23 @@ describeWithShared("detector input from a camera frame", () => {
     for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs((fast[i] as number) - (general[i] as number)));
     expect(worst).toBeLessThanOrEqual(0.5 / spec.std + 1e-6);
     expect(() => reduceToNchw({ ...frame, width: 641 }, 2, spec)).toThrow(/does not divide by 2/);
+
+    // Other whole factors take the general loop: each value the mean of its 3x3 block, normalised.
+    const big = await decodeImage(await sharp(photo).resize(960, 720, { fit: "fill" }).png().toBuffer());
+    const reduced = reduceToNchw(big, 3, spec);
+    const plane = spec.width * spec.height;
+    for (const [x, y] of [
+      [0, 0],
+      [100, 50],
+      [319, 239],
+      [200, 180],
+    ] as const) {
+      for (const [c, channel] of (spec.colour === "BGR" ? [2, 1, 0] : [0, 1, 2]).entries()) {
+        let sum = 0;
+        for (let j = 0; j < 3; j++)
+          for (let i = 0; i < 3; i++) sum += big.data[((3 * y + j) * 960 + 3 * x + i) * 3 + channel] as number;
+        expect(reduced[c * plane + y * spec.width + x]).toBeCloseTo((sum / 9 - spec.mean) / spec.std, 4);
+      }
+    }
   });
 });
