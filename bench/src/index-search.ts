@@ -1,11 +1,15 @@
 /**
  * Embedded index search, exact and approximate: latency p50/p99 at 10k, 100k and 1M templates of real
  * 512-d embeddings (LFW faces plus perturbed copies of them), recall@10 (the exact index against a
- * float64 brute force, the approximate one against the exact one on every probe), graph build time, and
- * resident memory per template of each.
+ * float64 brute force, the approximate one against the exact one on every probe), graph build time, the
+ * time a restart takes to replay the index log and load the saved graph, and resident memory per
+ * template of each.
  *
  *   node bench/dist/index-search.js [--quick] [--json]
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DEFAULT_ANN_OPTIONS, EmbeddedIndex } from "@facerec/gallery";
 import { percentile, table, timeRuns } from "./timing.js";
 import { lfwEmbeddings, noiseSource, perturb } from "./vectors.js";
@@ -72,7 +76,9 @@ async function main(): Promise<void> {
       recall += got.filter((h) => truth.has(h.id)).length / 10;
     }
     const built = performance.now();
-    const ann = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 0 } });
+    // Kept in a folder (its log and graph snapshot), so a restart can be timed below.
+    const dir = mkdtempSync(join(tmpdir(), "bench-index-"));
+    const ann = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 0 } });
     const annRss = await fill(ann, vectors);
     const buildSeconds = (performance.now() - built) / 1000;
     const annTimes = await latency(ann, probes);
@@ -86,6 +92,20 @@ async function main(): Promise<void> {
       annRecall += got.filter((h) => ids.has(h.id)).length / truth.length;
       if (got[0]?.id === truth[0]?.id) sameTop1++;
     }
+    // A restart: close (saving the graph), open again (replaying the log, loading the graph), ready.
+    const closing = performance.now();
+    await ann.close();
+    const saveSeconds = (performance.now() - closing) / 1000;
+    const reopening = performance.now();
+    const reopened = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 0 } });
+    await reopened.graphsReady();
+    const reopenSeconds = (performance.now() - reopening) / 1000;
+    if (reopened.graphOrigin(filter) !== "snapshot") throw new Error("the reopened index built its graph instead of loading it");
+    const reopenedRecall = (await reopened.search(probes[0] as Float32Array, 10, filter))[0]?.id;
+    if (reopenedRecall !== (await exact.search(probes[0] as Float32Array, 10, filter))[0]?.id)
+      throw new Error("the reopened index lost a probe's best match");
+    await reopened.close();
+    rmSync(dir, { recursive: true, force: true });
     const ms = (times: number[], p: number) => Number(percentile(times, p).toFixed(2));
     rows.push({
       templates: size,
@@ -99,11 +119,12 @@ async function main(): Promise<void> {
       ann_recall_at_10: Number((annRecall / probes.length).toFixed(4)),
       ann_same_top1: Number((sameTop1 / probes.length).toFixed(4)),
       ann_build_s: Number(buildSeconds.toFixed(1)),
+      ann_save_s: Number(saveSeconds.toFixed(1)),
+      ann_reopen_s: Number(reopenSeconds.toFixed(1)),
       ann_rss_bytes_per_template: Math.round(annRss),
       exact_over_ann_p99: Number((percentile(exactTimes, 99) / percentile(annTimes, 99)).toFixed(1)),
     });
     await exact.close();
-    await ann.close();
   }
   if (asJson) {
     process.stdout.write(
@@ -124,6 +145,7 @@ async function main(): Promise<void> {
         "ANN recall@10 vs exact",
         "same top-1",
         "ANN build s",
+        "save / reopen s",
         "RSS B/template exact",
         "RSS B/template ANN",
       ],
@@ -135,6 +157,7 @@ async function main(): Promise<void> {
         r.ann_recall_at_10,
         r.ann_same_top1,
         r.ann_build_s,
+        `${r.ann_save_s} / ${r.ann_reopen_s}`,
         r.rss_bytes_per_template,
         r.ann_rss_bytes_per_template,
       ]),

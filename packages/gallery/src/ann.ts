@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { writeDurably } from "@facerec/storage";
 import usearch, { type Index, type MetricKind, type ScalarKind } from "usearch";
 import type { VectorMatrix } from "./matrix.js";
 
@@ -82,10 +84,42 @@ export function buildGraphFile(req: BuildRequest): void {
   index.save(req.path);
 }
 
+/** The snapshot's description of its graph file: what it was built with, and which row each key is. */
+interface SnapshotIndexFile {
+  version: 1;
+  dims: number;
+  quantization: AnnOptions["quantization"];
+  connectivity: number;
+  expansionAdd: number;
+  graphBytes: number;
+  graphSha256: string;
+  /** [template id, graph key, fingerprint of the row's vector when saved] */
+  keys: [string, number, number][];
+}
+
+/**
+ * A cheap fingerprint of a vector (16 of its components' bits): a row whose vector changed since the
+ * snapshot is put into the graph again. A change it missed would cost recall only, never a wrong
+ * score: the shortlist is re-scored from the rows.
+ */
+function fingerprint(v: Float32Array): number {
+  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 16; i++) h = Math.imul(h ^ (bits[Math.floor((i * bits.length) / 16)] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sha256Of(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
 /**
  * An HNSW graph (USearch) over one partition's rows, used to pick a shortlist that the caller re-scores
- * from the full-precision matrix. It is derived data, built again at each start from the rows (which
- * come from the gallery store or the index log); until it is ready the partition is searched exactly.
+ * from the full-precision matrix. It is derived data: the rows (from the gallery store or the index log)
+ * are the record. With a snapshot path the graph is saved there after a build and at close, and the next
+ * start loads it and puts in only the rows changed since, instead of building again (261 s at 1M rows).
+ * A snapshot that does not match (another build setting, a torn or damaged file) is removed and the
+ * graph built. Until the graph is ready the partition is searched exactly.
  *
  * Builds run in a worker thread so a million inserts (minutes) never block the event loop; changes made
  * meanwhile are noted and applied to the graph when it arrives.
@@ -97,17 +131,23 @@ export class AnnGraph {
   private nextKey = 0;
   private touched: Set<string> | undefined = new Set();
   private worker: Worker | undefined;
+  /** Rows applied since the graph was last saved. */
+  private unsaved = 0;
   /** Settles when the graph is searchable (or the build failed, and search stays exact). */
   readonly ready: Promise<void>;
   error: Error | undefined;
+  /** Where the graph came from: a snapshot loaded at start, or a build. */
+  origin: "snapshot" | "build" | undefined;
 
-  /** Start building a graph of the matrix's current rows in a worker. */
+  /** Load the partition's snapshot, or start building a graph of the matrix's current rows in a worker. */
   constructor(
     private readonly dims: number,
     private readonly options: AnnOptions,
     private readonly matrix: VectorMatrix,
+    /** Path prefix of this partition's snapshot files (`.usearch`, `.json`); none keeps no snapshot. */
+    private readonly snapshot?: string,
   ) {
-    this.ready = this.buildInWorker().catch((e: unknown) => {
+    this.ready = this.loadOrBuild().catch((e: unknown) => {
       // The partition stays on exact search: slower, never wrong. Said once, with the cause.
       this.error = e as Error;
       this.touched = undefined;
@@ -119,14 +159,27 @@ export class AnnGraph {
     return this.index !== undefined && this.touched === undefined;
   }
 
-  /** Note a row that was set or removed; applied now if the graph is here, else when it arrives. */
+  /**
+   * Note a row that was set or removed; applied now if the graph is here, else when it arrives. A
+   * removed row (an erasure) also takes the saved graph with it: its file holds the row's vector, and
+   * erased vectors are not kept anywhere. The next close saves the graph again.
+   */
   touch(id: string): void {
+    if (this.snapshot && this.matrix.rowOf(id) === undefined) this.dropSnapshot();
     if (this.touched) this.touched.add(id);
     else if (this.index) this.apply(id);
   }
 
+  private dropSnapshot(): void {
+    const prefix = this.snapshot as string;
+    this.unsaved++;
+    rmSync(`${prefix}.json`, { force: true });
+    rmSync(`${prefix}.usearch`, { force: true });
+  }
+
   private apply(id: string): void {
     const index = this.index as Index;
+    this.unsaved++;
     const old = this.keyOf.get(id);
     if (old !== undefined) {
       index.remove(BigInt(old));
@@ -154,11 +207,110 @@ export class AnnGraph {
     for (const id of touched) this.apply(id);
   }
 
+  private async loadOrBuild(): Promise<void> {
+    if (this.snapshot && this.load(this.snapshot)) return;
+    await this.buildInWorker();
+  }
+
+  /**
+   * Take the snapshot's graph when it was built with these settings and its file is whole: keep the
+   * keys whose row is unchanged, take out the rest, put in the rows it lacks. False (the files removed,
+   * and a warning saying why) when it cannot be used.
+   */
+  private load(prefix: string): boolean {
+    const graphPath = `${prefix}.usearch`;
+    if (!existsSync(`${prefix}.json`) || !existsSync(graphPath)) return false;
+    let index: Index;
+    let file: SnapshotIndexFile;
+    try {
+      file = JSON.parse(readFileSync(`${prefix}.json`, "utf8")) as SnapshotIndexFile;
+      const o = this.options;
+      const same =
+        file.version === 1 &&
+        file.dims === this.dims &&
+        file.quantization === o.quantization &&
+        file.connectivity === o.connectivity &&
+        file.expansionAdd === o.expansionAdd;
+      if (!same) throw new Error("it was built with other settings");
+      // Checked before the native loader reads it: a torn or damaged graph file is never loaded.
+      if (statSync(graphPath).size !== file.graphBytes || sha256Of(graphPath) !== file.graphSha256)
+        throw new Error("its graph file does not match its checksum");
+      index = newIndex(this.dims, this.options);
+      index.load(graphPath);
+    } catch (e) {
+      process.emitWarning(
+        `the approximate index's snapshot ${prefix} is not used and the graph is built: ${(e as Error).message}`,
+      );
+      rmSync(`${prefix}.json`, { force: true });
+      rmSync(graphPath, { force: true });
+      return false;
+    }
+    let next = 0;
+    const stale: string[] = [];
+    for (const [id, key, print] of file.keys) {
+      next = Math.max(next, key + 1);
+      const row = this.matrix.rowOf(id);
+      if (row !== undefined && fingerprint(this.matrix.vector(row)) === print) {
+        this.keyOf.set(id, key);
+        this.idOf.set(key, id);
+      } else {
+        index.remove(BigInt(key));
+        stale.push(id);
+      }
+    }
+    this.nextKey = next;
+    this.index = index;
+    this.origin = "snapshot";
+    this.touched = undefined;
+    for (const id of stale) this.apply(id);
+    for (const id of this.matrix.ids) if (!this.keyOf.has(id)) this.apply(id);
+    return true;
+  }
+
+  /**
+   * Write a graph file and its key map: the graph aside, fsync'd and renamed into place, then the key
+   * map with the graph's checksum (written durably). A crash between the two leaves a checksum that does
+   * not match, so the next start builds rather than loads a mismatched pair.
+   */
+  private writeSnapshot(prefix: string, aside: string, keys: SnapshotIndexFile["keys"]): void {
+    const fd = openSync(aside, "r+");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const file: SnapshotIndexFile = {
+      version: 1,
+      dims: this.dims,
+      quantization: this.options.quantization,
+      connectivity: this.options.connectivity,
+      expansionAdd: this.options.expansionAdd,
+      graphBytes: statSync(aside).size,
+      graphSha256: sha256Of(aside),
+      keys,
+    };
+    renameSync(aside, `${prefix}.usearch`);
+    writeDurably(`${prefix}.json`, JSON.stringify(file));
+  }
+
+  /** Save the graph as it is now (at close, when rows changed since the last save). */
+  private save(prefix: string): void {
+    const aside = `${prefix}.usearch.tmp`;
+    (this.index as Index).save(aside);
+    this.writeSnapshot(
+      prefix,
+      aside,
+      [...this.keyOf].map(([id, key]) => [id, key, fingerprint(this.matrix.vector(this.matrix.rowOf(id) as number))]),
+    );
+    this.unsaved = 0;
+  }
+
   private async buildInWorker(): Promise<void> {
     const ids = [...this.matrix.ids];
     const vectors = this.matrix.block.slice();
-    const scratch = mkdtempSync(join(tmpdir(), "facerec-ann-"));
-    const path = join(scratch, "graph.usearch");
+    // With a snapshot the build writes beside it (the same file system, so the file is renamed, not copied).
+    const scratch = this.snapshot ? undefined : mkdtempSync(join(tmpdir(), "facerec-ann-"));
+    const path = scratch ? join(scratch, "graph.usearch") : `${this.snapshot}.building`;
     try {
       const request: BuildRequest = {
         dims: this.dims,
@@ -179,10 +331,29 @@ export class AnnGraph {
       });
       const index = newIndex(this.dims, this.options);
       index.load(path);
+      // The built file becomes the snapshot, keyed as built (row i under key i); rows changed during the
+      // build go into the graph below and into the file at close. Not when a row it holds was removed
+      // meanwhile: an erased vector is not written.
+      const erased = [...(this.touched ?? [])].some((id) => this.matrix.rowOf(id) === undefined);
+      if (this.snapshot && !erased) {
+        const print = (i: number) => fingerprint(vectors.subarray(i * this.dims, (i + 1) * this.dims));
+        try {
+          this.writeSnapshot(
+            this.snapshot,
+            path,
+            ids.map((id, i) => [id, i, print(i)]),
+          );
+        } catch (e) {
+          // A snapshot saves time, not data: a failed write costs the next start a build.
+          process.emitWarning(`the approximate index's graph could not be saved: ${(e as Error).message}`);
+        }
+      }
+      this.origin = "build";
       this.adopt(index, ids);
     } finally {
       this.worker = undefined;
-      rmSync(scratch, { recursive: true, force: true });
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      else rmSync(path, { force: true });
     }
   }
 
@@ -198,8 +369,16 @@ export class AnnGraph {
     return ids;
   }
 
+  /** Stop a build in progress, and save a graph that changed since it was last saved. */
   async close(): Promise<void> {
     await this.worker?.terminate();
     await this.ready;
+    if (this.snapshot && this.searchable && this.unsaved > 0) {
+      try {
+        this.save(this.snapshot);
+      } catch (e) {
+        process.emitWarning(`the approximate index's graph could not be saved: ${(e as Error).message}`);
+      }
+    }
   }
 }

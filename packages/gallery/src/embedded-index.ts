@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RecordLog, type Recovery, syncDir } from "@facerec/storage";
@@ -39,6 +40,11 @@ function encodeJson(op: number, body: unknown): Buffer {
 export interface EmbeddedIndexOptions {
   /** Folder for the index's log; omit for a memory-only index (benchmarks, tests of search alone). */
   dir?: string;
+  /**
+   * Folder where large partitions' graphs are saved and loaded from at the next open (see AnnGraph).
+   * @default `graphs` in `dir`; none for a memory-only index unless given
+   */
+  graphs?: string;
   dims: number;
   /**
    * Approximate search for large partitions (an HNSW shortlist re-scored exactly), or false for exact
@@ -53,6 +59,7 @@ export interface EmbeddedIndexOptions {
  * of their own (AnnGraph) whose shortlist is re-scored from the full-precision rows, so a tenant's search
  * never reads another's vectors and scores are exact. Every change is appended to a checksummed log and
  * fsync'd before the call returns; opening the folder replays the log, dropping a torn last record.
+ * Large partitions' graphs are saved (in the folder's graphs/, or `graphs`) and loaded at the next open.
  */
 export class EmbeddedIndex implements VectorIndex {
   private readonly partitions = new Map<string, VectorMatrix>();
@@ -62,16 +69,20 @@ export class EmbeddedIndex implements VectorIndex {
   private replaying = false;
   recovery: Recovery = { records: 0, discardedBytes: 0 };
 
+  private readonly graphsDir: string | undefined;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly options: EmbeddedIndexOptions,
   ) {
     this.ann = options.ann === false ? undefined : { ...DEFAULT_ANN_OPTIONS, ...options.ann };
+    this.graphsDir = options.graphs ?? (options.dir ? join(options.dir, "graphs") : undefined);
   }
 
   static async open(options: EmbeddedIndexOptions): Promise<EmbeddedIndex> {
     const session = await ort.InferenceSession.create(topKModel(options.dims));
     const index = new EmbeddedIndex(session, options);
+    if (index.graphsDir) mkdirSync(index.graphsDir, { recursive: true });
     if (options.dir) {
       mkdirSync(options.dir, { recursive: true });
       index.replaying = true;
@@ -85,6 +96,11 @@ export class EmbeddedIndex implements VectorIndex {
       for (const [key, matrix] of index.partitions) index.touch(key, matrix, undefined);
     }
     return index;
+  }
+
+  /** Where a partition's graph came from: its snapshot, loaded at start, or a build (none without a graph). */
+  graphOrigin(filter: IndexFilter): "snapshot" | "build" | undefined {
+    return this.graphs.get(partitionKey(filter.tenant, filter.model))?.origin;
   }
 
   /** Where a partition's approximate search stands: no graph (searched exactly), building, ready or failed. */
@@ -110,7 +126,11 @@ export class EmbeddedIndex implements VectorIndex {
       return;
     }
     if (!this.ann || this.replaying || matrix.count < this.ann.minTemplates) return;
-    this.graphs.set(key, new AnnGraph(this.options.dims, this.ann, matrix));
+    // Each partition's graph is saved under a hash of its tenant and model.
+    const snapshot = this.graphsDir
+      ? join(this.graphsDir, createHash("sha256").update(key).digest("hex").slice(0, 32))
+      : undefined;
+    this.graphs.set(key, new AnnGraph(this.options.dims, this.ann, matrix, snapshot));
   }
 
   private partition(tenant: string, model: string, create: boolean): VectorMatrix | undefined {
@@ -175,6 +195,21 @@ export class EmbeddedIndex implements VectorIndex {
     }
     this.log?.append(points.map(encodeUpsert));
     for (const p of points) this.applyUpsert(p);
+  }
+
+  /**
+   * Upsert many points (loading a gallery at start), then start the graphs of the partitions that
+   * reached the size: one build, or one snapshot load, over all their rows, not a build at the first
+   * row past the size and the rest put in one at a time.
+   */
+  async upsertAll(points: readonly IndexPoint[]): Promise<void> {
+    this.replaying = true;
+    try {
+      for (let i = 0; i < points.length; i += 4096) await this.upsert(points.slice(i, i + 4096));
+    } finally {
+      this.replaying = false;
+    }
+    for (const [key, matrix] of this.partitions) this.touch(key, matrix, undefined);
   }
 
   async delete(filter: IndexFilter, ids: readonly string[]): Promise<void> {

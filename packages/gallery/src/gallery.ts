@@ -43,6 +43,8 @@ export interface GalleryOptions {
    * centroids'); false for exact search only.
    */
   ann?: Partial<AnnOptions> | false;
+  /** Folder where the in-memory index saves its graphs for the next start (one process's own folder). */
+  graphs?: string;
   thresholds: Omit<ThresholdOptions, "global"> & { global: number };
   policy?: Partial<DecisionPolicy>;
   /**
@@ -104,15 +106,17 @@ export class Gallery {
     const ownIndex = !options.index;
     const index =
       options.index ??
-      (await EmbeddedIndex.open({ dims: options.dims, ...(options.ann !== undefined ? { ann: options.ann } : {}) }));
+      (await EmbeddedIndex.open({
+        dims: options.dims,
+        ...(options.ann !== undefined ? { ann: options.ann } : {}),
+        ...(options.graphs ? { graphs: options.graphs } : {}),
+      }));
     const gallery = new Gallery(index, ownIndex, options.store, options);
     const { subjects, templates } = await options.store.load();
     for (const s of subjects) gallery.subjects.set(gallery.key(s.tenant, s.id), s);
     const live = templates.filter((t) => gallery.subjects.has(gallery.key(t.tenant, t.subject)));
     gallery.addTemplates(live);
-    if (ownIndex) {
-      for (let i = 0; i < live.length; i += 4096) await index.upsert(live.slice(i, i + 4096).map(pointOf));
-    }
+    if (ownIndex) await (index as EmbeddedIndex).upsertAll(live.map(pointOf));
     for (const [key, list] of gallery.subjectsByPartition()) {
       const [tenant = "", model = ""] = key.split("\u0000");
       await (await gallery.thresholdsFor({ tenant, model })).rebuild(list);

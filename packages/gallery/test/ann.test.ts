@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describeWithShared, gaussianNoise } from "@facerec/testkit";
 import { l2normalise } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
@@ -94,5 +97,94 @@ describeWithShared("embedded index with a graph", () => {
     const hits = await ann.search((faces[1] as FaceVector).vector, 10, small);
     expect(hits.map((h) => h.id)).toEqual(["g1"]);
     await ann.close();
+  });
+
+  it("saves its graph with the index and loads it at the next open, with the changes made since", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ann-snapshot-"));
+    const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: f.person, vector: f.vector, ...filter }));
+    const first = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
+    await first.upsert(crowd);
+    await first.graphsReady();
+    expect(first.graphOrigin(filter)).toBe("build");
+    // Changes after the build: in the log, and in the graph file only once it is saved at close.
+    await first.upsert(people.slice(0, 5));
+    await first.close();
+
+    const second = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
+    await second.graphsReady();
+    expect(second.graphOrigin(filter)).toBe("snapshot");
+    expect(second.graphState(filter)).toBe("ready");
+    // A process that stops without closing: these reach the log, not the graph file (a new row, and a
+    // row whose vector changed).
+    const moved = crowd[0] as IndexPoint;
+    await second.upsert([...people.slice(5), { ...moved, vector: (faces[0] as FaceVector).vector }]);
+
+    const third = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
+    await third.graphsReady();
+    expect(third.graphOrigin(filter)).toBe("snapshot");
+    const exact = await EmbeddedIndex.open({ dims: 512, ann: false });
+    await exact.upsert([...crowd.slice(1), ...people, { ...moved, vector: (faces[0] as FaceVector).vector }]);
+    // The same close matches (sorted: the moved row ties with the face it copies).
+    for (const face of faces) {
+      const close = (await exact.search(face.vector, 10, filter)).filter((h) => h.score >= 0.3);
+      const found = await third.search(face.vector, close.length, filter);
+      expect(found.map((h) => h.id).sort()).toEqual(close.map((h) => h.id).sort());
+    }
+    expect((await third.search((faces[0] as FaceVector).vector, 3, filter)).map((h) => h.id)).toContain(moved.id);
+    await Promise.all([third.close(), exact.close(), second.close()]);
+
+    // A damaged graph file is not loaded: the graph is built again, with a warning.
+    const graphs = join(dir, "graphs");
+    const file = readdirSync(graphs).find((f) => f.endsWith(".usearch")) as string;
+    appendFileSync(join(graphs, file), "torn");
+    const warnings: string[] = [];
+    const listen = (w: Error) => warnings.push(w.message);
+    process.on("warning", listen);
+    const fourth = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
+    await fourth.graphsReady();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", listen);
+    expect(fourth.graphOrigin(filter)).toBe("build");
+    expect(warnings.join("\n")).toMatch(/not used and the graph is built: its graph file does not match its checksum/);
+    await fourth.close();
+    // The build saved a whole graph again.
+    const fifth = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
+    await fifth.graphsReady();
+    expect(fifth.graphOrigin(filter)).toBe("snapshot");
+    await fifth.close();
+  });
+
+  it("loads a gallery with one graph over all its rows, and erasure takes the saved graph with it", async () => {
+    const graphs = mkdtempSync(join(tmpdir(), "ann-graphs-"));
+    const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: f.person, vector: f.vector, ...filter }));
+    // How a gallery loads at start: every row first, then one graph (not one at row 1,000 and the rest after).
+    const first = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
+    await first.upsertAll([...crowd, ...people]);
+    expect(first.graphState(filter)).toBe("building");
+    await first.graphsReady();
+    expect(first.graphOrigin(filter)).toBe("build");
+    expect(
+      readdirSync(graphs)
+        .sort()
+        .map((f) => f.replace(/^[0-9a-f]+/, "P")),
+    ).toEqual(["P.json", "P.usearch"]);
+    await first.close();
+
+    const second = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
+    await second.upsertAll([...crowd, ...people]);
+    await second.graphsReady();
+    expect(second.graphOrigin(filter)).toBe("snapshot");
+    // Erasing a person removes the saved graph at once (its file holds their vectors) ...
+    const erased = (faces[0] as FaceVector).person;
+    await second.deleteSubject("acme", erased);
+    expect(readdirSync(graphs)).toEqual([]);
+    expect((await second.search((faces[0] as FaceVector).vector, 5, filter)).map((h) => h.subject)).not.toContain(erased);
+    // ... and closing saves one without them.
+    await second.close();
+    const third = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
+    await third.upsertAll([...crowd, ...people.filter((p) => p.subject !== erased)]);
+    await third.graphsReady();
+    expect(third.graphOrigin(filter)).toBe("snapshot");
+    await third.close();
   });
 });

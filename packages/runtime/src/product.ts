@@ -55,7 +55,8 @@ export async function openProductState(
   const galleryStore: GalleryStore = db
     ? new PgGalleryStore(db)
     : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);
-  const gallery = await openProductGallery(galleryStore, engine, env);
+  // Graphs are saved in the data folder only where one process owns it (embedded mode).
+  const gallery = await openProductGallery(galleryStore, engine, env, db ? undefined : join(data, "graphs"));
   const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
   const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
   const webhooks = db ? new PgWebhookStore(db) : FileWebhookStore.open(join(data, "webhooks"));
@@ -102,9 +103,15 @@ export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> 
  * The gallery as the product runs it: the embedder's calibrated FMR 1e-3 threshold as the global one,
  * the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when QDRANT_URL is
  * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
- * change, off by default as data minimisation asks.
+ * change, off by default as data minimisation asks. `graphs` is where large partitions' graphs are
+ * saved for the next start.
  */
-export async function openProductGallery(store: GalleryStore, engine: FaceEngine, env: NodeJS.ProcessEnv): Promise<Gallery> {
+export async function openProductGallery(
+  store: GalleryStore,
+  engine: FaceEngine,
+  env: NodeJS.ProcessEnv,
+  graphs?: string,
+): Promise<Gallery> {
   // A deployment may override the calibrated values (FACEREC_GLOBAL_THRESHOLD, FACEREC_MIN_QUALITY,
   // FACEREC_MIN_LIVENESS); unset or empty keeps the pack's.
   const override = (name: string): number | undefined => {
@@ -128,6 +135,7 @@ export async function openProductGallery(store: GalleryStore, engine: FaceEngine
     policy: { minLiveness, minQuality },
     retainCrops: env.FACEREC_RETAIN_CROPS === "1",
     ...annFromEnv(env),
+    ...(graphs ? { graphs } : {}),
     ...(env.QDRANT_URL ? { index: new QdrantIndex({ url: env.QDRANT_URL, dims: engine.embedder.dims }) } : {}),
   });
 }
