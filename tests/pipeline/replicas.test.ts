@@ -7,6 +7,7 @@ import { FaceCrop, FaceRecognitionServiceClient, type MatchEvent, subjects } fro
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
 import { Database } from "@facerec/storage";
 import { describeWithShared } from "@facerec/testkit";
+import { answerFrames } from "@facerec/testkit/orl";
 import {
   gatewayProcess,
   natsServer,
@@ -207,6 +208,27 @@ describeWithShared("replicas share one PostgreSQL: two gateways, two matchers", 
     });
     expect(failed?.error).toMatch(/no subject/);
     await jobs.close();
+  });
+
+  it("an active liveness challenge started on A takes frames on both gateways and is judged once, on B", async () => {
+    const started = await api(0, "POST", "/v1/liveness/challenges");
+    expect(started.status).toBe(201);
+    const { id, actions } = started.json as { id: string; actions: string[] };
+    // A load balancer without affinity: the frames alternate between the gateways.
+    const frames = await answerFrames(actions);
+    for (const [i, image] of frames.entries()) {
+      const r = await api(i % 2, "POST", `/v1/liveness/challenges/${id}/frames`, admin, { image: image.toString("base64") });
+      expect(r.status).toBe(200);
+      expect(r.json.frame).toBe(i + 1);
+    }
+    const result = await api(1, "POST", `/v1/liveness/challenges/${id}/result`);
+    expect(result.json).toMatchObject({ live: true, reason: "live", frames: frames.length });
+    expect((await api(0, "POST", `/v1/liveness/challenges/${id}/result`)).status).toBe(404);
+    const audited = await db.query(
+      "SELECT decision FROM audit_entries WHERE operation = 'liveness-challenge' AND entry::jsonb->>'requestId' = $1",
+      [result.json.requestId],
+    );
+    expect(audited.rows).toEqual([{ decision: "live" }]);
   });
 
   it("a matcher killed and PostgreSQL restarted mid-stream: one event and one audit entry per crop, chains intact", async () => {

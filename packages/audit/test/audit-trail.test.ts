@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { CorruptLogError, Database } from "@facerec/storage";
-import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForTests } from "@facerec/testkit";
+import { describe, expect, it } from "vitest";
 import { type AuditRecord, type AuditTrail, FileAuditTrail, PgAuditTrail } from "../src/index.js";
 
 const decisions: AuditRecord[] = [
@@ -205,20 +205,11 @@ conformance("local file", () => ({
   },
 }));
 
-let pg: ServerProcess & { url: string };
-const connections: Database[] = [];
-beforeAll(async () => {
-  pg = await postgresServer();
-});
-afterAll(async () => {
-  for (const db of connections) await db.close();
-  await pg?.stop();
-});
+const pg = postgresForTests();
 conformance("PostgreSQL", () => ({
-  place: async () => createDatabase(pg.url),
+  place: async () => pg.database(),
   open: async (url) => {
-    const db = await Database.connect(url);
-    connections.push(db);
+    const db = pg.closeAfter(await Database.connect(url));
     return new PgAuditTrail(db);
   },
 }));
@@ -292,8 +283,7 @@ describe("audit trail tamper evidence", () => {
   });
 
   it("finds rows edited, removed or cut off in PostgreSQL", async () => {
-    const tamper = await Database.connect(createDatabase(pg.url));
-    connections.push(tamper);
+    const tamper = pg.closeAfter(await Database.connect(pg.database()));
     const audit = new PgAuditTrail(tamper);
     for (const d of decisions) await audit.append(d);
     await tamper.query(

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForTests } from "@facerec/testkit";
+import { describe, expect, it } from "vitest";
 import { ApiKeyStore, AuthError, FileKeyStore, ForbiddenError, type KeyStore, PgKeyStore } from "../src/index.js";
 
 async function failure(fn: () => Promise<unknown>): Promise<string> {
@@ -100,31 +100,22 @@ conformance("local files", {
   stored: async (dir) => readFileSync(join(dir, "keys.log"), "utf8"),
 });
 
-let pg: ServerProcess & { url: string };
-const connections: Database[] = [];
-beforeAll(async () => {
-  pg = await postgresServer();
-});
-afterAll(async () => {
-  for (const db of connections) await db.close();
-  await pg?.stop();
-});
+const pg = postgresForTests();
 const connect = async (url: string) => {
-  const db = await Database.connect(url);
-  connections.push(db);
-  return db;
+  return pg.closeAfter(await Database.connect(url));
 };
 
 conformance("PostgreSQL", {
-  place: async () => createDatabase(pg.url),
+  place: async () => pg.database(),
   open: async (url) => new PgKeyStore(await connect(url)),
   stored: async (url) => JSON.stringify((await (await connect(url)).query("SELECT * FROM api_keys")).rows),
 });
 
 describe("API keys shared by replicas (PostgreSQL)", () => {
   it("a key created on one replica works on another at once; a revocation holds there within the poll bound", async () => {
-    const a = await ApiKeyStore.open(new PgKeyStore(await connect(pg.url)));
-    const b = await ApiKeyStore.open(new PgKeyStore(await connect(pg.url)));
+    const url = pg.database();
+    const a = await ApiKeyStore.open(new PgKeyStore(await connect(url)));
+    const b = await ApiKeyStore.open(new PgKeyStore(await connect(url)));
     const { key, record } = await a.create("acme", "kiosk", ["recognise"]);
     // B has never seen it: it looks the key up once before refusing.
     expect((await b.authenticate(key)).keyId).toBe(record.id);

@@ -2,8 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForTests } from "@facerec/testkit";
+import { describe, expect, it } from "vitest";
 import {
   DEFAULT_THRESHOLD_OPTIONS,
   EmbeddedIndex,
@@ -121,21 +121,11 @@ conformance("local files", {
   open: (dir) => FileGalleryStore.open(dir, DIMS),
 });
 
-let pg: ServerProcess & { url: string };
-const connections: Database[] = [];
-beforeAll(async () => {
-  pg = await postgresServer();
-});
-afterAll(async () => {
-  for (const db of connections) await db.close();
-  await pg?.stop();
-});
+const pg = postgresForTests();
 async function connect(url: string): Promise<Database> {
-  const db = await Database.connect(url);
-  connections.push(db);
-  return db;
+  return pg.closeAfter(await Database.connect(url));
 }
-const freshDatabase = async (): Promise<string> => createDatabase(pg.url);
+const freshDatabase = async (): Promise<string> => pg.database();
 
 conformance("PostgreSQL", { place: freshDatabase, open: async (url) => new PgGalleryStore(await connect(url)) });
 

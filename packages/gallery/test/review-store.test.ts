@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForTests } from "@facerec/testkit";
+import { describe, expect, it } from "vitest";
 import { FileReviewStore, type NewReviewItem, PgReviewStore, type ReviewStore } from "../src/index.js";
 
 const DIMS = 16;
@@ -31,15 +31,7 @@ const item = (tenant: string, id: string, p: number, n: number, day: number, cam
 /** Bytes standing in for a crop: the store keeps whatever it is given, byte for byte. */
 const cropBytes = (id: string) => Buffer.from(`png of ${id}`);
 
-let pg: ServerProcess & { url: string };
-const dbs: Database[] = [];
-beforeAll(async () => {
-  pg = await postgresServer();
-});
-afterAll(async () => {
-  for (const db of dbs) await db.close();
-  await pg?.stop();
-});
+const pg = postgresForTests();
 
 /** Two handles on one store: the same folder reopened, or two connections to one database. */
 const adapters: [string, () => Promise<{ a: ReviewStore; reopen: () => Promise<ReviewStore> }>][] = [
@@ -60,14 +52,12 @@ const adapters: [string, () => Promise<{ a: ReviewStore; reopen: () => Promise<R
   [
     "PostgreSQL",
     async () => {
-      const url = createDatabase(pg.url);
-      const db = await Database.connect(url);
-      dbs.push(db);
+      const url = pg.database();
+      const db = pg.closeAfter(await Database.connect(url));
       return {
         a: new PgReviewStore(db, OPTIONS),
         reopen: async () => {
-          const other = await Database.connect(url);
-          dbs.push(other);
+          const other = pg.closeAfter(await Database.connect(url));
           return new PgReviewStore(other, OPTIONS);
         },
       };
@@ -169,9 +159,8 @@ for (const [name, open] of adapters) {
 
 describe("review queue on PostgreSQL, two replicas placing at once", () => {
   it("agrees on every cluster when two stores add faces of the same people concurrently", async () => {
-    const url = createDatabase(pg.url);
-    const [d1, d2] = [await Database.connect(url), await Database.connect(url)];
-    dbs.push(d1, d2);
+    const url = pg.database();
+    const [d1, d2] = [pg.closeAfter(await Database.connect(url)), pg.closeAfter(await Database.connect(url))];
     const [r1, r2] = [new PgReviewStore(d1, OPTIONS), new PgReviewStore(d2, OPTIONS)];
     await Promise.all(
       [0, 1, 2].flatMap((p) =>
@@ -187,9 +176,8 @@ describe("review queue on PostgreSQL, two replicas placing at once", () => {
   });
 
   it("a replica's clusters in memory follow what another took or purged", async () => {
-    const url = createDatabase(pg.url);
-    const [d1, d2] = [await Database.connect(url), await Database.connect(url)];
-    dbs.push(d1, d2);
+    const url = pg.database();
+    const [d1, d2] = [pg.closeAfter(await Database.connect(url)), pg.closeAfter(await Database.connect(url))];
     const [r1, r2] = [new PgReviewStore(d1, OPTIONS), new PgReviewStore(d2, OPTIONS)];
     const first = await r1.add(item("acme", "a-0", 8, 0, 1));
     await r2.add(item("acme", "a-1", 8, 1, 2));

@@ -81,7 +81,7 @@ export const API_ERRORS = [
   {
     status: 429,
     code: "RESOURCE_EXHAUSTED",
-    when: "over 600 requests a minute for one key, over 8 open match streams, or over 1,000 open liveness challenges in the process (`Retry-After` says when to retry)",
+    when: "over 600 requests a minute for one key, over 8 open match streams, or over 1,000 open liveness challenges (`Retry-After` says when to retry)",
   },
   {
     status: 503,

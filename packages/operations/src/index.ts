@@ -1,5 +1,5 @@
 export { Admission } from "./admission.js";
-export { ChallengeBook, type ChallengeOptions, DEFAULT_CHALLENGE } from "./challenge.js";
+export { type ChallengeOptions, challengeOptions, DEFAULT_CHALLENGE, drawActions } from "./challenge.js";
 export {
   API_ERRORS,
   type ApiError,

@@ -108,7 +108,7 @@ export async function openGateway(
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.notify ? { notify: options.notify } : {}),
       liveness,
-      challenge: challengeFromEnv(env),
+      challenge: { ...challengeFromEnv(env), store: state.challenges },
       webhooks,
       review: { store: state.review, policy: reviewPolicyFromEnv(env) },
       // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.

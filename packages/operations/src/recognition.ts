@@ -33,7 +33,14 @@ import {
   readEvidence,
   type TransparencyNotice,
 } from "@facerec/privacy";
-import { queueForReview, type ReviewPolicy, type TenantPolicies } from "@facerec/runtime";
+import {
+  type Challenge,
+  type ChallengeStore,
+  MemoryChallengeStore,
+  queueForReview,
+  type ReviewPolicy,
+  type TenantPolicies,
+} from "@facerec/runtime";
 import {
   CHALLENGE_PROMPTS,
   type ChallengeAction,
@@ -49,7 +56,7 @@ import {
   observedActions,
 } from "@facerec/vision";
 import { Admission } from "./admission.js";
-import { type Challenge, ChallengeBook, type ChallengeOptions, DEFAULT_CHALLENGE } from "./challenge.js";
+import { type ChallengeOptions, challengeOptions, drawActions } from "./challenge.js";
 import {
   BadRequestError,
   ConsentRequiredError,
@@ -148,8 +155,11 @@ export interface RecognitionOptions {
    * stricter one; only an admin key may ask for a looser one. @default required everywhere
    */
   liveness?: { policy: LivenessPolicy; cameras?: Record<string, LivenessPolicy> };
-  /** The active liveness check's settings, over DEFAULT_CHALLENGE. */
-  challenge?: Partial<ChallengeOptions>;
+  /**
+   * The active liveness check: its settings over DEFAULT_CHALLENGE, and where open challenges live
+   * (PostgreSQL, shared by every gateway; by default this process's memory).
+   */
+  challenge?: Partial<ChallengeOptions> & { store?: ChallengeStore };
 }
 
 /** A started challenge as the caller sees it: what to ask the person, and until when. */
@@ -211,7 +221,8 @@ export class Recognition {
   private readonly authFailures: RateLimiter;
   private readonly admission: Admission;
   private readonly streams = new Map<string, number>();
-  private readonly challenges: ChallengeBook;
+  private readonly challenge: ChallengeOptions;
+  private readonly challenges: ChallengeStore;
 
   constructor(
     private readonly engine: FaceEngine,
@@ -230,10 +241,10 @@ export class Recognition {
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
-    const challenge = { ...DEFAULT_CHALLENGE, ...options.challenge };
+    const { store, ...challenge } = options.challenge ?? {};
     // Blinks are read from the 68-point model's eyelids; a pack aligned on five points has none.
-    const actions = challenge.actions.filter((a) => a !== "blink" || engine.landmarker);
-    this.challenges = new ChallengeBook({ ...challenge, actions, steps: Math.min(challenge.steps, actions.length) });
+    this.challenge = challengeOptions(challenge, engine.landmarker !== undefined);
+    this.challenges = store ?? new MemoryChallengeStore();
     this.admission = new Admission({
       workers: this.limits.imageWorkers,
       queue: this.limits.imageQueue,
@@ -875,20 +886,29 @@ export class Recognition {
    */
   async startChallenge(p: Principal): Promise<ChallengeView> {
     ApiKeyStore.require(p, "recognise");
-    const c = this.challenges.start(p.tenant);
-    if (!c) throw new RateLimitError(`${this.challenges.options.maxOpen} challenges are open; retry shortly`, 1);
-    await this.record(p, "liveness-challenge-start", `asked ${c.actions.join(",")}`, Date.now(), {}, c.id);
-    return this.challengeView(c);
-  }
-
-  private challengeView(c: Challenge): ChallengeView {
+    const now = Date.now();
+    const c: Challenge = {
+      id: randomUUID(),
+      tenant: p.tenant,
+      actions: drawActions(this.challenge),
+      expiresAt: now + this.challenge.ttlSeconds * 1000,
+      frames: [],
+    };
+    if (!(await this.challenges.insert(c, this.challenge.maxOpen, now)))
+      throw new RateLimitError(`${this.challenge.maxOpen} challenges are open; retry shortly`, 1);
+    await this.record(p, "liveness-challenge-start", `asked ${c.actions.join(",")}`, now, {}, c.id);
     return {
       id: c.id,
       actions: c.actions,
       prompts: c.actions.map((a) => CHALLENGE_PROMPTS[a]),
       expiresAt: new Date(c.expiresAt).toISOString(),
-      maxFrames: this.challenges.options.maxFrames,
+      maxFrames: this.challenge.maxFrames,
     };
+  }
+
+  /** What a caller is told of a challenge that is not open to it: it never says which of these it was. */
+  private static challengeGone(id: string): NotFoundError {
+    return new NotFoundError(`no open challenge ${id.slice(0, 64)} (it expired, was judged, or is not this tenant's)`);
   }
 
   /**
@@ -898,21 +918,20 @@ export class Recognition {
   async challengeFrame(p: Principal, id: string, image: Uint8Array): Promise<ChallengeFrameView> {
     ApiKeyStore.require(p, "recognise");
     this.checkImage(image, "the frame");
-    const c = this.challenges.find(p.tenant, id);
-    const { maxFrames } = this.challenges.options;
-    if (c.frames.length >= maxFrames)
-      throw new TooLargeError(`a challenge takes at most ${maxFrames} frames; ask for its result`);
     const faces = await this.admitted(p, async () => this.engine.poses(await decodeImage(image)));
     const only = faces.length === 1 ? faces[0] : undefined;
     const observation: FrameObservation = only ? { faces: 1, box: only.box, pose: only.pose } : { faces: faces.length };
-    c.frames.push(observation);
-    const observed = observedActions(c.frames, this.challenges.options);
+    const { maxFrames } = this.challenge;
+    const added = await this.challenges.addFrame(p.tenant, id, observation, maxFrames, Date.now());
+    if (added === "gone") throw Recognition.challengeGone(id);
+    if (added === "full") throw new TooLargeError(`a challenge takes at most ${maxFrames} frames; ask for its result`);
+    const observed = observedActions(added.frames, this.challenge);
     return {
-      frame: c.frames.length,
+      frame: added.frames.length,
       faces: faces.length,
       ...(only ? { pose: only.pose } : {}),
       observed,
-      complete: c.actions.every((a) => observed.includes(a)),
+      complete: added.actions.every((a) => observed.includes(a)),
     };
   }
 
@@ -920,9 +939,9 @@ export class Recognition {
   async challengeResult(p: Principal, id: string): Promise<ChallengeResult> {
     ApiKeyStore.require(p, "recognise");
     const started = Date.now();
-    const c = this.challenges.find(p.tenant, id);
-    this.challenges.close(id);
-    const verdict = judgeChallenge(c.actions, c.frames, this.challenges.options);
+    const c = await this.challenges.take(p.tenant, id, started);
+    if (!c) throw Recognition.challengeGone(id);
+    const verdict = judgeChallenge(c.actions, c.frames, this.challenge);
     const decision = verdict.live ? "live" : `rejected-spoof:${verdict.reason}`;
     const requestId = await this.record(p, "liveness-challenge", decision, started);
     return { id, actions: c.actions, ...verdict, requestId };

@@ -2,8 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@facerec/storage";
-import { createDatabase, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresForTests } from "@facerec/testkit";
+import { describe, expect, it } from "vitest";
 import {
   checkPolicy,
   DEFAULT_TENANT_POLICY,
@@ -13,15 +13,7 @@ import {
   type PolicyStore,
 } from "../src/index.js";
 
-let pg: ServerProcess & { url: string };
-const dbs: Database[] = [];
-beforeAll(async () => {
-  pg = await postgresServer();
-});
-afterAll(async () => {
-  for (const db of dbs) await db.close();
-  await pg?.stop();
-});
+const pg = postgresForTests();
 
 const strict = checkPolicy({ consent: { required: true }, retention: { templatesDays: 90 }, contact: "dpo@acme.example" });
 
@@ -44,10 +36,9 @@ const adapters: [string, () => Promise<{ a: PolicyStore; b: () => Promise<Policy
   [
     "PostgreSQL",
     async () => {
-      const url = createDatabase(pg.url);
-      const db = await Database.connect(url);
-      const other = await Database.connect(url);
-      dbs.push(db, other);
+      const url = pg.database();
+      const db = pg.closeAfter(await Database.connect(url));
+      const other = pg.closeAfter(await Database.connect(url));
       return { a: new PgPolicyStore(db), b: async () => new PgPolicyStore(other) };
     },
   ],
@@ -79,9 +70,8 @@ for (const [name, open] of adapters) {
 
 describe("policy store on PostgreSQL, two gateways setting at once", () => {
   it("gives every change a version of its own", async () => {
-    const url = createDatabase(pg.url);
-    const [d1, d2] = [await Database.connect(url), await Database.connect(url)];
-    dbs.push(d1, d2);
+    const url = pg.database();
+    const [d1, d2] = [pg.closeAfter(await Database.connect(url)), pg.closeAfter(await Database.connect(url))];
     const [s1, s2] = [new PgPolicyStore(d1), new PgPolicyStore(d2)];
     const set = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? s1 : s2).set("acme", strict, `key-${i}`)));
     expect(set.map((v) => v.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,3 +1,10 @@
+export {
+  type Challenge,
+  type ChallengeStore,
+  type FrameAdded,
+  MemoryChallengeStore,
+  PgChallengeStore,
+} from "./challenge-store.js";
 export { engineConfigFromEnv } from "./engine-config.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
 export { pruneAudit, purgeExpiredSubjects, purgeTenantReviews, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";

@@ -19,6 +19,7 @@ import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/no
 import { FilePolicyStore, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
 import { Database } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
+import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
 
 /** The product's state: the gallery, the API keys, the audit trail and the webhooks, all in one place. */
 export interface ProductState {
@@ -31,6 +32,8 @@ export interface ProductState {
   review: ReviewStore;
   /** Each tenant's privacy policy, versioned. */
   policies: PolicyStore;
+  /** Open active liveness challenges (in this process's memory in embedded mode). */
+  challenges: ChallengeStore;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -64,6 +67,7 @@ export async function openProductState(
     ? new PgReviewStore(db, DEFAULT_CLUSTER_OPTIONS)
     : FileReviewStore.open(join(data, "review"), DEFAULT_CLUSTER_OPTIONS);
   const policies = db ? new PgPolicyStore(db) : FilePolicyStore.open(join(data, "policy"));
+  const challenges = db ? new PgChallengeStore(db) : new MemoryChallengeStore();
   return {
     gallery,
     keys,
@@ -71,6 +75,7 @@ export async function openProductState(
     webhooks,
     review,
     policies,
+    challenges,
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();
@@ -79,6 +84,7 @@ export async function openProductState(
       await webhooks.close();
       await review.close();
       await policies.close();
+      await challenges.close();
       await db?.close();
     },
   };

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import { launchChromium, openConsole } from "@facerec/testkit/browser";
+import { orlFrame, writeY4m } from "@facerec/testkit/orl";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildApp } from "../src/index.js";
-import { orlFrame, writeY4m } from "./orl-frames.js";
 
 let gateway: Gateway;
 let app: FastifyInstance;

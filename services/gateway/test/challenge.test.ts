@@ -4,11 +4,11 @@ import { join } from "node:path";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway, Recognition } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
+import { answerFrames as answer, s1Frame as frame, orlFrame } from "@facerec/testkit/orl";
 import { CHALLENGE_ACTIONS, type ChallengeAction } from "@facerec/vision";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { grpcCaller, type Json, restCaller, serveOnLoopback } from "./clients.js";
-import { orlFrame } from "./orl-frames.js";
 
 /**
  * The active liveness check over REST and gRPC, answered with real captures of one person (ORL s1:
@@ -21,26 +21,6 @@ let key: string;
 let otherTenant: string;
 const rest = restCaller(() => served.base);
 const grpc = grpcCaller(() => served.client as InstanceType<typeof FaceRecognitionServiceClient>);
-
-const frames = new Map<string, Buffer>();
-/** A frame of ORL s1 by name: a capture number, or an action's capture. */
-async function frame(name: string): Promise<Buffer> {
-  const make =
-    {
-      "turn-right": () => orlFrame(1, 3),
-      "turn-left": () => orlFrame(1, 3, { flip: true }),
-      blink: () => orlFrame(1, 9),
-    }[name] ?? (() => orlFrame(1, Number(name)));
-  if (!frames.has(name)) frames.set(name, (await make()).jpeg);
-  return frames.get(name) as Buffer;
-}
-
-/** Frames that answer `actions` in order: facing the camera, then each action held and released. */
-async function answer(actions: readonly string[]): Promise<Buffer[]> {
-  const facing = ["1", "2", "4"];
-  const names = [...facing, ...actions.flatMap((a) => [a, a, a, ...facing])];
-  return Promise.all(names.map(frame));
-}
 
 const b64 = (b: Buffer) => b.toString("base64");
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { shared } from "@facerec/testkit";
 import sharp from "sharp";
+import { shared } from "./paths.js";
 
 /** A camera frame's size: the ORL capture scaled 3x (276x336) sits in the middle of it. */
 export const FRAME = { width: 640, height: 480 };
@@ -49,4 +49,29 @@ export function writeY4m(path: string, shots: { grey: Buffer; seconds: number }[
     for (let i = 0; i < Math.round(shot.seconds * fps); i++) parts.push(Buffer.from("FRAME\n"), shot.grey, chroma);
   }
   writeFileSync(path, Buffer.concat(parts));
+}
+
+/** Which ORL s1 capture answers each challenge action: 3 is turned to her right, 9 has her eyes closed. */
+const ANSWERS: Record<string, { capture: number; flip?: boolean }> = {
+  "turn-right": { capture: 3 },
+  "turn-left": { capture: 3, flip: true },
+  blink: { capture: 9 },
+};
+
+const madeFrames = new Map<string, Promise<Buffer>>();
+/** A JPEG frame of ORL s1 by name: a capture number ("1"), or the capture that answers an action. */
+export function s1Frame(name: string): Promise<Buffer> {
+  let made = madeFrames.get(name);
+  if (!made) {
+    const answer = ANSWERS[name];
+    made = (answer ? orlFrame(1, answer.capture, { flip: answer.flip === true }) : orlFrame(1, Number(name))).then((f) => f.jpeg);
+    madeFrames.set(name, made);
+  }
+  return made;
+}
+
+/** Frames of ORL s1 answering `actions` in order: facing the camera (1, 2, 4), then each action held for three frames and released. */
+export function answerFrames(actions: readonly string[]): Promise<Buffer[]> {
+  const facing = ["1", "2", "4"];
+  return Promise.all([...facing, ...actions.flatMap((a) => [a, a, a, ...facing])].map(s1Frame));
 }
