@@ -2,7 +2,7 @@
  * Detection at 640x480 (the edge detector's per-frame work): frames/s of the detector model alone on a
  * prepared tensor (raw ONNX Runtime), of the product's detect (resize, normalise, run, decode, NMS),
  * and of the edge detector's whole work on a camera stream (detect, landmarks, align, quality and
- * tracking on every frame; liveness and PNG encoding on each shot a track releases), measured
+ * tracking on every frame; liveness over its track and PNG encoding on each shot a track releases), measured
  * interleaved in the same run on letterboxed real photos, each held in view for one second at 25 fps.
  *
  *   node bench/dist/detect.js [--quick] [--json]
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
         ["raw ONNX Runtime (prepared tensor)", result.raw_frames_per_s, 1],
         ["engine.detect (resize, run, decode, NMS)", result.detect_frames_per_s, result.detect_over_raw],
         [
-          "edge detector on a stream (+ landmarks, align, quality, tracking; liveness a shot)",
+          "edge detector on a stream (+ landmarks, align, quality, tracking; liveness over each shot's track)",
           result.edge_frames_per_s,
           result.edge_over_raw,
         ],

@@ -29,7 +29,7 @@ usage:
   facerec embed IMAGE
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
-  facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--json]
+  facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--track N] [--json]
   facerec eval challenge --root DIR [--subjects N] [--json]   (photo attacks on the active liveness check; ORL's png folder)
   facerec train liveness-head --root DIR --real LIST --spoof LIST --out FILE   (a head on both liveness models' features, for FACEREC_LIVENESS_HEAD)
   facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K] [--json]
@@ -93,6 +93,7 @@ function parseCommandLine() {
       merge: { type: "string" },
       sweep: { type: "boolean" },
       head: { type: "boolean" },
+      track: { type: "string" },
       "no-cache": { type: "boolean" },
       data: { type: "string" },
       tenant: { type: "string" },
@@ -250,7 +251,14 @@ async function main(): Promise<void> {
     const report = await evalPad(
       engine,
       models,
-      { root: required(values, "root"), real: required(values, "real"), spoof: required(values, "spoof"), concurrency, head },
+      {
+        root: required(values, "root"),
+        real: required(values, "real"),
+        spoof: required(values, "spoof"),
+        concurrency,
+        head,
+        ...(values.track ? { track: numberFlag(values, "track", 5) } : {}),
+      },
       pick,
     );
     return print(report, formatPad(report));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describeWithShared, gaussianNoise, shared } from "@facerec/testkit";
 import { decodeImage, FaceEngine } from "@facerec/vision";
 import { describe, expect, it } from "vitest";
-import { evalPad } from "../src/commands/eval-pad.js";
+import { evalPad, frameWindows } from "../src/commands/eval-pad.js";
 import { leaveOneGroupOut } from "../src/logistic.js";
 import { auc, roc } from "../src/metrics.js";
 
@@ -87,5 +87,17 @@ describeWithShared("liveness head on NUAA, leaving one subject out", () => {
     const dir = mkdtempSync(join(tmpdir(), "head-"));
     writeFileSync(join(dir, "head.json"), JSON.stringify({ kind: "something-else" }));
     await expect(FaceEngine.create({ livenessHead: join(dir, "head.json") })).rejects.toThrow(/is not a facerec liveness head/);
+  });
+});
+
+describe("windows of a capture's frames (--track)", () => {
+  it("groups each capture's frames in frame order, drops a last partial window, and refuses other names", () => {
+    const paths = ["r/0001_00_01_10.jpg", "r/0001_00_01_2.jpg", "s/0001_00_01_5.jpg", "r/0001_00_01_7.jpg", "s/0001_00_01_1.jpg"];
+    // r's frames 2, 7, 10 make one window of two (2, 7) and leave 10; s's frames 1, 5 make one.
+    expect(frameWindows(paths, 2)).toEqual([
+      [1, 3],
+      [4, 2],
+    ]);
+    expect(() => frameWindows(["r/face.jpg"], 2)).toThrow(/<capture>_<frame>/);
   });
 });

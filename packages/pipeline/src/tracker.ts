@@ -8,15 +8,35 @@ export interface TrackerOptions {
   intervalMs: number;
   /** A track not seen for this long has ended (its best shot, if any, is published). */
   maxGapMs: number;
+  /**
+   * Recent faces a track keeps beside its best shot, released with it (for a decision over several
+   * frames, as liveness is). @default 5 (liveness128 over 5 frames: BPCER 17.6% at APCER 5% on NUAA,
+   * against 33.8% on one; 10 frames 12.1%)
+   */
+  samples?: number;
+  /**
+   * At most one sample per this long, so the samples span the track rather than a few frames of it.
+   * @default 400 ms: five samples cover the 2 s release interval (NUAA's windows were frames about
+   * 0.2 s apart; frames 40 ms apart say little more than one)
+   */
+  sampleEveryMs?: number;
 }
 
-export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { minIou: 0.3, intervalMs: 2000, maxGapMs: 1000 };
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
+  minIou: 0.3,
+  intervalMs: 2000,
+  maxGapMs: 1000,
+  samples: 5,
+  sampleEveryMs: 400,
+};
 
 export interface Shot<F> {
   trackId: string;
   face: F;
   /** Frame time of the shot, in ms. */
   time: number;
+  /** The track's most recent sampled faces when the shot was released, oldest first (none unless asked for). */
+  samples: F[];
 }
 
 interface Track<F> {
@@ -24,7 +44,9 @@ interface Track<F> {
   box: Box;
   lastSeen: number;
   windowStart: number;
-  best?: Shot<F>;
+  best?: Omit<Shot<F>, "samples">;
+  samples: F[];
+  lastSample: number;
 }
 
 /**
@@ -39,6 +61,11 @@ export class Tracker<F extends { box: Box }> {
     /** How good a shot a face is: the highest of a window is kept. */
     private readonly quality: (face: F) => number,
     private readonly options: TrackerOptions = DEFAULT_TRACKER_OPTIONS,
+    /**
+     * What the track keeps of a face it holds (as its best shot or a sample): the edge cuts the
+     * liveness crops there and lets go of the frame, only for the faces kept, not every face seen.
+     */
+    private readonly keep: (face: F) => F = (face) => face,
   ) {}
 
   get active(): number {
@@ -54,7 +81,7 @@ export class Tracker<F extends { box: Box }> {
   update(time: number, faces: readonly F[]): Shot<F>[] {
     // Tracks unseen for too long end first, so that a new face where an old one was starts its own track.
     const due: Shot<F>[] = this.tracks.flatMap((track) =>
-      time - track.lastSeen > this.options.maxGapMs && track.best ? [track.best] : [],
+      time - track.lastSeen > this.options.maxGapMs && track.best ? [this.shot(track)] : [],
     );
     this.tracks = this.tracks.filter((track) => time - track.lastSeen <= this.options.maxGapMs);
     const pairs = this.tracks
@@ -71,13 +98,20 @@ export class Tracker<F extends { box: Box }> {
     }
     faces.forEach((face, f) => {
       if (takenFaces.has(f)) return;
-      const track: Track<F> = { id: randomUUID(), box: face.box, lastSeen: time, windowStart: time };
+      const track: Track<F> = {
+        id: randomUUID(),
+        box: face.box,
+        lastSeen: time,
+        windowStart: time,
+        samples: [],
+        lastSample: Number.NEGATIVE_INFINITY,
+      };
       this.tracks.push(track);
       this.observe(track, face, time);
     });
     for (const track of this.tracks) {
       if (track.best && time - track.windowStart >= this.options.intervalMs) {
-        due.push(track.best);
+        due.push(this.shot(track));
         delete track.best;
         track.windowStart = time;
       }
@@ -87,14 +121,29 @@ export class Tracker<F extends { box: Box }> {
 
   /** End of the stream: every track ends and releases its pending best shot. */
   flush(): Shot<F>[] {
-    const due = this.tracks.flatMap((track) => (track.best ? [track.best] : []));
+    const due = this.tracks.flatMap((track) => (track.best ? [this.shot(track)] : []));
     this.tracks = [];
     return due;
+  }
+
+  private shot(track: Track<F>): Shot<F> {
+    return { ...(track.best as Omit<Shot<F>, "samples">), samples: [...track.samples] };
   }
 
   private observe(track: Track<F>, face: F, time: number): void {
     track.box = face.box;
     track.lastSeen = time;
-    if (!track.best || this.quality(face) > this.quality(track.best.face)) track.best = { trackId: track.id, face, time };
+    let kept: F | undefined;
+    const held = () => {
+      kept ??= this.keep(face);
+      return kept;
+    };
+    if (!track.best || this.quality(face) > this.quality(track.best.face)) track.best = { trackId: track.id, face: held(), time };
+    const keep = this.options.samples ?? 0;
+    if (keep > 0 && time - track.lastSample >= (this.options.sampleEveryMs ?? 0)) {
+      track.samples.push(held());
+      if (track.samples.length > keep) track.samples.shift();
+      track.lastSample = time;
+    }
   }
 }

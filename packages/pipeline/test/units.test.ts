@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { FaceCrop } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { decodeImage, FaceEngine } from "@facerec/vision";
+import { decodeImage, FaceEngine, trackLiveness } from "@facerec/vision";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { Batcher, type CropPublisher, EdgeDetector, Spool, splitPngs, Tracker } from "../src/index.js";
@@ -109,23 +109,29 @@ describeWithShared("PNG frame stream", () => {
   });
 });
 
+/** A publisher that keeps what it is given: the edge's own work, without NATS. */
+function collecting(): { published: FaceCrop[]; publisher: CropPublisher } {
+  const published: FaceCrop[] = [];
+  const publish = async (crop: FaceCrop) => {
+    published.push(crop);
+    return "published" as const;
+  };
+  return { published, publisher: { publish } as unknown as CropPublisher };
+}
+
 describeWithShared("edge detector on a stream", () => {
-  it("scores liveness once a released shot, not on every frame, and gates the shot on it", async () => {
+  it("scores liveness when a shot is released, not on every frame, and gates the shot on it", async () => {
     const engine = await FaceEngine.create({});
     const live = engine.liveness as NonNullable<typeof engine.liveness>;
     let scored = 0;
-    const scoreMany = live.scoreMany.bind(live);
-    live.scoreMany = async (img, boxes) => {
-      scored += boxes.length;
-      return scoreMany(img, boxes);
+    let runs = 0;
+    const scorePrepared = live.scorePrepared.bind(live);
+    live.scorePrepared = async (inputs) => {
+      scored += inputs.length;
+      runs++;
+      return scorePrepared(inputs);
     };
-    const published: FaceCrop[] = [];
-    const publisher = {
-      publish: async (crop: FaceCrop) => {
-        published.push(crop);
-        return "published" as const;
-      },
-    } as unknown as CropPublisher;
+    const { published, publisher } = collecting();
     // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
     const frame = await decodeImage(readFileSync(shared("data", "faceapi_bbt", "group", "bbt5.jpg")));
     const faces = (await engine.analyse(frame, { embed: false })).filter((f) => f.quality.score >= 0.3).length;
@@ -137,10 +143,52 @@ describeWithShared("edge detector on a stream", () => {
     edge.close();
     expect(edge.counters.frames).toBe(20);
     expect(faces).toBeGreaterThanOrEqual(3);
-    // One track a face over 20 frames: one liveness score each, one shot each.
-    expect(scored).toBe(faces);
+    // One track a face over 20 frames (0.8 s): at release, each face scored on its samples (one per
+    // 400 ms: 2, the first also its best shot), all in one run; one shot each.
+    expect(runs).toBe(1);
+    expect(scored).toBe(faces * 2);
     expect(edge.counters.rejectedLiveness).toBe(1);
     expect(published).toHaveLength(faces - 1);
     expect(published.every((c) => c.liveness >= 0.354)).toBe(true);
+  });
+
+  it("decides a track's liveness over its best shot and its recent frames, as the mean of their log-odds", async () => {
+    const engine = await FaceEngine.create({});
+    const live = engine.liveness as NonNullable<typeof engine.liveness>;
+    // Ten frames of one NUAA capture of a real person, in frame order, as a camera sends them.
+    const capture = readFileSync(shared("data", "nuaa", "splits", "real_train.txt"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes("/0001_00_00_01_"))
+      .sort((a, b) => Number(/_(\d+)\.jpg$/.exec(a)?.[1]) - Number(/_(\d+)\.jpg$/.exec(b)?.[1]))
+      .slice(0, 10);
+    const frames = await Promise.all(
+      capture.map(async (f) => decodeImage(readFileSync(shared("data", "nuaa", "Detectedface", f)))),
+    );
+    // What each frame alone says: the largest face's quality and live score.
+    const alone = await Promise.all(
+      frames.map(async (img) => {
+        const f = FaceEngine.primary(await engine.analyse(img, { embed: false })) as NonNullable<
+          ReturnType<typeof FaceEngine.primary>
+        >;
+        return { quality: f.quality.score, score: (await live.scoreMany(img, [f.box]))[0] as number };
+      }),
+    );
+    const { published, publisher } = collecting();
+    const defaults = EdgeDetector.defaults("acme");
+    const edge = new EdgeDetector(engine, publisher, {
+      ...defaults,
+      minLiveness: 0,
+      tracker: { ...defaults.tracker, intervalMs: 60_000, maxGapMs: 60_000 },
+    });
+    for (const [n, img] of frames.entries()) await edge.frame("cam-1", img, new Date(n * 400));
+    await edge.end("cam-1");
+    edge.close();
+    expect(published).toHaveLength(1);
+    // The best shot (the first of the highest quality) and the last five frames, each once.
+    const best = alone.findIndex((a) => a.quality === Math.max(...alone.map((x) => x.quality)));
+    const used = [...new Set([best, 5, 6, 7, 8, 9])];
+    expect(published[0]?.liveness).toBeCloseTo(trackLiveness(used.map((i) => alone[i]?.score as number)), 5);
+    // Not what the best frame alone said: the frames disagree.
+    expect(Math.abs((published[0]?.liveness as number) - (alone[best]?.score as number))).toBeGreaterThan(1e-3);
   });
 });

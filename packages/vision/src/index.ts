@@ -28,12 +28,13 @@ export { ImageError, type ImageErrorCode, ModelPackError, ProviderError } from "
 export { type Box, iou, nms, type Point } from "./geometry.js";
 export { type Affine, cropResize, flipHorizontal, type Image, toGrey, warpAffine } from "./image.js";
 export { fivePointsFrom68, Landmarks68 } from "./landmarks.js";
-export { LivenessModel, softmax } from "./liveness.js";
+export { LivenessModel, softmax, trackLiveness } from "./liveness.js";
 export {
   joinedFeatures,
   LivenessHead,
   type LivenessHeadFile,
   type LivenessInfo,
+  type LivenessInput,
   type LivenessScorer,
   type LogisticModel,
   predictLogistic,

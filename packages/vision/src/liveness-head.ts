@@ -42,12 +42,30 @@ export interface LivenessInfo {
   calibration?: string;
 }
 
+/** A face made ready for a liveness check without its frame: one crop per model, at the model's input. */
+export type LivenessInput = readonly Image[];
+
 /** Anything that scores faces for liveness: one model, or a head over several. */
 export interface LivenessScorer {
   readonly id: string;
   readonly model: LivenessInfo;
   score(img: Image, box: Box): Promise<number>;
   scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]>;
+  /** The face's crops, cut now (no model run), so it can be scored later without keeping the frame. */
+  prepare(img: Image, box: Box): LivenessInput;
+  /** The live score of each prepared face, in one batch. */
+  scorePrepared(inputs: readonly LivenessInput[]): Promise<number[]>;
+}
+
+/** One face's features from each model, joined in the models' order (the head's input). */
+function joinRow(parts: readonly Float32Array[]): Float32Array {
+  const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.length;
+  }
+  return joined;
 }
 
 /** Each face's features from every model, joined in the models' order (the head's input). */
@@ -57,16 +75,7 @@ export async function joinedFeatures(
   boxes: readonly Box[],
 ): Promise<Float32Array[]> {
   const perModel = await Promise.all(models.map((m) => m.features(img, boxes)));
-  return boxes.map((_, i) => {
-    const parts = perModel.map((features) => features[i] as Float32Array);
-    const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      joined.set(p, at);
-      at += p.length;
-    }
-    return joined;
-  });
+  return boxes.map((_, i) => joinRow(perModel.map((features) => features[i] as Float32Array)));
 }
 
 /**
@@ -106,8 +115,19 @@ export class LivenessHead implements LivenessScorer {
     return (await this.scoreMany(img, [box]))[0] as number;
   }
 
-  async scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]> {
-    if (boxes.length === 0) return [];
-    return (await joinedFeatures(this.models, img, boxes)).map((row) => predictLogistic(this.file.head, row));
+  scoreMany(img: Image, boxes: readonly Box[]): Promise<number[]> {
+    return this.scorePrepared(boxes.map((box) => this.prepare(img, box)));
+  }
+
+  prepare(img: Image, box: Box): LivenessInput {
+    return this.models.map((m) => m.crop(img, box));
+  }
+
+  async scorePrepared(inputs: readonly LivenessInput[]): Promise<number[]> {
+    if (inputs.length === 0) return [];
+    const perModel = await Promise.all(this.models.map((m, k) => m.featuresOfCrops(inputs.map((i) => i[k] as Image))));
+    return inputs.map((_, i) =>
+      predictLogistic(this.file.head, joinRow(perModel.map((features) => features[i] as Float32Array))),
+    );
   }
 }

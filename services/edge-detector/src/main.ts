@@ -45,6 +45,8 @@ const edge = new EdgeDetector(engine, publisher, {
   tracker: {
     ...DEFAULT_TRACKER_OPTIONS,
     intervalMs: numberSetting("EDGE_TRACK_INTERVAL_MS", DEFAULT_TRACKER_OPTIONS.intervalMs, 1),
+    // Frames of a track that its liveness is decided over, beside its best shot (0: the best shot alone).
+    samples: Math.round(numberSetting("EDGE_LIVENESS_FRAMES", DEFAULT_TRACKER_OPTIONS.samples ?? 5)),
   },
 });
 

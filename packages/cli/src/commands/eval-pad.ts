@@ -1,6 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Box, type FaceEngine, joinedFeatures, type LivenessHeadFile, type LivenessModel } from "@facerec/vision";
+import {
+  type Box,
+  type FaceEngine,
+  joinedFeatures,
+  type LivenessHeadFile,
+  type LivenessModel,
+  trackLiveness,
+} from "@facerec/vision";
 import { loadImage } from "../engine-options.js";
 import { fitLogistic, leaveOneGroupOut } from "../logistic.js";
 import { auc, bpcerAtApcer, type PadRates, padRates, roc, type Scored } from "../metrics.js";
@@ -18,6 +25,19 @@ export interface PadEvalOptions {
   head?: boolean;
   /** With `head`: fit the head on every crop at HEAD_LAMBDA and write it here (a LivenessHeadFile). */
   writeHead?: string;
+  /**
+   * Also score windows of this many consecutive frames of one capture, as a camera's track gives them:
+   * files named `<capture>_<frame>.<ext>` (NUAA's) are one capture's frames, in frame order.
+   */
+  track?: number;
+}
+
+/** A model's rates over windows of consecutive frames, each scored by trackLiveness. */
+export interface PadTrackReport {
+  frames: number;
+  windows: number;
+  bpcer_at_apcer_5: number;
+  auc: number;
 }
 
 /** The learnt head's cross-validated rates, at each L2 weight tried. */
@@ -33,6 +53,7 @@ export interface PadModelReport extends PadRates {
   bpcer_at_apcer_5: number;
   threshold_at_apcer_5: number;
   auc: number;
+  track?: PadTrackReport;
 }
 
 export interface PadReport extends PadModelReport {
@@ -48,6 +69,27 @@ export interface PadReport extends PadModelReport {
 const HEAD_LAMBDA = 10;
 /** The L2 weights the head is checked with: HEAD_LAMBDA and two beside it, to show the spread. */
 const HEAD_LAMBDAS = [1, HEAD_LAMBDA, 100];
+
+/**
+ * Windows of `size` consecutive frames of each capture (the file name without its trailing
+ * `_<frame>`), in frame order: each window's item indices. A capture's last partial window is left out.
+ */
+export function frameWindows(paths: readonly string[], size: number): number[][] {
+  const captures = new Map<string, { frame: number; index: number }[]>();
+  for (const [index, path] of paths.entries()) {
+    const m = /^(.*)_(\d+)\.[^.\\/]+$/.exec(path);
+    if (!m) throw new RangeError(`--track needs files named <capture>_<frame>.<ext>; ${path} is not`);
+    const frames = captures.get(m[1] as string) ?? [];
+    frames.push({ frame: Number(m[2]), index });
+    captures.set(m[1] as string, frames);
+  }
+  const windows: number[][] = [];
+  for (const frames of captures.values()) {
+    frames.sort((a, b) => a.frame - b.frame);
+    for (let at = 0; at + size <= frames.length; at += size) windows.push(frames.slice(at, at + size).map((f) => f.index));
+  }
+  return windows;
+}
 
 const readList = (file: string): string[] =>
   readFileSync(file, "utf8")
@@ -81,15 +123,36 @@ export async function evalPad(
     progress.tick();
     return perModel;
   });
+  // Real and attack captures never share a window: their paths differ in the class folder.
+  const windows = options.track
+    ? frameWindows(
+        items.map((it) => it.path),
+        options.track,
+      )
+    : undefined;
   const reports = models.map((m, k): PadModelReport => {
     const scored: Scored[] = items.map((it, i) => ({ score: (scores[i] as number[])[k] as number, positive: it.positive }));
     const atFive = bpcerAtApcer(scored, 0.05);
+    let track: PadTrackReport | undefined;
+    if (windows && options.track) {
+      const byWindow: Scored[] = windows.map((w) => ({
+        score: trackLiveness(w.map((i) => (scored[i] as Scored).score)),
+        positive: (items[w[0] as number] as { positive: boolean }).positive,
+      }));
+      track = {
+        frames: options.track,
+        windows: windows.length,
+        bpcer_at_apcer_5: bpcerAtApcer(byWindow, 0.05).bpcer,
+        auc: auc(roc(byWindow)),
+      };
+    }
     return {
       model: m.id,
       ...padRates(scored, 0.5),
       bpcer_at_apcer_5: atFive.bpcer,
       threshold_at_apcer_5: atFive.threshold,
       auc: auc(roc(scored)),
+      ...(track ? { track } : {}),
     };
   });
   const chosen = reports.find((r) => r.model === pick) ?? (reports[0] as PadModelReport);
@@ -151,6 +214,13 @@ export function formatPad(r: PadReport): string {
     `Presentation attack detection: ${r.bona_fide} bona fide, ${r.attacks} attacks, ${r.no_face} without a detected face (whole image used)`,
     `model             APCER    BPCER     ACER   BPCER@APCER=5%              AUC   (APCER/BPCER/ACER at live probability 0.5)`,
     ...rows,
+    ...r.models.flatMap((m) =>
+      m.track
+        ? [
+            `${m.model} over windows of ${m.track.frames} consecutive frames (${m.track.windows} windows, mean log-odds): BPCER@APCER=5% ${pct(m.track.bpcer_at_apcer_5)}   AUC ${m.track.auc.toFixed(4)}`,
+          ]
+        : [],
+    ),
     ...(r.head
       ? [
           `logistic head on both models' last-layer features (${r.head.features}), leaving one of ${r.head.subjects} subjects out:`,
