@@ -54,6 +54,8 @@ import {
   ImageError,
   judgeChallenge,
   observedActions,
+  type SubjectAgreement,
+  subjectAgreement,
 } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import { type ChallengeOptions, challengeOptions, drawActions } from "./challenge.js";
@@ -181,7 +183,13 @@ export interface ChallengeFrameView {
   complete: boolean;
 }
 
-export type ChallengeResult = ChallengeVerdict & { id: string; actions: ChallengeAction[]; requestId: string };
+export type ChallengeResult = ChallengeVerdict & {
+  id: string;
+  actions: ChallengeAction[];
+  /** Where the start named a subject: whether the person who answered is them (see subjectAgreement). */
+  subject?: SubjectAgreement & { subjectId: string };
+  requestId: string;
+};
 
 /** The longest text a consent record's fields take. */
 const CONSENT_TEXT = 200;
@@ -884,19 +892,26 @@ export class Recognition {
    * Starts an active liveness check: the actions the person is to make, in order. Its frames and its
    * result must come within `ttlSeconds`, from a key of the same tenant.
    */
-  async startChallenge(p: Principal): Promise<ChallengeView> {
+  async startChallenge(p: Principal, subjectId?: string): Promise<ChallengeView> {
     ApiKeyStore.require(p, "recognise");
+    // A named subject must be there, with templates of this model, before anyone is asked to move.
+    if (
+      subjectId !== undefined &&
+      this.gallery.templatesOf(p.tenant, (await this.gallery.findSubject(p.tenant, subjectId)).id).length === 0
+    )
+      throw new NotFoundError(`subject ${subjectId} has no templates to check the answer against`);
     const now = Date.now();
     const c: Challenge = {
       id: randomUUID(),
       tenant: p.tenant,
+      ...(subjectId !== undefined ? { subjectId } : {}),
       actions: drawActions(this.challenge),
       expiresAt: now + this.challenge.ttlSeconds * 1000,
       frames: [],
     };
     if (!(await this.challenges.insert(c, this.challenge.maxOpen, now)))
       throw new RateLimitError(`${this.challenge.maxOpen} challenges are open; retry shortly`, 1);
-    await this.record(p, "liveness-challenge-start", `asked ${c.actions.join(",")}`, now, {}, c.id);
+    await this.record(p, "liveness-challenge-start", `asked ${c.actions.join(",")}`, now, subjectId ? { subjectId } : {}, c.id);
     return {
       id: c.id,
       actions: c.actions,
@@ -918,9 +933,24 @@ export class Recognition {
   async challengeFrame(p: Principal, id: string, image: Uint8Array): Promise<ChallengeFrameView> {
     ApiKeyStore.require(p, "recognise");
     this.checkImage(image, "the frame");
-    const faces = await this.admitted(p, async () => this.engine.poses(await decodeImage(image)));
-    const only = faces.length === 1 ? faces[0] : undefined;
-    const observation: FrameObservation = only ? { faces: 1, box: only.box, pose: only.pose } : { faces: faces.length };
+    const open = await this.challenges.get(p.tenant, id, Date.now());
+    if (!open) throw Recognition.challengeGone(id);
+    const observation = await this.admitted(p, async (): Promise<FrameObservation> => {
+      const img = await decodeImage(image);
+      const faces = await this.engine.poses(img);
+      const only = faces.length === 1 ? faces[0] : undefined;
+      if (!only) return { faces: faces.length };
+      // With a subject named, each lone face is compared with them now; only the score is kept.
+      const match = open.subjectId
+        ? await this.gallery.verify(p.tenant, this.modelId, open.subjectId, await this.engine.embedAt(img, only.landmarks))
+        : undefined;
+      return {
+        faces: 1,
+        box: only.box,
+        pose: only.pose,
+        ...(match ? { match: { score: match.score, threshold: match.threshold } } : {}),
+      };
+    });
     const { maxFrames } = this.challenge;
     const added = await this.challenges.addFrame(p.tenant, id, observation, maxFrames, Date.now());
     if (added === "gone") throw Recognition.challengeGone(id);
@@ -928,8 +958,8 @@ export class Recognition {
     const observed = observedActions(added.frames, this.challenge);
     return {
       frame: added.frames.length,
-      faces: faces.length,
-      ...(only ? { pose: only.pose } : {}),
+      faces: observation.faces,
+      ...(observation.pose ? { pose: observation.pose } : {}),
       observed,
       complete: added.actions.every((a) => observed.includes(a)),
     };
@@ -942,9 +972,25 @@ export class Recognition {
     const c = await this.challenges.take(p.tenant, id, started);
     if (!c) throw Recognition.challengeGone(id);
     const verdict = judgeChallenge(c.actions, c.frames, this.challenge);
-    const decision = verdict.live ? "live" : `rejected-spoof:${verdict.reason}`;
-    const requestId = await this.record(p, "liveness-challenge", decision, started);
-    return { id, actions: c.actions, ...verdict, requestId };
+    const agreement = c.subjectId ? subjectAgreement(c.frames, this.challenge) : undefined;
+    const subject = c.subjectId
+      ? { subjectId: c.subjectId, ...(agreement ?? { match: false, score: 0, threshold: 0, frames: 0 }) }
+      : undefined;
+    const decision = !verdict.live
+      ? `rejected-spoof:${verdict.reason}`
+      : subject
+        ? subject.match
+          ? "live:match"
+          : "live:no-match"
+        : "live";
+    const requestId = await this.record(
+      p,
+      "liveness-challenge",
+      decision,
+      started,
+      subject ? { subjectId: subject.subjectId, scores: [subject.score] } : {},
+    );
+    return { id, actions: c.actions, ...verdict, ...(subject ? { subject } : {}), requestId };
   }
 
   /** 1:1: does the main face of the image belong to the subject, or to the main face of a second image. */

@@ -6,6 +6,8 @@ export interface Challenge {
   id: string;
   tenant: string;
   actions: ChallengeAction[];
+  /** The subject whose identity the frames are checked against, where the start named one. */
+  subjectId?: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
   frames: FrameObservation[];
@@ -22,6 +24,8 @@ export type FrameAdded = { frames: FrameObservation[]; actions: ChallengeAction[
 export interface ChallengeStore {
   /** Store a new challenge unless `maxOpen` are open (expired ones are removed first); false when full. */
   insert(c: Challenge, maxOpen: number, now: number): Promise<boolean>;
+  /** The tenant's open challenge as it stands, or undefined (none, another tenant's, expired). */
+  get(tenant: string, id: string, now: number): Promise<Challenge | undefined>;
   /** Add one frame's observation unless the challenge holds `maxFrames` already. */
   addFrame(tenant: string, id: string, frame: FrameObservation, maxFrames: number, now: number): Promise<FrameAdded>;
   /** Remove the tenant's open challenge and return it: of two callers asking at once, one gets it. */
@@ -47,6 +51,11 @@ export class MemoryChallengeStore implements ChallengeStore {
     return undefined;
   }
 
+  async get(tenant: string, id: string, now: number): Promise<Challenge | undefined> {
+    const c = this.live(tenant, id, now);
+    return c && { ...c, frames: [...c.frames] };
+  }
+
   async addFrame(tenant: string, id: string, frame: FrameObservation, maxFrames: number, now: number): Promise<FrameAdded> {
     const c = this.live(tenant, id, now);
     if (!c) return "gone";
@@ -70,9 +79,19 @@ interface ChallengeRow {
   id: string;
   tenant: string;
   actions: ChallengeAction[];
+  subject_id: string | null;
   expires_at: string;
   frames: FrameObservation[];
 }
+
+const challengeOf = (row: ChallengeRow): Challenge => ({
+  id: row.id,
+  tenant: row.tenant,
+  actions: row.actions,
+  ...(row.subject_id ? { subjectId: row.subject_id } : {}),
+  expiresAt: Number(row.expires_at),
+  frames: row.frames,
+});
 
 /** Open challenges in PostgreSQL (table liveness_challenges): any gateway can take any call of one. */
 export class PgChallengeStore implements ChallengeStore {
@@ -82,11 +101,19 @@ export class PgChallengeStore implements ChallengeStore {
     await this.db.query("DELETE FROM liveness_challenges WHERE expires_at <= $1", [now]);
     // The bound is checked in the same statement as the insert (two gateways at once may pass it by one).
     const { rowCount } = await this.db.query(
-      `INSERT INTO liveness_challenges (id, tenant, actions, expires_at, frames)
-       SELECT $1, $2, $3, $4, $5::jsonb WHERE (SELECT count(*) FROM liveness_challenges) < $6`,
-      [c.id, c.tenant, c.actions, c.expiresAt, JSON.stringify(c.frames), maxOpen],
+      `INSERT INTO liveness_challenges (id, tenant, actions, subject_id, expires_at, frames)
+       SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE (SELECT count(*) FROM liveness_challenges) < $7`,
+      [c.id, c.tenant, c.actions, c.subjectId ?? null, c.expiresAt, JSON.stringify(c.frames), maxOpen],
     );
     return rowCount === 1;
+  }
+
+  async get(tenant: string, id: string, now: number): Promise<Challenge | undefined> {
+    const { rows } = await this.db.query<ChallengeRow>(
+      "SELECT * FROM liveness_challenges WHERE id = $1 AND tenant = $2 AND expires_at > $3",
+      [id, tenant, now],
+    );
+    return rows[0] && challengeOf(rows[0]);
   }
 
   async addFrame(tenant: string, id: string, frame: FrameObservation, maxFrames: number, now: number): Promise<FrameAdded> {
@@ -112,7 +139,7 @@ export class PgChallengeStore implements ChallengeStore {
     );
     const row = rows[0];
     if (!row || Number(row.expires_at) <= now) return undefined;
-    return { id: row.id, tenant: row.tenant, actions: row.actions, expiresAt: Number(row.expires_at), frames: row.frames };
+    return challengeOf(row);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
--- Active liveness challenges while they are open: what was asked, of which tenant, until when, and the
--- pose read off each frame (never the frame). Any gateway can take any call of a challenge; a result
--- deletes its row, and starting one deletes the expired.
+-- Active liveness challenges while they are open: what was asked, of which tenant, until when, the
+-- subject the answer is checked against (if any), and the pose read off each frame with, where a
+-- subject is named, its score against them (never the frame, never an embedding). Any gateway can
+-- take any call of a challenge; a result deletes its row, and starting one deletes the expired.
 
 -- Up Migration
 
@@ -8,6 +9,7 @@ CREATE TABLE liveness_challenges (
   id text PRIMARY KEY,
   tenant text NOT NULL,
   actions text[] NOT NULL,
+  subject_id text,
   expires_at bigint NOT NULL,
   frames jsonb NOT NULL DEFAULT '[]'
 );

@@ -38,6 +38,8 @@ export interface FrameObservation {
   faces: number;
   box?: Box;
   pose?: FacePose;
+  /** Where the challenge names a subject: the lone face's score against them, and their threshold. */
+  match?: { score: number; threshold: number };
 }
 
 /** Why a challenge passed or failed. */
@@ -155,4 +157,36 @@ export function judgeChallenge(
     at = next;
   }
   return verdict("live", `the frames show ${asked.join(" then ")}, as asked`, observed);
+}
+
+/** Whether the person who answered is the subject a challenge names, over its frontal frames. */
+export interface SubjectAgreement {
+  match: boolean;
+  /** The median score of the frontal frames against the subject. */
+  score: number;
+  threshold: number;
+  /** Frontal frames compared (turned ones are left out: a turned face scores lower against anyone). */
+  frames: number;
+}
+
+/** Frontal frames a subject check needs, so one lucky frame cannot carry it. */
+const MIN_FRONTAL = 2;
+
+/**
+ * The subject check of a challenge's frames: the median score of the frames facing the camera (yaw
+ * within half a turn of the person's own frontal yaw) against the subject's threshold. Every frame
+ * counts, so frames of someone else shown in between pull the median down.
+ */
+export function subjectAgreement(
+  frames: readonly FrameObservation[],
+  options: JudgeOptions = DEFAULT_JUDGE,
+): SubjectAgreement | undefined {
+  const faces = frames.filter((f) => f.faces === 1 && f.pose && f.match);
+  if (faces.length === 0) return undefined;
+  const yaw0 = median(faces.map((f) => (f.pose as FacePose).yaw));
+  const frontal = faces.filter((f) => Math.abs((f.pose as FacePose).yaw - yaw0) < options.turn / 2);
+  const threshold = (faces[0]?.match as { threshold: number }).threshold;
+  if (frontal.length === 0) return { match: false, score: 0, threshold, frames: 0 };
+  const score = median(frontal.map((f) => (f.match as { score: number }).score));
+  return { match: frontal.length >= MIN_FRONTAL && score >= threshold, score, threshold, frames: frontal.length };
 }

@@ -176,11 +176,11 @@ export class FaceEngine {
   }
 
   /**
-   * Every face's box and pose, from the 68-point model when there is one (pose then includes the eyes'
-   * opening) or the detector's five points: what an active liveness check needs of a frame, at the
-   * cost of detection and landmarks only.
+   * Every face's box, pose and five alignment points, from the 68-point model when there is one (pose
+   * then includes the eyes' opening) or the detector's five points: what an active liveness check needs
+   * of a frame, at the cost of detection and landmarks only.
    */
-  async poses(img: Image): Promise<{ box: Detection["box"]; pose: FacePose }[]> {
+  async poses(img: Image): Promise<{ box: Detection["box"]; pose: FacePose; landmarks: Point[] }[]> {
     const detections = await this.detect(img);
     if (detections.length === 0) return [];
     const points = this.landmarker
@@ -189,7 +189,15 @@ export class FaceEngine {
           detections.map((d) => d.box),
         )
       : await this.fivePoints(img, detections);
-    return detections.map((d, i) => ({ box: d.box, pose: poseOf(points[i] as Point[]) }));
+    return detections.map((d, i) => {
+      const p = points[i] as Point[];
+      return { box: d.box, pose: poseOf(p), landmarks: p.length === 68 ? fivePointsFrom68(p) : p };
+    });
+  }
+
+  /** The embedding of a face from its five alignment points (as `poses` gives them). */
+  async embedAt(img: Image, landmarks: readonly Point[]): Promise<Float32Array> {
+    return (await this.embedder.embed([alignFace(img, [...landmarks])], { flip: this.flip }))[0] as Float32Array;
   }
 
   async analyse(img: Image, options: AnalyseOptions = {}): Promise<Face[]> {

@@ -10,6 +10,8 @@ export {
   type JudgeOptions,
   judgeChallenge,
   observedActions,
+  type SubjectAgreement,
+  subjectAgreement,
 } from "./active-liveness.js";
 export { ARCFACE_TEMPLATE, alignFace, applyAffine, invertAffine, similarityTransform } from "./align.js";
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type FrameObservation, judgeChallenge, observedActions } from "../src/active-liveness.js";
+import { type FrameObservation, judgeChallenge, observedActions, subjectAgreement } from "../src/active-liveness.js";
 
 // Poses as ORL's captures of one person read them (see src/pose.ts): frontal yaw
 // near 0.03 with eyes near 0.26, her turn to the right -0.45, closed eyes 0.15.
@@ -66,5 +66,23 @@ describe("judging a challenge", () => {
   it("ignores frames without a face, as long as enough have one", () => {
     const frames = [...frontal(3), { faces: 0 }, ...right(3), { faces: 0 }, ...frontal(3)];
     expect(judgeChallenge(["turn-right"], frames)).toMatchObject({ live: true, frames: 11, faceFrames: 9 });
+  });
+});
+
+describe("checking the subject a challenge names", () => {
+  const scored = (frames: FrameObservation[], scores: number[]) =>
+    frames.map((f, i) => ({ ...f, match: { score: scores[i] as number, threshold: 0.35 } }));
+
+  it("takes the median over the frames facing the camera; turned ones, lower for anyone, are left out", () => {
+    // Frontal frames score about 0.6; the turned ones 0.2, which would sink the median if they counted.
+    const frames = scored([...frontal(4), ...right(3)], [0.6, 0.62, 0.58, 0.61, 0.2, 0.2, 0.2]);
+    expect(subjectAgreement(frames)).toEqual({ match: true, score: 0.605, threshold: 0.35, frames: 4 });
+  });
+
+  it("fails when someone else is shown in between, and needs two frontal frames", () => {
+    const swapped = scored(frontal(5), [0.6, 0.1, 0.1, 0.1, 0.6]);
+    expect(subjectAgreement(swapped)).toMatchObject({ match: false, score: 0.1 });
+    expect(subjectAgreement(scored(frontal(1), [0.9]))).toMatchObject({ match: false, frames: 1 });
+    expect(subjectAgreement(frontal(3))).toBeUndefined();
   });
 });

@@ -4752,7 +4752,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description also check that the person who answers is this subject (each frame facing the camera is compared) */
+                    subjectId?: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             201: {
@@ -5026,6 +5033,14 @@ export interface operations {
                         observed?: ("turn-left" | "turn-right" | "blink")[];
                         frames?: number;
                         faceFrames?: number;
+                        /** @description where the start named a subject: whether the person who answered is them (the median score of the frames facing the camera against their threshold) */
+                        subject?: {
+                            subjectId?: string;
+                            match?: boolean;
+                            score?: number;
+                            threshold?: number;
+                            frames?: number;
+                        };
                         requestId?: string;
                     };
                 };

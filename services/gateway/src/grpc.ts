@@ -421,8 +421,8 @@ export function buildGrpcServer(recognition: Recognition): Server {
       png: Buffer.from(await recognition.getReviewFaceCrop(p, r.id)),
     })),
     getStatus: unary("GetStatus", (p) => recognition.status(p)),
-    startChallenge: unary("StartChallenge", async (p) => {
-      const c = await recognition.startChallenge(p);
+    startChallenge: unary("StartChallenge", async (p, r) => {
+      const c = await recognition.startChallenge(p, r.subjectId || undefined);
       return { ...c, expiresAt: new Date(c.expiresAt) };
     }),
     sendChallengeFrame: unary("SendChallengeFrame", async (p, r) => {

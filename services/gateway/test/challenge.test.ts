@@ -66,7 +66,7 @@ describeWithShared("active liveness check", () => {
   });
 
   it("passes the same over gRPC", async () => {
-    const started = await grpc<Json>("startChallenge", {}, key);
+    const started = await grpc<Json>("startChallenge", { subjectId: "" }, key);
     expect(started.expiresAt.getTime()).toBeGreaterThan(Date.now());
     let last: Json;
     for (const image of await answer(started.actions))
@@ -171,5 +171,39 @@ describeWithShared("active liveness check", () => {
     // The refused frame changed nothing: the result counts three, and closing frees the place.
     expect(await small.challengeResult(p, c.id)).toMatchObject({ frames: 3, reason: "too-few-frames" });
     await expect(small.startChallenge(p)).resolves.toMatchObject({ maxFrames: 3 });
+  });
+
+  it("checks, where the start names a subject, that the person who answers is them", async () => {
+    const admin = (await gateway.keys.create("acme", "desk", ["admin"])).key;
+    const enrolled = async (name: string, subject: number, captures: number[]) => {
+      const { id } = (await rest("POST", "/v1/subjects", admin, { name })).json;
+      const images = await Promise.all(captures.map(async (c) => b64((await orlFrame(subject, c)).jpeg)));
+      const r = await rest("POST", `/v1/subjects/${id}/enroll`, admin, { images });
+      expect(r.json.templateIds).toHaveLength(captures.length);
+      return id as string;
+    };
+    // ORL s1 enrolled from captures the answers do not use; s11 is someone else.
+    const her = await enrolled("s1", 1, [10, 5]);
+    const other = await enrolled("s11", 11, [1, 10]);
+    const checked = async (subjectId: string) => {
+      const started = await rest("POST", "/v1/liveness/challenges", key, { subjectId });
+      expect(started.status).toBe(201);
+      return (await restChallenge(started.json.id, await answer(started.json.actions))).result;
+    };
+    const mine = await checked(her);
+    expect(mine).toMatchObject({ live: true, subject: { subjectId: her, match: true } });
+    expect(mine.subject.score).toBeGreaterThan(mine.subject.threshold);
+    expect(mine.subject.frames).toBeGreaterThanOrEqual(2);
+    const theirs = await checked(other);
+    expect(theirs).toMatchObject({ live: true, subject: { subjectId: other, match: false } });
+    expect(theirs.subject.score).toBeLessThan(theirs.subject.threshold);
+    expect((await rest("POST", "/v1/liveness/challenges", key, { subjectId: "nobody" })).status).toBe(404);
+
+    const audit = await gateway.audit.query({ tenant: "acme", operation: "liveness-challenge" });
+    expect(audit.entries.find((e) => e.requestId === mine.requestId)).toMatchObject({ decision: "live:match", subjectId: her });
+    expect(audit.entries.find((e) => e.requestId === theirs.requestId)).toMatchObject({
+      decision: "live:no-match",
+      subjectId: other,
+    });
   });
 });

@@ -8,13 +8,25 @@ const actions = { type: "array", items: { type: "string", enum: [...CHALLENGE_AC
 /** The active liveness check: start a challenge, send it camera frames, ask for its result. */
 export function challengeRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["liveness"];
-  app.post(
+  app.post<{ Body: { subjectId?: string } | undefined }>(
     "/v1/liveness/challenges",
     {
       schema: {
         tags,
         operationId: "startChallenge",
         summary: "Start an active liveness check: the actions to ask of the person, in order",
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            subjectId: {
+              type: "string",
+              minLength: 1,
+              maxLength: 100,
+              description: "also check that the person who answers is this subject (each frame facing the camera is compared)",
+            },
+          },
+        },
         response: {
           201: {
             type: "object",
@@ -28,8 +40,12 @@ export function challengeRoutes(app: FastifyInstance, recognition: Recognition):
           },
         },
       },
+      // The body is optional: a start with none asks nothing more of the person than the actions.
+      preValidation: async (request: { body: unknown }) => {
+        request.body ??= {};
+      },
     },
-    async (request, reply) => reply.code(201).send(await recognition.startChallenge(request.principal)),
+    async (request, reply) => reply.code(201).send(await recognition.startChallenge(request.principal, request.body?.subjectId)),
   );
 
   app.post<{ Params: { id: string }; Body: { image: string | Buffer } }>(
@@ -85,6 +101,18 @@ export function challengeRoutes(app: FastifyInstance, recognition: Recognition):
               observed: actions,
               frames: { type: "integer" },
               faceFrames: { type: "integer" },
+              subject: {
+                type: "object",
+                description:
+                  "where the start named a subject: whether the person who answered is them (the median score of the frames facing the camera against their threshold)",
+                properties: {
+                  subjectId: { type: "string" },
+                  match: { type: "boolean" },
+                  score: { type: "number" },
+                  threshold: { type: "number" },
+                  frames: { type: "integer" },
+                },
+              },
               requestId: { type: "string" },
             },
           },
