@@ -523,7 +523,7 @@ export class Recognition {
     );
     const liveness = this.engine.liveness?.model;
     const livenessText = liveness
-      ? `${liveness.id}: ${liveness.calibration ?? "no calibration recorded"} A printed photo or a screen can still pass: the check is one signal, not proof of presence.`
+      ? `${liveness.id}: ${liveness.calibration ?? "no calibration recorded"} A printed photo or a screen can still pass: the check is one signal, not proof of presence. Where a person is asked to turn or close their eyes (the active check), a photo held still, moved, turned or tipped did not pass with two actions asked (ORL's 400 photos); a replayed video of the person making the asked moves can.`
       : "no liveness check runs";
     const retains = this.gallery.retainsCrops;
     return buildNotice({
