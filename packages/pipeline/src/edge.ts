@@ -134,7 +134,8 @@ export class EdgeDetector {
     const scores = faces.some((inputs) => inputs.length) ? await scorer.scorePrepared(faces.flat()) : [];
     let at = 0;
     return faces.map((inputs) => {
-      const mine = scores.slice(at, (at += inputs.length));
+      const mine = scores.slice(at, at + inputs.length);
+      at += inputs.length;
       return mine.length ? trackLiveness(mine) : undefined;
     });
   }

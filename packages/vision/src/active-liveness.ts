@@ -185,7 +185,7 @@ export function subjectAgreement(
   if (faces.length === 0) return undefined;
   const yaw0 = median(faces.map((f) => (f.pose as FacePose).yaw));
   const frontal = faces.filter((f) => Math.abs((f.pose as FacePose).yaw - yaw0) < options.turn / 2);
-  const threshold = (faces[0]?.match as { threshold: number }).threshold;
+  const threshold = (faces[0] as FrameObservation & { match: { threshold: number } }).match.threshold;
   if (frontal.length === 0) return { match: false, score: 0, threshold, frames: 0 };
   const score = median(frontal.map((f) => (f.match as { score: number }).score));
   return { match: frontal.length >= MIN_FRONTAL && score >= threshold, score, threshold, frames: frontal.length };
