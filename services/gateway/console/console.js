@@ -42,6 +42,11 @@ async function loadSubjects() {
         return li;
       }),
     );
+    // The liveness check may also ask that the person answering be one of them.
+    const person = $("challenge-subject");
+    const chosen = person.value;
+    person.replaceChildren(new Option("anyone", ""), ...subjects.map((s) => new Option(s.name, s.id)));
+    person.value = names.has(chosen) ? chosen : "";
   } catch {
     // Without a valid key there is nothing to list; the forms report the error when used.
     list.replaceChildren();
@@ -454,7 +459,8 @@ $("challenge-start").addEventListener("click", async () => {
     video.srcObject = stream;
     video.hidden = false;
     await video.play();
-    const challenge = await api("POST", "/v1/liveness/challenges");
+    const subjectId = $("challenge-subject").value;
+    const challenge = await api("POST", "/v1/liveness/challenges", subjectId ? JSON.stringify({ subjectId }) : undefined);
     const steps = challenge.prompts.map((prompt) => {
       const li = document.createElement("li");
       li.textContent = prompt;
@@ -481,7 +487,11 @@ $("challenge-start").addEventListener("click", async () => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
     }
     const verdict = await api("POST", `/v1/liveness/challenges/${challenge.id}/result`);
-    show(result, verdict.live ? `Live: ${verdict.detail}` : `Not live (${verdict.reason}): ${verdict.detail}`, !verdict.live);
+    const who = verdict.subject
+      ? `; ${verdict.subject.match ? "it is" : "it is not"} ${names.get(verdict.subject.subjectId) ?? verdict.subject.subjectId} (score ${verdict.subject.score.toFixed(2)}, threshold ${verdict.subject.threshold.toFixed(2)})`
+      : "";
+    const passed = verdict.live && (verdict.subject?.match ?? true);
+    show(result, verdict.live ? `Live: ${verdict.detail}${who}` : `Not live (${verdict.reason}): ${verdict.detail}`, !passed);
   } catch (error) {
     show(result, error.message, true);
   } finally {
