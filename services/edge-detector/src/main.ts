@@ -38,15 +38,21 @@ const publisher = new CropPublisher(nc, js, {
   // Crops spooled during an outage survive a restart here (FACEREC_DATA/spool/<camera>).
   dir: join(setting("FACEREC_DATA", join(repoRoot, "data")), "spool", camera),
 });
+// Frames of a track that its liveness is decided over, beside its best shot (0: the best shot alone).
+const livenessFrames = Math.round(numberSetting("EDGE_LIVENESS_FRAMES", DEFAULT_TRACKER_OPTIONS.samples ?? 5));
+/** The pack's APCER-5% threshold for what the gate scores: a track's combined score, or one frame's. */
+function livenessThreshold(): number | undefined {
+  const thresholds = engine.liveness?.model.thresholds;
+  return (livenessFrames > 0 ? thresholds?.["apcer_5e-2_track5"] : undefined) ?? thresholds?.["apcer_5e-2"];
+}
 const edge = new EdgeDetector(engine, publisher, {
   ...EdgeDetector.defaults(tenant),
   minQuality: numberSetting("EDGE_MIN_QUALITY", 0.3),
-  minLiveness: numberSetting("EDGE_MIN_LIVENESS", engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? 0.5),
+  minLiveness: numberSetting("EDGE_MIN_LIVENESS", livenessThreshold() ?? 0.5),
   tracker: {
     ...DEFAULT_TRACKER_OPTIONS,
     intervalMs: numberSetting("EDGE_TRACK_INTERVAL_MS", DEFAULT_TRACKER_OPTIONS.intervalMs, 1),
-    // Frames of a track that its liveness is decided over, beside its best shot (0: the best shot alone).
-    samples: Math.round(numberSetting("EDGE_LIVENESS_FRAMES", DEFAULT_TRACKER_OPTIONS.samples ?? 5)),
+    samples: livenessFrames,
   },
 });
 

@@ -37,6 +37,10 @@ export interface PadTrackReport {
   frames: number;
   windows: number;
   bpcer_at_apcer_5: number;
+  /** The window score at which APCER was 5%. */
+  threshold_at_apcer_5: number;
+  /** Windows' APCER and BPCER at the single-frame APCER-5% threshold (what a gate set for one frame does). */
+  at_frame_threshold: { apcer: number; bpcer: number };
   auc: number;
 }
 
@@ -139,10 +143,14 @@ export async function evalPad(
         score: trackLiveness(w.map((i) => (scored[i] as Scored).score)),
         positive: (items[w[0] as number] as { positive: boolean }).positive,
       }));
+      const windowAtFive = bpcerAtApcer(byWindow, 0.05);
+      const atFrame = padRates(byWindow, atFive.threshold);
       track = {
         frames: options.track,
         windows: windows.length,
-        bpcer_at_apcer_5: bpcerAtApcer(byWindow, 0.05).bpcer,
+        bpcer_at_apcer_5: windowAtFive.bpcer,
+        threshold_at_apcer_5: windowAtFive.threshold,
+        at_frame_threshold: { apcer: atFrame.apcer, bpcer: atFrame.bpcer },
         auc: auc(roc(byWindow)),
       };
     }
@@ -217,7 +225,7 @@ export function formatPad(r: PadReport): string {
     ...r.models.flatMap((m) =>
       m.track
         ? [
-            `${m.model} over windows of ${m.track.frames} consecutive frames (${m.track.windows} windows, mean log-odds): BPCER@APCER=5% ${pct(m.track.bpcer_at_apcer_5)}   AUC ${m.track.auc.toFixed(4)}`,
+            `${m.model} over windows of ${m.track.frames} consecutive frames (${m.track.windows} windows, mean log-odds): BPCER@APCER=5% ${pct(m.track.bpcer_at_apcer_5)} (t=${m.track.threshold_at_apcer_5.toFixed(3)})   AUC ${m.track.auc.toFixed(4)}; at the one-frame threshold APCER ${pct(m.track.at_frame_threshold.apcer)}, BPCER ${pct(m.track.at_frame_threshold.bpcer)}`,
           ]
         : [],
     ),
