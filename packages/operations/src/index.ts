@@ -1,3 +1,5 @@
+// The liveness policies are the tenant policy's words; the gateway and its clients take them from here.
+export { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 export { Admission } from "./admission.js";
 export { type ChallengeOptions, challengeOptions, DEFAULT_CHALLENGE, drawActions } from "./challenge.js";
 export {
@@ -23,8 +25,6 @@ export {
   type ChallengeView,
   type FaceResult,
   type JobRequest,
-  LIVENESS_POLICIES,
-  type LivenessPolicy,
   OUTCOMES,
   Recognition,
   type RecognitionOptions,

@@ -5,12 +5,13 @@ import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
+import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { engineConfigFromEnv, openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/runtime";
 import { CHALLENGE_ACTIONS, type ChallengeAction, FaceEngine } from "@facerec/vision";
 import type { ChallengeOptions } from "./challenge.js";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
-import { LIVENESS_POLICIES, type LivenessPolicy, Recognition } from "./recognition.js";
+import { Recognition } from "./recognition.js";
 
 /**
  * The liveness policy from FACEREC_LIVENESS_POLICY (required, advisory or off; default required) and

@@ -28,6 +28,8 @@ import {
   buildNotice,
   checkPolicy,
   fmrRate,
+  LIVENESS_POLICIES,
+  type LivenessPolicy,
   PolicyError,
   type PolicyVersion,
   readEvidence,
@@ -124,14 +126,6 @@ export interface FaceResult {
   liveness?: number;
   candidates: { subjectId: string; score: number; threshold: number }[];
 }
-
-/**
- * How liveness bears on an identification: `required` refuses a face that fails the liveness gate
- * (rejected-spoof), `advisory` scores and reports it but never refuses, `off` does not run the model
- * (identifying people in stored photos is a normal use, and a photo of a photo is not an attack there).
- */
-export type LivenessPolicy = "required" | "advisory" | "off";
-export const LIVENESS_POLICIES: readonly LivenessPolicy[] = ["off", "advisory", "required"];
 
 export interface RecognitionOptions {
   /** Where WatchMatches and identify's events go: the matchers' NATS feed, or one in this process. */
@@ -1202,9 +1196,13 @@ export class Recognition {
    * 1:N on every face in the image. Each face's decision is also published to the match feed as coming
    * from `camera`, so WatchMatches sees API identifications as well as the camera pipeline's.
    */
-  /** The liveness policy for a request: the camera's (or the deployment's), or a stricter one asked for. */
-  livenessFor(p: Principal, camera: string, asked?: string): LivenessPolicy {
-    const configured = this.liveness.cameras[camera] ?? this.liveness.policy;
+  /**
+   * The liveness policy for a request: the camera's where the deployment gives it one, else the
+   * tenant's policy's, else the deployment's; or a stricter one asked for.
+   */
+  async livenessFor(p: Principal, camera: string, asked?: string): Promise<LivenessPolicy> {
+    const tenant = (await this.privacy?.policies.current(p.tenant))?.policy.liveness ?? null;
+    const configured = this.liveness.cameras[camera] ?? tenant ?? this.liveness.policy;
     if (asked === undefined || asked === "") return configured;
     if (!LIVENESS_POLICIES.includes(asked as LivenessPolicy)) {
       throw new BadRequestError(`liveness is ${LIVENESS_POLICIES.join(", ")}, not "${asked.slice(0, 40)}"`);
@@ -1231,7 +1229,7 @@ export class Recognition {
     if (this.privacy && !(await this.privacy.policies.mayIdentify(p.tenant, camera))) {
       throw new ForbiddenError(`this tenant's policy does not allow identification at camera ${camera}`);
     }
-    const policy = this.livenessFor(p, camera, liveness);
+    const policy = await this.livenessFor(p, camera, liveness);
     const started = Date.now();
     const faces = await this.admitted(p, () => this.analyse("identify", image, policy !== "off"));
     const requestId = randomUUID();

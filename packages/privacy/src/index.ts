@@ -2,6 +2,8 @@ export { buildNotice, fmrRate, type NoticeRate, ratesOf, readEvidence, type Tran
 export {
   checkPolicy,
   DEFAULT_TENANT_POLICY,
+  LIVENESS_POLICIES,
+  type LivenessPolicy,
   mayIdentify,
   PolicyError,
   type PolicyVersion,

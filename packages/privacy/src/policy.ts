@@ -40,7 +40,21 @@ export interface TenantPolicy {
   };
   /** Who answers the people the system sees (a mailbox, a web page, a postal address). @default "" */
   contact: string;
+  /**
+   * How liveness bears on the tenant's identifications; null keeps the deployment's. A camera the
+   * deployment gives a policy of its own (FACEREC_LIVENESS_CAMERAS) keeps that one. @default null
+   */
+  liveness: LivenessPolicy | null;
 }
+
+/**
+ * How liveness bears on an identification: `required` refuses a face that fails the liveness gate
+ * (rejected-spoof), `advisory` scores and reports it but never refuses, `off` does not run the model
+ * (identifying people in stored photos is a normal use, and a photo of a photo is not an attack there).
+ * Listed from loosest to strictest.
+ */
+export const LIVENESS_POLICIES = ["off", "advisory", "required"] as const;
+export type LivenessPolicy = (typeof LIVENESS_POLICIES)[number];
 
 /** The false-match rates a policy may target: those `facerec calibrate` reports and packs record. */
 export const TARGET_FMRS = ["1e-2", "1e-3", "1e-4"] as const;
@@ -57,6 +71,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = {
   identify: { cameras: "all" },
   thresholds: { targetFmr: null },
   contact: "",
+  liveness: null,
 };
 
 /** A policy as the store keeps it: the version, when and by which key it was set. */
@@ -88,6 +103,7 @@ export function checkPolicy(input: unknown): TenantPolicy {
     identify?: Partial<TenantPolicy["identify"]>;
     thresholds?: Partial<TenantPolicy["thresholds"]>;
     contact?: unknown;
+    liveness?: unknown;
   };
   const consent = { ...DEFAULT_TENANT_POLICY.consent, ...p.consent };
   const retention = { ...DEFAULT_TENANT_POLICY.retention, ...p.retention };
@@ -122,11 +138,15 @@ export function checkPolicy(input: unknown): TenantPolicy {
   }
   if (typeof contact !== "string" || contact.length > 500)
     throw new PolicyError("contact must be text of at most 500 characters");
+  const liveness = p.liveness ?? null;
+  if (liveness !== null && !LIVENESS_POLICIES.includes(liveness as LivenessPolicy))
+    throw new PolicyError(`liveness must be null or one of ${LIVENESS_POLICIES.join(", ")}`);
   return {
     consent,
     retention: { templatesDays: retention.templatesDays, auditDays: retention.auditDays, reviewDays: retention.reviewDays },
     identify: { cameras: cameras === "all" ? "all" : [...new Set(cameras)] },
     thresholds: { targetFmr: thresholds.targetFmr },
     contact,
+    liveness: liveness as LivenessPolicy | null,
   };
 }

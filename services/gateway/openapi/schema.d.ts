@@ -4340,6 +4340,11 @@ export interface operations {
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;
+                            /**
+                             * @description the liveness policy of the tenant's identifications (a camera the deployment gives its own keeps it); null: the deployment's
+                             * @enum {string|null}
+                             */
+                            liveness?: "off" | "advisory" | "required" | null;
                         };
                         setAt?: string;
                         /** @description the id of the key that set it */
@@ -4474,6 +4479,11 @@ export interface operations {
                     };
                     /** @description whom the people the system sees can ask */
                     contact?: string;
+                    /**
+                     * @description the liveness policy of the tenant's identifications (a camera the deployment gives its own keeps it); null: the deployment's
+                     * @enum {string|null}
+                     */
+                    liveness?: "off" | "advisory" | "required" | null;
                 };
             };
         };
@@ -4513,6 +4523,11 @@ export interface operations {
                             };
                             /** @description whom the people the system sees can ask */
                             contact?: string;
+                            /**
+                             * @description the liveness policy of the tenant's identifications (a camera the deployment gives its own keeps it); null: the deployment's
+                             * @enum {string|null}
+                             */
+                            liveness?: "off" | "advisory" | "required" | null;
                         };
                         setAt?: string;
                         /** @description the id of the key that set it */

@@ -65,6 +65,7 @@ const policyOf = (t: TenantPolicyMessage | undefined) => ({
   identify: { cameras: t?.identifyCameras.length ? t.identifyCameras : "all" },
   thresholds: { targetFmr: t?.targetFmr || null },
   contact: t?.contact ?? "",
+  liveness: t?.liveness || null,
 });
 
 const toPolicyVersion = (v: PolicyVersion) => ({
@@ -78,6 +79,7 @@ const toPolicyVersion = (v: PolicyVersion) => ({
     identifyCameras: v.policy.identify.cameras === "all" ? [] : v.policy.identify.cameras,
     targetFmr: v.policy.thresholds.targetFmr ?? "",
     contact: v.policy.contact,
+    liveness: v.policy.liveness ?? "",
   },
   setBy: v.setBy,
   ...(v.setAt ? { setAt: new Date(v.setAt) } : {}),

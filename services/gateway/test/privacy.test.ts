@@ -296,12 +296,34 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
           templatesRetentionDays: 0,
           auditRetentionDays: 0,
           reviewRetentionDays: 0,
+          liveness: "",
         },
       },
       keyOf.admin,
     );
     expect(back.policy.policy).toMatchObject({ identifyCameras: [], targetFmr: "" });
     expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBe(0.3359);
+  });
+
+  it("sets how liveness bears on the tenant's identifications; another tenant keeps the deployment's", async () => {
+    // The deployment runs with liveness off; acme requires it. In bbt5.jpg one real face scores 0.11.
+    const image = readFileSync(shared("data", "faceapi_bbt", "group", "bbt5.jpg")).toString("base64");
+    type Faces = { faces: { outcome: string; liveness?: number }[]; liveness: string };
+    expect((await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, liveness: "maybe" })).status).toBe(400);
+    expect((await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, liveness: "required" })).status).toBe(
+      200,
+    );
+    const ours = (await call("POST", "/v1/identify", keyOf.kiosk, { image })).json as Faces;
+    expect(ours.liveness).toBe("required");
+    expect(ours.faces.filter((f) => f.outcome === "rejected-spoof")).toHaveLength(1);
+    const theirs = (await call("POST", "/v1/identify", keyOf.other, { image })).json as Faces;
+    expect(theirs.liveness).toBe("off");
+    expect(theirs.faces.every((f) => f.liveness === undefined && f.outcome !== "rejected-spoof")).toBe(true);
+    // Looser than the tenant's policy is an admin key's to ask, as for a camera's.
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image, liveness: "off" })).status).toBe(403);
+    expect((await rpc<Json>("getPolicy", {}, keyOf.admin)).policy.policy).toMatchObject({ liveness: "required" });
+    await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true } });
+    expect(((await call("POST", "/v1/identify", keyOf.kiosk, { image })).json as Faces).liveness).toBe("off");
   });
 
   it("purges a tenant's review faces sooner where its policy says so; other tenants keep the deployment's period", async () => {

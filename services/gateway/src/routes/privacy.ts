@@ -52,6 +52,12 @@ const policy = {
       },
     },
     contact: { type: "string", description: "whom the people the system sees can ask" },
+    liveness: {
+      type: ["string", "null"],
+      enum: ["off", "advisory", "required", null],
+      description:
+        "the liveness policy of the tenant's identifications (a camera the deployment gives its own keeps it); null: the deployment's",
+    },
   },
 } as const;
 
