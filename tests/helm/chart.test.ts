@@ -153,6 +153,8 @@ describe("Helm chart, validated offline", () => {
     expect(kinds("dev").has("HorizontalPodAutoscaler")).toBe(false);
     const edge = podOf(workloads(rendered.get("edge") as Obj[])[0] as Obj).containers[0] as Container;
     expect(edge.env?.find((e) => e.name === "NATS_URL")?.value).toMatch(/^nats:\/\/nats-leaf/);
+    // The edge decides liveness over 5 frames of a track unless the values say otherwise.
+    expect(edge.env?.find((e) => e.name === "EDGE_LIVENESS_FRAMES")?.value).toBe("5");
   });
 
   it("keeps every gateway and matcher stateless: state in PostgreSQL from a Secret, migrated by an init step", () => {
