@@ -165,14 +165,13 @@ export class AnnGraph {
    * erased vectors are not kept anywhere. The next close saves the graph again.
    */
   touch(id: string): void {
-    if (this.snapshot && this.matrix.rowOf(id) === undefined) this.dropSnapshot();
+    if (this.snapshot && this.matrix.rowOf(id) === undefined) this.dropSnapshot(this.snapshot);
     if (this.touched) this.touched.add(id);
     else if (this.index) this.apply(id);
   }
 
-  private dropSnapshot(): void {
-    const prefix = this.snapshot as string;
-    this.unsaved++;
+  /** Remove the saved graph (the change that calls for it is applied, and so saved at close, by its caller). */
+  private dropSnapshot(prefix: string): void {
     rmSync(`${prefix}.json`, { force: true });
     rmSync(`${prefix}.usearch`, { force: true });
   }
@@ -241,12 +240,10 @@ export class AnnGraph {
       process.emitWarning(
         `the approximate index's snapshot ${prefix} is not used and the graph is built: ${(e as Error).message}`,
       );
-      rmSync(`${prefix}.json`, { force: true });
-      rmSync(graphPath, { force: true });
+      this.dropSnapshot(prefix);
       return false;
     }
     let next = 0;
-    const stale: string[] = [];
     for (const [id, key, print] of file.keys) {
       next = Math.max(next, key + 1);
       const row = this.matrix.rowOf(id);
@@ -254,15 +251,16 @@ export class AnnGraph {
         this.keyOf.set(id, key);
         this.idOf.set(key, id);
       } else {
+        // Gone or changed since it was saved: out of the graph now, and the file saved again at close.
         index.remove(BigInt(key));
-        stale.push(id);
+        this.unsaved++;
       }
     }
     this.nextKey = next;
     this.index = index;
     this.origin = "snapshot";
     this.touched = undefined;
-    for (const id of stale) this.apply(id);
+    // The rows the graph lacks: new since the snapshot, or changed (taken out above).
     for (const id of this.matrix.ids) if (!this.keyOf.has(id)) this.apply(id);
     return true;
   }
@@ -291,6 +289,15 @@ export class AnnGraph {
     };
     renameSync(aside, `${prefix}.usearch`);
     writeDurably(`${prefix}.json`, JSON.stringify(file));
+  }
+
+  /** Write a snapshot; a failure is said once and costs the next start a build, never data. */
+  private saving(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      process.emitWarning(`the approximate index's graph could not be saved: ${(e as Error).message}`);
+    }
   }
 
   /** Save the graph as it is now (at close, when rows changed since the last save). */
@@ -335,18 +342,16 @@ export class AnnGraph {
       // build go into the graph below and into the file at close. Not when a row it holds was removed
       // meanwhile: an erased vector is not written.
       const erased = [...(this.touched ?? [])].some((id) => this.matrix.rowOf(id) === undefined);
-      if (this.snapshot && !erased) {
+      const snapshot = this.snapshot;
+      if (snapshot && !erased) {
         const print = (i: number) => fingerprint(vectors.subarray(i * this.dims, (i + 1) * this.dims));
-        try {
+        this.saving(() =>
           this.writeSnapshot(
-            this.snapshot,
+            snapshot,
             path,
             ids.map((id, i) => [id, i, print(i)]),
-          );
-        } catch (e) {
-          // A snapshot saves time, not data: a failed write costs the next start a build.
-          process.emitWarning(`the approximate index's graph could not be saved: ${(e as Error).message}`);
-        }
+          ),
+        );
       }
       this.origin = "build";
       this.adopt(index, ids);
@@ -373,12 +378,7 @@ export class AnnGraph {
   async close(): Promise<void> {
     await this.worker?.terminate();
     await this.ready;
-    if (this.snapshot && this.searchable && this.unsaved > 0) {
-      try {
-        this.save(this.snapshot);
-      } catch (e) {
-        process.emitWarning(`the approximate index's graph could not be saved: ${(e as Error).message}`);
-      }
-    }
+    const snapshot = this.snapshot;
+    if (snapshot && this.searchable && this.unsaved > 0) this.saving(() => this.save(snapshot));
   }
 }
