@@ -191,7 +191,9 @@ export class FaceEngine {
       : await this.fivePoints(img, detections);
     return detections.map((d, i) => {
       const p = points[i] as Point[];
-      return { box: d.box, pose: poseOf(p), landmarks: p.length === 68 ? fivePointsFrom68(p) : p };
+      const all68 = p.length === 68 ? p : undefined;
+      const landmarks = all68 ? fivePointsFrom68(all68) : p;
+      return { box: d.box, pose: poseOf(landmarks, all68), landmarks };
     });
   }
 

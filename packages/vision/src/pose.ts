@@ -1,5 +1,4 @@
 import type { Point } from "./geometry.js";
-import { fivePointsFrom68 } from "./landmarks.js";
 
 /** What an active liveness check reads off one face's landmarks. */
 export interface FacePose {
@@ -26,16 +25,17 @@ export interface FacePose {
 const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** One eye's aspect ratio from its six points (corner, two upper lid, corner, two lower lid). */
-function eyeAspect(p: Point[], first: number): number {
+function eyeAspect(p: readonly Point[], first: number): number {
   const at = (i: number) => p[first + i] as Point;
   return (distance(at(1), at(5)) + distance(at(2), at(4))) / (2 * distance(at(0), at(3)));
 }
 
-/** The pose of a face from its 68 landmarks, or from the five ArcFace-order points (no `eyes` then). */
-export function poseOf(points: readonly Point[]): FacePose {
-  const p = [...points];
-  const five = p.length === 68 ? fivePointsFrom68(p) : p;
-  if (five.length !== 5) throw new Error(`poseOf takes 5 or 68 points, not ${p.length}`);
+/**
+ * The pose of a face from its five ArcFace-order points, with its 68 landmarks where there are any
+ * (the eyes' opening needs their eyelids; without them there is no `eyes`).
+ */
+export function poseOf(five: readonly Point[], all68?: readonly Point[]): FacePose {
+  if (five.length !== 5) throw new Error(`poseOf takes the five alignment points, not ${five.length}`);
   const [left, right, nose] = five as [Point, Point, Point];
   const ex = right.x - left.x;
   const ey = right.y - left.y;
@@ -43,11 +43,11 @@ export function poseOf(points: readonly Point[]): FacePose {
   // Projected on the eye line, so a head tilted sideways (roll) does not read as a turn.
   const along = (q: Point) => ((q.x - (left.x + right.x) / 2) * ex + (q.y - (left.y + right.y) / 2) * ey) / (span * span);
   const yaw = along(nose);
-  if (p.length !== 68) return { yaw };
+  if (!all68) return { yaw };
   const [, , , mouthLeft, mouthRight] = five as [Point, Point, Point, Point, Point];
   // The mouth's distance from the eye line, across it, in eye distances.
   const mx = (mouthLeft.x + mouthRight.x) / 2 - (left.x + right.x) / 2;
   const my = (mouthLeft.y + mouthRight.y) / 2 - (left.y + right.y) / 2;
   const faceAspect = Math.abs(mx * ey - my * ex) / (span * span);
-  return { yaw, eyes: (eyeAspect(p, 36) + eyeAspect(p, 42)) / 2 / faceAspect };
+  return { yaw, eyes: (eyeAspect(all68, 36) + eyeAspect(all68, 42)) / 2 / faceAspect };
 }
