@@ -242,6 +242,13 @@ async function main(): Promise<void> {
     });
     return print(report, formatLfw(report));
   }
+  /** What eval pad and train liveness-head both read: the crops' folder, the two lists, the images in flight. */
+  const padLists = () => ({
+    root: required(values, "root"),
+    real: required(values, "real"),
+    spoof: required(values, "spoof"),
+    concurrency,
+  });
   if (command === "eval" && args[0] === "pad") {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
     const ids = config.liveness ? [config.liveness] : ["liveness128", "minifasnet"];
@@ -251,14 +258,7 @@ async function main(): Promise<void> {
     const report = await evalPad(
       engine,
       models,
-      {
-        root: required(values, "root"),
-        real: required(values, "real"),
-        spoof: required(values, "spoof"),
-        concurrency,
-        head,
-        ...(values.track ? { track: numberFlag(values, "track", 5) } : {}),
-      },
+      { ...padLists(), head, ...(values.track ? { track: numberFlag(values, "track", 5) } : {}) },
       pick,
     );
     return print(report, formatPad(report));
@@ -275,19 +275,7 @@ async function main(): Promise<void> {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
     const models = await Promise.all(["liveness128", "minifasnet"].map((id) => FaceEngine.livenessModel(id, config, true)));
     const out = required(values, "out");
-    const report = await evalPad(
-      engine,
-      models,
-      {
-        root: required(values, "root"),
-        real: required(values, "real"),
-        spoof: required(values, "spoof"),
-        concurrency,
-        head: true,
-        writeHead: out,
-      },
-      "liveness128",
-    );
+    const report = await evalPad(engine, models, { ...padLists(), head: true, writeHead: out }, "liveness128");
     return print(report, `${formatPad(report)}\nwrote ${out}: set FACEREC_LIVENESS_HEAD=${out} to score liveness with it`);
   }
   throw new UsageError(`unknown command: ${positionals.join(" ")}`);
