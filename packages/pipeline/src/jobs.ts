@@ -108,9 +108,12 @@ export class Jobs {
 
   /** The job, if it exists and belongs to `tenant`. */
   async get(tenant: string, id: string): Promise<JobView | undefined> {
+    // The state first, then the record: a job that moves on between the two reads shows its newer
+    // record (a failure's error, a result) beside its older state, never "failed" without its error.
+    const state = await this.queue.getJobState(id);
     const job = await this.queue.getJob(id);
     if (!job || (job.data as JobSpec).tenant !== tenant) return undefined;
-    return view(job, await job.getState());
+    return view(job, state);
   }
 
   /**
