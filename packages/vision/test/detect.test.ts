@@ -98,6 +98,15 @@ describeWithShared("detector input from a camera frame", () => {
     expect(worst).toBeLessThanOrEqual(0.5 / spec.std + 1e-6);
     expect(() => reduceToNchw({ ...frame, width: 641 }, 2, spec)).toThrow(/does not divide by 2/);
 
+    // Bytes that cannot be read as aligned words take the byte-wise loop, with the same values; a target
+    // array is written in place.
+    const shifted = new Uint8Array(frame.data.length + 1).subarray(1);
+    shifted.set(frame.data);
+    const target = new Float32Array(fast.length);
+    expect(reduceToNchw({ ...frame, data: shifted }, 2, spec, target)).toBe(target);
+    expect(target).toEqual(fast);
+    expect(() => reduceToNchw(frame, 2, spec, new Float32Array(7))).toThrow(/holds 7 values/);
+
     // Other whole factors take the general loop: each value the mean of its 3x3 block, normalised.
     const big = await decodeImage(await sharp(photo).resize(960, 720, { fit: "fill" }).png().toBuffer());
     const reduced = reduceToNchw(big, 3, spec);

@@ -1,7 +1,7 @@
 import { resizeImage } from "../decode.js";
 import type { Image } from "../image.js";
 import type { InputSpec } from "../model-pack.js";
-import { reduceToNchw, toNchw, wholeMultiple } from "../tensor.js";
+import { inputLength, reduceToNchw, toNchw, wholeMultiple, writeNchw } from "../tensor.js";
 import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from "./types.js";
 
 export interface PreparedInput {
@@ -13,12 +13,21 @@ export interface PreparedInput {
   scaleY: number;
 }
 
-/** Stretch the whole frame to the model's fixed input size (what fixed-size detectors were trained on). */
-export async function prepareStretched(img: Image, spec: InputSpec): Promise<PreparedInput> {
+/**
+ * Stretch the whole frame to the model's fixed input size (what fixed-size detectors were trained on),
+ * written into `target` when one is given.
+ */
+export async function prepareStretched(
+  img: Image,
+  spec: InputSpec,
+  target: Float32Array = new Float32Array(inputLength(spec)),
+): Promise<PreparedInput> {
   // A camera frame a whole multiple of the input (640x480 for 320x240) is reduced by block means in one pass.
   const factor = wholeMultiple(img, spec);
+  if (factor) reduceToNchw(img, factor, spec, target);
+  else writeNchw(await resizeImage(img, spec.width, spec.height), spec, target);
   return {
-    tensor: factor ? reduceToNchw(img, factor, spec) : toNchw(await resizeImage(img, spec.width, spec.height), spec),
+    tensor: target,
     width: spec.width,
     height: spec.height,
     scaleX: img.width / spec.width,
