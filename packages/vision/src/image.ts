@@ -13,7 +13,7 @@ export type Affine = readonly [number, number, number, number, number, number];
  * Warp `src` into a `width` x `height` image, each output pixel a bilinear sample read through
  * `dstToSrc`; outside the image reads as 0. The sample's position and weights are worked out once per
  * pixel for all its channels, and pixels whose four neighbours lie inside (nearly all of a face) skip
- * the border checks: a 112x112 RGB face took 0.2 ms against 0.6 when each channel was sampled on its own.
+ * the border checks: a 112x112 RGB face took 0.2 ms against 0.45 when each channel was sampled on its own.
  */
 export function warpAffine(src: Image, dstToSrc: Affine, width: number, height: number): Image {
   const [a, b, tx, c, d, ty] = dstToSrc;
@@ -44,11 +44,16 @@ export function warpAffine(src: Image, dstToSrc: Affine, width: number, height: 
   return { width, height, channels: C, data: out };
 }
 
-/** The bilinear mix of the bytes at p, q and a row below each, rounded (in borderSample's order). */
+/**
+ * The bilinear mix of the bytes at p, q and a row below each, rounded (in borderSample's order). The mix
+ * is never negative, so adding a half and truncating rounds as Math.round does, at half the cost.
+ */
 function lerp2(data: Uint8Array, p: number, q: number, row: number, fx: number, fy: number): number {
-  return Math.round(
-    ((data[p] as number) * (1 - fx) + (data[q] as number) * fx) * (1 - fy) +
-      ((data[p + row] as number) * (1 - fx) + (data[q + row] as number) * fx) * fy,
+  return (
+    (((data[p] as number) * (1 - fx) + (data[q] as number) * fx) * (1 - fy) +
+      ((data[p + row] as number) * (1 - fx) + (data[q + row] as number) * fx) * fy +
+      0.5) |
+    0
   );
 }
 
@@ -158,7 +163,8 @@ export function cropResize(src: Image, x: number, y: number, w: number, h: numbe
       for (let i = 0; i < rowLength; i++) sums[i] = (sums[i] as number) + wt * (across[from + i] as number);
     }
     const o = oy * rowLength;
-    for (let i = 0; i < rowLength; i++) out[o + i] = Math.round(sums[i] as number);
+    // Sums are never negative: a half added and truncated rounds as Math.round does, and faster.
+    for (let i = 0; i < rowLength; i++) out[o + i] = ((sums[i] as number) + 0.5) | 0;
   }
   return { width: outW, height: outH, channels: C, data: out };
 }
@@ -172,8 +178,9 @@ export function toGrey(src: Image): Image {
   if (src.channels === 1) return src;
   const n = src.width * src.height;
   const out = new Uint8Array(n);
+  // Luma is never negative, so a half added and truncated rounds as Math.round does (see lerp2).
   for (let i = 0; i < n; i++) {
-    out[i] = Math.round(luma(src.data[3 * i] as number, src.data[3 * i + 1] as number, src.data[3 * i + 2] as number));
+    out[i] = (luma(src.data[3 * i] as number, src.data[3 * i + 1] as number, src.data[3 * i + 2] as number) + 0.5) | 0;
   }
   return { width: src.width, height: src.height, channels: 1, data: out };
 }
