@@ -4,13 +4,25 @@
  * and of the edge detector's whole work on a camera stream (detect, landmarks, align, quality and
  * tracking on every frame; liveness over its track and PNG encoding on each shot a track releases), measured
  * interleaved in the same run on letterboxed real photos, each held in view for one second at 25 fps.
+ * Then what batching frames across cameras would buy: the detector's and the landmark model's
+ * milliseconds per item at batch 1, 2, 4 and 8 (each camera's faces are already batched per frame).
  *
  *   node bench/dist/detect.js [--quick] [--json]
  */
 import { readFileSync } from "node:fs";
 import { type CropPublisher, EdgeDetector } from "@facerec/pipeline";
 import { shared } from "@facerec/testkit/paths";
-import { createSession, cropResize, decodeImage, FaceEngine, type Image, ModelCatalogue, ort, writeNchw } from "@facerec/vision";
+import {
+  createSession,
+  cropResize,
+  decodeImage,
+  FaceEngine,
+  type Image,
+  inputLength,
+  ModelCatalogue,
+  ort,
+  writeNchw,
+} from "@facerec/vision";
 import sharp from "sharp";
 import { mean, table, timeRuns } from "./timing.js";
 
@@ -29,6 +41,31 @@ async function frames(): Promise<Image[]> {
       ),
     ),
   );
+}
+
+const BATCHES = [1, 2, 4, 8];
+
+/** Milliseconds per item of a model role at each of BATCHES, measured interleaved. */
+async function perItemMs(role: "detector" | "landmarks", minMs: number): Promise<Record<string, number>> {
+  const model = ModelCatalogue.builtIn().resolve(role);
+  const session = await createSession(model.path, { dynamicBatch: true });
+  const input = session.inputNames[0] as string;
+  const { width, height } = model.input;
+  const channels = inputLength(model.input) / (width * height);
+  const times = new Map<number, number[]>(BATCHES.map((b) => [b, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const b of BATCHES) {
+      const tensor = new ort.Tensor("float32", new Float32Array(b * inputLength(model.input)).fill(0.1), [
+        b,
+        channels,
+        height,
+        width,
+      ]);
+      const runs = await timeRuns(() => session.run({ [input]: tensor }), { minMs: minMs / (3 * BATCHES.length) });
+      times.get(b)?.push(...runs.map((ms) => ms / b));
+    }
+  }
+  return Object.fromEntries(BATCHES.map((b) => [String(b), Number(mean(times.get(b) ?? []).toFixed(3))]));
 }
 
 async function main(): Promise<void> {
@@ -74,8 +111,9 @@ async function main(): Promise<void> {
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
   edge.close();
+  const batched = { detector: await perItemMs("detector", minMs), landmarks: await perItemMs("landmarks", minMs) };
   if (asJson) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result, batched_ms_per_item: batched })}\n`);
     return;
   }
   console.log(`detection on 640x480 frames, ${model.id} (model input ${width}x${height})`);
@@ -91,6 +129,13 @@ async function main(): Promise<void> {
           result.edge_over_raw,
         ],
       ],
+    ),
+  );
+  console.log("\nbatching frames across cameras: milliseconds per item by batch size");
+  console.log(
+    table(
+      ["model", ...BATCHES.map((b) => `batch ${b}`)],
+      Object.entries(batched).map(([role, ms]) => [role, ...BATCHES.map((b) => ms[String(b)] ?? "-")]),
     ),
   );
 }

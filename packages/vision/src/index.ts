@@ -54,6 +54,6 @@ export {
   runTensor,
   type SessionOptions,
 } from "./session.js";
-export { reduceToNchw, toNchw, writeNchw } from "./tensor.js";
+export { inputLength, reduceToNchw, toNchw, writeNchw } from "./tensor.js";
 export { type GraphLevel, TUNED_LEVELS, type Tuning, tunedEmbedderSession } from "./tune.js";
 export { cosine, l2normalise } from "./vector.js";
