@@ -32,7 +32,7 @@ usage:
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--track N] [--json]
   facerec eval challenge --root DIR [--subjects N] [--json]   (photo attacks on the active liveness check; ORL's png folder)
   facerec train liveness-head --root DIR --real LIST --spoof LIST --out FILE   (a head on both liveness models' features, for FACEREC_LIVENESS_HEAD)
-  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K [--search-rules]] [--json]
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
@@ -81,6 +81,7 @@ function parseCommandLine() {
       aggregation: { type: "string" },
       index: { type: "string" },
       asnorm: { type: "string" },
+      "search-rules": { type: "boolean" },
       "impostor-weight": { type: "string" },
       "agreement-weight": { type: "string" },
       "max-shift": { type: "string" },
@@ -175,10 +176,12 @@ async function main(): Promise<void> {
       throw new UsageError("--aggregation is max, mean-top2 or centroid");
     const index = values.index ?? "exact";
     if (index !== "exact" && index !== "ann") throw new UsageError("--index is exact or ann");
+    if (values["search-rules"] && !values.asnorm) throw new UsageError("--search-rules needs a cohort: add --asnorm K");
     const report = await evalIdentify(engine, {
       root: required(values, "root"),
       index,
       ...(values.asnorm ? { asNorm: numberFlag(values, "asnorm", 10) } : {}),
+      ...(values["search-rules"] ? { searchRules: true } : {}),
       enrol: numberFlag(values, "enroll", 1),
       concurrency,
       aggregation,

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { FaceEngine } from "@facerec/vision";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { evalIdentify } from "../src/commands/eval-identify.js";
 import { splitForIdentification } from "../src/identify-split.js";
+import { rateRule, ruleGrid } from "../src/rule-search.js";
 
 /**
  * A folder-per-person set built from links into faceapi_bbt: six characters with all five photos,
@@ -75,5 +76,48 @@ describeWithShared("open-set identification evaluation", () => {
     expect(report.asnorm).toMatchObject({ top_k: 1, cohort_images: 1 });
     expect(report.asnorm?.rank1).toBeGreaterThanOrEqual(0.8);
     expect(report.asnorm?.rank5).toBeGreaterThanOrEqual(report.asnorm?.rank1 ?? 1);
+  });
+
+  it("with --search-rules, searches normalisation rules in sample and on held-out halves of the people", async () => {
+    const engine = await FaceEngine.create({ liveness: "none" });
+    const report = await evalIdentify(engine, {
+      ...bbtEval(),
+      aggregation: "centroid",
+      index: "exact",
+      asNorm: 1,
+      searchRules: true,
+    });
+    const search = report.rule_search;
+    expect(search?.rules).toBe(ruleGrid().length);
+    // On the same probes, the global rule's rates are the report's own.
+    expect(search?.global["fnir_at_fpir_1e-2"]).toBeCloseTo(report["fnir_at_fpir_1e-2"].global, 9);
+    expect(search?.global.rank1).toBeCloseTo(report.rank1.global, 9);
+    // The global rule is a point of the grid: the best rule chosen on every probe is never worse.
+    expect(search?.in_sample.rates["fnir_at_fpir_1e-2"]).toBeLessThanOrEqual(search?.global["fnir_at_fpir_1e-2"] ?? 0);
+    expect(search?.in_sample.rates["fnir_at_fpir_1e-3"]).toBeLessThanOrEqual(search?.global["fnir_at_fpir_1e-3"] ?? 0);
+    expect(search?.held_out).toHaveLength(2);
+  });
+});
+
+describe("rule search", () => {
+  const candidate = (subject: string, score: number, subjectCohort: number) => ({
+    subject,
+    score,
+    subjectCohort,
+    probeCohort: 0.1,
+    agreement: 1,
+    bestTemplate: score,
+  });
+  it("decides each probe by its best candidate under the rule, and counts a wrong first as a miss", () => {
+    // Subject b draws strangers (cohort mean 0.4): the global rule names b for a probe of a, and a
+    // stranger scores 0.45 on b. Taking the subject's cohort mean off fixes both.
+    const probes = [
+      { truth: "a", person: "a", candidates: [candidate("b", 0.5, 0.4), candidate("a", 0.48, 0.1)] },
+      { truth: "a", person: "a", candidates: [candidate("a", 0.6, 0.1), candidate("b", 0.2, 0.4)] },
+      { truth: null, person: "x", candidates: [candidate("b", 0.45, 0.4), candidate("a", 0.1, 0.1)] },
+    ];
+    const none = { gap: 0, subject: 0, probe: 0, agreement: 0, template: 0 };
+    expect(rateRule(probes, none)).toEqual({ rank1: 0.5, "fnir_at_fpir_1e-2": 0.5, "fnir_at_fpir_1e-3": 0.5 });
+    expect(rateRule(probes, { ...none, subject: 1 })).toEqual({ rank1: 1, "fnir_at_fpir_1e-2": 0, "fnir_at_fpir_1e-3": 0 });
   });
 });

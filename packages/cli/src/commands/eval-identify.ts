@@ -1,10 +1,11 @@
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, SubjectThresholds } from "@facerec/gallery";
-import type { FaceEngine } from "@facerec/vision";
+import { cosine, type FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
 import { splitForIdentification } from "../identify-split.js";
 import { Progress } from "../progress.js";
+import { type CandidateFeatures, type RuleSearchReport, type SearchProbe, searchRules } from "../rule-search.js";
 
 export interface IdentifyEvalOptions {
   root: string;
@@ -25,6 +26,11 @@ export interface IdentifyEvalOptions {
    * probes left.
    */
   asNorm?: number;
+  /**
+   * With asNorm: also search a grid of normalisation rules over the cohort's and the gallery's
+   * statistics (see rule-search.ts), in sample and on held-out halves of the people.
+   */
+  searchRules?: boolean;
   cache?: EmbeddingCache;
 }
 
@@ -40,6 +46,8 @@ export interface AnnAgreement {
 /** For one probe: its candidates (subject, raw score, threshold shift), best first by raw score. */
 interface ProbeResult {
   truth: string | null;
+  /** What the rule search may use of the best candidates (with searchRules). */
+  features?: CandidateFeatures[];
   candidates: { subject: string; score: number; shift: number }[];
   /** The same candidates' scores after adaptive score normalisation (with --asnorm). */
   normalised?: { subject: string; score: number; shift: number }[];
@@ -65,6 +73,9 @@ export interface LowMarginRow {
   true_matches: number;
   true_matches_kept: number;
 }
+
+/** Candidates of each probe the rule search weighs: the five best by score. */
+const RULE_SEARCH_CANDIDATES = 5;
 
 /** The review margins the report is printed for; the default (DEFAULT_LOW_MARGIN) is among them. */
 const REVIEW_MARGINS = [0.02, 0.05, 0.1];
@@ -109,6 +120,8 @@ export interface IdentifyReport {
   ann?: AnnAgreement;
   /** The global rule on normalised scores, with the cohort's size (with --asnorm). */
   asnorm?: RuleReport & { top_k: number; cohort_images: number };
+  /** The normalisation rules searched (with --search-rules). */
+  rule_search?: RuleSearchReport;
   seconds: number;
 }
 
@@ -212,9 +225,22 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   const cohortPeople = new Set(options.asNorm ? strangers.filter((_, i) => i % 2 === 0) : []);
   const cohortPaths = split.nonMated.filter((p) => cohortPeople.has(dirname(p)));
   const probes = [
-    ...split.mated.map((m) => ({ path: m.path, truth: enrolled.has(m.person) ? m.person : null })),
-    ...split.nonMated.filter((p) => !cohortPeople.has(dirname(p))).map((path) => ({ path, truth: null })),
+    ...split.mated.map((m) => ({ path: m.path, person: m.person, truth: enrolled.has(m.person) ? m.person : null })),
+    ...split.nonMated
+      .filter((p) => !cohortPeople.has(dirname(p)))
+      .map((path) => ({ path, person: basename(dirname(path)), truth: null })),
   ];
+  const templatesOf = new Map<string, Float32Array[]>();
+  for (const p of points) templatesOf.set(p.subject, [...(templatesOf.get(p.subject) ?? []), p.vector]);
+  /** Mean cosine between a subject's own templates (1 with one). */
+  const agreementOf = (subject: string): number => {
+    const ts = templatesOf.get(subject) ?? [];
+    let sum = 0;
+    let pairs = 0;
+    for (let i = 0; i < ts.length; i++)
+      for (let j = i + 1; j < ts.length; j++, pairs++) sum += cosine(ts[i] as Float32Array, ts[j] as Float32Array);
+    return pairs ? sum / pairs : 1;
+  };
   const topK = options.asNorm ?? 0;
   // The cohort's own index, only where --asnorm asks for one.
   const cohort = topK > 0 ? await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: false }) : undefined;
@@ -258,6 +284,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
       const scores = aggregate(hits, options.aggregation);
       const candidates = [...scores].map(([subject, score]) => ({ subject, score, shift: thresholds.thresholdOf(subject) }));
       let normalised: ProbeResult["normalised"];
+      let features: CandidateFeatures[] | undefined;
       if (topK > 0 && vector) {
         const probeMean = await cohortMean(vector);
         normalised = [];
@@ -270,8 +297,18 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
           }
           normalised.push({ subject: c.subject, score: c.score - 0.5 * (subjectMean + probeMean), shift: 0 });
         }
+        if (options.searchRules) {
+          features = candidates.slice(0, RULE_SEARCH_CANDIDATES).map((c) => ({
+            subject: c.subject,
+            score: c.score,
+            subjectCohort: subjectMeans.get(c.subject) ?? 0,
+            probeCohort: probeMean,
+            agreement: agreementOf(c.subject),
+            bestTemplate: Math.max(...(templatesOf.get(c.subject) ?? []).map((t) => cosine(vector, t))),
+          }));
+        }
       }
-      results.push({ truth: probe.truth, candidates, ...(normalised ? { normalised } : {}) });
+      results.push({ truth: probe.truth, candidates, ...(normalised ? { normalised } : {}), ...(features ? { features } : {}) });
       progress.tick();
     }
     await thresholds.close();
@@ -310,6 +347,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     rule: options.rule,
     ...(ann ? { ann } : {}),
     ...(asnorm ? { asnorm } : {}),
+    ...(options.searchRules ? { rule_search: searchRules(searchProbes(results, probes)) } : {}),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -335,10 +373,37 @@ export function formatIdentify(r: IdentifyReport): string {
       (m) =>
         `${m.margin.toFixed(2).padEnd(35)} ${`${m.false_matches_kept}/${m.false_matches}`.padStart(18)}   ${`${m.true_matches_kept}/${m.true_matches}`.padStart(17)}`,
     ),
+    ...(r.rule_search ? formatRuleSearch(r.rule_search) : []),
     ...(r.ann
       ? [
           `approximate index (graphs from the first template; the rates above are the exact index's): same candidates for ${r.ann.same_candidates} of ${r.ann.probes} probes, same decision at FPIR=1% for ${r.ann.same_decisions}`,
         ]
       : []),
   ].join("\n");
+}
+
+/** Every probe, as the rules above count them: one without a face has no candidate (a miss, or no one). */
+function searchProbes(results: readonly ProbeResult[], probes: readonly { person: string }[]): SearchProbe[] {
+  return results.map((r, i) => ({
+    truth: r.truth,
+    person: (probes[i] as { person: string }).person,
+    candidates: r.features ?? [],
+  }));
+}
+
+function formatRuleSearch(r: RuleSearchReport): string[] {
+  const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+  const rates = (x: RuleSearchReport["global"]): string =>
+    `rank-1 ${pct(x.rank1)}, FNIR@FPIR=1% ${pct(x["fnir_at_fpir_1e-2"])}, FNIR@FPIR=0.1% ${pct(x["fnir_at_fpir_1e-3"])}`;
+  const weights = (w: RuleSearchReport["in_sample"]["weights"]): string =>
+    `gap ${w.gap}, subject ${w.subject}, probe ${w.probe}, agreement ${w.agreement}, template ${w.template}`;
+  return [
+    `rule search: ${r.rules} normalisation rules (cohort means, runner-up gap, template agreement, best template; see rule-search.ts)`,
+    `  global on every probe:        ${rates(r.global)}`,
+    `  best chosen on every probe:   ${rates(r.in_sample.rates)}  (${weights(r.in_sample.weights)})`,
+    ...r.held_out.map(
+      (h, i) =>
+        `  chosen on half ${i + 1}, rated on the other: ${rates(h.rates)} against global ${rates(h.global)}  (${weights(h.weights)})`,
+    ),
+  ];
 }
