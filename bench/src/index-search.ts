@@ -3,6 +3,8 @@
  * 512-d embeddings (LFW faces plus perturbed copies of them), recall@10 (the exact index against a
  * float64 brute force, the approximate one against the exact one on every probe), graph build time, the
  * time a restart takes to load every row and the saved graph, and resident memory per template of each.
+ * Beside those strangers' probes, mated probes: 500 people from the other end of LFW enrolled with one
+ * photo among the copies and searched with another, to count how often each index puts the person first.
  *
  *   node bench/dist/index-search.js [--quick] [--json]
  */
@@ -11,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ANN_OPTIONS, EmbeddedIndex } from "@facerec/gallery";
 import { percentile, table, timeRuns } from "./timing.js";
-import { lfwEmbeddings, noiseSource, perturb } from "./vectors.js";
+import { lfwEmbeddings, lfwMates, noiseSource, perturb } from "./vectors.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
@@ -55,6 +57,7 @@ async function latency(index: Index, probes: Float32Array[]): Promise<number[]> 
 async function main(): Promise<void> {
   const real = await lfwEmbeddings(quick ? 1000 : 4000);
   const held = real.splice(0, queries);
+  const mates = await lfwMates(500);
   const gauss = noiseSource(42);
   const rows = [];
   for (const size of sizes) {
@@ -62,6 +65,9 @@ async function main(): Promise<void> {
       const base = real[i % real.length] as Float32Array;
       return i < real.length ? base : perturb(base, 0.6, gauss);
     });
+    // The mates' enrolment photos take the last rows: mate j is template t<mateAt + j>.
+    const mateAt = size - mates.length;
+    for (const [j, m] of mates.entries()) vectors[mateAt + j] = m.enrolled;
     const probes = held.map((q) => perturb(q, 0.3, gauss));
     const exact = await EmbeddedIndex.open({ dims: 512, ann: false });
     const exactRss = await fill(exact, vectors);
@@ -91,6 +97,18 @@ async function main(): Promise<void> {
       annRecall += got.filter((h) => ids.has(h.id)).length / truth.length;
       if (got[0]?.id === truth[0]?.id) sameTop1++;
     }
+    // Mated probes: is the person first, in each index, and do the two agree?
+    let exactFound = 0;
+    let annFound = 0;
+    let sameMated = 0;
+    for (const [j, m] of mates.entries()) {
+      const want = `t${mateAt + j}`;
+      const e = (await exact.search(m.probe, 1, filter))[0]?.id;
+      const a = (await ann.search(m.probe, 1, filter))[0]?.id;
+      if (e === want) exactFound++;
+      if (a === want) annFound++;
+      if (a === e) sameMated++;
+    }
     // A restart as the product's gallery makes one: close (saving the graph), open again with every row
     // (as the gallery store gives them), searchable once the saved graph is loaded.
     const closing = performance.now();
@@ -119,6 +137,10 @@ async function main(): Promise<void> {
       ann_p99_ms: ms(annTimes, 99),
       ann_recall_at_10: Number((annRecall / probes.length).toFixed(4)),
       ann_same_top1: Number((sameTop1 / probes.length).toFixed(4)),
+      mated_probes: mates.length,
+      mated_rank1_exact: Number((exactFound / mates.length).toFixed(4)),
+      mated_rank1_ann: Number((annFound / mates.length).toFixed(4)),
+      mated_same_top1: Number((sameMated / mates.length).toFixed(4)),
       ann_build_s: Number(buildSeconds.toFixed(1)),
       ann_save_s: Number(saveSeconds.toFixed(1)),
       ann_reopen_s: Number(reopenSeconds.toFixed(1)),
@@ -145,6 +167,7 @@ async function main(): Promise<void> {
         "ANN p50/p99 ms",
         "ANN recall@10 vs exact",
         "same top-1",
+        "mated rank-1 exact / ANN (same)",
         "ANN build s",
         "save / reopen s",
         "RSS B/template exact",
@@ -157,6 +180,7 @@ async function main(): Promise<void> {
         `${r.ann_p50_ms}/${r.ann_p99_ms}`,
         r.ann_recall_at_10,
         r.ann_same_top1,
+        `${r.mated_rank1_exact} / ${r.mated_rank1_ann} (${r.mated_same_top1})`,
         r.ann_build_s,
         `${r.ann_save_s} / ${r.ann_reopen_s}`,
         r.rss_bytes_per_template,
