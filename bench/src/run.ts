@@ -113,6 +113,13 @@ if (x && at100k) {
     at100k.exact_over_ann_p99 as number,
     "",
   ]);
+  rows.push([
+    "  enrolled people found first, exact / graph",
+    `${at100k.mated_rank1_exact} / ${at100k.mated_rank1_ann}`,
+    `${at100k.mated_probes} mated probes among the copies`,
+    "-",
+    "",
+  ]);
 }
 const p = results.pipeline as
   | { bare_engine_faces_per_s: number; pipeline_over_bare: number; saturated: Row; steady: Row; peak_rss_bytes: number }
