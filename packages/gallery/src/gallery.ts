@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import type { Watch } from "@facerec/storage";
 import { cosine } from "@facerec/vision";
 import type { AnnOptions } from "./ann.js";
@@ -43,7 +44,10 @@ export interface GalleryOptions {
    * centroids'); false for exact search only.
    */
   ann?: Partial<AnnOptions> | false;
-  /** Folder where the in-memory index saves its graphs for the next start (one process's own folder). */
+  /**
+   * Folder where the in-memory indexes save their graphs for the next start (one process's own folder):
+   * the templates' index, and the subject centroids' under `centroids/<model>`.
+   */
   graphs?: string;
   thresholds: Omit<ThresholdOptions, "global"> & { global: number };
   policy?: Partial<DecisionPolicy>;
@@ -205,6 +209,9 @@ export class Gallery {
         this.options.dims,
         { ...DEFAULT_THRESHOLD_OPTIONS, ...this.options.thresholds },
         this.options.ann,
+        // Each template model's centroid graphs in a folder of their own: the centroid index names a
+        // tenant's snapshot by the tenant alone, so two models' would otherwise share a file.
+        this.options.graphs ? join(this.options.graphs, "centroids", encodeURIComponent(filter.model)) : undefined,
       ).then((created) => {
         // Read when it is ready: a tenant's threshold set meanwhile is not lost.
         created.setGlobal(this.globalOf(k));

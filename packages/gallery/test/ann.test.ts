@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describeWithShared, gaussianNoise } from "@facerec/testkit";
 import { l2normalise } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
-import { EmbeddedIndex, type IndexPoint, type VectorIndex } from "../src/index.js";
+import { DEFAULT_THRESHOLD_OPTIONS, EmbeddedIndex, type IndexPoint, SubjectThresholds, type VectorIndex } from "../src/index.js";
 import { vectorIndexConformance } from "./conformance.js";
 import { type FaceVector, knnTrainVectors } from "./faces.js";
 
@@ -97,6 +97,44 @@ describeWithShared("embedded index with a graph", () => {
     const hits = await ann.search((faces[1] as FaceVector).vector, 10, small);
     expect(hits.map((h) => h.id)).toEqual(["g1"]);
     await ann.close();
+  });
+
+  it("saves the subject centroids' graph in its folder and loads it at the next start", async () => {
+    const graphs = mkdtempSync(join(tmpdir(), "centroid-graphs-"));
+    // Each face its own subject among 1,200 strangers: one centroid each.
+    const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: `${f.person}-${i}`, vector: f.vector, ...filter }));
+    const rows = [...crowd.slice(0, 1200), ...people];
+    const templates = await EmbeddedIndex.open({ dims: 512, ann: false });
+    await templates.upsert(rows);
+    const subjects = rows.map((p) => p.subject);
+    const snapshots = () => readdirSync(graphs, { recursive: true }).filter((f) => String(f).endsWith(".usearch"));
+    const start = async () => {
+      const t = await SubjectThresholds.create(
+        templates,
+        filter,
+        512,
+        { ...DEFAULT_THRESHOLD_OPTIONS, global: 0.5 },
+        { minTemplates: 1000 },
+        graphs,
+      );
+      await t.rebuild(subjects);
+      await t.graphsReady();
+      return t;
+    };
+    const first = await start();
+    expect(first.centroidGraphOrigin()).toBe("build");
+    const before = await Promise.all(faces.map((f) => first.searchCentroids(f.vector, 3)));
+    await first.close();
+    const second = await start();
+    expect(second.centroidGraphOrigin()).toBe("snapshot");
+    expect(await Promise.all(faces.map((f) => second.searchCentroids(f.vector, 3)))).toEqual(before);
+    // An erased subject's centroid leaves no snapshot behind it (the next close saves one again).
+    expect(snapshots()).toHaveLength(1);
+    await templates.deleteSubject("acme", people[0]?.subject as string);
+    await second.refresh([people[0]?.subject as string]);
+    expect(snapshots()).toEqual([]);
+    await second.close();
+    await templates.close();
   });
 
   it("saves its graph with the index and loads it at the next open, with the changes made since", async () => {
