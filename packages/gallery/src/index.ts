@@ -44,6 +44,7 @@ export {
 } from "./review-store.js";
 export {
   DEFAULT_THRESHOLD_OPTIONS,
+  meanPairwise,
   SubjectThresholds,
   type ThresholdExplanation,
   type ThresholdOptions,

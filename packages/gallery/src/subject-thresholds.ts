@@ -33,7 +33,8 @@ export interface ThresholdExplanation {
 
 const CENTROIDS = "centroids";
 
-function meanPairwise(vectors: readonly Float32Array[]): number {
+/** Mean cosine between a subject's own templates, 1 with fewer than two: its agreement (SubjectStats). */
+export function meanPairwise(vectors: readonly Float32Array[]): number {
   if (vectors.length < 2) return 1;
   let sum = 0;
   let n = 0;

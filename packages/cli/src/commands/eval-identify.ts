@@ -1,5 +1,5 @@
 import { basename, dirname } from "node:path";
-import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, SubjectThresholds } from "@facerec/gallery";
+import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, meanPairwise, SubjectThresholds } from "@facerec/gallery";
 import { cosine, type FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
@@ -232,15 +232,6 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
   ];
   const templatesOf = new Map<string, Float32Array[]>();
   for (const p of points) templatesOf.set(p.subject, [...(templatesOf.get(p.subject) ?? []), p.vector]);
-  /** Mean cosine between a subject's own templates (1 with one). */
-  const agreementOf = (subject: string): number => {
-    const ts = templatesOf.get(subject) ?? [];
-    let sum = 0;
-    let pairs = 0;
-    for (let i = 0; i < ts.length; i++)
-      for (let j = i + 1; j < ts.length; j++, pairs++) sum += cosine(ts[i] as Float32Array, ts[j] as Float32Array);
-    return pairs ? sum / pairs : 1;
-  };
   const topK = options.asNorm ?? 0;
   // The cohort's own index, only where --asnorm asks for one.
   const cohort = topK > 0 ? await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: false }) : undefined;
@@ -303,7 +294,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
             score: c.score,
             subjectCohort: subjectMeans.get(c.subject) ?? 0,
             probeCohort: probeMean,
-            agreement: agreementOf(c.subject),
+            agreement: meanPairwise(templatesOf.get(c.subject) ?? []),
             bestTemplate: Math.max(...(templatesOf.get(c.subject) ?? []).map((t) => cosine(vector, t))),
           }));
         }
