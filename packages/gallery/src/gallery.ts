@@ -505,6 +505,15 @@ export class Gallery {
     return { match: score >= threshold && !contradicted, score, threshold };
   }
 
+  /**
+   * Settles once the graphs of the in-memory indexes (the templates', and each partition's subject
+   * centroids') are built or loaded; until then those partitions are searched exactly.
+   */
+  async graphsReady(): Promise<void> {
+    if (this.index instanceof EmbeddedIndex) await this.index.graphsReady();
+    for (const t of this.thresholds.values()) await (await t).graphsReady();
+  }
+
   async close(): Promise<void> {
     this.watching?.stop();
     await this.mutex.run(async () => {});

@@ -8,10 +8,16 @@ import { l2normalise } from "@facerec/vision";
 import { describe, expect, it } from "vitest";
 
 describe("the embedded product's approximate index across a restart", () => {
-  it("saves the tenant's graph in the data folder and loads it at the next start; erasure removes it", async () => {
+  it("saves the tenant's graphs in the data folder and loads them at the next start; erasure removes them", async () => {
     const data = mkdtempSync(join(tmpdir(), "graphs-"));
-    // Graphs from 40 templates, so a small gallery has one.
-    const env = { ...process.env, FACEREC_ANN_MIN_TEMPLATES: "40" };
+    // Graphs from 20 rows, so a small gallery has one over its 50 templates and one over its 25 subjects' centroids.
+    const env = { ...process.env, FACEREC_ANN_MIN_TEMPLATES: "20" };
+    // Each graph is saved as two files: the templates' in graphs/, the centroids' in graphs/centroids/<model>/.
+    const saved = () =>
+      readdirSync(join(data, "graphs"), { recursive: true })
+        .map(String)
+        .filter((f) => /\.(json|usearch)$/.test(f))
+        .sort();
     const noise = gaussianNoise(11);
     const vector = () => l2normalise(Float32Array.from({ length: 512 }, noise));
     const first = await openGateway(data, { env });
@@ -27,19 +33,21 @@ describe("the embedded product's approximate index across a restart", () => {
       ids.push(s.id);
     }
     const index = () => first.gallery.index as EmbeddedIndex;
-    await index().graphsReady();
+    await first.gallery.graphsReady();
     expect(index().graphState(filter)).toBe("ready");
     await first.close();
-    expect(readdirSync(join(data, "graphs")).length).toBe(2);
+    const files = saved();
+    expect(files).toHaveLength(4);
+    expect(files.filter((f) => f.startsWith(join("centroids", encodeURIComponent(model))))).toHaveLength(2);
 
     const second = await openGateway(data, { env });
     const reopened = second.gallery.index as EmbeddedIndex;
-    await reopened.graphsReady();
+    await second.gallery.graphsReady();
     expect(reopened.graphOrigin(filter)).toBe("snapshot");
     await second.gallery.deleteSubject("acme", ids[0] as string);
-    expect(readdirSync(join(data, "graphs"))).toEqual([]);
+    expect(saved()).toEqual([]);
     await second.close();
     // Closed after the erasure: saved again, without the erased person's vectors.
-    expect(readdirSync(join(data, "graphs")).length).toBe(2);
+    expect(saved()).toEqual(files);
   });
 });
