@@ -1,7 +1,7 @@
 import type { Recognition } from "@facerec/operations";
 import { CHALLENGE_ACTIONS, CHALLENGE_REASONS } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
-import { imageBody, imageBytes, idParams as params } from "./schemas.js";
+import { entityId, imageBody, imageBytes, idParams as params } from "./schemas.js";
 
 const actions = { type: "array", items: { type: "string", enum: [...CHALLENGE_ACTIONS] } } as const;
 
@@ -20,9 +20,7 @@ export function challengeRoutes(app: FastifyInstance, recognition: Recognition):
           additionalProperties: false,
           properties: {
             subjectId: {
-              type: "string",
-              minLength: 1,
-              maxLength: 100,
+              ...entityId,
               description: "also check that the person who answers is this subject (each frame facing the camera is compared)",
             },
           },

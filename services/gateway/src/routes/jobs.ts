@@ -1,6 +1,7 @@
 import type { JobRequest, Recognition } from "@facerec/operations";
 import { JOB_KINDS } from "@facerec/pipeline";
 import type { FastifyInstance } from "fastify";
+import { entityId } from "./schemas.js";
 
 const job = {
   type: "object",
@@ -34,7 +35,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
           properties: {
             kind: { enum: [...JOB_KINDS] },
             folder: { type: "string", minLength: 1, maxLength: 1000, description: "enrol-folder: below FACEREC_IMPORT_DIR" },
-            subjectId: { type: "string", minLength: 1, maxLength: 100, description: "erase: the subject" },
+            subjectId: { ...entityId, description: "erase: the subject" },
           },
         },
         response: { 202: job },

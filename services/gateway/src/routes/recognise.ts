@@ -1,6 +1,6 @@
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import { imageBody, imageBytes } from "./schemas.js";
+import { entityId, imageBody, imageBytes } from "./schemas.js";
 
 const box = {
   type: "object",
@@ -81,7 +81,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
         summary: "Verify the main face of an image against a subject or against a second image",
         body: imageBody(
           { image: "one", otherImage: "optional" },
-          { subjectId: { type: "string", minLength: 1, maxLength: 100 } },
+          { subjectId: entityId },
           { oneOf: [{ required: ["subjectId"] }, { required: ["otherImage"] }] },
         ),
         response: {
@@ -115,7 +115,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
         body: imageBody(
           { image: "one" },
           {
-            subjectId: { type: "string", minLength: 1, maxLength: 100 },
+            subjectId: entityId,
             verdict: { type: "string", enum: ["wrong", "right"] },
             decisionId: {
               type: "string",

@@ -5,10 +5,13 @@ import type { Limits } from "@facerec/operations";
  * multipart form; `imageBody` builds the per-content-type body schema for both.
  */
 
+/** A subject's or a challenge's id, in a path or a body: one bound for both. */
+export const entityId = { type: "string", minLength: 1, maxLength: 100 } as const;
+
 export const idParams = {
   type: "object",
   required: ["id"],
-  properties: { id: { type: "string", minLength: 1, maxLength: 100 } },
+  properties: { id: entityId },
 } as const;
 
 const base64Image = { type: "string", minLength: 1, description: "the image (JPEG, PNG, WebP or GIF), base64" } as const;
