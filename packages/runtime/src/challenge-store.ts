@@ -125,11 +125,8 @@ export class PgChallengeStore implements ChallengeStore {
     );
     const row = rows[0];
     if (row) return { frames: row.frames, actions: row.actions };
-    const { rowCount } = await this.db.query(
-      "SELECT 1 FROM liveness_challenges WHERE id = $1 AND tenant = $2 AND expires_at > $3",
-      [id, tenant, now],
-    );
-    return rowCount ? "full" : "gone";
+    // Not added: the challenge is either still open (so it holds maxFrames) or not there for this tenant.
+    return (await this.get(tenant, id, now)) ? "full" : "gone";
   }
 
   async take(tenant: string, id: string, now: number): Promise<Challenge | undefined> {
