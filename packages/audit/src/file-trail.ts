@@ -1,6 +1,6 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog, syncDir, writeDurably } from "@facerec/storage";
+import { RecordLog, writeDurably } from "@facerec/storage";
 import {
   AppendListeners,
   type AppendOptions,
@@ -158,27 +158,21 @@ export class FileAuditTrail implements AuditTrail {
 
   /** Rewrite the log without the entries every checkpoint says are pruned, and read it again. */
   private compact(): void {
-    const path = join(this.dir, "audit.log");
-    const next = `${path}.compact`;
-    rmSync(next, { force: true });
-    const { log: out } = RecordLog.open(next, () => {});
-    let batch: Buffer[] = [];
-    RecordLog.read(path, (payload) => {
-      const e = JSON.parse(payload.toString()) as Stored;
-      if (e.sequence <= (this.checkpoints.get(e.tenant)?.sequence ?? 0)) return;
-      batch.push(Buffer.from(payload));
-      if (batch.length >= COMPACT_BATCH) {
-        out.append(batch);
-        batch = [];
-      }
-    });
-    if (batch.length) out.append(batch);
-    out.close();
+    RecordLog.rewrite(join(this.dir, "audit.log"), this.unpruned());
     this.log.close();
-    renameSync(next, path);
-    syncDir(this.dir);
     this.index.clear();
     this.log = this.replay();
+  }
+
+  /** The records of entries past their tenant's checkpoint, read one at a time in file order. */
+  private *unpruned(): Generator<Buffer> {
+    const offsets: number[] = [];
+    for (const [tenant, at] of this.index) {
+      const pruned = this.checkpoints.get(tenant)?.sequence ?? 0;
+      for (const [i, sequence] of at.sequences.entries()) if (sequence > pruned) offsets.push(at.offsets[i] as number);
+    }
+    offsets.sort((a, b) => a - b);
+    for (const offset of offsets) yield this.log.readAt(offset);
   }
 
   /** Tenants with entries, and those whose head says they had some (entries past damage still count). */
@@ -241,9 +235,6 @@ export class FileAuditTrail implements AuditTrail {
     this.log.close();
   }
 }
-
-/** Entries a compaction writes at once: one write and one fsync per batch. */
-const COMPACT_BATCH = 1000;
 
 /** Where each tenant's checkpoint is written, beside the log. */
 const checkpointsPath = (dir: string): string => join(dir, "audit.checkpoints");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog, type Recovery, syncDir } from "@facerec/storage";
+import { RecordLog, type Recovery } from "@facerec/storage";
 import { cosine, ort } from "@facerec/vision";
 import { AnnGraph, type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 import { VectorMatrix } from "./matrix.js";
@@ -280,19 +280,12 @@ export class EmbeddedIndex implements VectorIndex {
     }
   }
 
-  /** Rewrite the log with only live points (write aside, fsync, rename over). */
+  /** Rewrite the log with only live points, and reopen it. */
   compact(): void {
     if (!this.log || !this.options.dir) return;
     const path = join(this.options.dir, "index.log");
-    const next = `${path}.compacting`;
-    rmSync(next, { force: true });
-    const { log: fresh } = RecordLog.open(next, () => {});
-    const records = [...this.points()].map(encodeUpsert);
-    for (let i = 0; i < records.length; i += 4096) fresh.append(records.slice(i, i + 4096));
-    fresh.close();
+    RecordLog.rewrite(path, [...this.points()].map(encodeUpsert));
     this.log.close();
-    renameSync(next, path);
-    syncDir(this.options.dir);
     this.log = RecordLog.open(path, () => {}).log;
   }
 

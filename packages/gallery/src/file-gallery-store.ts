@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NO_WATCH, RecordLog, syncDir, type Watch } from "@facerec/storage";
 import { EmbeddedIndex } from "./embedded-index.js";
@@ -157,31 +157,19 @@ export class FileGalleryStore implements GalleryStore {
     return { templates: templates.length };
   }
 
-  /**
-   * Rewrite the log with what is live (subjects, templates, erasure tombstones): written aside,
-   * fsync'd, then renamed over, so a crash leaves either the old log or the new one.
-   */
+  /** Rewrite the log with what is live (subjects, templates, erasure tombstones), and reopen it. */
   private compact(): void {
     const path = join(this.dir, "gallery.log");
-    const next = `${path}.compacting`;
-    rmSync(next, { force: true });
-    const { log: fresh } = RecordLog.open(next, () => {});
     const json = (e: JsonEvent) => Buffer.from(JSON.stringify(e));
-    const records = [
+    RecordLog.rewrite(path, [
       ...[...this.erased].map((k) => {
         const [tenant = "", subject = ""] = k.split("\u0000");
         return json({ op: "erase", tenant, subject });
       }),
       ...[...this.subjects.values()].map((subject) => json({ op: "subject", subject })),
       ...[...this.templates.values()].flatMap((m) => [...m.values()].map(encodeTemplate)),
-    ];
-    for (let i = 0; i < records.length; i += 4096) fresh.append(records.slice(i, i + 4096));
-    fresh.close();
+    ]);
     this.log.close();
-    renameSync(next, path);
-    // The bytes of a torn append were never acknowledged, but may hold an erased person's record.
-    rmSync(`${path}.torn`, { force: true });
-    syncDir(this.dir);
     this.log = RecordLog.open(path, () => {}).log;
   }
 

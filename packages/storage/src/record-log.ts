@@ -9,6 +9,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
@@ -51,6 +52,8 @@ const READ_CHUNK = 4 * 1024 * 1024;
  * enrolment of 4,096 templates is about 10 MiB) with a wide margin.
  */
 const MAX_TORN = 256 * 1024 * 1024;
+/** Records a rewrite writes at once: one write and one fsync per batch. */
+const REWRITE_BATCH = 4096;
 
 /** A frame at `offset` that is whole and passes its checksum: its end, else undefined. */
 function intactFrameAt(data: Buffer, offset: number): number | undefined {
@@ -75,6 +78,18 @@ function writeAll(fd: number, bytes: Buffer, position?: number): void {
   for (let done = 0; done < bytes.length; ) {
     done += writeSync(fd, bytes, done, bytes.length - done, position === undefined ? null : position + done);
   }
+}
+
+/** Records as they lie in the file: each with its length and checksum in front. */
+function framed(payloads: readonly Buffer[]): Buffer {
+  return Buffer.concat(
+    payloads.flatMap((p) => {
+      const header = Buffer.alloc(HEADER);
+      header.writeUInt32LE(p.length, 0);
+      header.writeUInt32LE(crc32(p), 4);
+      return [header, p];
+    }),
+  );
 }
 
 /**
@@ -240,15 +255,48 @@ export class RecordLog {
     return { records, damaged };
   }
 
+  /**
+   * Replace the log at `path` with exactly `payloads`, in order, so that a crash leaves the old log or
+   * the new one: written to `<path>.rewriting` (one write and one fsync a batch), renamed over, and the
+   * folder fsync'd. `<path>.torn` goes too: its bytes were never acknowledged, but they may hold a
+   * record the rewrite is there to drop (an erased person's). A RecordLog open on `path` goes on
+   * writing the old file, so its owner closes it afterwards and opens `path` again; until then
+   * `payloads` may be read from it lazily.
+   */
+  static rewrite(path: string, payloads: Iterable<Buffer>): void {
+    const aside = `${path}.rewriting`;
+    // Truncated: whatever a rewrite that a crash cut short left there is never read.
+    const fd = openSync(aside, "w");
+    try {
+      let at = 0;
+      let batch: Buffer[] = [];
+      const flush = () => {
+        const bytes = framed(batch);
+        writeAll(fd, bytes, at);
+        fsyncSync(fd);
+        at += bytes.length;
+        batch = [];
+      };
+      for (const payload of payloads) {
+        batch.push(payload);
+        if (batch.length === REWRITE_BATCH) flush();
+      }
+      if (batch.length) flush();
+    } catch (error) {
+      closeSync(fd);
+      // Only a partial copy of records the log still holds, taking room (a full disk is a likely cause).
+      rmSync(aside, { force: true });
+      throw error;
+    }
+    closeSync(fd);
+    rmSync(`${path}.torn`, { force: true });
+    renameSync(aside, path);
+    syncDir(dirname(path));
+  }
+
   /** Append records as one write and one fsync; on any failure the log is cut back to where it was. */
   append(payloads: readonly Buffer[]): void {
-    const frames = payloads.map((p) => {
-      const header = Buffer.alloc(HEADER);
-      header.writeUInt32LE(p.length, 0);
-      header.writeUInt32LE(crc32(p), 4);
-      return Buffer.concat([header, p]);
-    });
-    const all = Buffer.concat(frames);
+    const all = framed(payloads);
     const start = fstatSync(this.fd).size;
     try {
       writeAll(this.fd, all, start);

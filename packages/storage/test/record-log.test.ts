@@ -88,6 +88,24 @@ describe("record log", () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  it("rewrites a log to exactly the records given, over a stale rewrite and without the torn tail", () => {
+    const { path } = logOf(5);
+    appendFileSync(path, Buffer.concat([Buffer.from([200, 0, 0, 0, 1, 2, 3, 4]), payload(98, 50)]));
+    expect(replay(path).recovery.discardedBytes).toBeGreaterThan(0);
+    expect(existsSync(`${path}.torn`)).toBe(true);
+    // What a rewrite that a crash cut short left behind: longer than the new log, and not records at all.
+    writeFileSync(`${path}.rewriting`, Buffer.alloc(100_000, 0xab));
+    const kept = [1, 3, ...Array.from({ length: 9000 }, (_, i) => 100 + i)].map((i) => payload(i, 40));
+    RecordLog.rewrite(path, kept);
+    expect(replay(path)).toEqual({ seen: kept.map((p) => p.toString()), recovery: { records: kept.length, discardedBytes: 0 } });
+    expect(existsSync(`${path}.torn`)).toBe(false);
+    expect(existsSync(`${path}.rewriting`)).toBe(false);
+    expect(readFileSync(path).includes(payload(0, 40))).toBe(false);
+    // Lazily, from a generator, and down to nothing.
+    RecordLog.rewrite(path, (function* () {})());
+    expect(readFileSync(path)).toHaveLength(0);
+  });
+
   it("pages records back by offset", () => {
     const { path, offsets } = logOf(4);
     const { log } = RecordLog.open(path, () => {});

@@ -1,8 +1,8 @@
-import { existsSync, renameSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, linkSync } from "node:fs";
+import { join } from "node:path";
 import { type AuditVerification, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
-import { CorruptLogError, Database, RecordLog, syncDir } from "@facerec/storage";
+import { CorruptLogError, Database, RecordLog } from "@facerec/storage";
 import { UsageError } from "../usage.js";
 
 /** Where the product keeps its state: FACEREC_DATA, or ./data beside where it runs. */
@@ -123,15 +123,10 @@ export function repairCommand(data: string): Record<string, unknown> {
       if (!(error instanceof CorruptLogError)) throw error;
     }
     const { records, damaged } = RecordLog.salvage(path);
-    const fresh = `${path}.repaired`;
-    rmSync(fresh, { force: true });
-    const { log } = RecordLog.open(fresh, () => {});
-    for (let i = 0; i < records.length; i += 4096) log.append(records.slice(i, i + 4096));
-    log.close();
     const keptAs = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    renameSync(path, keptAs);
-    renameSync(fresh, path);
-    syncDir(dirname(path));
+    // A second name for the damaged file, so that the log's own name never goes missing on the way.
+    linkSync(path, keptAs);
+    RecordLog.rewrite(path, records);
     logs.push({ file: path, state: "repaired", kept: records.length, damaged, damagedFileKeptAs: keptAs, loss });
   }
   return { repaired: logs.filter((l) => l.state === "repaired").length, logs };
