@@ -112,6 +112,27 @@ export class FaceClusters {
     return { cluster: clusterId, created, merged };
   }
 
+  /**
+   * Put a face back in the cluster a store kept it in, with no search and no merging: faces adopted in
+   * the same order give the same sums, however the clusters came to be.
+   */
+  adopt(cluster: string, id: string, vector: Float32Array): void {
+    const c = this.clusters.get(cluster);
+    if (!c) {
+      this.clusters.set(cluster, {
+        sum: Float32Array.from(vector),
+        count: 1,
+        centroid: Float32Array.from(vector),
+        members: [id],
+      });
+      return;
+    }
+    for (let i = 0; i < vector.length; i++) c.sum[i] = (c.sum[i] as number) + (vector[i] as number);
+    c.centroid = l2normalise(Float32Array.from(c.sum));
+    c.count++;
+    c.members.push(id);
+  }
+
   /** Take a cluster out (assigned to a subject, or dismissed). */
   remove(id: string): void {
     this.clusters.delete(id);

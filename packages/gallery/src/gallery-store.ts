@@ -1,3 +1,4 @@
+import { apiFailure } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 
 /** A subject's consent to enrolment, as the tenant recorded it (the evidence itself stays with the tenant). */
@@ -45,7 +46,7 @@ export interface SubjectState {
   templates: StoredTemplate[];
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends apiFailure(404, "NOT_FOUND") {
   override readonly name = "NotFoundError";
 }
 

@@ -19,6 +19,7 @@ export {
 } from "./decide.js";
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
+export { FileReviewStore } from "./file-review-store.js";
 export { Gallery, type GalleryOptions, isNegative, type NewTemplate, negativeModel } from "./gallery.js";
 export {
   type ConsentRecord,
@@ -31,11 +32,10 @@ export {
 } from "./gallery-store.js";
 export { VectorMatrix } from "./matrix.js";
 export { PgGalleryStore } from "./pg-gallery-store.js";
+export { PgReviewStore } from "./pg-review-store.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";
 export {
-  FileReviewStore,
   type NewReviewItem,
-  PgReviewStore,
   type ReviewCluster,
   type ReviewItem,
   type ReviewStore,

@@ -30,6 +30,10 @@ export interface ChallengeStore {
   addFrame(tenant: string, id: string, frame: FrameObservation, maxFrames: number, now: number): Promise<FrameAdded>;
   /** Remove the tenant's open challenge and return it: of two callers asking at once, one gets it. */
   take(tenant: string, id: string, now: number): Promise<Challenge | undefined>;
+  /** Close the tenant's challenges that check answers against the subject (its erasure); how many. */
+  eraseSubject(tenant: string, subjectId: string): Promise<number>;
+  /** The tenant's open challenges naming the subject, for subject access. */
+  ofSubject(tenant: string, subjectId: string): Promise<Challenge[]>;
   close(): Promise<void>;
 }
 
@@ -68,6 +72,16 @@ export class MemoryChallengeStore implements ChallengeStore {
     const c = this.live(tenant, id, now);
     if (c) this.open.delete(id);
     return c;
+  }
+
+  async eraseSubject(tenant: string, subjectId: string): Promise<number> {
+    const named = await this.ofSubject(tenant, subjectId);
+    for (const c of named) this.open.delete(c.id);
+    return named.length;
+  }
+
+  async ofSubject(tenant: string, subjectId: string): Promise<Challenge[]> {
+    return [...this.open.values()].filter((c) => c.tenant === tenant && c.subjectId === subjectId);
   }
 
   async close(): Promise<void> {
@@ -137,6 +151,22 @@ export class PgChallengeStore implements ChallengeStore {
     const row = rows[0];
     if (!row || Number(row.expires_at) <= now) return undefined;
     return challengeOf(row);
+  }
+
+  async eraseSubject(tenant: string, subjectId: string): Promise<number> {
+    const { rowCount } = await this.db.query("DELETE FROM liveness_challenges WHERE tenant = $1 AND subject_id = $2", [
+      tenant,
+      subjectId,
+    ]);
+    return rowCount ?? 0;
+  }
+
+  async ofSubject(tenant: string, subjectId: string): Promise<Challenge[]> {
+    const { rows } = await this.db.query<ChallengeRow>(
+      "SELECT * FROM liveness_challenges WHERE tenant = $1 AND subject_id = $2",
+      [tenant, subjectId],
+    );
+    return rows.map(challengeOf);
   }
 
   async close(): Promise<void> {}
