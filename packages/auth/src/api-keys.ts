@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { token } from "@facerec/common";
+import { apiFailure, token } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import type { KeyStore } from "./key-store.js";
 
@@ -25,21 +25,21 @@ export interface Principal {
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "wrong-secret";
 
-/** Authentication failed (HTTP 401 / gRPC UNAUTHENTICATED); `reason` is for the audit trail, not the caller. */
-export class AuthError extends Error {
+/** Authentication failed; `reason` is for the audit trail, not the caller. */
+export class AuthError extends apiFailure(401, "UNAUTHENTICATED") {
   override readonly name = "AuthError";
   constructor(readonly reason: AuthFailure) {
     super("invalid or missing API key");
   }
 }
 
-/** No such key in the caller's tenant (HTTP 404 / gRPC NOT_FOUND). */
-export class KeyNotFoundError extends Error {
+/** No such key in the caller's tenant. */
+export class KeyNotFoundError extends apiFailure(404, "NOT_FOUND") {
   override readonly name = "KeyNotFoundError";
 }
 
-/** Authenticated but not allowed (HTTP 403 / gRPC PERMISSION_DENIED). */
-export class ForbiddenError extends Error {
+/** Authenticated but not allowed. */
+export class ForbiddenError extends apiFailure(403, "PERMISSION_DENIED") {
   override readonly name = "ForbiddenError";
 }
 

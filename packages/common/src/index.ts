@@ -1,3 +1,4 @@
+export { ApiFailure, apiFailure, type GrpcCode } from "./errors.js";
 export { gaussianNoise, seededUniform } from "./random.js";
 export { isToken, TOKEN, token } from "./tokens.js";
 export { withoutSecrets } from "./urls.js";

@@ -1,52 +1,50 @@
-import { AuthError, ForbiddenError, KeyNotFoundError } from "@facerec/auth";
-import { NotFoundError } from "@facerec/gallery";
-import { ImageError } from "@facerec/vision";
+import { ApiFailure, apiFailure } from "@facerec/common";
 
-/** Too many requests or streams for one API key (HTTP 429 / gRPC RESOURCE_EXHAUSTED). */
-export class RateLimitError extends Error {
+/** Too many requests or streams for one API key. */
+export class RateLimitError extends apiFailure(429, "RESOURCE_EXHAUSTED") {
   override readonly name = "RateLimitError";
   constructor(
     message: string,
-    readonly retryAfterSeconds?: number,
+    override readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
 
-/** A request that is well-formed but asks for something invalid (HTTP 400 / gRPC INVALID_ARGUMENT). */
-export class BadRequestError extends Error {
+/** A request that is well-formed but asks for something invalid. */
+export class BadRequestError extends apiFailure(400, "INVALID_ARGUMENT") {
   override readonly name = "BadRequestError";
 }
 
-/** More input than a request may carry (HTTP 413 / gRPC RESOURCE_EXHAUSTED). */
-export class TooLargeError extends Error {
+/** More input than a request may carry. */
+export class TooLargeError extends apiFailure(413, "RESOURCE_EXHAUSTED") {
   override readonly name = "TooLargeError";
 }
 
-/** A multipart upload without a declared length (HTTP 411 / gRPC INVALID_ARGUMENT). */
-export class LengthRequiredError extends Error {
+/** A multipart upload without a declared length. */
+export class LengthRequiredError extends apiFailure(411, "INVALID_ARGUMENT") {
   override readonly name = "LengthRequiredError";
 }
 
-/** A part of the product this deployment does not run (HTTP 503 / gRPC UNAVAILABLE). */
-export class UnavailableError extends Error {
+/** A part of the product this deployment does not run. */
+export class UnavailableError extends apiFailure(503, "UNAVAILABLE") {
   override readonly name = "UnavailableError";
 }
 
-/** No such webhook in the caller's tenant (HTTP 404 / gRPC NOT_FOUND). */
-export class WebhookNotFoundError extends Error {
+/** No such webhook in the caller's tenant. */
+export class WebhookNotFoundError extends apiFailure(404, "NOT_FOUND") {
   override readonly name = "WebhookNotFoundError";
 }
 
-/** The tenant's policy asks for something the request lacks: a consent record to enrol (HTTP 412 / FAILED_PRECONDITION). */
-export class ConsentRequiredError extends Error {
+/** The tenant's policy asks for something the request lacks: a consent record to enrol. */
+export class ConsentRequiredError extends apiFailure(412, "FAILED_PRECONDITION") {
   override readonly name = "ConsentRequiredError";
 }
 
-/** The process is at capacity; the request was not started (HTTP 503 with Retry-After / gRPC UNAVAILABLE). */
-export class OverloadedError extends Error {
+/** The process is at capacity; the request was not started. */
+export class OverloadedError extends apiFailure(503, "UNAVAILABLE") {
   override readonly name = "OverloadedError";
-  readonly retryAfterSeconds = 1;
+  override readonly retryAfterSeconds = 1;
 }
 
 /**
@@ -93,42 +91,26 @@ export const API_ERRORS = [
 
 export type ApiError = { status: number; code: string; message: string; retryAfterSeconds?: number };
 
-/** What a thrown error means to a caller: its HTTP status, gRPC status name and message. */
+/**
+ * What a thrown error means to a caller: its HTTP status, gRPC status name and message. Typed errors
+ * carry their own (see ApiFailure); a full disk and fastify's own 4xx errors are the only untyped
+ * failures a caller is told about.
+ */
 export function httpStatusOf(error: unknown): ApiError {
-  if (error instanceof AuthError) return { status: 401, code: "UNAUTHENTICATED", message: error.message };
-  if (error instanceof ForbiddenError) return { status: 403, code: "PERMISSION_DENIED", message: error.message };
-  if (error instanceof RateLimitError) {
+  if (error instanceof ApiFailure) {
     return {
-      status: 429,
-      code: "RESOURCE_EXHAUSTED",
-      message: error.message,
+      status: error.status,
+      code: error.grpcCode,
+      message: error.publicMessage,
       ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
     };
   }
-  if (error instanceof BadRequestError) return { status: 400, code: "INVALID_ARGUMENT", message: error.message };
-  if (error instanceof ConsentRequiredError) return { status: 412, code: "FAILED_PRECONDITION", message: error.message };
-  if (error instanceof TooLargeError) return { status: 413, code: "RESOURCE_EXHAUSTED", message: error.message };
-  if (error instanceof LengthRequiredError) return { status: 411, code: "INVALID_ARGUMENT", message: error.message };
-  if (error instanceof OverloadedError) {
-    return { status: 503, code: "UNAVAILABLE", message: error.message, retryAfterSeconds: error.retryAfterSeconds };
-  }
-  if (error instanceof UnavailableError) return { status: 503, code: "UNAVAILABLE", message: error.message };
   const errno = (error as NodeJS.ErrnoException).code;
   if (errno === "ENOSPC" || errno === "EDQUOT") {
     return {
       status: 503,
       code: "UNAVAILABLE",
       message: "the gateway cannot write its state: no space left; nothing was changed",
-    };
-  }
-  if (error instanceof NotFoundError || error instanceof KeyNotFoundError || error instanceof WebhookNotFoundError)
-    return { status: 404, code: "NOT_FOUND", message: error.message };
-  if (error instanceof ImageError) {
-    const tooBig = error.code === "TOO_LARGE" || error.code === "TOO_MANY_PIXELS";
-    return {
-      status: tooBig ? 413 : 400,
-      code: tooBig ? "RESOURCE_EXHAUSTED" : "INVALID_ARGUMENT",
-      message: `${error.code}: ${error.message}`,
     };
   }
   const fastify = error as { statusCode?: number; message?: string };
