@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       const c = await recognition.startChallenge(p, kind === "subject" ? subject.id : undefined);
       for (const frame of await answerFrames(c.actions)) {
         const t = performance.now();
-        await recognition.challengeFrame(p, c.id, frame);
+        await recognition.sendChallengeFrame(p, c.id, frame);
         times[kind].push(performance.now() - t);
       }
       const result = await recognition.challengeResult(p, c.id);

@@ -32,6 +32,11 @@ export interface Limits {
    */
   requestBytes: number;
   /**
+   * The body of an operation that carries no image (subjects, keys, policy, webhooks, review names).
+   * @default 1 MiB: a subject with 50 metadata entries of 1,000 characters is about 100 KB
+   */
+  plainRequestBytes: number;
+  /**
    * Request bodies in flight across the process; past it a request is answered 503 at once instead of
    * being read. @default 256 MiB: the flood test's 1,000 uploads of a 640x480 JPEG need about 60 MiB
    */
@@ -76,6 +81,7 @@ export const DEFAULT_LIMITS: Limits = {
   enrolImages: 20,
   imageBytes: 20 * MiB,
   requestBytes: 30 * MiB,
+  plainRequestBytes: MiB,
   uploadBytesInFlight: 256 * MiB,
   imageWorkers: Math.max(2, availableParallelism()),
   imageQueue: 32,

@@ -12,6 +12,7 @@ import type { ChallengeOptions } from "./challenge.js";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
+import { jobRecordData } from "./units/jobs.js";
 
 /**
  * The liveness policy from FACEREC_LIVENESS_POLICY (required, advisory or off; default required) and
@@ -95,6 +96,7 @@ export async function openGateway(
   const state = await openProductState(data, engine, env);
   const { gallery, audit, keys } = state;
   const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue);
+  if (options.jobs) state.personalData.register(jobRecordData(options.jobs.queue));
   return {
     engine,
     gallery,
@@ -112,6 +114,7 @@ export async function openGateway(
       challenge: { ...challengeFromEnv(env), store: state.challenges },
       webhooks,
       review: { store: state.review, policy: reviewPolicyFromEnv(env) },
+      personalData: state.personalData,
       // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
       privacy: {
         policies: new TenantPolicies(state.policies, gallery, engine.embedder),

@@ -119,15 +119,16 @@ export class Jobs {
   /**
    * Erasure reaches the job records too: an enrol-folder job keeps the names of the folders it has
    * done (so that a retry skips them), and a folder is named after its person. The erased subject's
-   * name leaves the job that enrolled it (`metadata.job`), in its tenant only.
+   * name leaves the job that enrolled it (`metadata.job`), in its tenant only. True when it was there.
    */
-  async forget(tenant: string, subject: { name: string; metadata: Record<string, string> }): Promise<void> {
+  async forget(tenant: string, subject: { name: string; metadata: Record<string, string> }): Promise<boolean> {
     const id = subject.metadata.job;
-    if (!id) return;
+    if (!id) return false;
     const job = await this.queue.getJob(id);
     const data = job?.data as (JobSpec & { done?: string[] }) | undefined;
-    if (!job || !data || data.tenant !== tenant || !data.done?.includes(subject.name)) return;
+    if (!job || !data || data.tenant !== tenant || !data.done?.includes(subject.name)) return false;
     await job.updateData({ ...data, done: data.done.filter((name) => name !== subject.name) });
+    return true;
   }
 
   /** Jobs by state across tenants (waiting, active, delayed, completed, failed), for metrics. */

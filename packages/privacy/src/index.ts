@@ -1,5 +1,14 @@
 export { buildNotice, fmrRate, type NoticeRate, ratesOf, readEvidence, type TransparencyNotice } from "./notice.js";
 export {
+  type DataSubject,
+  type ErasureReceipt,
+  PersonalDataRegistry,
+  type PersonalDataStore,
+  receiptText,
+  type StoreErasure,
+  type StoreExport,
+} from "./personal-data.js";
+export {
   checkPolicy,
   DEFAULT_TENANT_POLICY,
   LIVENESS_POLICIES,

@@ -6,6 +6,7 @@ export {
   PgChallengeStore,
 } from "./challenge-store.js";
 export { engineConfigFromEnv } from "./engine-config.js";
+export { challengeData, galleryData, productPersonalData, reviewData } from "./personal-data.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
 export { pruneAudit, purgeExpiredSubjects, purgeTenantReviews, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
 export {

@@ -16,10 +16,11 @@ import {
   type ReviewStore,
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
-import { FilePolicyStore, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
+import { FilePolicyStore, type PersonalDataRegistry, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
 import { Database } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
+import { productPersonalData } from "./personal-data.js";
 
 /** The product's state: the gallery, the API keys, the audit trail and the webhooks, all in one place. */
 export interface ProductState {
@@ -34,6 +35,11 @@ export interface ProductState {
   policies: PolicyStore;
   /** Open active liveness challenges (in this process's memory in embedded mode). */
   challenges: ChallengeStore;
+  /**
+   * Every store above that keeps anything about a person, for erasure, retention and subject access
+   * (a process that adds a store of its own, the job queue, registers it too).
+   */
+  personalData: PersonalDataRegistry;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -76,6 +82,7 @@ export async function openProductState(
     review,
     policies,
     challenges,
+    personalData: productPersonalData({ gallery, review, challenges }),
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();

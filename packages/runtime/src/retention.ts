@@ -1,6 +1,6 @@
 import type { AuditTrail } from "@facerec/audit";
 import { type Gallery, NotFoundError, type ReviewStore } from "@facerec/gallery";
-import type { PolicyStore, TenantPolicy } from "@facerec/privacy";
+import { type PersonalDataRegistry, type PolicyStore, receiptText, type TenantPolicy } from "@facerec/privacy";
 import { purgeReview, type ReviewPolicy } from "./review.js";
 
 /** How often the retention job runs: expiry is in days, so an hour late is within the promise. */
@@ -23,13 +23,14 @@ async function cutoffs(
 
 /**
  * Erase the subjects whose newest template (or, without templates, whose creation) is older than their
- * tenant's `retention.templatesDays`: templates, vectors and crops go as on erasure. Each erasure is
+ * tenant's `retention.templatesDays`: every personal-data store forgets them as on erasure. Each erasure is
  * audited under the subject, and each tenant's run with its count. Another replica erasing the same
  * subject a moment before is not an error: only what this run erased counts.
  */
 export async function purgeExpiredSubjects(
   policies: PolicyStore,
   gallery: Gallery,
+  personalData: PersonalDataRegistry,
   audit: AuditTrail,
   now: number = Date.now(),
 ): Promise<Map<string, number>> {
@@ -42,12 +43,12 @@ export async function purgeExpiredSubjects(
       const newest = times.sort().at(-1) ?? subject.createdAt;
       if (newest >= before) continue;
       try {
-        const { templates } = await gallery.deleteSubject(tenant, subject.id);
+        const receipt = await personalData.erase(tenant, subject);
         await audit.append({
           tenant,
           keyId: "system",
           operation: "retention-erase",
-          decision: `erased: ${templates} templates, newest ${newest}, policy version ${version}`,
+          decision: `${receiptText(receipt)}; newest template ${newest}, policy version ${version}`,
           subjectId: subject.id,
           requestId: `retention:${before}:${subject.id}`,
         });
@@ -130,7 +131,7 @@ export async function pruneAudit(
  * deployment's retention, subjects and audit entries past their tenant's.
  */
 export function scheduleRetention(
-  state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery },
+  state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery; personalData: PersonalDataRegistry },
   audit: AuditTrail,
   review: ReviewPolicy,
   onError: (error: unknown) => void,
@@ -138,7 +139,7 @@ export function scheduleRetention(
   const run = async () => {
     await purgeReview(state.review, audit, review).catch(onError);
     await purgeTenantReviews(state.policies, state.review, audit, review).catch(onError);
-    await purgeExpiredSubjects(state.policies, state.gallery, audit).catch(onError);
+    await purgeExpiredSubjects(state.policies, state.gallery, state.personalData, audit).catch(onError);
     await pruneAudit(state.policies, audit).catch(onError);
   };
   const timer = setInterval(run, RETENTION_EVERY_MS);

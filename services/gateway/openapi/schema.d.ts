@@ -29,7 +29,7 @@ export interface paths {
         get: operations["getSubject"];
         put?: never;
         post?: never;
-        /** Erase a subject: its templates and vectors everywhere */
+        /** Erase a subject from every store that keeps anything about it; answers with the receipt */
         delete: operations["deleteSubject"];
         options?: never;
         head?: never;
@@ -961,6 +961,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         templatesRemoved?: number;
+                        receipt?: {
+                            subjectId?: string;
+                            erasedAt?: string;
+                            stores?: {
+                                store?: string;
+                                removed?: number;
+                                detail?: string;
+                            }[];
+                        };
                     };
                 };
             };
@@ -1282,6 +1291,13 @@ export interface operations {
                             model?: string;
                             createdAt?: string;
                         }[];
+                        stores?: {
+                            store?: string;
+                            held?: string;
+                            records?: {
+                                [key: string]: unknown;
+                            }[];
+                        }[];
                         decisions?: {
                             sequence?: number;
                             /** Format: date-time */
@@ -1414,6 +1430,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         templatesRemoved?: number;
+                        receipt?: {
+                            subjectId?: string;
+                            erasedAt?: string;
+                            stores?: {
+                                store?: string;
+                                removed?: number;
+                                detail?: string;
+                            }[];
+                        };
                     };
                 };
             };

@@ -4,7 +4,10 @@ import type { Principal } from "@facerec/auth";
 import { AuthError } from "@facerec/auth";
 import {
   httpStatusOf,
+  isOperation,
   LengthRequiredError,
+  OPERATIONS,
+  type OperationName,
   OverloadedError,
   RateLimitError,
   type Recognition,
@@ -53,6 +56,9 @@ declare module "fastify" {
 }
 
 const consoleDir = join(repoRoot, "services", "gateway", "console");
+
+/** The declared operation a request's route serves (checked for every route when it is added). */
+const operationOf = (request: FastifyRequest): OperationName => request.routeOptions.schema?.operationId as OperationName;
 
 /**
  * The REST API under /v1 (an API key in `x-api-key`, a JSON schema on every route, images as base64
@@ -130,6 +136,11 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     api.decorateRequest("principal", null as unknown as Principal);
     api.decorateRequest("uploadReserved", 0);
     api.addHook("onRoute", (route) => {
+      // Every API route is one declared operation, named by its OpenAPI operationId.
+      const id = route.schema?.operationId;
+      if (!id || !isOperation(id)) throw new Error(`${route.method} ${route.url}: operationId ${id} is not a declared operation`);
+      // A chunked body has no declared length to refuse early: the route's own limit bounds it.
+      route.bodyLimit = OPERATIONS[id].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
       route.schema = {
         ...route.schema,
         response: {
@@ -145,7 +156,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       };
     });
     api.addHook("onRequest", async (request: FastifyRequest) => {
-      const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
+      const operation = operationOf(request);
       request.principal = await recognition.admit(
         request.headers["x-api-key"] as string | undefined,
         operation,
@@ -161,9 +172,11 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       if (!Number.isFinite(declared) && request.headers["content-type"]?.startsWith("multipart/")) {
         throw new LengthRequiredError("a multipart upload needs a Content-Length header");
       }
-      if (declared > limits.requestBytes) {
-        throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limits.requestBytes}`);
-      }
+      // Only operations declared to carry images take large bodies; the rest are small JSON, held to
+      // their own limit and never queued behind uploads in flight.
+      const limit = OPERATIONS[operation].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
+      if (declared > limit) throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limit}`);
+      if (OPERATIONS[operation].quota !== "image") return;
       const reserve = Number.isFinite(declared) ? declared : limits.requestBytes;
       if (uploading + reserve > limits.uploadBytesInFlight)
         throw new OverloadedError("the gateway is at capacity; retry shortly");
@@ -175,8 +188,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     api.addHook("onError", async (request, _reply, err) => {
       // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
       if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
-      const operation = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      await recognition.refused(request.principal, operation, `rejected:${httpStatusOf(err).code}`, request.id);
+      await recognition.refused(request.principal, operationOf(request), `rejected:${httpStatusOf(err).code}`, request.id);
     });
     subjectRoutes(api, recognition);
     recogniseRoutes(api, recognition);

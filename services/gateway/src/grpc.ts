@@ -17,7 +17,15 @@ import {
 } from "@facerec/contracts";
 import type { ConsentRecord, Decision, ReviewCluster, Subject, ThresholdExplanation } from "@facerec/gallery";
 import type { DeliveryAttempt } from "@facerec/notify";
-import { BadRequestError, httpStatusOf, type Recognition, requestIdFrom, type WebhookView } from "@facerec/operations";
+import {
+  BadRequestError,
+  type Erasure,
+  httpStatusOf,
+  type OperationName,
+  type Recognition,
+  requestIdFrom,
+  type WebhookView,
+} from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
 import type { PolicyVersion } from "@facerec/privacy";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
@@ -112,6 +120,11 @@ const toCluster = (c: ReviewCluster): ReviewClusterMessage => ({
   last: new Date(c.last),
 });
 
+const toErasure = (e: Erasure) => ({
+  templatesRemoved: e.templatesRemoved,
+  receipt: { ...e.receipt, erasedAt: new Date(e.receipt.erasedAt) },
+});
+
 const toWebhook = (w: WebhookView): Webhook => ({ ...w, createdAt: new Date(w.createdAt) });
 
 const toAttempt = (a: DeliveryAttempt): WebhookAttempt => ({
@@ -150,6 +163,9 @@ const toJob = (j: JobView) => ({
   error: j.error ?? "",
 });
 
+/** The service's method name for a declared operation: the declarations are named after the methods. */
+const methodOf = (operation: OperationName): string => operation[0]?.toUpperCase() + operation.slice(1);
+
 /** The caller's x-request-id metadata when it is a safe token, else a fresh id: audit entries carry it. */
 const requestIdOf = (metadata: Metadata): string => requestIdFrom(metadata.get("x-request-id")[0]);
 
@@ -186,14 +202,9 @@ export function buildGrpcServer(recognition: Recognition): Server {
       .replace(/^ipv[46]:/, "")
       .replace(/:\d+$/, "")
       .replace(/^\[(.*)\]$/, "$1");
-  const authenticate = (call: { metadata: Metadata; getPeer(): string }, operation: string, requestId: string) => {
+  const authenticate = (call: { metadata: Metadata; getPeer(): string }, operation: OperationName, requestId: string) => {
     const key = call.metadata.get("x-api-key")[0];
-    return recognition.admit(
-      typeof key === "string" ? key : undefined,
-      `grpc ${operation}`,
-      requestId,
-      addressOf(call.getPeer()),
-    );
+    return recognition.admit(typeof key === "string" ? key : undefined, operation, requestId, addressOf(call.getPeer()));
   };
   const grpcError = (error: unknown) => {
     const { code, message } = httpStatusOf(error);
@@ -201,30 +212,31 @@ export function buildGrpcServer(recognition: Recognition): Server {
   };
 
   const unary =
-    <Req, Res>(operation: string, fn: (p: Principal, req: Req) => Promise<Res> | Res) =>
+    <Req, Res>(operation: OperationName, fn: (p: Principal, req: Req) => Promise<Res> | Res) =>
     async (call: ServerUnaryCall<Req | Malformed, Res>, callback: sendUnaryData<Res>): Promise<void> => {
       let principal: Principal | undefined;
+      const method = methodOf(operation);
       // A server span continuing the caller's traceparent metadata (a no-op unless tracing is on).
       const span = tracer().startSpan(
-        `grpc ${operation}`,
-        { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": operation } },
+        `grpc ${method}`,
+        { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": method } },
         contextFromHttpHeaders(call.metadata.getMap() as Record<string, string>),
       );
       const requestId = requestIdOf(call.metadata);
       try {
         principal = await authenticate(call, operation, requestId);
         if (call.request instanceof Malformed) {
-          throw new BadRequestError(`malformed ${operation} request: ${call.request.reason}`);
+          throw new BadRequestError(`malformed ${method} request: ${call.request.reason}`);
         }
         callback(null, await fn(principal, call.request));
         span.setAttribute("rpc.grpc.status_code", status.OK);
       } catch (error) {
         const refusal = grpcError(error);
         span.setAttribute("rpc.grpc.status_code", refusal.code);
-        if (refusal.code === status.INTERNAL) console.error(`grpc ${operation} failed`, error);
+        if (refusal.code === status.INTERNAL) console.error(`grpc ${method} failed`, error);
         if (principal) {
           await recognition
-            .refused(principal, `grpc ${operation}`, `rejected:${status[refusal.code]}`, requestId)
+            .refused(principal, operation, `rejected:${status[refusal.code]}`, requestId)
             .catch((e) => console.error("audit append failed", e));
         }
         callback(refusal);
@@ -238,18 +250,18 @@ export function buildGrpcServer(recognition: Recognition): Server {
   // Typed from the generated service definition: each handler's request and response are the
   // messages of api.proto, so a field renamed there fails to compile here.
   const implementation: FaceRecognitionServiceServer = {
-    createSubject: unary("CreateSubject", async (p, r) => {
+    createSubject: unary("createSubject", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
       return { subject: toSubject(await recognition.createSubject(p, r.name, r.metadata, consentOf(r.consent))) };
     }),
-    getSubject: unary("GetSubject", async (p, r) => ({
+    getSubject: unary("getSubject", async (p, r) => ({
       subject: toSubject(await recognition.getSubject(p, r.id)),
     })),
-    listSubjects: unary("ListSubjects", async (p) => ({
+    listSubjects: unary("listSubjects", async (p) => ({
       subjects: (await recognition.listSubjects(p)).map(toSubject),
       nextPageToken: "",
     })),
-    updateSubject: unary("UpdateSubject", async (p, r) => {
+    updateSubject: unary("updateSubject", async (p, r) => {
       // proto3 cannot tell an empty field from an absent one: an empty name or map leaves that part as it is.
       const change = {
         ...(r.name ? { name: r.name } : {}),
@@ -258,9 +270,9 @@ export function buildGrpcServer(recognition: Recognition): Server {
       };
       return { subject: toSubject(await recognition.updateSubject(p, r.id, change)) };
     }),
-    deleteSubject: unary("DeleteSubject", async (p, r) => recognition.deleteSubject(p, r.id)),
-    enroll: unary("Enroll", async (p, r) => recognition.enroll(p, r.subjectId, r.images)),
-    identify: unary("Identify", async (p, r) => {
+    deleteSubject: unary("deleteSubject", async (p, r) => toErasure(await recognition.deleteSubject(p, r.id))),
+    enroll: unary("enroll", async (p, r) => recognition.enroll(p, r.subjectId, r.images)),
+    identify: unary("identify", async (p, r) => {
       const { faces, requestId, liveness } = await recognition.identify(
         p,
         r.image,
@@ -283,7 +295,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         liveness,
       };
     }),
-    verify: unary("Verify", async (p, r) => {
+    verify: unary("verify", async (p, r) => {
       if (!r.subjectId && !r.otherImage) throw new BadRequestError("give subject_id or other_image");
       return recognition.verify(
         p,
@@ -292,7 +304,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
       );
     }),
     // The verdict's words are checked in the operation layer, as for REST.
-    feedback: unary("Feedback", async (p, r) =>
+    feedback: unary("feedback", async (p, r) =>
       recognition.feedback(p, {
         image: r.image,
         subjectId: r.subjectId,
@@ -303,7 +315,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
     watchMatches: async (call: ServerWritableStream<WatchMatchesRequest | Malformed, WatchMatchesResponse>) => {
       const requestId = requestIdOf(call.metadata);
       try {
-        const principal = await authenticate(call, "WatchMatches", requestId);
+        const principal = await authenticate(call, "watchMatches", requestId);
         if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
         const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => {
           // A reader that stopped reading would hold every later event in memory: end its stream instead.
@@ -322,7 +334,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         call.emit("error", grpcError(error));
       }
     },
-    queryAudit: unary("QueryAudit", async (p, r) => {
+    queryAudit: unary("queryAudit", async (p, r) => {
       const page = await recognition.queryAudit(p, {
         ...(r.since ? { since: r.since } : {}),
         ...(r.until ? { until: r.until } : {}),
@@ -337,7 +349,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         nextPageToken: page.nextPageToken ?? "",
       };
     }),
-    exportSubject: unary("ExportSubject", async (p, r) => {
+    exportSubject: unary("exportSubject", async (p, r) => {
       const x = await recognition.exportSubject(p, r.id);
       return {
         generatedAt: new Date(x.generatedAt),
@@ -350,19 +362,20 @@ export function buildGrpcServer(recognition: Recognition): Server {
           cropRetained: false,
           createdAt: new Date(t.createdAt),
         })),
+        stores: x.stores.map((s) => ({ store: s.store, held: s.held, recordsJson: JSON.stringify(s.records) })),
         decisions: x.decisions.map(toAuditEntry),
         decisionsTruncated: x.decisionsTruncated,
         held: x.held,
       };
     }),
-    startJob: unary("StartJob", async (p, r) => {
+    startJob: unary("startJob", async (p, r) => {
       const kind = JOB_KINDS.get(r.kind);
       if (!kind) throw new BadRequestError("kind must be one of the JobKind values");
       const request = { kind, ...(r.folder ? { folder: r.folder } : {}), ...(r.subjectId ? { subjectId: r.subjectId } : {}) };
-      return { job: toJob(await recognition.addJob(p, request, r.idempotencyKey || undefined)) };
+      return { job: toJob(await recognition.startJob(p, request, r.idempotencyKey || undefined)) };
     }),
-    getJob: unary("GetJob", async (p, r) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
-    verifyAudit: unary("VerifyAudit", async (p) => {
+    getJob: unary("getJob", async (p, r) => ({ job: toJob(await recognition.getJob(p, r.id)) })),
+    verifyAudit: unary("verifyAudit", async (p) => {
       const v = await recognition.verifyAudit(p);
       return {
         tenant: v.tenant,
@@ -375,65 +388,65 @@ export function buildGrpcServer(recognition: Recognition): Server {
         pruned: v.checkpoint?.pruned ?? 0,
       };
     }),
-    createKey: unary("CreateKey", async (p, r) => {
+    createKey: unary("createKey", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
       const { key, record } = await recognition.createKey(p, r.name, r.scopes);
       return { key, record: toKey(record) };
     }),
-    listKeys: unary("ListKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),
-    revokeKey: unary("RevokeKey", async (p, r) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
-    createWebhook: unary("CreateWebhook", async (p, r) => {
+    listKeys: unary("listKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),
+    revokeKey: unary("revokeKey", async (p, r) => ({ key: toKey(await recognition.revokeKey(p, r.id)) })),
+    createWebhook: unary("createWebhook", async (p, r) => {
       const { secret, webhook } = await recognition.createWebhook(p, r);
       return { secret, webhook: toWebhook(webhook) };
     }),
-    listWebhooks: unary("ListWebhooks", async (p) => ({ webhooks: (await recognition.listWebhooks(p)).map(toWebhook) })),
-    deleteWebhook: unary("DeleteWebhook", async (p, r) => {
+    listWebhooks: unary("listWebhooks", async (p) => ({ webhooks: (await recognition.listWebhooks(p)).map(toWebhook) })),
+    deleteWebhook: unary("deleteWebhook", async (p, r) => {
       await recognition.deleteWebhook(p, r.id);
       return {};
     }),
-    listReviewClusters: unary("ListReviewClusters", async (p, r) => {
+    listReviewClusters: unary("listReviewClusters", async (p, r) => {
       const page = await recognition.listReviewClusters(p, r.limit || undefined, r.offset);
       return { clusters: page.clusters.map(toCluster), total: page.total };
     }),
-    getReviewCluster: unary("GetReviewCluster", async (p, r) => {
+    getReviewCluster: unary("getReviewCluster", async (p, r) => {
       const { cluster, faces } = await recognition.getReviewCluster(p, r.id);
       return {
         cluster: toCluster(cluster),
         faces: faces.map((f) => ({ ...f, subjectId: f.subjectId ?? "", time: new Date(f.time) })),
       };
     }),
-    assignReviewCluster: unary("AssignReviewCluster", async (p, r) => {
+    assignReviewCluster: unary("assignReviewCluster", async (p, r) => {
       const assigned = await recognition.assignReviewCluster(p, r.id, {
         ...(r.subjectId ? { subjectId: r.subjectId } : {}),
         ...(r.name ? { name: r.name } : {}),
       });
       return { ...assigned, subject: toSubject(assigned.subject) };
     }),
-    dismissReviewCluster: unary("DismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
-    getPolicy: unary("GetPolicy", async (p) => ({ policy: toPolicyVersion(await recognition.getPolicy(p)) })),
-    setPolicy: unary("SetPolicy", async (p, r) => ({
+    dismissReviewCluster: unary("dismissReviewCluster", async (p, r) => recognition.dismissReviewCluster(p, r.id)),
+    getPolicy: unary("getPolicy", async (p) => ({ policy: toPolicyVersion(await recognition.getPolicy(p)) })),
+    setPolicy: unary("setPolicy", async (p, r) => ({
       policy: toPolicyVersion(await recognition.setPolicy(p, policyOf(r.policy))),
     })),
-    withdrawConsent: unary("WithdrawConsent", async (p, r) => recognition.withdrawConsent(p, r.id)),
-    getNotice: unary("GetNotice", async (p) => {
-      const notice = await recognition.notice(p);
+    withdrawConsent: unary("withdrawConsent", async (p, r) => toErasure(await recognition.withdrawConsent(p, r.id))),
+    getNotice: unary("getNotice", async (p) => {
+      const notice = await recognition.getNotice(p);
       return { ...notice, generatedAt: new Date(notice.generatedAt) };
     }),
-    getReviewFaceCrop: unary("GetReviewFaceCrop", async (p, r) => ({
+    getReviewFaceCrop: unary("getReviewFaceCrop", async (p, r) => ({
       png: Buffer.from(await recognition.getReviewFaceCrop(p, r.id)),
     })),
-    getStatus: unary("GetStatus", (p) => recognition.status(p)),
-    startChallenge: unary("StartChallenge", async (p, r) => {
+    getStatus: unary("getStatus", (p) => recognition.getStatus(p)),
+    startChallenge: unary("startChallenge", async (p, r) => {
       const c = await recognition.startChallenge(p, r.subjectId || undefined);
       return { ...c, expiresAt: new Date(c.expiresAt) };
     }),
-    sendChallengeFrame: unary("SendChallengeFrame", async (p, r) => {
-      const { pose, ...frame } = await recognition.challengeFrame(p, r.id, r.image);
+    sendChallengeFrame: unary("sendChallengeFrame", async (p, r) => {
+      const { pose, ...frame } = await recognition.sendChallengeFrame(p, r.id, r.image);
       return { ...frame, ...(pose ? { yaw: pose.yaw, eyes: pose.eyes ?? 0 } : {}) };
     }),
-    challengeResult: unary("ChallengeResult", (p, r) => recognition.challengeResult(p, r.id)),
-    listWebhookDeliveries: unary("ListWebhookDeliveries", async (p, r) => ({
-      attempts: (await recognition.webhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
+    challengeResult: unary("challengeResult", (p, r) => recognition.challengeResult(p, r.id)),
+    listWebhookDeliveries: unary("listWebhookDeliveries", async (p, r) => ({
+      attempts: (await recognition.listWebhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
     })),
   };
   server.addService(tolerantDefinition(), implementation);

@@ -166,8 +166,8 @@ describeWithShared("active liveness check", () => {
     const c = await small.startChallenge(p);
     await expect(small.startChallenge(p)).rejects.toThrow(/1 challenges are open/);
     const image = await frame("1");
-    for (let i = 0; i < 3; i++) await small.challengeFrame(p, c.id, image);
-    await expect(small.challengeFrame(p, c.id, image)).rejects.toThrow(/at most 3 frames/);
+    for (let i = 0; i < 3; i++) await small.sendChallengeFrame(p, c.id, image);
+    await expect(small.sendChallengeFrame(p, c.id, image)).rejects.toThrow(/at most 3 frames/);
     // The refused frame changed nothing: the result counts three, and closing frees the place.
     expect(await small.challengeResult(p, c.id)).toMatchObject({ frames: 3, reason: "too-few-frames" });
     await expect(small.startChallenge(p)).resolves.toMatchObject({ maxFrames: 3 });

@@ -84,8 +84,9 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     });
     // Another tenant reads its own (the default), never acme's.
     expect((await call("GET", "/v1/policy", keyOf.other)).json).toMatchObject({ tenant: "globex", version: 0 });
+    // The change and every refusal of it are audited under the operation's word.
     const entries = (await gateway.audit.query({ tenant: "acme", operation: "set-policy" })).entries;
-    expect(entries.map((e) => e.decision)).toEqual(["version 1"]);
+    expect(entries.map((e) => e.decision)).toEqual(["rejected:PERMISSION_DENIED", "rejected:INVALID_ARGUMENT", "version 1"]);
   });
 
   it("refuses enrolment without consent under a consent-required policy, and takes it with one", async () => {
@@ -128,12 +129,19 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     const john = subjects.find((s: Json) => s.name === "John Stockton");
     expect((await call("DELETE", `/v1/subjects/${john.id}/consent`, keyOf.other)).status).toBe(404);
     const withdrawn = await call("DELETE", `/v1/subjects/${john.id}/consent`, keyOf.desk);
-    expect(withdrawn.json).toEqual({ templatesRemoved: 2 });
+    expect(withdrawn.json).toMatchObject({ templatesRemoved: 2, receipt: { subjectId: john.id } });
+    expect(withdrawn.json.receipt.stores.map((s: Json) => [s.store, s.removed])).toEqual([
+      ["review-queue", 0],
+      ["liveness-challenges", 0],
+      ["templates", 2],
+    ]);
     expect((await call("GET", `/v1/subjects/${john.id}`, keyOf.desk)).status).toBe(404);
     const next = await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 3), camera: "door" });
     expect(next.json.faces[0].outcome).toBe("unknown");
     const entries = (await gateway.audit.query({ tenant: "acme", subjectId: john.id })).entries;
-    expect(entries.map((e) => [e.operation, e.decision])).toContainEqual(["withdraw-consent", "erased"]);
+    // The receipt is kept in the withdrawal's audit entry.
+    const withdrawal = entries.find((e) => e.operation === "withdraw-consent");
+    expect(withdrawal?.decision).toMatch(/^erased: review-queue 0 faces.*; templates 2 templates, 0 negatives/);
   });
 
   it("exports everything held about a subject, field by field, to its own tenant only", async () => {
@@ -208,11 +216,11 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
       contact: "privacy@acme.example",
     });
     const { state, gallery, audit } = gateway;
-    expect(await purgeExpiredSubjects(state.policies, gallery, audit)).toEqual(new Map());
+    expect(await purgeExpiredSubjects(state.policies, gallery, state.personalData, audit)).toEqual(new Map());
     const before = (await call("GET", "/v1/subjects", keyOf.desk)).json.subjects.map((s: Json) => s.name).sort();
     expect(before).toEqual(["Colin Powell", "Gerhard Schroeder"]);
     const later = Date.now() + 31 * 86_400_000;
-    expect(await purgeExpiredSubjects(state.policies, gallery, audit, later)).toEqual(new Map([["acme", 2]]));
+    expect(await purgeExpiredSubjects(state.policies, gallery, state.personalData, audit, later)).toEqual(new Map([["acme", 2]]));
     expect((await call("GET", "/v1/subjects", keyOf.desk)).json.subjects).toEqual([]);
     // Globex keeps no retention period: its subject stays.
     expect((await call("GET", "/v1/subjects", keyOf.other)).json.subjects).toHaveLength(1);
@@ -266,7 +274,7 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(refused.status).toBe(403);
     expect(refused.json.message).toMatch(/does not allow identification at camera lobby/);
     const entries = (await gateway.audit.query({ tenant: "acme", decision: "rejected:PERMISSION_DENIED" })).entries;
-    expect(entries.map((e) => e.operation)).toContain("POST /v1/identify");
+    expect(entries.map((e) => e.operation)).toContain("identify");
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 1), camera: "door" })).status).toBe(
       200,
     );

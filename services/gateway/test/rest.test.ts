@@ -206,7 +206,7 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect(renamed.json).toMatchObject({ name: "Barack", metadata: { a: "b" } });
     expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.other, { name: "x" })).status).toBe(404);
     expect((await call("PATCH", `/v1/subjects/${created.json.id}`, keyOf.admin, {})).status).toBe(400);
-    expect((await call("DELETE", `/v1/subjects/${created.json.id}`, keyOf.admin)).json).toEqual({ templatesRemoved: 3 });
+    expect((await call("DELETE", `/v1/subjects/${created.json.id}`, keyOf.admin)).json).toMatchObject({ templatesRemoved: 3 });
   });
 
   it("streams the tenant's match events, and only the tenant's, as server-sent events", async () => {
@@ -357,7 +357,7 @@ describeWithShared("REST gateway over real HTTP", () => {
 
   it("erases a subject: it is never returned again", async () => {
     const r = await call("DELETE", `/v1/subjects/${ids.alex_lacamoire}`, keyOf.admin);
-    expect(r.json).toEqual({ templatesRemoved: 1 });
+    expect(r.json).toMatchObject({ templatesRemoved: 1 });
     const again = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "alex_lacamoire1.jpg")) });
     expect(names(again.json.faces as never)).toEqual(["unknown"]);
     expect((await audit.verify("acme")).intact).toBe(true);

@@ -73,7 +73,7 @@ export function challengeRoutes(app: FastifyInstance, recognition: Recognition):
         },
       },
     },
-    async (request) => recognition.challengeFrame(request.principal, request.params.id, imageBytes(request.body.image)),
+    async (request) => recognition.sendChallengeFrame(request.principal, request.params.id, imageBytes(request.body.image)),
   );
 
   app.post<{ Params: { id: string } }>(

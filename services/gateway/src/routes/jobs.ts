@@ -43,7 +43,7 @@ export function jobRoutes(app: FastifyInstance, recognition: Recognition): void 
     },
     async (request, reply) => {
       const key = request.headers["idempotency-key"];
-      const job = await recognition.addJob(request.principal, request.body, typeof key === "string" ? key : undefined);
+      const job = await recognition.startJob(request.principal, request.body, typeof key === "string" ? key : undefined);
       return reply.status(202).send(job);
     },
   );

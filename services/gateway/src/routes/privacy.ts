@@ -141,6 +141,6 @@ export function privacyRoutes(app: FastifyInstance, recognition: Recognition): v
         },
       },
     },
-    async (request) => recognition.notice(request.principal),
+    async (request) => recognition.getNotice(request.principal),
   );
 }

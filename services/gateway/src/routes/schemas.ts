@@ -135,3 +135,25 @@ export const auditEntry = {
     hash: text,
   },
 } as const;
+
+/** What an erasure answers: the templates removed and the receipt of every personal-data store it reached. */
+export const erasure = {
+  type: "object",
+  properties: {
+    templatesRemoved: { type: "integer" },
+    receipt: {
+      type: "object",
+      properties: {
+        subjectId: { type: "string" },
+        erasedAt: { type: "string" },
+        stores: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { store: { type: "string" }, removed: { type: "integer" }, detail: { type: "string" } },
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -26,6 +26,6 @@ export function statusRoutes(app: FastifyInstance, recognition: Recognition): vo
         },
       },
     },
-    async (request) => recognition.status(request.principal),
+    async (request) => recognition.getStatus(request.principal),
   );
 }

@@ -1,7 +1,7 @@
 import type { ConsentRecord } from "@facerec/gallery";
 import type { Recognition } from "@facerec/operations";
 import type { FastifyInstance } from "fastify";
-import { auditEntry, idParams, imageBody, imageBytes, subject, subjectChange } from "./schemas.js";
+import { auditEntry, erasure, idParams, imageBody, imageBytes, subject, subjectChange } from "./schemas.js";
 
 type Change = { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord };
 
@@ -85,6 +85,17 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
                   properties: { id: { type: "string" }, model: { type: "string" }, createdAt: { type: "string" } },
                 },
               },
+              stores: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    store: { type: "string" },
+                    held: { type: "string" },
+                    records: { type: "array", items: { type: "object", additionalProperties: true } },
+                  },
+                },
+              },
               decisions: { type: "array", items: auditEntry },
               decisionsTruncated: { type: "boolean" },
               held: { type: "array", items: { type: "string" } },
@@ -122,9 +133,9 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
       schema: {
         tags,
         operationId: "deleteSubject",
-        summary: "Erase a subject: its templates and vectors everywhere",
+        summary: "Erase a subject from every store that keeps anything about it; answers with the receipt",
         params: idParams,
-        response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
+        response: { 200: erasure },
       },
     },
     async (request) => recognition.deleteSubject(request.principal, request.params.id),
@@ -138,7 +149,7 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
         operationId: "withdrawConsent",
         summary: "The person withdrew consent: the subject is erased as by DELETE /v1/subjects/{id}, audited as a withdrawal",
         params: idParams,
-        response: { 200: { type: "object", properties: { templatesRemoved: { type: "integer" } } } },
+        response: { 200: erasure },
       },
     },
     async (request) => recognition.withdrawConsent(request.principal, request.params.id),

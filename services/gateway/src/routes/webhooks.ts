@@ -108,7 +108,7 @@ export function webhookRoutes(app: FastifyInstance, recognition: Recognition): v
       },
     },
     async (request) => ({
-      attempts: await recognition.webhookDeliveries(request.principal, request.params.id, request.query.limit),
+      attempts: await recognition.listWebhookDeliveries(request.principal, request.params.id, request.query.limit),
     }),
   );
 }

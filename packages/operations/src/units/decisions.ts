@@ -1,0 +1,221 @@
+import { randomUUID } from "node:crypto";
+import { ForbiddenError, type Principal } from "@facerec/auth";
+import type { Decision } from "@facerec/gallery";
+import { matchEventOf } from "@facerec/pipeline";
+import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
+import { queueForReview } from "@facerec/runtime";
+import { cosine, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
+import type { OperationContext } from "../context.js";
+import { BadRequestError } from "../errors.js";
+import { isRequestId } from "../request-id.js";
+
+export interface FaceResult {
+  box: Face["box"];
+  outcome: Decision["outcome"];
+  subjectId?: string;
+  score?: number;
+  threshold?: number;
+  quality: number;
+  liveness?: number;
+  candidates: { subjectId: string; score: number; threshold: number }[];
+}
+
+/** 1:N identification, 1:1 verification, and corrective feedback on a decision. */
+export function decisionOperations(ctx: OperationContext) {
+  const { gallery } = ctx;
+
+  /**
+   * The liveness policy for a request: the camera's where the deployment gives it one, else the
+   * tenant's policy's, else the deployment's; or a stricter one asked for (a looser one needs admin).
+   */
+  const livenessFor = async (p: Principal, camera: string, asked?: string): Promise<LivenessPolicy> => {
+    const tenant = (await ctx.options.privacy?.policies.current(p.tenant))?.policy.liveness ?? null;
+    const configured = ctx.liveness.cameras[camera] ?? tenant ?? ctx.liveness.policy;
+    if (asked === undefined || asked === "") return configured;
+    if (!LIVENESS_POLICIES.includes(asked as LivenessPolicy)) {
+      throw new BadRequestError(`liveness is ${LIVENESS_POLICIES.join(", ")}, not "${asked.slice(0, 40)}"`);
+    }
+    const rank = (x: string) => LIVENESS_POLICIES.indexOf(x as LivenessPolicy);
+    if (rank(asked) < rank(configured) && !p.scopes.includes("admin")) {
+      throw new ForbiddenError(
+        `liveness "${asked}" is looser than this camera's "${configured}": only an admin key may ask for it`,
+      );
+    }
+    return asked as LivenessPolicy;
+  };
+
+  const mainFace = async (image: Uint8Array): Promise<Float32Array> => {
+    const face = FaceEngine.primary(await ctx.analyse("verify", image, false));
+    if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
+    return face.embedding;
+  };
+
+  return {
+    livenessFor,
+
+    /**
+     * 1:N on every face in the image. Each face's decision is also published to the match feed as coming
+     * from `camera`, so WatchMatches sees API identifications as well as the camera pipeline's.
+     */
+    identify: ctx.operation(
+      "identify",
+      async (
+        call,
+        image: Uint8Array,
+        camera: string = "api",
+        liveness?: string,
+      ): Promise<{ faces: FaceResult[]; requestId: string; liveness: LivenessPolicy }> => {
+        const p = call.principal;
+        ctx.checkCamera(camera);
+        ctx.checkImage(image);
+        // The tenant's policy names the cameras that may identify (and sets its threshold for the decision).
+        const privacy = ctx.options.privacy;
+        if (privacy && !(await privacy.policies.mayIdentify(p.tenant, camera))) {
+          throw new ForbiddenError(`this tenant's policy does not allow identification at camera ${camera}`);
+        }
+        const policy = await livenessFor(p, camera, liveness);
+        const faces = await call.admitted(() => ctx.analyse("identify", image, policy !== "off"));
+        const requestId = randomUUID();
+        const results: FaceResult[] = [];
+        const review = ctx.options.review;
+        for (const face of faces) {
+          // Advisory: the score is reported with the face, but it does not gate the decision.
+          const d = await gallery.identify(p.tenant, ctx.modelId, face.embedding as Float32Array, {
+            quality: face.quality.score,
+            ...(policy === "required" && face.liveness !== undefined ? { liveness: face.liveness } : {}),
+          });
+          const result: FaceResult = {
+            box: face.box,
+            outcome: d.outcome,
+            quality: face.quality.score,
+            ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+            candidates: d.candidates.map((c) => ({ subjectId: c.subject, score: c.score, threshold: c.threshold })),
+          };
+          if (d.outcome === "match") Object.assign(result, { subjectId: d.subject, score: d.score, threshold: d.threshold });
+          if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
+          results.push(result);
+          const event = matchEventOf(d, {
+            cropId: `${requestId}:${results.length - 1}`,
+            tenant: p.tenant,
+            camera,
+            modelId: ctx.modelId,
+            frameTime: new Date(call.started),
+            box: face.box,
+            quality: face.quality.score,
+            ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+            nameOf: (id) => gallery.peekSubject(p.tenant, id)?.name,
+          });
+          if (review) {
+            await queueForReview(review.store, review.policy, result, {
+              id: event.cropId,
+              tenant: p.tenant,
+              camera,
+              model: ctx.modelId,
+              time: new Date(call.started).toISOString(),
+              vector: face.embedding as Float32Array,
+              quality: face.quality.score,
+              ...(gallery.retainsCrops ? { crop: await encodePng(face.aligned) } : {}),
+            });
+          }
+          ctx.options.feed?.publish(event);
+          ctx.options.notify?.(event);
+          ctx.options.webhooks?.notify(event);
+          await call.record(
+            d.outcome,
+            {
+              ...(result.subjectId ? { subjectId: result.subjectId } : {}),
+              ...(result.score !== undefined ? { scores: [result.score] } : {}),
+            },
+            { requestId },
+          );
+        }
+        if (faces.length === 0) await call.record("no-face", {}, { requestId });
+        return { faces: results, requestId, liveness: policy };
+      },
+    ),
+
+    /** 1:1: does the main face of the image belong to the subject, or to the main face of a second image. */
+    verify: ctx.operation(
+      "verify",
+      async (
+        call,
+        image: Uint8Array,
+        against: { subjectId: string } | { otherImage: Uint8Array },
+      ): Promise<{ match: boolean; score: number; threshold: number; requestId: string }> => {
+        ctx.checkImage(image);
+        if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
+        const probe = await call.admitted(() => mainFace(image));
+        let result: { match: boolean; score: number; threshold: number };
+        if ("subjectId" in against) {
+          await gallery.findSubject(call.tenant, against.subjectId);
+          // The tenant's threshold, where its policy targets another false-match rate.
+          await ctx.options.privacy?.policies.current(call.tenant);
+          result = await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe);
+        } else {
+          const other = await call.admitted(() => mainFace(against.otherImage));
+          const score = cosine(probe, other);
+          const threshold = ctx.engine.embedder.model.thresholds?.verify ?? gallery.thresholdOf(call.tenant, ctx.modelId, "");
+          result = { match: score >= threshold, score, threshold };
+        }
+        const subjectId = "subjectId" in against ? against.subjectId : undefined;
+        const requestId = await call.record(result.match ? "match" : "no-match", {
+          scores: [result.score],
+          ...(subjectId ? { subjectId } : {}),
+        });
+        return { ...result, requestId };
+      },
+    ),
+
+    /**
+     * Corrective feedback on a decision that named `subjectId`, given with the image it was made on:
+     * `wrong` keeps the face as "not this subject" (a later probe at least as close to it as to the
+     * subject does not match it; erased with the subject); `right` adds the face as a template when it
+     * passes the quality floor and matches the subject now. Of several faces, the one most similar to
+     * the subject is the one the decision was about. Audited under `decisionId` when given.
+     */
+    feedback: ctx.operation(
+      "feedback",
+      async (
+        call,
+        request: { subjectId: string; verdict: "wrong" | "right"; image: Uint8Array; decisionId?: string },
+      ): Promise<{ verdict: "wrong" | "right"; subjectId: string; templateId: string; score: number; requestId: string }> => {
+        if (request.verdict !== "wrong" && request.verdict !== "right")
+          throw new BadRequestError('verdict is "wrong" or "right"');
+        // The id is stored in the audit trail: the same rule as every request id, over both transports.
+        if (request.decisionId !== undefined && !isRequestId(request.decisionId))
+          throw new BadRequestError("decisionId is a decision's requestId: 1-64 letters, digits, '.', '_', ':' or '-'");
+        ctx.checkImage(request.image);
+        await gallery.findSubject(call.tenant, request.subjectId);
+        const faces = (await call.admitted(() => ctx.analyse("feedback", request.image, false))).filter((f) => f.embedding);
+        if (faces.length === 0) throw new ImageError("NO_FACE", "no face was found in the image");
+        const scored = await Promise.all(
+          faces.map(async (face) => ({
+            face,
+            ...(await gallery.verify(call.tenant, ctx.modelId, request.subjectId, face.embedding as Float32Array)),
+          })),
+        );
+        const best = scored.sort((a, b) => b.score - a.score)[0] as (typeof scored)[number];
+        const item = { vector: best.face.embedding as Float32Array, quality: best.face.quality.score };
+        let templateId: string;
+        if (request.verdict === "wrong") {
+          templateId = (await gallery.addNegative(call.tenant, request.subjectId, ctx.modelId, item)).id;
+        } else {
+          const { minQuality } = gallery.policy;
+          if (item.quality < minQuality)
+            throw new BadRequestError(`the face's quality ${item.quality.toFixed(2)} is under the floor ${minQuality}`);
+          if (!best.match)
+            throw new BadRequestError(
+              `the face does not match the subject now (score ${best.score.toFixed(3)}, threshold ${best.threshold.toFixed(3)}); enrol it instead if it is them`,
+            );
+          templateId = ((await gallery.enrol(call.tenant, request.subjectId, ctx.modelId, [item]))[0] as { id: string }).id;
+        }
+        const requestId = await call.record(
+          request.verdict === "wrong" ? `negative ${templateId}` : `template ${templateId}`,
+          { subjectId: request.subjectId, scores: [best.score] },
+          { requestId: request.decisionId ?? randomUUID(), qualifier: request.verdict },
+        );
+        return { verdict: request.verdict, subjectId: request.subjectId, templateId, score: best.score, requestId };
+      },
+    ),
+  };
+}
