@@ -13,7 +13,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, MatchEvent, subjects } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
-import { openProductState } from "@facerec/runtime";
+import { openProductState } from "@facerec/product";
 import { shared } from "@facerec/testkit/paths";
 import { metricSum, natsServer, serviceProcess } from "@facerec/testkit/servers";
 import { decodeImage, encodePng, FaceEngine, type Image } from "@facerec/vision";

@@ -6,7 +6,8 @@ import { shared } from "@facerec/testkit/paths";
 
 export { gaussianNoise as noiseSource } from "@facerec/testkit/noise";
 
-import { FaceEngine, l2normalise } from "@facerec/vision";
+import { l2normalise } from "@facerec/common";
+import { FaceEngine } from "@facerec/vision";
 
 /** Embeddings of image files by path (a file without a face is left out), cached per pipeline. */
 async function embedCached(files: readonly string[]): Promise<Map<string, Float32Array>> {

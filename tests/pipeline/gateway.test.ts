@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { repoRoot } from "@facerec/common";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
 import {
@@ -12,7 +13,6 @@ import {
   type ServerProcess,
   serviceProcess,
 } from "@facerec/testkit/servers";
-import { repoRoot } from "@facerec/vision";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import mqtt from "mqtt";
 import sharp from "sharp";

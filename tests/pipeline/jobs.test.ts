@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JOB_QUEUE, Jobs, type JobView, redisConnection } from "@facerec/pipeline";
-import { openProductState } from "@facerec/runtime";
+import { openProductState } from "@facerec/product";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { natsServer, redisServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { FaceEngine } from "@facerec/vision";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceCrop, MatchEvent, streams } from "@facerec/contracts";
 import { CropPublisher } from "@facerec/pipeline";
-import { openProductState } from "@facerec/runtime";
+import { openProductState } from "@facerec/product";
 import { shared } from "@facerec/testkit/paths";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";

@@ -1,4 +1,6 @@
 export { ApiFailure, apiFailure, type GrpcCode } from "./errors.js";
+export { repoRoot } from "./paths.js";
 export { gaussianNoise, seededUniform } from "./random.js";
 export { isToken, TOKEN, token } from "./tokens.js";
 export { withoutSecrets } from "./urls.js";
+export { cosine, l2normalise } from "./vector.js";

@@ -1,4 +1,4 @@
-import { l2normalise } from "@facerec/vision";
+import { l2normalise } from "@facerec/common";
 
 export interface ClusterOptions {
   /**

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { cosine } from "@facerec/common";
 import { RecordLog, type Recovery } from "@facerec/storage";
-import { cosine, ort } from "@facerec/vision";
+import ort from "onnxruntime-node";
 import { AnnGraph, type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 import { VectorMatrix } from "./matrix.js";
 import { topKModel } from "./topk-model.js";

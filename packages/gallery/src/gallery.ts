@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { cosine } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
-import { cosine } from "@facerec/vision";
 import type { AnnOptions } from "./ann.js";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";

@@ -1,4 +1,4 @@
-import { l2normalise } from "@facerec/vision";
+import { l2normalise } from "@facerec/common";
 import type { AnnOptions } from "./ann.js";
 import { EmbeddedIndex } from "./embedded-index.js";
 import { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";

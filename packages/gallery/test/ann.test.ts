@@ -1,8 +1,8 @@
 import { appendFileSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { l2normalise } from "@facerec/common";
 import { describeWithShared, gaussianNoise } from "@facerec/testkit";
-import { l2normalise } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
 import { DEFAULT_THRESHOLD_OPTIONS, EmbeddedIndex, type IndexPoint, SubjectThresholds, type VectorIndex } from "../src/index.js";
 import { vectorIndexConformance } from "./conformance.js";

@@ -1,5 +1,5 @@
+import { cosine } from "@facerec/common";
 import { describeWithShared } from "@facerec/testkit";
-import { cosine } from "@facerec/vision";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { IndexPoint, VectorIndex } from "../src/index.js";
 import { type FaceVector, knnTrainVectors } from "./faces.js";

@@ -1,8 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { l2normalise } from "@facerec/common";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
-import { decodeImage, encodePng, type Face, FaceEngine, l2normalise } from "@facerec/vision";
+import { decodeImage, encodePng, type Face, FaceEngine } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
 import { FileGalleryStore, Gallery, NotFoundError, type Subject } from "../src/index.js";
 

@@ -7,7 +7,7 @@ import type { ConsentRecord, Gallery, ReviewStore, Subject } from "@facerec/gall
 import type { WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import type { LivenessPolicy } from "@facerec/privacy";
-import type { ChallengeStore, ReviewPolicy, TenantPolicies } from "@facerec/runtime";
+import type { ChallengeStore, ReviewPolicy, TenantPolicies } from "@facerec/product";
 import { decodeImage, type Face, type FaceEngine } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import type { ChallengeOptions } from "./challenge.js";

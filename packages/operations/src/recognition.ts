@@ -2,7 +2,7 @@ import type { AuditTrail } from "@facerec/audit";
 import { ApiKeyStore, AuthError, type Principal } from "@facerec/auth";
 import type { Gallery } from "@facerec/gallery";
 import type { PersonalDataRegistry } from "@facerec/privacy";
-import { MemoryChallengeStore, productPersonalData } from "@facerec/runtime";
+import { MemoryChallengeStore, productPersonalData } from "@facerec/product";
 import type { FaceEngine } from "@facerec/vision";
 import { OperationContext, type RecognitionOptions } from "./context.js";
 import { OPERATIONS, type OperationName } from "./declarations.js";

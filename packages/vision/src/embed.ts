@@ -1,8 +1,8 @@
+import { l2normalise } from "@facerec/common";
 import { flipHorizontal, type Image } from "./image.js";
 import type { ResolvedModel } from "./model-pack.js";
 import { type ort, runTensor } from "./session.js";
 import { writeNchw } from "./tensor.js";
-import { l2normalise } from "./vector.js";
 
 export interface EmbedOptions {
   /** Add the embedding of the mirrored crop before normalising (slower by 2x, usually a little more accurate). */

@@ -43,7 +43,7 @@ export {
 } from "./liveness-head.js";
 export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, type Role } from "./model-pack.js";
 export { makeBatchDynamic } from "./onnx-batch.js";
-export { modelCacheDir, repoRoot, sharedDir } from "./paths.js";
+export { modelCacheDir, sharedDir } from "./paths.js";
 export { type FacePose, poseOf } from "./pose.js";
 export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
 export {
@@ -56,4 +56,3 @@ export {
 } from "./session.js";
 export { inputLength, reduceToNchw, toNchw, writeNchw } from "./tensor.js";
 export { type GraphLevel, TUNED_LEVELS, type Tuning, tunedEmbedderSession } from "./tune.js";
-export { cosine, l2normalise } from "./vector.js";

@@ -1,9 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-
-/** The repository root, found from this file's place in packages/vision/{src,dist}. */
-export const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+import { repoRoot } from "@facerec/common";
 
 /** `../shared` beside the repository unless FACEREC_SHARED says otherwise. */
 export function sharedDir(): string {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import { cosine, l2normalise } from "@facerec/common";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { expect, it } from "vitest";
-import { cosine, createSession, type Image, l2normalise, ModelCatalogue, makeBatchDynamic } from "../src/index.js";
+import { createSession, type Image, ModelCatalogue, makeBatchDynamic } from "../src/index.js";
 import { engineFor, load } from "./engine-fixture.js";
 
 /** The first `n` matched and `n` mismatched pairs of LFW View 1's test list. */

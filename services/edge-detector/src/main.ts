@@ -4,6 +4,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
+import { repoRoot } from "@facerec/common";
 import {
   CropPublisher,
   DEFAULT_TRACKER_OPTIONS,
@@ -12,9 +13,9 @@ import {
   type Frame,
   startWorkerService,
   videoFrames,
-} from "@facerec/pipeline";
+} from "@facerec/pipeline/edge";
 import { engineConfigFromEnv, numberSetting, setting } from "@facerec/runtime";
-import { decodeImage, FaceEngine, ImageError, repoRoot } from "@facerec/vision";
+import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
 import { Counter, Gauge } from "prom-client";
 
 const tenant = setting("TENANT", "default");

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { Principal } from "@facerec/auth";
 import { AuthError } from "@facerec/auth";
+import { repoRoot } from "@facerec/common";
 import {
   httpStatusOf,
   isOperation,
@@ -15,7 +16,6 @@ import {
   TooLargeError,
 } from "@facerec/operations";
 import { metricsRegistry } from "@facerec/runtime";
-import { repoRoot } from "@facerec/vision";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AuditEntry } from "@facerec/audit";
 import type { ApiKeyRecord, Principal } from "@facerec/auth";
+import { repoRoot } from "@facerec/common";
 import {
   type ApiKey,
   type Consent as ConsentMessage,
@@ -29,7 +30,6 @@ import {
 import type { JobView } from "@facerec/pipeline";
 import type { PolicyVersion } from "@facerec/privacy";
 import { contextFromHttpHeaders, SpanKind, tracer } from "@facerec/runtime";
-import { repoRoot } from "@facerec/vision";
 import {
   type Metadata,
   Server,

@@ -6,22 +6,14 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { withoutSecrets } from "@facerec/common";
+import { repoRoot, withoutSecrets } from "@facerec/common";
 import type { MatchEvent } from "@facerec/contracts";
 import { BullDeliveryQueue, notifierFromEnv, notifierMetrics, webhookMetrics } from "@facerec/notify";
 import { NatsMatchFeed, openGateway } from "@facerec/operations";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
-import {
-  exitOnDamagedState,
-  metricsRegistry,
-  numberSetting,
-  reviewPolicyFromEnv,
-  scheduleRetention,
-  serveOps,
-  setting,
-  startTracing,
-} from "@facerec/runtime";
-import { repoRoot } from "@facerec/vision";
+import { reviewPolicyFromEnv, scheduleRetention } from "@facerec/product";
+import { exitOnDamagedState, metricsRegistry, numberSetting, serveOps, setting, startTracing } from "@facerec/runtime";
+
 import { buildApp } from "./app.js";
 import { buildGrpcServer, listenGrpc } from "./grpc.js";
 

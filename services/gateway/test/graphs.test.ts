@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { l2normalise } from "@facerec/common";
 import type { EmbeddedIndex } from "@facerec/gallery";
 import { openGateway } from "@facerec/operations";
 import { gaussianNoise } from "@facerec/testkit";
-import { l2normalise } from "@facerec/vision";
 import { describe, expect, it } from "vitest";
 
 describe("the embedded product's approximate index across a restart", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway } from "@facerec/operations";
-import { keptForReview, purgeReview } from "@facerec/runtime";
+import { keptForReview, purgeReview } from "@facerec/product";
 import { describeWithShared, LFW } from "@facerec/testkit";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import sharp from "sharp";

@@ -2,6 +2,7 @@
 // The matcher service: embeddings in, decisions out (MatchEvent and audit entry). Configured by environment.
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { repoRoot } from "@facerec/common";
 import { streams } from "@facerec/contracts";
 import {
   BullDeliveryQueue,
@@ -12,18 +13,9 @@ import {
   webhookMetrics,
 } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
-import {
-  consumerLag,
-  engineConfigFromEnv,
-  exitOnDamagedState,
-  numberSetting,
-  openProductState,
-  queueForReview,
-  reviewPolicyFromEnv,
-  setting,
-  TenantPolicies,
-} from "@facerec/runtime";
-import { FaceEngine, repoRoot } from "@facerec/vision";
+import { openProductState, queueForReview, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
+import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, setting } from "@facerec/runtime";
+import { FaceEngine } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
 
 const data = setting("FACEREC_DATA", join(repoRoot, "data"));

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { cosine } from "@facerec/common";
 import { thresholdAtFmr } from "@facerec/gallery";
-import { cosine, type FaceEngine } from "@facerec/vision";
+import type { FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
 

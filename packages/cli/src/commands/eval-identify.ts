@@ -1,6 +1,7 @@
 import { basename, dirname } from "node:path";
+import { cosine } from "@facerec/common";
 import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, meanPairwise, SubjectThresholds } from "@facerec/gallery";
-import { cosine, type FaceEngine } from "@facerec/vision";
+import type { FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
 import { splitForIdentification } from "../identify-split.js";

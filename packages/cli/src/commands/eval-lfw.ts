@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { cosine, type FaceEngine } from "@facerec/vision";
+import { cosine } from "@facerec/common";
+import type { FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
 import { type Pair, type PairList, parsePairs } from "../lfw-pairs.js";

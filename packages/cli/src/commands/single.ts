@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { cosine, encodePng, type Face, FaceEngine } from "@facerec/vision";
+import { cosine } from "@facerec/common";
+import { encodePng, type Face, FaceEngine } from "@facerec/vision";
 import { drawBox, drawPoints } from "../draw.js";
 import { loadImage } from "../engine-options.js";
 

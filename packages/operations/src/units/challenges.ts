@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { NotFoundError } from "@facerec/gallery";
-import { type Challenge, type ChallengeStore, MemoryChallengeStore } from "@facerec/runtime";
+import { type Challenge, type ChallengeStore, MemoryChallengeStore } from "@facerec/product";
 import {
   CHALLENGE_PROMPTS,
   type ChallengeAction,

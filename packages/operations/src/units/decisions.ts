@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { ForbiddenError, type Principal } from "@facerec/auth";
+import { cosine } from "@facerec/common";
 import type { Decision } from "@facerec/gallery";
 import { matchEventOf } from "@facerec/pipeline";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
-import { queueForReview } from "@facerec/runtime";
-import { cosine, encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
+import { queueForReview } from "@facerec/product";
+import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import type { OperationContext } from "../context.js";
 import { BadRequestError } from "../errors.js";
 import { isRequestId } from "../request-id.js";

@@ -143,8 +143,8 @@ export function privacyOperations(ctx: OperationContext, personalData: PersonalD
         decisions: decisions.slice(0, EXPORT_DECISIONS),
         decisionsTruncated: truncated,
         held: [
-          `embeddings of ${engine.embedder.dims} numbers computed by ${ctx.modelId}; no photo is kept`,
           ...stores.map((s) => `${s.store}: ${s.held}`),
+          `each template or face is an embedding of ${engine.embedder.dims} numbers computed by ${ctx.modelId}; no photo is kept`,
           subject.consent
             ? `the consent record: basis ${subject.consent.basis}, given ${subject.consent.givenAt}, notice version ${subject.consent.noticeVersion}, evidence kept by the tenant as ${subject.consent.evidenceRef}`
             : "no consent record",

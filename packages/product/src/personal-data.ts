@@ -25,7 +25,7 @@ export function galleryData(gallery: Gallery): PersonalDataStore {
       const negatives = gallery.negativesOf(tenant, subject.id);
       const crops = templates.filter((t) => t.crop).length;
       return {
-        held: `${templates.length} face templates, ${negatives.length} faces of other people marked "not this subject" (embeddings, not included), ${crops} aligned face crops`,
+        held: `${templates.length} face templates (embeddings, not included), ${negatives.length} faces of other people marked "not this subject", ${crops} aligned face crops`,
         records: [
           ...templates.map((t) => ({
             kind: "template",
