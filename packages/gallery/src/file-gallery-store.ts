@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NO_WATCH, RecordLog, syncDir, type Watch } from "@facerec/storage";
@@ -16,7 +17,10 @@ type JsonEvent =
   | { op: "subject"; subject: Subject }
   /** Written before embeddings lived in this log: the vector is in the old index log. */
   | { op: "template"; template: Template }
-  | { op: "erase"; tenant: string; subject: string };
+  /** An erasure as appended; the rewrite that follows keeps only its tombstone. */
+  | { op: "erase"; tenant: string; subject: string }
+  /** That a subject was erased, by a hash of its id: a retried erasure is told it is done, and no file names it. */
+  | { op: "erased"; tombstone: string };
 
 /** A template record: this tag, the metadata's length (u32), the metadata as JSON, the float32 vector. */
 const TEMPLATE = 0x01;
@@ -32,6 +36,8 @@ function encodeTemplate(t: StoredTemplate): Buffer {
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
+const tombstoneOf = (tenant: string, subject: string): string => createHash("sha256").update(key(tenant, subject)).digest("hex");
+
 /**
  * The gallery in one local folder (embedded mode): a crash-safe record log of subjects, templates
  * with their embeddings and erasures, and retained crops as files. One process owns the folder.
@@ -41,6 +47,8 @@ export class FileGalleryStore implements GalleryStore {
   private readonly templates = new Map<string, Map<string, StoredTemplate>>();
   private readonly erased = new Set<string>();
   private readonly legacy: Template[] = [];
+  /** An erasure record (which names its subject) was replayed: the log is to be rewritten without it. */
+  private unrewritten = false;
 
   private constructor(
     private readonly dir: string,
@@ -55,6 +63,8 @@ export class FileGalleryStore implements GalleryStore {
     const store = new FileGalleryStore(dir, log);
     for (const r of records) store.replay(r);
     await store.adoptLegacyIndex(dims);
+    // An erasure whose rewrite did not happen (a crash between the two) is finished now.
+    if (store.unrewritten) store.compact();
     return store;
   }
 
@@ -68,7 +78,11 @@ export class FileGalleryStore implements GalleryStore {
     const e = JSON.parse(r.toString()) as JsonEvent;
     if (e.op === "subject") this.subjects.set(key(e.subject.tenant, e.subject.id), e.subject);
     else if (e.op === "template") this.legacy.push(e.template);
-    else this.applyErase(e.tenant, e.subject);
+    else if (e.op === "erased") this.erased.add(e.tombstone);
+    else {
+      this.applyErase(e.tenant, e.subject);
+      this.unrewritten = true;
+    }
   }
 
   private applyTemplate(t: StoredTemplate): void {
@@ -82,7 +96,7 @@ export class FileGalleryStore implements GalleryStore {
     const k = key(tenant, subject);
     this.subjects.delete(k);
     this.templates.delete(k);
-    this.erased.add(k);
+    this.erased.add(tombstoneOf(tenant, subject));
   }
 
   /**
@@ -162,19 +176,17 @@ export class FileGalleryStore implements GalleryStore {
     const path = join(this.dir, "gallery.log");
     const json = (e: JsonEvent) => Buffer.from(JSON.stringify(e));
     RecordLog.rewrite(path, [
-      ...[...this.erased].map((k) => {
-        const [tenant = "", subject = ""] = k.split("\u0000");
-        return json({ op: "erase", tenant, subject });
-      }),
+      ...[...this.erased].map((tombstone) => json({ op: "erased", tombstone })),
       ...[...this.subjects.values()].map((subject) => json({ op: "subject", subject })),
       ...[...this.templates.values()].flatMap((m) => [...m.values()].map(encodeTemplate)),
     ]);
     this.log.close();
     this.log = RecordLog.open(path, () => {}).log;
+    this.unrewritten = false;
   }
 
   async wasErased(tenant: string, subject: string): Promise<boolean> {
-    return this.erased.has(key(tenant, subject));
+    return this.erased.has(tombstoneOf(tenant, subject));
   }
 
   async crop(template: Template): Promise<Buffer | undefined> {

@@ -1,7 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Database } from "@facerec/storage";
+import { Database, RecordLog } from "@facerec/storage";
 import { postgresForTests } from "@facerec/testkit";
 import { describe, expect, it } from "vitest";
 import {
@@ -264,5 +264,35 @@ describe("one gallery, two replicas (PostgreSQL)", () => {
     expect(await b.identify("acme", "m1", unit(7))).toMatchObject({ outcome: "match", subject: eve.id });
     await a.close();
     await b.close();
+  });
+});
+
+describe("local files: an erasure leaves no record naming the subject", () => {
+  it("keeps only a hashed tombstone, and finishes an erasure whose rewrite a crash cut off", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gallery-erase-"));
+    const log = join(dir, "gallery.log");
+    const store = await FileGalleryStore.open(dir, DIMS);
+    await store.createSubject(subject("acme", "s1-ada", "Ada Lovelace"));
+    await store.createSubject(subject("acme", "s2-bob", "Bob Kahn"));
+    await store.addTemplates([
+      { template: template("acme", "s1-ada", "t1", 1) },
+      { template: template("acme", "s2-bob", "t2", 2) },
+    ]);
+    await store.erase("acme", "s1-ada");
+    expect(readFileSync(log).includes("s1-ada")).toBe(false);
+    expect(readFileSync(log).includes("Ada Lovelace")).toBe(false);
+    // A crash after the erasure's record was appended, before the rewrite: the record names bob.
+    const records: Buffer[] = [];
+    RecordLog.read(log, (r) => records.push(Buffer.from(r)));
+    await store.close();
+    RecordLog.rewrite(log, [...records, Buffer.from(JSON.stringify({ op: "erase", tenant: "acme", subject: "s2-bob" }))]);
+    expect(readFileSync(log).includes("s2-bob")).toBe(true);
+    const reopened = await FileGalleryStore.open(dir, DIMS);
+    expect((await reopened.load()).subjects).toEqual([]);
+    expect(await reopened.wasErased("acme", "s1-ada")).toBe(true);
+    expect(await reopened.wasErased("acme", "s2-bob")).toBe(true);
+    expect(readFileSync(log).includes("s2-bob")).toBe(false);
+    await reopened.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
