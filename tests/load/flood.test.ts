@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { RecordLog } from "@facerec/storage";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { type EmbeddedGateway, embeddedGateway } from "@facerec/testkit/servers";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
@@ -19,6 +20,7 @@ const STREAMS_PER_KEY = 10;
 const MEMORY_BOUND = 500 * 1024 * 1024;
 
 let gw: EmbeddedGateway;
+let data: string;
 let admin: string;
 let photo: Buffer;
 
@@ -54,12 +56,14 @@ const tally = (values: (number | string)[]) =>
 describeWithShared("a flood on one gateway process", () => {
   beforeAll(async () => {
     photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
-    gw = await embeddedGateway(mkdtempSync(join(tmpdir(), "flood-")));
+    data = mkdtempSync(join(tmpdir(), "flood-"));
+    gw = await embeddedGateway(data);
     admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(gw.output)?.[1] as string;
     expect(admin).toBeDefined();
   });
   afterAll(async () => {
     expect(await gw?.stop()).toBe(0);
+    rmSync(data, { recursive: true, force: true });
   });
 
   const identify = (key: string) =>
@@ -126,6 +130,28 @@ describeWithShared("a flood on one gateway process", () => {
     expect(again).toBe(200);
     for (const a of aborts) a.abort();
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+
+  it("300 requests with bad keys from one address: the valid key is still answered 200, the trail grows by a few entries", async () => {
+    const trail = join(data, "audit", "audit.log");
+    const entries = () => {
+      let n = 0;
+      RecordLog.read(trail, () => n++);
+      return n;
+    };
+    const before = entries();
+    const bad = ["frk_0123456789abcdef_nope", `${admin.slice(0, 21)}${"B".repeat(43)}`, "", "not-a-key"];
+    const answers: number[] = [];
+    for (let i = 0; i < 300; i += 10) {
+      const batch = Array.from({ length: 10 }, (_, j) =>
+        fetch(`${gw.url}/v1/subjects`, { headers: { "x-api-key": bad[(i + j) % bad.length] as string } }).then((r) => r.status),
+      );
+      answers.push(...(await Promise.all(batch)));
+    }
+    expect(new Set(answers)).toEqual(new Set([401, 429]));
+    expect((await fetch(`${gw.url}/v1/subjects`, { headers: { "x-api-key": admin } })).status).toBe(200);
+    // One entry for the address's and one for the key id's first failure; the rest are counted in aggregate entries.
+    expect(entries() - before).toBeLessThanOrEqual(30);
   });
 
   it(`the same flood over gRPC: OK, RESOURCE_EXHAUSTED or UNAVAILABLE, memory bounded`, async () => {

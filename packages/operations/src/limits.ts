@@ -13,8 +13,9 @@ export interface Limits {
    */
   ratePerMinute: number;
   /**
-   * Failed authentications a minute from one client address before it is refused (429) without a
-   * lookup. @default 30: room for a person retyping a key, not for a guesser filling the audit trail
+   * Failed authentications a minute for one presented key id (or, for a malformed key, one client
+   * address) before further failures of it are answered 429; a valid key always passes (AuthGuard).
+   * @default 30: room for a person retyping a key, not for a guesser
    */
   authFailuresPerMinute: number;
   /** @default 200 characters: a full name with titles, with room to spare */

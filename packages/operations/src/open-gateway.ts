@@ -98,6 +98,22 @@ export async function openGateway(
   const { gallery, audit, keys } = state;
   const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue);
   if (options.jobs) state.personalData.register(jobRecordData(options.jobs.queue));
+  const recognition = new Recognition(engine, gallery, audit, keys, {
+    feed: options.feed ?? new LocalMatchFeed(),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
+    liveness,
+    challenge: { ...challengeFromEnv(env), store: state.challenges },
+    webhooks,
+    review: { store: state.review, policy: reviewPolicyFromEnv(env) },
+    personalData: state.personalData,
+    // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
+    privacy: {
+      policies: new TenantPolicies(state.policies, gallery, engine.embedder),
+      evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence"),
+    },
+  });
   return {
     engine,
     gallery,
@@ -106,23 +122,9 @@ export async function openGateway(
     storage: state.storage,
     webhooks,
     state,
-    recognition: new Recognition(engine, gallery, audit, keys, {
-      feed: options.feed ?? new LocalMatchFeed(),
-      ...(options.jobs ? { jobs: options.jobs } : {}),
-      ...(options.limits ? { limits: options.limits } : {}),
-      ...(options.notify ? { notify: options.notify } : {}),
-      liveness,
-      challenge: { ...challengeFromEnv(env), store: state.challenges },
-      webhooks,
-      review: { store: state.review, policy: reviewPolicyFromEnv(env) },
-      personalData: state.personalData,
-      // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
-      privacy: {
-        policies: new TenantPolicies(state.policies, gallery, engine.embedder),
-        evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence"),
-      },
-    }),
+    recognition,
     async close() {
+      await recognition.close();
       await webhooks.queue.close();
       await state.close();
     },

@@ -4,6 +4,7 @@ import type { Gallery } from "@facerec/gallery";
 import type { PersonalDataRegistry } from "@facerec/privacy";
 import { MemoryChallengeStore, productPersonalData } from "@facerec/product";
 import type { FaceEngine } from "@facerec/vision";
+import { AuthGuard } from "./auth-guard.js";
 import { OperationContext, type RecognitionOptions } from "./context.js";
 import { OPERATIONS, type OperationName } from "./declarations.js";
 import { RateLimitError } from "./errors.js";
@@ -49,7 +50,7 @@ export class Recognition {
   readonly personalData: PersonalDataRegistry;
   private readonly ctx: OperationContext;
   private readonly limiter: RateLimiter | undefined;
-  private readonly authFailures: RateLimiter;
+  private readonly guard: AuthGuard;
 
   constructor(
     engine: FaceEngine,
@@ -68,7 +69,7 @@ export class Recognition {
     this.personalData =
       personalData ?? productPersonalData({ gallery, challenges, ...(rest.review ? { review: rest.review.store } : {}) });
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
-    this.authFailures = new RateLimiter(this.limits.authFailuresPerMinute);
+    this.guard = new AuthGuard(this.limits.authFailuresPerMinute, audit);
     Object.assign(
       this,
       subjectOperations(this.ctx, this.personalData),
@@ -88,26 +89,16 @@ export class Recognition {
 
   /**
    * The caller a presented key stands for, within its rate limit and holding the operation's declared
-   * scope; `client` is its address, whose failed authentications are limited too. A refusal is a
-   * decision and is audited under the operation's word before the error goes on; a refused key's
-   * caller is unknown, so that entry has no tenant.
+   * scope; `client` is its address. The key is always checked: failed authentications are limited and
+   * audited by AuthGuard without ever refusing a valid key. A refusal of a known caller is audited
+   * under the operation's word before the error goes on.
    */
   async admit(key: string | undefined, operation: OperationName, requestId: string, client = "-"): Promise<Principal> {
-    const word = OPERATIONS[operation].audit;
-    const refuse = (decision: string) => this.audit.append({ tenant: "-", keyId: "-", operation: word, decision, requestId });
-    const wait = this.authFailures.wait(client);
-    if (wait > 0) {
-      await refuse("rejected-auth:too-many-failures");
-      throw new RateLimitError(`too many failed authentications from this address; retry in ${wait} s`, wait);
-    }
     let p: Principal;
     try {
       p = await this.keys.authenticate(key);
     } catch (error) {
-      if (error instanceof AuthError) {
-        this.authFailures.take(client);
-        await refuse(`rejected-auth:${error.reason}`);
-      }
+      if (error instanceof AuthError) throw await this.guard.failed(key, client, OPERATIONS[operation].audit, error, requestId);
       throw error;
     }
     const allowed = this.limiter?.take(p.keyId) ?? { ok: true };
@@ -127,6 +118,11 @@ export class Recognition {
   /** Audit a refused request of a known caller (bad input, not found, forbidden, overload) under the operation's word. */
   async refused(p: Principal, operation: OperationName, decision: string, requestId: string): Promise<void> {
     await this.audit.append({ tenant: p.tenant, keyId: p.keyId, operation: OPERATIONS[operation].audit, decision, requestId });
+  }
+
+  /** Audit the failed authentications still being counted. */
+  close(): Promise<void> {
+    return this.guard.close();
   }
 
   /** Whether the audit trail can take entries now (checked at most once a second): readiness reports it. */

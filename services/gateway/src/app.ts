@@ -45,6 +45,11 @@ export interface AppOptions {
   tls?: { key: Buffer; cert: Buffer };
   /** Structured request logs (pino, JSON lines); off unless given. The API key header is never logged. */
   logger?: boolean;
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges): failed authentications count
+   * per client address, so behind an ingress that address must be the client's. @default none
+   */
+  trustedProxies?: string[];
 }
 
 declare module "fastify" {
@@ -71,6 +76,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   const app = Fastify({
     ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: limits.requestBytes,
+    trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
     // A caller's x-request-id is kept when it is a safe token (requestIdFrom), else replaced.

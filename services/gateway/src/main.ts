@@ -67,7 +67,12 @@ const purging = scheduleRetention(state, audit, reviewPolicyFromEnv(), (error) =
 const registry = metricsRegistry("gateway");
 if (notifier) notifierMetrics(registry, notifier);
 webhookMetrics(registry, webhooks);
-const app = await buildApp(recognition, audit, { logger: true, registry, ...(tls ? { tls } : {}) });
+// FACEREC_TRUSTED_PROXIES: the ingress's addresses or ranges, whose X-Forwarded-For names the client.
+const trustedProxies = (process.env.FACEREC_TRUSTED_PROXIES ?? "")
+  .split(",")
+  .map((p) => p.trim())
+  .filter(Boolean);
+const app = await buildApp(recognition, audit, { logger: true, registry, trustedProxies, ...(tls ? { tls } : {}) });
 const grpc = buildGrpcServer(recognition);
 // Connections waiting to be accepted. With Node's 511, the flood test (1,000 clients at once) once saw
 // a connection reset instead of the 429 or 503 the API promises, on a machine loaded by other tests;

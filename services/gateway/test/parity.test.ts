@@ -288,7 +288,7 @@ describeWithShared("REST and gRPC parity", () => {
     sse.abort();
   });
 
-  it("limits failed authentications from one address across both transports: past the limit the address is refused before any key is looked at", async () => {
+  it("limits failed authentications per key id or address across both transports, never a valid key, audited in aggregate", async () => {
     const { engine, gallery, audit, keys } = gateway;
     const recognition = new Recognition(engine, gallery, audit, keys, { limits: { authFailuresPerMinute: 4 } });
     const strict = await buildApp(recognition, audit);
@@ -306,16 +306,32 @@ describeWithShared("REST and gRPC parity", () => {
         ),
     };
     try {
-      const wrong = "frk_0123456789abcdef_wrong";
-      expect(await listVia.rest(wrong)).toBe(401);
-      expect(await listVia.grpc(wrong)).toBe(status.UNAUTHENTICATED);
-      expect(await listVia.rest(wrong)).toBe(401);
-      expect(await listVia.grpc(wrong)).toBe(status.UNAUTHENTICATED);
-      // The bucket (4 a minute) is empty: even a good key from this address waits now.
-      expect(await listVia.rest(keyOf.admin as string)).toBe(429);
-      expect(await listVia.grpc(keyOf.admin as string)).toBe(status.RESOURCE_EXHAUSTED);
-      const refused = await audit.query({ tenant: "-", decision: "rejected-auth:too-many-failures" });
-      expect(refused.entries.length).toBeGreaterThanOrEqual(2);
+      const before = (await audit.query({ tenant: "-", pageSize: 1000 })).entries.length;
+      const malformed = "frk_0123456789abcdef_wrong";
+      const admin = keyOf.admin as string;
+      // The admin key's own id with a wrong secret: a guesser who knows the id.
+      const guessed = `${admin.slice(0, 21)}${"A".repeat(43)}`;
+      for (const key of [malformed, guessed]) {
+        expect(await listVia.rest(key)).toBe(401);
+        expect(await listVia.grpc(key)).toBe(status.UNAUTHENTICATED);
+        expect(await listVia.rest(key)).toBe(401);
+        expect(await listVia.grpc(key)).toBe(status.UNAUTHENTICATED);
+        // Four failures a minute for this address (malformed) or key id (well-formed): the fifth waits.
+        expect(await listVia.rest(key)).toBe(429);
+        expect(await listVia.grpc(key)).toBe(status.RESOURCE_EXHAUSTED);
+      }
+      // The valid key from the same address, with its id's failures past the limit, is never refused.
+      expect(await listVia.rest(admin)).toBe(200);
+      expect(await listVia.grpc(admin)).toBe(status.OK);
+      // One entry each for the first failure of the address and of the key id this minute; the rest are counted.
+      const entries = (await audit.query({ tenant: "-", pageSize: 1000 })).entries.slice(before);
+      expect(entries.map((e) => e.decision)).toEqual(["rejected-auth:malformed", "rejected-auth:wrong-secret"]);
+      await recognition.close();
+      const counted = (await audit.query({ tenant: "-", pageSize: 1000 })).entries.slice(before + 2);
+      expect(counted.map((e) => e.decision)).toEqual([
+        expect.stringMatching(/^rejected-auth:aggregate 5 more failed authentications from address 127\.0\.0\.1 /),
+        expect.stringMatching(/^rejected-auth:aggregate 5 more failed authentications from key id [0-9a-f]{16} /),
+      ]);
     } finally {
       grpcClient.close();
       grpcServer.forceShutdown();
