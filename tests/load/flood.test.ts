@@ -178,4 +178,30 @@ describeWithShared("a flood on one gateway process", () => {
     }
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
   });
+  it("sixteen unauthenticated 25 MiB gRPC Identify calls are refused before they are read: memory grows by less than 200 MiB", async () => {
+    const client = new FaceRecognitionServiceClient(gw.grpc, credentials.createInsecure(), {
+      "grpc.max_send_message_length": 64 * 2 ** 20,
+    });
+    const meta = new Metadata();
+    meta.set("x-api-key", `frk_${"0".repeat(16)}_${"C".repeat(43)}`);
+    const image = Buffer.alloc(25 * 2 ** 20, 7);
+    const call = () =>
+      new Promise<number>((resolve) =>
+        client.identify({ image, topK: 0, camera: "", liveness: "" }, meta, (error: ServiceError | null) =>
+          resolve(error ? error.code : status.OK),
+        ),
+      );
+    try {
+      const { result, growth } = await measured(() => Promise.all(Array.from({ length: 16 }, call)));
+      const counts = tally(result.map((code) => status[code] as string));
+      console.log(
+        `16 unauthenticated 25 MiB gRPC calls: ${JSON.stringify(counts)}, peak RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`,
+      );
+      expect(Object.keys(counts).every((c) => ["UNAUTHENTICATED", "RESOURCE_EXHAUSTED"].includes(c))).toBe(true);
+      expect(growth).toBeLessThan(200 * 2 ** 20);
+    } finally {
+      client.close();
+    }
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
 });

@@ -21,6 +21,11 @@ export interface ChallengeOptions extends JudgeOptions {
    * until some finish or expire. @default 1000: each holds a few kilobytes of poses, never its frames
    */
   maxOpen: number;
+  /**
+   * One tenant's share of the open challenges; past it that tenant's starts are refused (429) and
+   * other tenants' still open. @default 250: a quarter of the deployment's
+   */
+  tenantOpen: number;
 }
 
 export const DEFAULT_CHALLENGE: ChallengeOptions = {
@@ -30,6 +35,7 @@ export const DEFAULT_CHALLENGE: ChallengeOptions = {
   ttlSeconds: 60,
   maxFrames: 100,
   maxOpen: 1000,
+  tenantOpen: 250,
 };
 
 /** A challenge's actions: `steps` distinct ones of the configured actions, in a random order. */

@@ -74,12 +74,12 @@ export const API_ERRORS = [
   {
     status: 413,
     code: "RESOURCE_EXHAUSTED",
-    when: "a request over 30 MiB, an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment or 100 frames in one liveness challenge",
+    when: "a request over 30 MiB (1 MiB without images), an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment or 100 frames in one liveness challenge",
   },
   {
     status: 429,
     code: "RESOURCE_EXHAUSTED",
-    when: "over 600 requests a minute for one key, over 8 open match streams, or over 1,000 open liveness challenges (`Retry-After` says when to retry)",
+    when: "over 600 requests a minute for one key, 30 failed authentications a minute for one key id or address, 8 open match streams, or 1,000 open liveness challenges (250 for one tenant) (`Retry-After` says when to retry)",
   },
   {
     status: 503,

@@ -43,6 +43,21 @@ export interface Limits {
    */
   uploadBytesInFlight: number;
   /**
+   * One tenant's share of the bodies in flight, so that its idle or slow uploads slow only itself.
+   * @default 128 MiB: half the process's, twice what the flood test's 1,000 uploads need
+   */
+  tenantUploadBytes: number;
+  /**
+   * The largest gRPC message read, and what a gRPC image call reserves from the upload budget (its
+   * size is not known before it is read). @default 24 MiB: one image at the 20 MiB limit with its fields
+   */
+  grpcMessageBytes: number;
+  /**
+   * gRPC calls in progress at once; past it a call is answered RESOURCE_EXHAUSTED before its message is
+   * read. @default 128: four times the image queue, which is where calls wait for the engine
+   */
+  grpcConcurrentCalls: number;
+  /**
    * Image operations (decode, detect, embed) running at once. ONNX Runtime already spreads one inference
    * over the cores, so more than this only adds decoded images waiting in memory.
    * @default the number of cores, at least 2
@@ -84,6 +99,9 @@ export const DEFAULT_LIMITS: Limits = {
   requestBytes: 30 * MiB,
   plainRequestBytes: MiB,
   uploadBytesInFlight: 256 * MiB,
+  tenantUploadBytes: 128 * MiB,
+  grpcMessageBytes: 24 * MiB,
+  grpcConcurrentCalls: 128,
   imageWorkers: Math.max(2, availableParallelism()),
   imageQueue: 32,
   tenantImageShare: 24,

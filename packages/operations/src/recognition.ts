@@ -20,6 +20,7 @@ import { reviewOperations } from "./units/review.js";
 import { streamOperations } from "./units/streams.js";
 import { subjectOperations } from "./units/subjects.js";
 import { webhookOperations } from "./units/webhooks.js";
+import { UploadBudget } from "./upload-budget.js";
 
 /** Every unit's operations together, as Recognition exposes them. */
 type Units = ReturnType<typeof subjectOperations> &
@@ -51,6 +52,8 @@ export class Recognition {
   private readonly ctx: OperationContext;
   private readonly limiter: RateLimiter | undefined;
   private readonly guard: AuthGuard;
+  /** Request bodies in flight, per process and per tenant, for both transports. */
+  readonly uploads: UploadBudget;
 
   constructor(
     engine: FaceEngine,
@@ -70,6 +73,7 @@ export class Recognition {
       personalData ?? productPersonalData({ gallery, challenges, ...(rest.review ? { review: rest.review.store } : {}) });
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.guard = new AuthGuard(this.limits.authFailuresPerMinute, audit);
+    this.uploads = new UploadBudget({ process: this.limits.uploadBytesInFlight, tenant: this.limits.tenantUploadBytes });
     Object.assign(
       this,
       subjectOperations(this.ctx, this.personalData),

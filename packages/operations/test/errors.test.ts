@@ -41,14 +41,14 @@ const TYPED: { error: ApiFailure; status: number; code: string }[] = [
 ];
 
 describe("the error vocabulary", () => {
-  it("is the README's error table, row for row", () => {
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("| HTTP | gRPC | when |"));
-    const rows = table
-      .split("\n")
-      .slice(2)
-      .filter((line) => /^\| \d{3} \|/.test(line))
-      .map((line) => line.split("|").map((cell) => cell.trim()));
+  it("is the error table of docs/api.md, row for row", () => {
+    const page = readFileSync(join(repoRoot, "docs", "api.md"), "utf8");
+    const header = page.indexOf("| HTTP | gRPC | when |");
+    expect(header).toBeGreaterThanOrEqual(0);
+    // The table's rows: every line after the header and its rule, up to the first that is not a row.
+    const lines = page.slice(header).split("\n").slice(2);
+    const end = lines.findIndex((line) => !line.startsWith("|"));
+    const rows = (end < 0 ? lines : lines.slice(0, end)).map((line) => line.split("|").map((cell) => cell.trim()));
     expect(rows.map(([, status, code, when]) => ({ status: Number(status), code, when }))).toEqual(
       API_ERRORS.map((e) => ({ ...e })),
     );

@@ -13,6 +13,9 @@ export interface Challenge {
   frames: FrameObservation[];
 }
 
+/** Challenges open at once: in the deployment, and for one tenant, so one tenant cannot take them all. */
+export type OpenBounds = { open: number; tenant: number };
+
 /** What adding a frame came to: the frames so far, or why it was not added. */
 export type FrameAdded = { frames: FrameObservation[]; actions: ChallengeAction[] } | "full" | "gone";
 
@@ -22,8 +25,11 @@ export type FrameAdded = { frames: FrameObservation[]; actions: ChallengeAction[
  * PostgreSQL store is shared by every replica, the memory store serves one process (embedded mode).
  */
 export interface ChallengeStore {
-  /** Store a new challenge unless `maxOpen` are open (expired ones are removed first); false when full. */
-  insert(c: Challenge, maxOpen: number, now: number): Promise<boolean>;
+  /**
+   * Store a new challenge unless `bounds.open` are open, or its tenant's `bounds.tenant` (expired ones
+   * are removed first); false when full.
+   */
+  insert(c: Challenge, bounds: OpenBounds, now: number): Promise<boolean>;
   /** The tenant's open challenge as it stands, or undefined (none, another tenant's, expired). */
   get(tenant: string, id: string, now: number): Promise<Challenge | undefined>;
   /** Add one frame's observation unless the challenge holds `maxFrames` already. */
@@ -40,9 +46,10 @@ export interface ChallengeStore {
 export class MemoryChallengeStore implements ChallengeStore {
   private readonly open = new Map<string, Challenge>();
 
-  async insert(c: Challenge, maxOpen: number, now: number): Promise<boolean> {
+  async insert(c: Challenge, bounds: OpenBounds, now: number): Promise<boolean> {
     for (const [id, o] of this.open) if (o.expiresAt <= now) this.open.delete(id);
-    if (this.open.size >= maxOpen) return false;
+    if (this.open.size >= bounds.open) return false;
+    if ([...this.open.values()].filter((o) => o.tenant === c.tenant).length >= bounds.tenant) return false;
     this.open.set(c.id, { ...c, frames: [...c.frames] });
     return true;
   }
@@ -111,13 +118,14 @@ const challengeOf = (row: ChallengeRow): Challenge => ({
 export class PgChallengeStore implements ChallengeStore {
   constructor(private readonly db: Database) {}
 
-  async insert(c: Challenge, maxOpen: number, now: number): Promise<boolean> {
+  async insert(c: Challenge, bounds: OpenBounds, now: number): Promise<boolean> {
     await this.db.query("DELETE FROM liveness_challenges WHERE expires_at <= $1", [now]);
-    // The bound is checked in the same statement as the insert (two gateways at once may pass it by one).
+    // The bounds are checked in the same statement as the insert (two gateways at once may pass one by one).
     const { rowCount } = await this.db.query(
       `INSERT INTO liveness_challenges (id, tenant, actions, subject_id, expires_at, frames)
-       SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE (SELECT count(*) FROM liveness_challenges) < $7`,
-      [c.id, c.tenant, c.actions, c.subjectId ?? null, c.expiresAt, JSON.stringify(c.frames), maxOpen],
+       SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE (SELECT count(*) FROM liveness_challenges) < $7
+         AND (SELECT count(*) FROM liveness_challenges WHERE tenant = $2) < $8`,
+      [c.id, c.tenant, c.actions, c.subjectId ?? null, c.expiresAt, JSON.stringify(c.frames), bounds.open, bounds.tenant],
     );
     return rowCount === 1;
   }

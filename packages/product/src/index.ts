@@ -3,6 +3,7 @@ export {
   type ChallengeStore,
   type FrameAdded,
   MemoryChallengeStore,
+  type OpenBounds,
   PgChallengeStore,
 } from "./challenge-store.js";
 export { challengeData, galleryData, productPersonalData, reviewData } from "./personal-data.js";

@@ -18,7 +18,7 @@ function conformance(name: string, open: () => Promise<[ChallengeStore, Challeng
   describe(`${name} challenge store`, () => {
     it("keeps a challenge's frames in order across handles, for its tenant only", async () => {
       const [a, b] = await open();
-      expect(await a.insert(challenge("c1"), 10, NOW)).toBe(true);
+      expect(await a.insert(challenge("c1"), { open: 10, tenant: 10 }, NOW)).toBe(true);
       expect(await a.addFrame("acme", "c1", frame(0.1), 10, NOW)).toMatchObject({
         frames: [frame(0.1)],
         actions: ["turn-left", "blink"],
@@ -40,15 +40,24 @@ function conformance(name: string, open: () => Promise<[ChallengeStore, Challeng
 
     it("bounds frames per challenge and challenges open at once, and forgets the expired", async () => {
       const [a, b] = await open();
-      expect(await a.insert(challenge("d1", "acme", NOW + 1000), 2, NOW)).toBe(true);
-      expect(await b.insert(challenge("d2"), 2, NOW)).toBe(true);
-      expect(await a.insert(challenge("d3"), 2, NOW)).toBe(false);
+      expect(await a.insert(challenge("d1", "acme", NOW + 1000), { open: 2, tenant: 2 }, NOW)).toBe(true);
+      expect(await b.insert(challenge("d2"), { open: 2, tenant: 2 }, NOW)).toBe(true);
+      expect(await a.insert(challenge("d3"), { open: 2, tenant: 2 }, NOW)).toBe(false);
       expect(await a.addFrame("acme", "d2", frame(0), 1, NOW)).not.toBe("full");
       expect(await a.addFrame("acme", "d2", frame(0), 1, NOW)).toBe("full");
       // d1 expires; a start sweeps it, which frees its place.
       expect(await b.addFrame("acme", "d1", frame(0), 10, NOW + 1000)).toBe("gone");
       expect(await b.take("acme", "d1", NOW + 1000)).toBeUndefined();
-      expect(await b.insert(challenge("d4"), 2, NOW + 1000)).toBe(true);
+      expect(await b.insert(challenge("d4"), { open: 2, tenant: 2 }, NOW + 1000)).toBe(true);
+    });
+
+    it("keeps one tenant to its share of the open challenges: another tenant still opens one", async () => {
+      const [a, b] = await open();
+      const bounds = { open: 10, tenant: 2 };
+      expect(await a.insert(challenge("e1", "acme"), bounds, NOW)).toBe(true);
+      expect(await b.insert(challenge("e2", "acme"), bounds, NOW)).toBe(true);
+      expect(await a.insert(challenge("e3", "acme"), bounds, NOW)).toBe(false);
+      expect(await b.insert(challenge("e4", "globex"), bounds, NOW)).toBe(true);
     });
   });
 }

@@ -9,7 +9,6 @@ import {
   LengthRequiredError,
   OPERATIONS,
   type OperationName,
-  OverloadedError,
   RateLimitError,
   type Recognition,
   requestIdFrom,
@@ -55,8 +54,8 @@ export interface AppOptions {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
-    /** Bytes of the process's upload budget this request holds until it is answered. */
-    uploadReserved: number;
+    /** Gives back the upload budget this request holds until it is answered. */
+    releaseUpload: (() => void) | undefined;
   }
 }
 
@@ -131,16 +130,11 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
 
-  // Request bodies in flight across the process, reserved before a body is read (uploadBytesInFlight).
-  let uploading = 0;
-  const release = (request: FastifyRequest) => {
-    uploading -= request.uploadReserved ?? 0;
-    request.uploadReserved = 0;
-  };
+  const release = (request: FastifyRequest) => request.releaseUpload?.();
 
   await app.register(async (api) => {
     api.decorateRequest("principal", null as unknown as Principal);
-    api.decorateRequest("uploadReserved", 0);
+    api.decorateRequest("releaseUpload", undefined);
     api.addHook("onRoute", (route) => {
       // Every API route is one declared operation, named by its OpenAPI operationId.
       const id = route.schema?.operationId;
@@ -183,11 +177,10 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       const limit = OPERATIONS[operation].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
       if (declared > limit) throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limit}`);
       if (OPERATIONS[operation].quota !== "image") return;
-      const reserve = Number.isFinite(declared) ? declared : limits.requestBytes;
-      if (uploading + reserve > limits.uploadBytesInFlight)
-        throw new OverloadedError("the gateway is at capacity; retry shortly");
-      uploading += reserve;
-      request.uploadReserved = reserve;
+      request.releaseUpload = recognition.uploads.reserve(
+        request.principal.tenant,
+        Number.isFinite(declared) ? declared : limits.requestBytes,
+      );
     });
     api.addHook("onResponse", async (request) => release(request));
     api.addHook("onRequestAbort", async (request) => release(request));

@@ -24,7 +24,6 @@ import {
   httpStatusOf,
   type OperationName,
   type Recognition,
-  requestIdFrom,
   type WebhookView,
 } from "@facerec/operations";
 import type { JobView } from "@facerec/pipeline";
@@ -42,6 +41,7 @@ import {
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { type Admitted, admissionInterceptor } from "./grpc-admission.js";
 
 /** A request whose bytes did not parse: grpc-js would answer INTERNAL, the API answers INVALID_ARGUMENT. */
 class Malformed {
@@ -166,9 +166,6 @@ const toJob = (j: JobView) => ({
 /** The service's method name for a declared operation: the declarations are named after the methods. */
 const methodOf = (operation: OperationName): string => operation[0]?.toUpperCase() + operation.slice(1);
 
-/** The caller's x-request-id metadata when it is a safe token, else a fresh id: audit entries carry it. */
-const requestIdOf = (metadata: Metadata): string => requestIdFrom(metadata.get("x-request-id")[0]);
-
 /** The service definition with request decoding that reports malformed bytes instead of throwing. */
 function tolerantDefinition(): typeof FaceRecognitionServiceService {
   const definition = { ...FaceRecognitionServiceService } as Record<
@@ -196,15 +193,12 @@ function tolerantDefinition(): typeof FaceRecognitionServiceService {
  * gRPC status names, so one table serves both. The API key travels in the `x-api-key` metadata.
  */
 export function buildGrpcServer(recognition: Recognition): Server {
-  /** The peer's address as REST sees it: "ipv4:127.0.0.1:5000" -> "127.0.0.1", "ipv6:[::1]:5000" -> "::1". */
-  const addressOf = (peer: string) =>
-    peer
-      .replace(/^ipv[46]:/, "")
-      .replace(/:\d+$/, "")
-      .replace(/^\[(.*)\]$/, "$1");
-  const authenticate = (call: { metadata: Metadata; getPeer(): string }, operation: OperationName, requestId: string) => {
-    const key = call.metadata.get("x-api-key")[0];
-    return recognition.admit(typeof key === "string" ? key : undefined, operation, requestId, addressOf(call.getPeer()));
+  // The interceptor admits each call before its message is read and leaves who called here.
+  const admitted = new WeakMap<Metadata, Admitted>();
+  const callerOf = (call: { metadata: Metadata }): Admitted => {
+    const found = admitted.get(call.metadata);
+    if (!found) throw new Error("a call reached its handler without admission");
+    return found;
   };
   const grpcError = (error: unknown) => {
     const { code, message } = httpStatusOf(error);
@@ -222,9 +216,9 @@ export function buildGrpcServer(recognition: Recognition): Server {
         { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": method } },
         contextFromHttpHeaders(call.metadata.getMap() as Record<string, string>),
       );
-      const requestId = requestIdOf(call.metadata);
+      let requestId = "-";
       try {
-        principal = await authenticate(call, operation, requestId);
+        ({ principal, requestId } = callerOf(call));
         if (call.request instanceof Malformed) {
           throw new BadRequestError(`malformed ${method} request: ${call.request.reason}`);
         }
@@ -245,8 +239,10 @@ export function buildGrpcServer(recognition: Recognition): Server {
       }
     };
 
-  // The same request size limit as REST.
-  const server = new Server({ "grpc.max_receive_message_length": recognition.limits.requestBytes });
+  const server = new Server({
+    "grpc.max_receive_message_length": recognition.limits.grpcMessageBytes,
+    interceptors: [admissionInterceptor(recognition, admitted)],
+  });
   // Typed from the generated service definition: each handler's request and response are the
   // messages of api.proto, so a field renamed there fails to compile here.
   const implementation: FaceRecognitionServiceServer = {
@@ -313,9 +309,8 @@ export function buildGrpcServer(recognition: Recognition): Server {
       }),
     ),
     watchMatches: async (call: ServerWritableStream<WatchMatchesRequest | Malformed, WatchMatchesResponse>) => {
-      const requestId = requestIdOf(call.metadata);
       try {
-        const principal = await authenticate(call, "watchMatches", requestId);
+        const { principal, requestId } = callerOf(call);
         if (call.request instanceof Malformed) throw new BadRequestError(call.request.reason);
         const stop = await recognition.watchMatches(principal, call.request.cameras, (event) => {
           // A reader that stopped reading would hold every later event in memory: end its stream instead.

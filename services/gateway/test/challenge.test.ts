@@ -166,13 +166,24 @@ describeWithShared("active liveness check", () => {
     const small = new Recognition(engine, gallery, audit, keys, { challenge: { maxFrames: 3, maxOpen: 1 } });
     const p = await keys.authenticate(key);
     const c = await small.startChallenge(p);
-    await expect(small.startChallenge(p)).rejects.toThrow(/1 challenges are open/);
+    await expect(small.startChallenge(p)).rejects.toThrow(/too many challenges are open/);
     const image = await frame("1");
     for (let i = 0; i < 3; i++) await small.sendChallengeFrame(p, c.id, image);
     await expect(small.sendChallengeFrame(p, c.id, image)).rejects.toThrow(/at most 3 frames/);
     // The refused frame changed nothing: the result counts three, and closing frees the place.
     expect(await small.challengeResult(p, c.id)).toMatchObject({ frames: 3, reason: "too-few-frames" });
     await expect(small.startChallenge(p)).resolves.toMatchObject({ maxFrames: 3 });
+  });
+
+  it("keeps a tenant to its share of the open challenges, so another tenant's start still opens", async () => {
+    const { engine, gallery, audit, keys } = gateway;
+    const shared = new Recognition(engine, gallery, audit, keys, { challenge: { maxOpen: 10, tenantOpen: 2 } });
+    const acme = await keys.authenticate(key);
+    const globex = await keys.authenticate(otherTenant);
+    await shared.startChallenge(acme);
+    await shared.startChallenge(acme);
+    await expect(shared.startChallenge(acme)).rejects.toThrow(/too many challenges are open/);
+    await expect(shared.startChallenge(globex)).resolves.toMatchObject({ maxFrames: 100 });
   });
 
   it("checks, where the start names a subject, that the person who answers is them", async () => {

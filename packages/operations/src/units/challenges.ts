@@ -75,8 +75,8 @@ export function challengeOperations(ctx: OperationContext) {
         expiresAt: call.started + options.ttlSeconds * 1000,
         frames: [],
       };
-      if (!(await challenges.insert(c, options.maxOpen, call.started)))
-        throw new RateLimitError(`${options.maxOpen} challenges are open; retry shortly`, 1);
+      if (!(await challenges.insert(c, { open: options.maxOpen, tenant: options.tenantOpen }, call.started)))
+        throw new RateLimitError("too many challenges are open for this tenant or this deployment; retry shortly", 1);
       await call.record(`asked ${c.actions.join(",")}`, subjectId ? { subjectId } : {}, { requestId: c.id });
       return {
         id: c.id,
