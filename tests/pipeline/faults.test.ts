@@ -221,6 +221,28 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     expect(letters.map((l) => l?.header.get("facerec-error"))).toContainEqual(expect.stringMatching(/NOT_AN_IMAGE|image/i));
   });
 
+  it("takes a message's tenant from its subject: a crop naming another tenant than its subject is dead-lettered", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(streams.deadLetter)).state.messages;
+    // Credentials scoped to globex's subjects, a body claiming acme: never decided as acme's.
+    const spoofed = crop("spoof", 0);
+    await js.publish(subjects.crop("globex", "spoof"), FaceCrop.encode(spoofed).finish(), { msgID: spoofed.cropId });
+    const good = crop("spoof", 1);
+    await js.publish(subjects.crop("acme", "spoof"), FaceCrop.encode(good).finish(), { msgID: good.cropId });
+    await expectOneEventEach("spoof", [good.cropId]);
+    const dead = await eventually(async () => {
+      const info = await jsm.streams.info(streams.deadLetter);
+      expect(info.state.messages).toBe(before + 1);
+      return info;
+    });
+    const letter = await jsm.streams.getMessage(streams.deadLetter, { seq: dead.state.last_seq });
+    expect(letter?.subject).toBe("faces.dead.embed.globex.spoof");
+    expect(letter?.header.get("facerec-error")).toMatch(
+      /names tenant acme, camera spoof but was published on faces\.crop\.globex\.spoof/,
+    );
+  });
+
   it("dead-letters an embedding the matcher fails on after MAX_DELIVER failed attempts, with the count", async () => {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);

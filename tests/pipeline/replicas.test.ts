@@ -261,6 +261,9 @@ describeWithShared("replicas share one PostgreSQL: two gateways, two matchers", 
     await eventually(async () => expect(await decided()).toBeGreaterThan(70), 60_000, 20);
     await pg.stop();
     await publish(60);
+    // Meanwhile a gateway says the store is out of reach, as every route does: 503 with a retry hint.
+    const verify = await api(0, "GET", "/v1/audit/verify", admin);
+    expect([verify.status, verify.json.error]).toEqual([503, "UNAVAILABLE"]);
     await new Promise((r) => setTimeout(r, 1500));
     await pg.start();
     await matchers[0]?.start();

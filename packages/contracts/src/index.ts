@@ -1,4 +1,4 @@
 export * from "./gen/facerec/v1/api.js";
 export { FaceCrop, FaceEmbedding, MatchEvent } from "./gen/facerec/v1/bus.js";
 export { Box, Candidate, Outcome, Point } from "./gen/facerec/v1/common.js";
-export { streams, subjects } from "./subjects.js";
+export { checkSource, sourceOf, streams, subjects } from "./subjects.js";

@@ -34,7 +34,7 @@ export interface RecognitionOptions {
    * quotes. Without it every tenant has the default policy (no consent required) and the policy API
    * answers 503.
    */
-  privacy?: { policies: TenantPolicies; evidenceDir: string };
+  privacy?: { policies: TenantPolicies; evidenceDir: string; auditRetentionFloorDays?: number };
   /**
    * The liveness policy: the deployment's, and per camera where it differs. A request may ask for a
    * stricter one; only an admin key may ask for a looser one. @default required everywhere

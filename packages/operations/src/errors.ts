@@ -1,4 +1,5 @@
 import { ApiFailure, apiFailure } from "@facerec/common";
+import { isTransient } from "@facerec/storage";
 
 /** Too many requests or streams for one API key. */
 export class RateLimitError extends apiFailure(429, "RESOURCE_EXHAUSTED") {
@@ -111,6 +112,15 @@ export function httpStatusOf(error: unknown): ApiError {
       status: 503,
       code: "UNAVAILABLE",
       message: "the gateway cannot write its state: no space left; nothing was changed",
+    };
+  }
+  // PostgreSQL restarting or out of reach: every route says so the same way, with a retry hint.
+  if (isTransient(error)) {
+    return {
+      status: 503,
+      code: "UNAVAILABLE",
+      message: "the system of record cannot be reached; nothing was changed, retry shortly",
+      retryAfterSeconds: 1,
     };
   }
   const fastify = error as { statusCode?: number; message?: string };

@@ -58,6 +58,16 @@ export function challengeFromEnv(env: NodeJS.ProcessEnv): Partial<ChallengeOptio
   return out;
 }
 
+/** FACEREC_AUDIT_RETENTION_MIN_DAYS: the shortest audit retention a tenant may set, in whole days. */
+function auditFloorFromEnv(env: NodeJS.ProcessEnv): number {
+  const days = Number(env.FACEREC_AUDIT_RETENTION_MIN_DAYS);
+  if (!Number.isInteger(days) || days < 1)
+    throw new RangeError(
+      `FACEREC_AUDIT_RETENTION_MIN_DAYS=${env.FACEREC_AUDIT_RETENTION_MIN_DAYS} is not a whole number of days from 1`,
+    );
+  return days;
+}
+
 export interface Gateway {
   engine: FaceEngine;
   gallery: Gallery;
@@ -112,6 +122,7 @@ export async function openGateway(
     privacy: {
       policies: new TenantPolicies(state.policies, gallery, engine.embedder),
       evidenceDir: env.FACEREC_EVIDENCE ?? join(data, "evidence"),
+      ...(env.FACEREC_AUDIT_RETENTION_MIN_DAYS ? { auditRetentionFloorDays: auditFloorFromEnv(env) } : {}),
     },
   });
   return {

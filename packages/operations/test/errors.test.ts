@@ -81,6 +81,8 @@ describe("the error vocabulary", () => {
   it("maps a full disk to 503, fastify's own 4xx to its row, and anything else to a bare INTERNAL", () => {
     const full = Object.assign(new Error("write failed"), { code: "ENOSPC" });
     expect(httpStatusOf(full)).toMatchObject({ status: 503, code: "UNAVAILABLE" });
+    const unreachable = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    expect(httpStatusOf(unreachable)).toMatchObject({ status: 503, code: "UNAVAILABLE", retryAfterSeconds: 1 });
     const slow = Object.assign(new Error("took too long"), { statusCode: 408 });
     expect(httpStatusOf(slow)).toEqual({ status: 408, code: "DEADLINE_EXCEEDED", message: "took too long" });
     expect(httpStatusOf(new TypeError("secret detail"))).toEqual({ status: 500, code: "INTERNAL", message: "internal error" });

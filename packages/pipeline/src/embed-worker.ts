@@ -1,4 +1,4 @@
-import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
+import { checkSource, FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
 import { contextFromHeaders, headersFor, inSpan, SpanKind } from "@facerec/runtime";
 import { decodeImage, type Embedder, type Image } from "@facerec/vision";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
@@ -86,6 +86,7 @@ export class EmbedWorker {
     let crop: FaceCrop;
     try {
       crop = FaceCrop.decode(m.data);
+      checkSource(m.subject, crop);
     } catch (error) {
       await deadLetter(this.js, "embed", m, error);
       return;

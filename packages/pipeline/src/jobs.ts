@@ -79,6 +79,9 @@ export function redisConnection(url: string, env: NodeJS.ProcessEnv = process.en
   };
 }
 
+/** Jobs of each state a tenant's counts look through: the newest, as a status page needs. */
+const JOBS_COUNTED = 1000;
+
 /**
  * The API side of the jobs: enqueue with retries and backoff, each request its own job unless the
  * caller gives an idempotency key (the same key in the same tenant yields the one job it started,
@@ -129,6 +132,20 @@ export class Jobs {
     if (!job || !data || data.tenant !== tenant || !data.done?.includes(subject.name)) return false;
     await job.updateData({ ...data, done: data.done.filter((name) => name !== subject.name) });
     return true;
+  }
+
+  /**
+   * One tenant's jobs by state, from the newest JOBS_COUNTED of each state: a tenant's status shows
+   * its own work, never how busy the others are.
+   */
+  async countsFor(tenant: string): Promise<Record<string, number>> {
+    const states = ["waiting", "active", "delayed", "completed", "failed"] as const;
+    const out: Record<string, number> = {};
+    for (const state of states) {
+      const jobs = await this.queue.getJobs([state], 0, JOBS_COUNTED - 1);
+      out[state] = jobs.filter((j) => (j?.data as JobSpec | undefined)?.tenant === tenant).length;
+    }
+    return out;
   }
 
   /** Jobs by state across tenants (waiting, active, delayed, completed, failed), for metrics. */

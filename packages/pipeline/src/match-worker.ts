@@ -1,5 +1,5 @@
 import type { AuditTrail } from "@facerec/audit";
-import { FaceEmbedding, MatchEvent, streams, subjects } from "@facerec/contracts";
+import { checkSource, FaceEmbedding, MatchEvent, streams, subjects } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { contextFromHeaders, headersFor, SpanKind, tracer } from "@facerec/runtime";
 import { isTransient } from "@facerec/storage";
@@ -76,6 +76,7 @@ export class MatchWorker {
     try {
       embedding = FaceEmbedding.decode(m.data);
       if (embedding.vector.length === 0) throw new Error("the embedding has no vector");
+      checkSource(m.subject, embedding);
     } catch (error) {
       await deadLetter(this.js, "match", m, error);
       return;

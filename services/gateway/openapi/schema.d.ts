@@ -387,7 +387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's gallery, review queue and webhooks, the models, audit health and the job queue */
+        /** The tenant's gallery, review queue and webhooks, the models, audit health and its jobs */
         get: operations["getStatus"];
         put?: never;
         post?: never;

@@ -324,6 +324,8 @@ export function buildGrpcServer(recognition: Recognition): Server {
         });
         call.on("cancelled", stop);
         call.on("close", stop);
+        // A client gone while the stream was being opened (its audit entry written) frees its slot too.
+        if (call.cancelled) stop();
       } catch (error) {
         // An 'error' event is how grpc-js ends a server stream with a status (destroy would send none).
         call.emit("error", grpcError(error));

@@ -231,13 +231,18 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
   });
 
   it("prunes audit entries past the tenant's period behind a checkpoint; the chain still verifies", async () => {
-    await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, retention: { auditDays: 30 } });
+    // The deployment's floor (90 days unless FACEREC_AUDIT_RETENTION_MIN_DAYS says otherwise): a tenant
+    // admin cannot prune its own trail to a day.
+    const short = await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, retention: { auditDays: 1 } });
+    expect(short.status).toBe(400);
+    expect(short.json.message).toMatch(/auditDays is at least 90/);
+    await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, retention: { auditDays: 90 } });
     const { state, audit } = gateway;
     const globexBefore = await audit.verify("globex");
     const held = (await audit.query({ tenant: "acme", pageSize: 1000 })).entries;
     expect(await pruneAudit(state.policies, audit)).toEqual(new Map());
-    const later = Date.now() + 31 * 86_400_000;
-    // Every entry is older than 30 days before `later`; the newest (the policy change) stays as the head.
+    const later = Date.now() + 91 * 86_400_000;
+    // Every entry is older than 90 days before `later`; the newest (the policy change) stays as the head.
     expect(await pruneAudit(state.policies, audit, later)).toEqual(new Map([["acme", held.length - 1]]));
     const left = (await audit.query({ tenant: "acme" })).entries;
     expect(left.map((e) => e.operation)).toEqual(["set-policy", "audit-prune"]);
@@ -258,7 +263,7 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     // Another tenant's chain is its own: untouched.
     expect(await audit.verify("globex")).toEqual(globexBefore);
     const notice = (await call("GET", "/v1/notice", keyOf.kiosk)).json;
-    expect(notice.retention).toContain("audit entries: 30 days, then pruned behind a checkpoint that keeps the rest verifiable");
+    expect(notice.retention).toContain("audit entries: 90 days, then pruned behind a checkpoint that keeps the rest verifiable");
   });
 
   it("names the cameras that may identify and the false-match rate decisions aim at, over REST and gRPC", async () => {

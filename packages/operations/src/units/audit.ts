@@ -29,7 +29,7 @@ export function auditOperations(ctx: OperationContext) {
 
     /**
      * The tenant's view of the system: its gallery, review queue and webhooks, the models, whether
-     * decisions can be audited now, and the job queue (deployment-wide, with Redis).
+     * decisions can be audited now, and its jobs by state (with Redis).
      */
     getStatus: ctx.operation("getStatus", async (call) => {
       const subjects = gallery.listSubjects(call.tenant);
@@ -38,7 +38,7 @@ export function auditOperations(ctx: OperationContext) {
         ctx.auditHealth(),
         review ? review.store.clusters(call.tenant, 1, 0) : Promise.resolve({ total: 0 }),
         webhooks ? webhooks.store.list(call.tenant) : Promise.resolve([]),
-        jobs ? jobs.queue.counts() : Promise.resolve({}),
+        jobs ? jobs.queue.countsFor(call.tenant) : Promise.resolve({}),
       ]);
       return {
         subjects: subjects.length,

@@ -32,6 +32,13 @@ export interface SubjectExport {
   held: string[];
 }
 
+/**
+ * The shortest audit retention a tenant's policy may set, unless the deployment sets another
+ * (FACEREC_AUDIT_RETENTION_MIN_DAYS). @default 90 days: a stolen admin key cannot prune away the
+ * record of what it did within the last quarter
+ */
+export const DEFAULT_AUDIT_FLOOR_DAYS = 90;
+
 /** Audit entries an export carries at most; past it the export says so and the audit API pages on. */
 const EXPORT_DECISIONS = 10_000;
 
@@ -51,6 +58,11 @@ export function privacyOperations(ctx: OperationContext, personalData: PersonalD
       let policy: ReturnType<typeof checkPolicy>;
       try {
         policy = checkPolicy(input);
+        // The deployment's floor: a tenant's admin key (or whoever took it) cannot prune its own trail away.
+        const floor = ctx.options.privacy?.auditRetentionFloorDays ?? DEFAULT_AUDIT_FLOOR_DAYS;
+        const days = policy.retention.auditDays;
+        if (days !== null && days < floor)
+          throw new PolicyError(`retention.auditDays is at least ${floor} in this deployment (FACEREC_AUDIT_RETENTION_MIN_DAYS)`);
         // A target false-match rate the model pack has no calibrated threshold for is refused here.
         policies.thresholdFor(policy);
       } catch (error) {

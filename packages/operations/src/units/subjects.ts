@@ -28,7 +28,8 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
         const checked = consent ? checkConsent(consent) : undefined;
         if (!checked) await ctx.requireConsent(call.tenant, "create a subject");
         const subject = await gallery.createSubject(call.tenant, name, metadata, checked);
-        await call.record(checked ? `created with consent (${checked.basis})` : "created", { subjectId: subject.id });
+        // The consent record's text stays with the subject (and goes with it), never in the trail.
+        await call.record(checked ? "created with consent" : "created", { subjectId: subject.id });
         return subject;
       },
     ),
@@ -55,7 +56,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
         ctx.checkSubject(change);
         const consent = change.consent ? checkConsent(change.consent) : undefined;
         const subject = await gallery.updateSubject(call.tenant, id, { ...change, ...(consent ? { consent } : {}) });
-        await call.record(consent ? `updated, consent recorded (${consent.basis})` : "updated", { subjectId: id });
+        await call.record(consent ? "updated, consent recorded" : "updated", { subjectId: id });
         return subject;
       },
     ),

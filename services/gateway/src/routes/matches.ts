@@ -24,6 +24,11 @@ export function matchRoutes(app: FastifyInstance, recognition: Recognition): voi
       },
     },
     async (request, reply) => {
+      // A client that leaves while its stream is being opened (its audit entry written) frees its slot too.
+      let left = false;
+      reply.raw.once("close", () => {
+        left = true;
+      });
       const stop = await recognition.watchMatches(request.principal, request.query.camera ?? [], (event) => {
         // A reader that stopped reading would hold every later event in memory: end its stream instead.
         if (reply.raw.writableLength > recognition.limits.streamBacklogBytes) {
@@ -34,6 +39,10 @@ export function matchRoutes(app: FastifyInstance, recognition: Recognition): voi
         }
         reply.raw.write(`data: ${JSON.stringify(MatchEvent.toJSON(event))}\n\n`);
       });
+      if (left) {
+        stop();
+        return reply.hijack();
+      }
       reply.hijack();
       reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
       reply.raw.write(": watching\n\n");

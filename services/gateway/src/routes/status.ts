@@ -9,7 +9,7 @@ export function statusRoutes(app: FastifyInstance, recognition: Recognition): vo
       schema: {
         tags: ["status"],
         operationId: "getStatus",
-        summary: "The tenant's gallery, review queue and webhooks, the models, audit health and the job queue",
+        summary: "The tenant's gallery, review queue and webhooks, the models, audit health and its jobs",
         response: {
           200: {
             type: "object",
