@@ -1,6 +1,4 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { Database, Follower, NO_WATCH, RecordLog, type Watch } from "@facerec/storage";
+import { Database, Follower, JsonRecordStore, NO_WATCH, type Watch } from "@facerec/storage";
 import type { ApiKeyRecord } from "./api-keys.js";
 
 /**
@@ -20,20 +18,20 @@ export interface KeyStore {
 
 /** Keys in one local record log; one process writes it, so there is nothing to watch. */
 export class FileKeyStore implements KeyStore {
+  /** Every record as written: a key's later records (its revocation) replace its earlier ones. */
+  private readonly records: ApiKeyRecord[] = [];
   private readonly ids = new Set<string>();
+  private readonly log: JsonRecordStore<ApiKeyRecord>;
 
-  private constructor(
-    private readonly log: RecordLog,
-    private readonly records: ApiKeyRecord[],
-  ) {
-    for (const r of records) this.ids.add(r.id);
+  private constructor(dir: string) {
+    this.log = JsonRecordStore.open(dir, "keys.log", (record: ApiKeyRecord) => {
+      this.records.push(record);
+      this.ids.add(record.id);
+    });
   }
 
   static open(dir: string): FileKeyStore {
-    mkdirSync(dir, { recursive: true });
-    const records: ApiKeyRecord[] = [];
-    const { log } = RecordLog.open(join(dir, "keys.log"), (r) => records.push(JSON.parse(r.toString())));
-    return new FileKeyStore(log, records);
+    return new FileKeyStore(dir);
   }
 
   async load(): Promise<ApiKeyRecord[]> {
@@ -47,9 +45,7 @@ export class FileKeyStore implements KeyStore {
   }
 
   async update(record: ApiKeyRecord): Promise<void> {
-    this.log.append([Buffer.from(JSON.stringify(record))]);
-    this.records.push(record);
-    this.ids.add(record.id);
+    this.log.append(record);
   }
 
   watch(): Watch {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Database } from "@facerec/storage";
+import { CorruptLogError, Database } from "@facerec/storage";
 import { postgresForTests } from "@facerec/testkit";
 import { describe, expect, it } from "vitest";
 import { ApiKeyStore, AuthError, FileKeyStore, ForbiddenError, type KeyStore, PgKeyStore } from "../src/index.js";
@@ -98,6 +98,31 @@ conformance("local files", {
   place: async () => mkdtempSync(join(tmpdir(), "keys-")),
   open: async (dir) => FileKeyStore.open(dir),
   stored: async (dir) => readFileSync(join(dir, "keys.log"), "utf8"),
+});
+
+describe("API keys in a local log changed on disk", () => {
+  it("refuses to open over one bit flipped in the revocation at the end of keys.log, rather than reviving the key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keys-"));
+    const store = await ApiKeyStore.open(FileKeyStore.open(dir));
+    const { key, record } = await store.create("acme", "kiosk", ["recognise"]);
+    await store.revoke("acme", record.id);
+    await store.close();
+    const path = join(dir, "keys.log");
+    const bytes = readFileSync(path);
+    // Inside the revocation's JSON: the last record of the log, and whole.
+    const at = bytes.lastIndexOf("revokedAt");
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    writeFileSync(path, bytes);
+    expect(() => FileKeyStore.open(dir)).toThrow(CorruptLogError);
+    // Nothing was cut: the damaged record is there for `facerec repair` and an operator to see.
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    // Unharmed, the same log still opens with the key revoked.
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    writeFileSync(path, bytes);
+    const reopened = await ApiKeyStore.open(FileKeyStore.open(dir));
+    expect(await failure(() => reopened.authenticate(key))).toBe("revoked");
+    await reopened.close();
+  });
 });
 
 const pg = postgresForTests();

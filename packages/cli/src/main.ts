@@ -7,7 +7,7 @@ import {
   DEFAULT_POLICY,
   DEFAULT_THRESHOLD_OPTIONS,
 } from "@facerec/gallery";
-import { CorruptLogError } from "@facerec/storage";
+import { CorruptLogError, FolderLockedError } from "@facerec/storage";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
@@ -300,7 +300,8 @@ main().catch((error: unknown) => {
     error instanceof UsageError ||
     error instanceof ImageError ||
     error instanceof ModelPackError ||
-    error instanceof CorruptLogError;
+    error instanceof CorruptLogError ||
+    error instanceof FolderLockedError;
   // Mistakes in what was asked get one line; anything else is a defect and keeps its stack.
   const line = file ? `cannot read ${e.path}: ${file}` : known ? e.message : (e.stack ?? String(error));
   process.stderr.write(`facerec: ${line}\n`);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore } from "@facerec/auth";
-import { Database, SchemaBehindError } from "@facerec/storage";
+import { Database, FolderLock, RecordLog, SchemaBehindError } from "@facerec/storage";
 import { facerec, facerecWith } from "@facerec/testkit";
 import { createDatabase, postgresServer } from "@facerec/testkit/servers";
 import { describe, expect, it } from "vitest";
@@ -29,6 +29,33 @@ describe("facerec keys and audit", () => {
     const bad = await facerec("keys", "create", "--tenant", "acme", "--scopes", "root", "--data", data);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--scopes takes a comma-separated list/);
+  });
+
+  it("keys and repair are refused while a process holds the data folder; repair then keeps what verifies of policy.log", async () => {
+    const data = mkdtempSync(join(tmpdir(), "facerec-data-"));
+    mkdirSync(join(data, "policy"));
+    const path = join(data, "policy", "policy.log");
+    const { log } = RecordLog.open(path, () => {});
+    log.append([Buffer.from('{"version":1}')]);
+    log.append([Buffer.from('{"version":2}')]);
+    log.close();
+    // The last record, whole, with a bit changed: the product refuses to start over it.
+    const bytes = readFileSync(path);
+    bytes[bytes.lastIndexOf("2")] = "3".charCodeAt(0);
+    writeFileSync(path, bytes);
+    const lock = FolderLock.acquire(data);
+    for (const refused of [
+      await facerec("repair", "--data", data),
+      await facerec("keys", "list", "--tenant", "t", "--data", data),
+    ]) {
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`facerec: the data folder ${data} is in use by process ${process.pid}`);
+    }
+    lock.release();
+    const repaired = await facerec("repair", "--data", data);
+    expect(repaired.code).toBe(0);
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ repaired: 1, logs: [{ file: path, state: "repaired", kept: 1 }] });
+    expect(RecordLog.salvage(path).records.map(String)).toEqual(['{"version":1}']);
   });
 
   it("audit verify checks every tenant's chain, exits 1 and says why when the trail was edited", async () => {

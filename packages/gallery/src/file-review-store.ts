@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { RecordLog, writeDurably } from "@facerec/storage";
+import { JsonRecordStore, writeDurably } from "@facerec/storage";
 import { type ClusterOptions, FaceClusters, type Placement } from "./clustering.js";
 import { vectorBytes, vectorOf } from "./gallery-store.js";
 import {
@@ -27,10 +27,9 @@ type FileRecord =
   | { type: "purge"; before: string; tenant?: string };
 
 /** The log's records for the queue as it stands: every face with its cluster, nothing else. */
-function* faceRecords(faces: Iterable<ReviewItem>): Generator<Buffer> {
+function* faceRecords(faces: Iterable<ReviewItem>): Generator<FileRecord> {
   for (const { vector, ...rest } of faces) {
-    const record: FileRecord = { type: "face", item: { ...rest, vector: vectorBytes(vector).toString("base64") } };
-    yield Buffer.from(JSON.stringify(record));
+    yield { type: "face", item: { ...rest, vector: vectorBytes(vector).toString("base64") } };
   }
 }
 
@@ -68,25 +67,25 @@ function renamed(faces: Map<string, ReviewItem>): Map<string, ReviewItem> {
 export class FileReviewStore implements ReviewStore {
   private faces = new Map<string, ReviewItem>();
   private readonly partitions = new Map<string, FaceClusters>();
+  /** A `take` or `purge` record was replayed: the log still holds the faces they removed. */
+  private removalsReplayed = false;
+  private readonly log: JsonRecordStore<FileRecord, Placement | undefined>;
 
   private constructor(
-    private readonly path: string,
-    private log: RecordLog,
+    dir: string,
     private readonly cropDir: string,
     private readonly options: ClusterOptions,
-  ) {}
+  ) {
+    this.log = JsonRecordStore.open(dir, "review.log", (r: FileRecord) => this.apply(r));
+  }
 
   static open(dir: string, options: ClusterOptions): FileReviewStore {
     const cropDir = join(dir, "review-crops");
     mkdirSync(cropDir, { recursive: true });
-    const path = join(dir, "review.log");
-    const records: FileRecord[] = [];
-    const { log } = RecordLog.open(path, (r) => records.push(JSON.parse(r.toString())));
-    const store = new FileReviewStore(path, log, cropDir, options);
-    for (const r of records) store.apply(r);
+    const store = new FileReviewStore(dir, cropDir, options);
     // An older log still holds the faces taken and purged, and a torn append may hold a face whose
     // person is erased later: rewritten now, as no later removal need happen to reach them.
-    if (records.some((r) => r.type !== "face") || existsSync(`${path}.torn`)) store.replace(new Map(store.faces));
+    if (store.removalsReplayed || existsSync(`${store.log.path}.torn`)) store.replace(new Map(store.faces));
     // A crop written just before a crash whose record never was, or whose face's removal was cut short
     // after the rewrite: nothing names it, so it goes.
     const named = new Set(
@@ -133,6 +132,7 @@ export class FileReviewStore implements ReviewStore {
       }
       return placed;
     }
+    this.removalsReplayed = true;
     if (r.type === "take") {
       const models = new Set<string>();
       for (const [id, item] of this.faces) {
@@ -161,9 +161,7 @@ export class FileReviewStore implements ReviewStore {
    */
   private replace(kept: Map<string, ReviewItem>): void {
     const next = renamed(kept);
-    RecordLog.rewrite(this.path, faceRecords(next.values()));
-    this.log.close();
-    this.log = RecordLog.open(this.path, () => {}).log;
+    this.log.rewrite(faceRecords(next.values()));
     const gone = [...this.faces.values()].filter((i) => !next.has(i.id));
     this.faces = next;
     this.partitions.clear();
@@ -181,12 +179,10 @@ export class FileReviewStore implements ReviewStore {
     if (this.faces.has(item.id)) return undefined;
     const { vector, crop, ...rest } = item;
     if (crop) writeDurably(this.cropFile(item.tenant, item.id), Buffer.from(crop));
-    const record: FileRecord = {
+    return this.log.append({
       type: "face",
       item: { ...rest, hasCrop: crop !== undefined, vector: vectorBytes(vector).toString("base64") },
-    };
-    this.log.append([Buffer.from(JSON.stringify(record))]);
-    return this.apply(record);
+    });
   }
 
   async crop(tenant: string, id: string): Promise<Uint8Array | undefined> {

@@ -14,6 +14,8 @@ import {
   type SubjectState,
   type Template,
 } from "./gallery-store.js";
+import { Holdings, keyOf, withoutVector } from "./holdings.js";
+import { isNegative, negativeModel, overrulingNegative } from "./negatives.js";
 import {
   DEFAULT_THRESHOLD_OPTIONS,
   SubjectThresholds,
@@ -81,8 +83,7 @@ class Mutex {
  * store's watch. Writes and applied changes run one at a time.
  */
 export class Gallery {
-  private readonly subjects = new Map<string, Subject>();
-  private readonly templates = new Map<string, Template[]>();
+  private readonly held = new Holdings();
   private readonly thresholds = new Map<string, Promise<SubjectThresholds>>();
   private readonly readyThresholds = new Map<string, SubjectThresholds>();
   /** Global thresholds of tenants whose policy targets another false-match rate (setGlobalThreshold). */
@@ -117,11 +118,11 @@ export class Gallery {
       }));
     const gallery = new Gallery(index, ownIndex, options.store, options);
     const { subjects, templates } = await options.store.load();
-    for (const s of subjects) gallery.subjects.set(gallery.key(s.tenant, s.id), s);
-    const live = templates.filter((t) => gallery.subjects.has(gallery.key(t.tenant, t.subject)));
-    gallery.addTemplates(live);
+    for (const s of subjects) gallery.held.setSubject(s);
+    const live = templates.filter((t) => gallery.held.subject(t.tenant, t.subject));
+    gallery.held.addTemplates(live);
     if (ownIndex) await (index as EmbeddedIndex).upsertAll(live.map(pointOf));
-    for (const [key, list] of gallery.subjectsByPartition()) {
+    for (const [key, list] of gallery.held.subjectsByPartition()) {
       const [tenant = "", model = ""] = key.split("\u0000");
       await (await gallery.thresholdsFor({ tenant, model })).rebuild(list);
     }
@@ -129,48 +130,27 @@ export class Gallery {
     return gallery;
   }
 
-  private key(tenant: string, id: string): string {
-    return `${tenant}\u0000${id}`;
-  }
-
-  /** Add templates to memory, skipping those already held (a change can arrive twice). */
-  private addTemplates(templates: readonly Template[]): Template[] {
-    const added: Template[] = [];
-    for (const t of templates) {
-      const k = this.key(t.tenant, t.subject);
-      const list = this.templates.get(k) ?? [];
-      if (list.some((x) => x.id === t.id)) continue;
-      const template = withoutVector(t);
-      list.push(template);
-      this.templates.set(k, list);
-      added.push(template);
-    }
-    return added;
-  }
-
   /** Apply other replicas' changes: subjects as they are now in the store. */
   private async applyStates(states: readonly SubjectState[]): Promise<void> {
     const touched = new Map<string, Set<string>>();
     const touch = (tenant: string, model: string, subject: string) => {
-      const k = this.key(tenant, model);
+      const k = keyOf(tenant, model);
       touched.set(k, (touched.get(k) ?? new Set()).add(subject));
     };
     for (const state of states) {
-      const k = this.key(state.tenant, state.id);
       if (!state.subject) {
-        const held = this.templates.get(k) ?? [];
-        if (!this.subjects.has(k) && held.length === 0) continue;
-        this.subjects.delete(k);
-        this.templates.delete(k);
+        if (!this.held.subject(state.tenant, state.id) && this.held.templatesOf(state.tenant, state.id).length === 0) continue;
+        const dropped = this.held.drop(state.tenant, state.id);
         if (this.ownIndex) await this.index.deleteSubject(state.tenant, state.id);
-        for (const t of held) touch(t.tenant, t.model, t.subject);
+        for (const t of dropped) touch(t.tenant, t.model, t.subject);
         continue;
       }
-      this.subjects.set(k, state.subject);
-      const fresh = state.templates.filter((t) => !(this.templates.get(k) ?? []).some((x) => x.id === t.id));
+      this.held.setSubject(state.subject);
+      const holding = this.held.templatesOf(state.tenant, state.id);
+      const fresh = state.templates.filter((t) => !holding.some((x) => x.id === t.id));
       if (fresh.length === 0) continue;
       if (this.ownIndex) await this.index.upsert(fresh.map(pointOf));
-      this.addTemplates(fresh);
+      this.held.addTemplates(fresh);
       for (const t of fresh) touch(t.tenant, t.model, t.subject);
     }
     for (const [k, subjects] of touched) {
@@ -184,23 +164,12 @@ export class Gallery {
     await this.watching?.sync();
   }
 
-  private subjectsByPartition(): Map<string, string[]> {
-    const out = new Map<string, Set<string>>();
-    for (const list of this.templates.values()) {
-      for (const t of list) {
-        const k = this.key(t.tenant, t.model);
-        out.set(k, (out.get(k) ?? new Set()).add(t.subject));
-      }
-    }
-    return new Map([...out].map(([k, v]) => [k, [...v]]));
-  }
-
   /**
    * The partition's thresholds, created once: the promise is kept at once, so a decision and an
    * applied change that both ask first share one object (two would leave one of them empty).
    */
   private thresholdsFor(filter: IndexFilter): Promise<SubjectThresholds> {
-    const k = this.key(filter.tenant, filter.model);
+    const k = keyOf(filter.tenant, filter.model);
     let t = this.thresholds.get(k);
     if (!t) {
       t = SubjectThresholds.create(
@@ -239,7 +208,7 @@ export class Gallery {
     };
     return this.mutex.run(async () => {
       await this.store.createSubject(subject);
-      this.subjects.set(this.key(tenant, subject.id), subject);
+      this.held.setSubject(subject);
       return subject;
     });
   }
@@ -253,21 +222,21 @@ export class Gallery {
     const subject: Subject = { ...(await this.findSubject(tenant, id)), ...change };
     return this.mutex.run(async () => {
       await this.store.updateSubject(subject);
-      this.subjects.set(this.key(tenant, id), subject);
+      this.held.setSubject(subject);
       return subject;
     });
   }
 
   /** The subject as this replica holds it; NotFoundError otherwise. */
   getSubject(tenant: string, id: string): Subject {
-    const s = this.subjects.get(this.key(tenant, id));
+    const s = this.held.subject(tenant, id);
     if (!s) throw new NotFoundError(`no subject ${id} in this tenant`);
     return s;
   }
 
   /** The subject if this replica holds it. */
   peekSubject(tenant: string, id: string): Subject | undefined {
-    return this.subjects.get(this.key(tenant, id));
+    return this.held.subject(tenant, id);
   }
 
   /**
@@ -275,7 +244,7 @@ export class Gallery {
    * created through another gateway a moment ago is found, not refused.
    */
   async findSubject(tenant: string, id: string): Promise<Subject> {
-    if (!this.subjects.has(this.key(tenant, id))) await this.sync();
+    if (!this.held.subject(tenant, id)) await this.sync();
     return this.getSubject(tenant, id);
   }
 
@@ -285,19 +254,19 @@ export class Gallery {
   }
 
   listSubjects(tenant: string): Subject[] {
-    return [...this.subjects.values()].filter((s) => s.tenant === tenant);
+    return this.held.subjectsOf(tenant);
   }
 
   /** The subject's templates (the faces it is recognised by). */
   templatesOf(tenant: string, subject: string): Template[] {
     this.getSubject(tenant, subject);
-    return (this.templates.get(this.key(tenant, subject)) ?? []).filter((t) => !isNegative(t.model));
+    return this.held.templatesOf(tenant, subject).filter((t) => !isNegative(t.model));
   }
 
   /** Faces marked "not this subject" by corrective feedback. */
   negativesOf(tenant: string, subject: string): Template[] {
     this.getSubject(tenant, subject);
-    return (this.templates.get(this.key(tenant, subject)) ?? []).filter((t) => isNegative(t.model));
+    return this.held.templatesOf(tenant, subject).filter((t) => isNegative(t.model));
   }
 
   /**
@@ -307,14 +276,6 @@ export class Gallery {
    */
   async addNegative(tenant: string, subject: string, model: string, item: NewTemplate): Promise<Template> {
     return (await this.enrol(tenant, subject, negativeModel(model), [item]))[0] as Template;
-  }
-
-  /** The probe's highest similarity to the subject's negatives, when it has any. */
-  private async contradiction(tenant: string, model: string, subject: string, vector: Float32Array): Promise<number | undefined> {
-    const negative = negativeModel(model);
-    if (!(this.templates.get(this.key(tenant, subject)) ?? []).some((t) => t.model === negative)) return undefined;
-    const vectors = await this.index.subjectVectors({ tenant, model: negative }, subject);
-    return vectors.length ? Math.max(...vectors.map((v) => cosine(v, vector))) : undefined;
   }
 
   /** Add templates to a subject; its threshold and those of the subjects near it are recomputed. */
@@ -353,11 +314,11 @@ export class Gallery {
       // The store says where each retained crop went; memory holds the templates as stored.
       const stored = await this.store.addTemplates(all);
       await this.index.upsert(stored.map(pointOf));
-      this.addTemplates(stored);
+      this.held.addTemplates(stored);
       const thresholds = await this.thresholdsFor({ tenant, model });
       const subjects = [...new Set(batch.map((b) => b.subject))];
       if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
-      else await thresholds.rebuild(this.subjectsByPartition().get(this.key(tenant, model)) ?? subjects);
+      else await thresholds.rebuild(this.held.subjectsByPartition().get(keyOf(tenant, model)) ?? subjects);
       let next = 0;
       return enrolled.map((list) => list.map(() => withoutVector(stored[next++] as StoredTemplate)));
     });
@@ -365,14 +326,12 @@ export class Gallery {
 
   /** How much the gallery holds, for metrics. */
   stats(): { subjects: number; templates: number } {
-    let templates = 0;
-    for (const list of this.templates.values()) templates += list.length;
-    return { subjects: this.subjects.size, templates };
+    return this.held.stats();
   }
 
   /** Recompute every subject's threshold in a tenant's partition from the vectors as they are now. */
   async recalibrate(tenant: string, model: string): Promise<number> {
-    const subjects = this.subjectsByPartition().get(this.key(tenant, model)) ?? [];
+    const subjects = this.held.subjectsByPartition().get(keyOf(tenant, model)) ?? [];
     await (await this.thresholdsFor({ tenant, model })).rebuild(subjects);
     return subjects.length;
   }
@@ -420,12 +379,10 @@ export class Gallery {
   async deleteSubject(tenant: string, subject: string): Promise<{ templates: number }> {
     await this.findSubject(tenant, subject);
     return this.mutex.run(async () => {
-      const held = this.templates.get(this.key(tenant, subject)) ?? [];
       const { templates } = await this.store.erase(tenant, subject);
       await this.index.deleteSubject(tenant, subject);
-      this.subjects.delete(this.key(tenant, subject));
-      this.templates.delete(this.key(tenant, subject));
-      for (const model of new Set(held.map((t) => t.model))) {
+      const dropped = this.held.drop(tenant, subject);
+      for (const model of new Set(dropped.map((t) => t.model))) {
         await (await this.thresholdsFor({ tenant, model })).refresh([subject]);
       }
       return { templates };
@@ -434,11 +391,11 @@ export class Gallery {
 
   /** Why the subject's threshold for `model` is what it is (undefined while it has no templates of it). */
   explainThreshold(tenant: string, model: string, subject: string): ThresholdExplanation | undefined {
-    return this.readyThresholds.get(this.key(tenant, model))?.explain(subject);
+    return this.readyThresholds.get(keyOf(tenant, model))?.explain(subject);
   }
 
   thresholdOf(tenant: string, model: string, subject: string): number {
-    const k = this.key(tenant, model);
+    const k = keyOf(tenant, model);
     return this.readyThresholds.get(k)?.thresholdOf(subject) ?? this.globalOf(k);
   }
 
@@ -451,7 +408,7 @@ export class Gallery {
    * the deployment's; undefined returns it to the deployment's. Per-subject shifts apply on top.
    */
   setGlobalThreshold(tenant: string, model: string, value: number | undefined): void {
-    const k = this.key(tenant, model);
+    const k = keyOf(tenant, model);
     if (value === undefined) this.tenantGlobals.delete(k);
     else this.tenantGlobals.set(k, value);
     this.readyThresholds.get(k)?.setGlobal(this.globalOf(k));
@@ -471,8 +428,8 @@ export class Gallery {
         : await this.index.search(vector, k, { tenant, model });
     const decision = decide(hits, (s) => this.thresholdOf(tenant, model, s), this.policy, gates);
     if (decision.outcome !== "match") return decision;
-    const similarity = await this.contradiction(tenant, model, decision.subject, vector);
-    if (similarity === undefined || similarity + this.policy.negativeMargin < decision.score) return decision;
+    const similarity = await this.overruled(tenant, model, decision, vector);
+    if (similarity === undefined) return decision;
     return {
       outcome: "unknown",
       score: decision.score,
@@ -500,9 +457,14 @@ export class Gallery {
     const hits = (centroid ? [centroid] : vectors).map((v, i) => ({ id: String(i), subject, score: cosine(v, vector) }));
     const score = aggregate(hits, this.policy.aggregation).get(subject) ?? -1;
     const threshold = this.thresholdOf(tenant, model, subject);
-    const similarity = score >= threshold ? await this.contradiction(tenant, model, subject, vector) : undefined;
-    const contradicted = similarity !== undefined && similarity + this.policy.negativeMargin >= score;
-    return { match: score >= threshold && !contradicted, score, threshold };
+    const match = score >= threshold && (await this.overruled(tenant, model, { subject, score }, vector)) === undefined;
+    return { match, score, threshold };
+  }
+
+  /** The closest negative's similarity when the subject's negatives overrule a match (see overrulingNegative). */
+  private overruled(tenant: string, model: string, match: { subject: string; score: number }, vector: Float32Array) {
+    const held = this.held.templatesOf(tenant, match.subject);
+    return overrulingNegative(this.index, held, { tenant, model, ...match }, vector, this.policy.negativeMargin);
   }
 
   /**
@@ -524,10 +486,6 @@ export class Gallery {
   }
 }
 
-/** Negative templates ("not this subject") of model m live in the index partition `m#not`. */
-export const negativeModel = (model: string): string => `${model}#not`;
-export const isNegative = (model: string): boolean => model.endsWith("#not");
-
 const pointOf = (t: StoredTemplate): IndexPoint => ({
   id: t.id,
   tenant: t.tenant,
@@ -535,8 +493,3 @@ const pointOf = (t: StoredTemplate): IndexPoint => ({
   subject: t.subject,
   vector: t.vector,
 });
-
-function withoutVector(t: Template): Template {
-  const { vector: _, ...template } = t as StoredTemplate;
-  return template;
-}

@@ -20,7 +20,7 @@ export {
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
 export { FileReviewStore } from "./file-review-store.js";
-export { Gallery, type GalleryOptions, isNegative, type NewTemplate, negativeModel } from "./gallery.js";
+export { Gallery, type GalleryOptions, type NewTemplate } from "./gallery.js";
 export {
   type ConsentRecord,
   type GalleryStore,
@@ -31,6 +31,7 @@ export {
   type Template,
 } from "./gallery-store.js";
 export { VectorMatrix } from "./matrix.js";
+export { isNegative, negativeModel } from "./negatives.js";
 export { PgGalleryStore } from "./pg-gallery-store.js";
 export { PgReviewStore } from "./pg-review-store.js";
 export { QdrantIndex, type QdrantIndexOptions } from "./qdrant-index.js";

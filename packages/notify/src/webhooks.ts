@@ -1,8 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { MatchEvent } from "@facerec/contracts";
-import { type Database, RecordLog } from "@facerec/storage";
+import { type Database, JsonRecordStore } from "@facerec/storage";
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Gauge, type Registry } from "prom-client";
 import { notificationOf } from "./mqtt.js";
@@ -98,16 +96,14 @@ type FileRecord = { type: "hook"; hook: Webhook } | { type: "deleted"; tenant: s
 export class FileWebhookStore implements WebhookStore {
   private readonly hooks = new Map<string, Webhook>();
   private readonly log = new Map<string, DeliveryAttempt[]>();
+  private readonly records: JsonRecordStore<FileRecord>;
 
-  private constructor(private readonly records: RecordLog) {}
+  private constructor(dir: string) {
+    this.records = JsonRecordStore.open(dir, "webhooks.log", (r: FileRecord) => this.apply(r));
+  }
 
   static open(dir: string): FileWebhookStore {
-    mkdirSync(dir, { recursive: true });
-    const replayed: FileRecord[] = [];
-    const { log } = RecordLog.open(join(dir, "webhooks.log"), (r) => replayed.push(JSON.parse(r.toString())));
-    const store = new FileWebhookStore(log);
-    for (const r of replayed) store.apply(r);
-    return store;
+    return new FileWebhookStore(dir);
   }
 
   private apply(r: FileRecord): void {
@@ -118,24 +114,19 @@ export class FileWebhookStore implements WebhookStore {
     }
   }
 
-  private write(r: FileRecord): void {
-    this.records.append([Buffer.from(JSON.stringify(r))]);
-    this.apply(r);
-  }
-
   async list(tenant: string): Promise<Webhook[]> {
     return [...this.hooks.values()].filter((h) => h.tenant === tenant && !h.deletedAt);
   }
 
   async insert(hook: Webhook): Promise<void> {
     if (this.hooks.has(hook.id)) throw new RangeError(`a webhook with id ${hook.id} already exists`);
-    this.write({ type: "hook", hook });
+    this.records.append({ type: "hook", hook });
   }
 
   async remove(tenant: string, id: string, at: string): Promise<boolean> {
     const hook = this.hooks.get(id);
     if (!hook || hook.tenant !== tenant || hook.deletedAt) return false;
-    this.write({ type: "deleted", tenant, id, at });
+    this.records.append({ type: "deleted", tenant, id, at });
     this.log.delete(id);
     return true;
   }

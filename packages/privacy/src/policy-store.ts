@@ -1,6 +1,4 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { type Database, RecordLog } from "@facerec/storage";
+import { type Database, JsonRecordStore } from "@facerec/storage";
 import { DEFAULT_TENANT_POLICY, type PolicyVersion, type TenantPolicy } from "./policy.js";
 
 /** The policies' storage port: local files (embedded mode) or PostgreSQL, shared by every replica. */
@@ -27,22 +25,18 @@ const defaultFor = (tenant: string): PolicyVersion => ({
 /** The policies in a local record log, one record a version, replayed at start. */
 export class FilePolicyStore implements PolicyStore {
   private readonly versions = new Map<string, PolicyVersion[]>();
+  private readonly log: JsonRecordStore<PolicyVersion>;
 
-  private constructor(private readonly log: RecordLog) {}
-
-  static open(dir: string): FilePolicyStore {
-    mkdirSync(dir, { recursive: true });
-    const records: PolicyVersion[] = [];
-    const { log } = RecordLog.open(join(dir, "policy.log"), (r) => records.push(JSON.parse(r.toString())));
-    const store = new FilePolicyStore(log);
-    for (const r of records) store.apply(r);
-    return store;
+  private constructor(dir: string) {
+    this.log = JsonRecordStore.open(dir, "policy.log", (v: PolicyVersion) => {
+      const list = this.versions.get(v.tenant) ?? [];
+      list.unshift(v);
+      this.versions.set(v.tenant, list);
+    });
   }
 
-  private apply(v: PolicyVersion): void {
-    const list = this.versions.get(v.tenant) ?? [];
-    list.unshift(v);
-    this.versions.set(v.tenant, list);
+  static open(dir: string): FilePolicyStore {
+    return new FilePolicyStore(dir);
   }
 
   async current(tenant: string): Promise<PolicyVersion> {
@@ -55,8 +49,7 @@ export class FilePolicyStore implements PolicyStore {
 
   async set(tenant: string, policy: TenantPolicy, setBy: string, at = new Date()): Promise<PolicyVersion> {
     const v = { tenant, version: (await this.current(tenant)).version + 1, policy, setAt: at.toISOString(), setBy };
-    this.log.append([Buffer.from(JSON.stringify(v))]);
-    this.apply(v);
+    this.log.append(v);
     return v;
   }
 

@@ -17,7 +17,7 @@ import {
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
 import { FilePolicyStore, type PersonalDataRegistry, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
-import { Database } from "@facerec/storage";
+import { Database, FolderLock } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
 import { productPersonalData } from "./personal-data.js";
@@ -48,7 +48,8 @@ export interface ProductState {
 /**
  * Open the product's state as every process does, from its environment. With DATABASE_URL it is
  * PostgreSQL (migrations applied at start, under a lock, by whichever replica comes first), shared
- * by every gateway, matcher and job runner; without it, local files in `data` (embedded mode).
+ * by every gateway, matcher and job runner; without it, local files in `data` (embedded mode), which
+ * this process holds until it closes them: another opening them meanwhile gets FolderLockedError.
  * Vectors go to Qdrant when QDRANT_URL is set, else each process's in-memory index.
  */
 export async function openProductState(
@@ -61,6 +62,23 @@ export async function openProductState(
   const db = env.DATABASE_URL
     ? await Database.connect(env.DATABASE_URL, { schema: env.FACEREC_MIGRATE_AT_START === "0" ? "check" : "migrate" })
     : undefined;
+  const lock = db ? undefined : FolderLock.acquire(data);
+  try {
+    return await openStores(data, engine, env, db, lock);
+  } catch (error) {
+    // A store that would not open (damage, say) leaves the folder to whoever comes to repair it.
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openStores(
+  data: string,
+  engine: FaceEngine,
+  env: NodeJS.ProcessEnv,
+  db: Database | undefined,
+  lock: FolderLock | undefined,
+): Promise<ProductState> {
   const galleryStore: GalleryStore = db
     ? new PgGalleryStore(db)
     : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);
@@ -93,6 +111,7 @@ export async function openProductState(
       await policies.close();
       await challenges.close();
       await db?.close();
+      lock?.release();
     },
   };
 }

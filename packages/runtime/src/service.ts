@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CorruptLogError } from "@facerec/storage";
+import { CorruptLogError, FolderLockedError } from "@facerec/storage";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
@@ -93,12 +93,13 @@ export function consumerLag(registry: Registry, jsm: JetStreamManager, stream: s
 }
 
 /**
- * A process whose local state is damaged (CorruptLogError) stops with the store's message, which names
- * the file, the offset and the way out (`facerec repair`), and exit code 2; anything else goes on as
- * an ordinary failure with its stack.
+ * A process whose local state cannot be used stops with the store's message and exit code 2: state
+ * that is damaged (CorruptLogError: the file, the offset and the way out, `facerec repair`), or a data
+ * folder another process holds (FolderLockedError: the folder and the holder's pid). Anything else goes
+ * on as an ordinary failure with its stack.
  */
 export function exitOnDamagedState(error: unknown): never {
-  if (error instanceof CorruptLogError) {
+  if (error instanceof CorruptLogError || error instanceof FolderLockedError) {
     process.stderr.write(`facerec: cannot start: ${error.message}\n`);
     process.exit(2);
   }

@@ -23,9 +23,9 @@ export interface Recovery {
 }
 
 /**
- * A record log damaged somewhere other than its tail: a record fails its checksum and intact records
- * follow it, so this is not an append cut short by a crash but bytes changed on disk. Nothing is
- * loaded or cut; `facerec repair` salvages what verifies.
+ * A record log damaged on disk rather than cut short by a crash: a whole record fails its checksum
+ * (wherever it lies, the last one included), or what follows the last intact record is more than one
+ * torn append could leave. Nothing is loaded or cut; `facerec repair` salvages what verifies.
  */
 export class CorruptLogError extends Error {
   override readonly name = "CorruptLogError";
@@ -33,13 +33,13 @@ export class CorruptLogError extends Error {
     readonly path: string,
     /** Where the damaged record starts. */
     readonly offset: number,
-    /** Where the next intact record starts, when it was looked for. */
+    /** Where the next intact record starts, when one follows. */
     readonly resumesAt: number | undefined,
+    /** What was found there, in words. */
+    found: string,
   ) {
     super(
-      `${path} is damaged at byte ${offset}: that record fails its checksum and ${
-        resumesAt === undefined ? "more than a torn append follows it" : `intact records follow from byte ${resumesAt}`
-      }; nothing was loaded. Run "facerec repair" to keep what verifies (the damaged file is kept beside it)`,
+      `${path} is damaged at byte ${offset}: ${found}; nothing was loaded. Run "facerec repair" to keep what verifies (the damaged file is kept beside it)`,
     );
   }
 }
@@ -123,8 +123,9 @@ export function syncDir(dir: string): void {
 /**
  * An append-only file of length-prefixed, CRC32-checked records. `append` returns only after every byte
  * is written and fsync'd, so a record acknowledged to a caller survives a crash; an append that fails
- * (a full disk, a short write) is taken back before the error goes on. On reopen a record torn by a
- * crash (the last one) is set aside and cut, never half-loaded; damage anywhere else stops the open.
+ * (a full disk, a short write) is taken back before the error goes on. On reopen an append torn by a
+ * crash (a tail shorter than the record it starts) is set aside and cut, never half-loaded; a whole
+ * record that fails its checksum, the last one included, stops the open.
  */
 export class RecordLog {
   private fd: number;
@@ -139,8 +140,8 @@ export class RecordLog {
   /**
    * Replay the records of an open file in order, reading it in chunks (a log may be larger than the
    * memory one should spend on it), and return where the intact records end. Throws CorruptLogError
-   * when anything but a torn last record fails its checksum; `onRecord` may have seen earlier records
-   * by then, so callers build their state aside and drop it on a throw.
+   * on damage (see checkTail); `onRecord` may have seen earlier records by then, so callers build their
+   * state aside and drop it on a throw.
    */
   private static scan(
     path: string,
@@ -170,15 +171,43 @@ export class RecordLog {
       onRecord(payload, offset);
       offset += HEADER + length;
     }
-    if (offset < size) {
-      // A torn append is at most one append long; damage with more than that after it is not one.
-      if (size - offset > MAX_TORN) throw new CorruptLogError(path, offset, undefined);
-      const rest = Buffer.alloc(size - offset);
-      readSync(fd, rest, 0, rest.length, offset);
-      const resumesAt = nextIntactFrame(rest, 0);
-      if (resumesAt !== undefined) throw new CorruptLogError(path, offset, offset + resumesAt);
-    }
+    if (offset < size) RecordLog.checkTail(path, fd, offset, size);
     return { end: offset, size };
+  }
+
+  /**
+   * Let the bytes from `offset` (after the last intact record) pass as an append a crash cut short only
+   * when they are shorter than the record they start (a header cut short, or a record that runs past
+   * the end of the file) and hold no intact record; throw CorruptLogError for anything else. A whole
+   * last record that fails its checksum is bytes changed on disk: one flipped bit in the revocation at
+   * the end of keys.log, once taken for a torn append and cut, made the revoked key work again.
+   */
+  private static checkTail(path: string, fd: number, offset: number, size: number): void {
+    const damaged = (found: string, resumesAt?: number) => new CorruptLogError(path, offset, resumesAt, found);
+    if (size - offset > MAX_TORN) {
+      throw damaged(`${size - offset} bytes follow the last intact record, more than one append writes`);
+    }
+    const tail = Buffer.alloc(size - offset);
+    readSync(fd, tail, 0, tail.length, offset);
+    const resumesAt = nextIntactFrame(tail, 0);
+    if (resumesAt !== undefined) {
+      throw damaged(
+        `that record fails its checksum and intact records follow from byte ${offset + resumesAt}`,
+        offset + resumesAt,
+      );
+    }
+    if (tail.length < HEADER) return;
+    const length = tail.readUInt32LE(0);
+    if (HEADER + length <= tail.length) {
+      throw damaged("the last record is whole but fails its checksum: bytes changed on disk, not an append a crash cut short");
+    }
+    // A torn payload passes its checksum by chance once in 2^32; bytes to the end of the file that pass
+    // it are the whole record, and the length field claiming more is what changed.
+    if (crc32(tail.subarray(HEADER)) === tail.readUInt32LE(4)) {
+      throw damaged(
+        "the last record's length runs past the end of the file, yet the bytes there pass its checksum: its length is damaged",
+      );
+    }
   }
 
   /** Read a log without changing it (a torn tail is reported, not cut); throws CorruptLogError on damage. */
@@ -195,7 +224,7 @@ export class RecordLog {
 
   /**
    * Open (creating if needed) and replay every record in order, with its offset in the file (for
-   * `readAt`); throws CorruptLogError on damage. A torn last record is set aside in `<log>.torn` and cut.
+   * `readAt`); throws CorruptLogError on damage. A torn last append is set aside in `<log>.torn` and cut.
    */
   static open(path: string, onRecord: (payload: Buffer, offset: number) => void): { log: RecordLog; recovery: Recovery } {
     const created = !existsSync(path);
@@ -228,7 +257,9 @@ export class RecordLog {
     readSync(this.fd, header, 0, HEADER, offset);
     const payload = Buffer.alloc(header.readUInt32LE(0));
     readSync(this.fd, payload, 0, payload.length, offset + HEADER);
-    if (crc32(payload) !== header.readUInt32LE(4)) throw new CorruptLogError(this.path, offset, undefined);
+    if (crc32(payload) !== header.readUInt32LE(4)) {
+      throw new CorruptLogError(this.path, offset, undefined, "that record fails its checksum when read back");
+    }
     return payload;
   }
 

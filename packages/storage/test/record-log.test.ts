@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -55,6 +55,50 @@ describe("record log", () => {
     // The high byte of record 2's length: it now claims to run far past the end of the file.
     flip(path, (offsets[2] as number) + 3);
     expect(() => replay(path)).toThrow(CorruptLogError);
+  });
+
+  it("refuses a bit flipped anywhere in the last, whole record: damage, not a torn append", () => {
+    const { path, offsets } = logOf(4, 20);
+    const last = offsets[3] as number;
+    const whole = readFileSync(path);
+    // Every bit of its header (length and checksum) and of its payload, one at a time.
+    for (let bit = 0; bit < (whole.length - last) * 8; bit++) {
+      const bytes = Buffer.from(whole);
+      bytes[last + (bit >> 3)] = (bytes[last + (bit >> 3)] as number) ^ (1 << (bit & 7));
+      writeFileSync(path, bytes);
+      expect(() => replay(path), `bit ${bit}`).toThrow(CorruptLogError);
+      expect(readFileSync(path).equals(bytes)).toBe(true);
+    }
+    expect(existsSync(`${path}.torn`)).toBe(false);
+    try {
+      replay(path);
+    } catch (error) {
+      expect(error).toMatchObject({ path, offset: last, resumesAt: undefined });
+      expect((error as Error).message).toContain("facerec repair");
+    }
+  });
+
+  it("takes the last append cut short at any byte for a torn append, and cuts it", () => {
+    const { path, offsets } = logOf(4, 20);
+    const last = offsets[3] as number;
+    const whole = readFileSync(path);
+    for (let cut = last + 1; cut < whole.length; cut++) {
+      writeFileSync(path, whole.subarray(0, cut));
+      rmSync(`${path}.torn`, { force: true });
+      const { seen, recovery } = replay(path);
+      expect(seen, `cut at ${cut}`).toHaveLength(3);
+      expect(recovery.discardedBytes).toBe(cut - last);
+      expect(readFileSync(`${path}.torn`).equals(whole.subarray(last, cut))).toBe(true);
+      expect(readFileSync(path).length).toBe(last);
+    }
+  });
+
+  it("repairs a damaged last record by dropping it", () => {
+    const { path, offsets } = logOf(4);
+    flip(path, (offsets[3] as number) + HEADER + 7);
+    const { records, damaged } = RecordLog.salvage(path);
+    expect(records.map((r) => r.toString())).toEqual([0, 1, 2].map((i) => payload(i).toString()));
+    expect(damaged).toEqual([{ offset: offsets[3], bytes: HEADER + 100 }]);
   });
 
   it("cuts a torn last append, keeping its bytes aside, and appends cleanly after it", () => {

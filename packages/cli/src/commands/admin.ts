@@ -2,7 +2,7 @@ import { existsSync, linkSync } from "node:fs";
 import { join } from "node:path";
 import { type AuditVerification, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
-import { CorruptLogError, Database, RecordLog } from "@facerec/storage";
+import { CorruptLogError, Database, FolderLock, RecordLog } from "@facerec/storage";
 import { UsageError } from "../usage.js";
 
 /** Where the product keeps its state: FACEREC_DATA, or ./data beside where it runs. */
@@ -12,13 +12,18 @@ export function dataDir(flag?: string): string {
 
 /**
  * Run `work` with the PostgreSQL system of record when DATABASE_URL is set (distributed mode);
- * without it `work` gets undefined and uses the data folder.
+ * without it `work` gets undefined and uses the data folder. A command that opens logs there names the
+ * folder (`data`) and holds it meanwhile, so a product running on it makes the command fail with
+ * FolderLockedError: their appends would land in one log, each unseen by the other (and opening a log
+ * writes too, when it cuts a torn tail). `audit verify` only reads, and names none.
  */
-async function withState<T>(work: (db: Database | undefined) => Promise<T>): Promise<T> {
+async function withState<T>(work: (db: Database | undefined) => Promise<T>, data?: string): Promise<T> {
   const db = process.env.DATABASE_URL ? await Database.connect(process.env.DATABASE_URL) : undefined;
+  const lock = !db && data !== undefined ? FolderLock.acquire(data) : undefined;
   try {
     return await work(db);
   } finally {
+    lock?.release();
     await db?.close();
   }
 }
@@ -51,7 +56,7 @@ export function keysCommand(
     } finally {
       await store.close();
     }
-  });
+  }, options.data);
 }
 
 /** `facerec audit verify [--tenant T]`: recompute each tenant's hash chain (every tenant by default). */
@@ -99,14 +104,35 @@ const STATE_LOGS = [
     file: join("audit", "audit.log"),
     loss: "audit entries in the damaged bytes are gone: `facerec audit verify` reports the chain broken where they were",
   },
+  {
+    file: join("webhooks", "webhooks.log"),
+    loss: "webhooks or deletions in the damaged bytes are gone: a lost deletion sends decisions to its receiver again, so review GET /v1/webhooks",
+  },
+  {
+    file: join("policy", "policy.log"),
+    loss: "policy versions in the damaged bytes are gone: a tenant's policy in force may be an older one, so review GET /v1/policy",
+  },
+  { file: join("review", "review.log"), loss: "faces queued for review in the damaged bytes are gone" },
 ] as const;
 
 /**
  * `facerec repair [--data DIR]`: for each of the product's record logs that is damaged, keep every
  * record that verifies in a fresh log and set the damaged file aside (`<log>.damaged-<time>`), then
- * report what was kept and which byte ranges were lost. Run it with the product stopped.
+ * report what was kept and which byte ranges were lost. It holds the data folder meanwhile, so it is
+ * refused while the product runs there.
  */
 export function repairCommand(data: string): Record<string, unknown> {
+  // No folder: nothing to repair, and none to create for the lock.
+  if (!existsSync(data)) return { repaired: 0, logs: [] };
+  const lock = FolderLock.acquire(data);
+  try {
+    return repairLogs(data);
+  } finally {
+    lock.release();
+  }
+}
+
+function repairLogs(data: string): Record<string, unknown> {
   const logs = [];
   for (const { file, loss } of STATE_LOGS) {
     const path = join(data, file);
