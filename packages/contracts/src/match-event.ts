@@ -1,16 +1,28 @@
-import type { Box } from "@facerec/contracts";
-import { MatchEvent } from "@facerec/contracts";
-import type { Decision } from "@facerec/gallery";
-
-/** A face from a camera the tenant's policy does not let identify: no search was made. */
-export const REJECTED_CAMERA = { outcome: "rejected-camera", candidates: [] } as const;
+import { MatchEvent } from "./gen/facerec/v1/bus.js";
+import type { Box } from "./gen/facerec/v1/common.js";
 
 /**
- * The match event for one face's decision, as the matcher publishes it and WatchMatches streams it,
- * in the REST API's words (`match`, `unknown`, `rejected-quality`, `rejected-spoof`, `rejected-camera`).
+ * A face's decision as the gallery makes it, in the shape the match event needs: the outcome, the
+ * subject a match names, its score and threshold where it has them, and the nearest candidates.
+ */
+export interface DecidedFace {
+  outcome: string;
+  subject?: string;
+  score?: number | null;
+  threshold?: number | null;
+  candidates: readonly { subject: string; score: number; threshold: number }[];
+}
+
+/** A face from a camera the tenant's policy does not let identify: no search was made. */
+export const REJECTED_CAMERA: DecidedFace = { outcome: "rejected-camera", candidates: [] };
+
+/**
+ * The match event for one face's decision, as the matcher publishes it, the API's identify answers it
+ * and WatchMatches, MQTT and webhooks carry it, in the REST API's words (`match`, `unknown`,
+ * `rejected-quality`, `rejected-spoof`, `rejected-camera`), every subject with its name beside its id.
  */
 export function matchEventOf(
-  d: Decision | typeof REJECTED_CAMERA,
+  d: DecidedFace,
   source: {
     cropId: string;
     tenant: string;
@@ -20,20 +32,25 @@ export function matchEventOf(
     box?: Box;
     quality?: number;
     liveness?: number;
-    /** The name of a subject by id, for the event's `subjectName`. */
+    /** The name of a subject by id. */
     nameOf?: (subjectId: string) => string | undefined;
   },
 ): MatchEvent {
   const { nameOf, ...fields } = source;
-  const scored = d.outcome === "match" || d.outcome === "unknown";
+  const matched = d.outcome === "match" ? (d.subject ?? "") : "";
   return MatchEvent.fromPartial({
     ...fields,
     outcome: d.outcome,
-    subjectId: d.outcome === "match" ? d.subject : "",
-    subjectName: d.outcome === "match" ? (nameOf?.(d.subject) ?? "") : "",
-    score: (scored ? d.score : null) ?? 0,
-    threshold: (scored ? d.threshold : null) ?? 0,
-    topK: d.candidates.map((c) => ({ subjectId: c.subject, score: c.score, threshold: c.threshold })),
+    subjectId: matched,
+    subjectName: matched ? (nameOf?.(matched) ?? "") : "",
+    score: d.score ?? 0,
+    threshold: d.threshold ?? 0,
+    topK: d.candidates.map((c) => ({
+      subjectId: c.subject,
+      subjectName: nameOf?.(c.subject) ?? "",
+      score: c.score,
+      threshold: c.threshold,
+    })),
     decidedAt: new Date(),
   });
 }

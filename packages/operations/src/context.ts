@@ -7,7 +7,7 @@ import type { ConsentRecord, Gallery, ReviewStore, Subject } from "@facerec/gall
 import type { WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import type { LivenessPolicy } from "@facerec/privacy";
-import type { ChallengeStore, ReviewPolicy, TenantPolicies } from "@facerec/product";
+import { type ChallengeStore, DecisionAftermath, type ReviewPolicy, type TenantPolicies } from "@facerec/product";
 import { decodeImage, type Face, type FaceEngine } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import type { ChallengeOptions } from "./challenge.js";
@@ -80,6 +80,8 @@ export class OperationContext {
   readonly limits: Limits;
   readonly options: RecognitionOptions;
   readonly liveness: { policy: LivenessPolicy; cameras: Record<string, LivenessPolicy> };
+  /** What follows each face's decision: the same as the matcher's (audit, review queue, MQTT, webhooks). */
+  readonly aftermath: DecisionAftermath;
   /** Called with each image's engine time, for metrics. */
   onEngineTime?: (operation: string, seconds: number) => void;
   private readonly admission: Admission;
@@ -96,6 +98,12 @@ export class OperationContext {
     this.options = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
+    this.aftermath = new DecisionAftermath({
+      audit,
+      ...(options.review ? { review: options.review } : {}),
+      ...(options.notify ? { mqtt: options.notify } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    });
     this.admission = new Admission({
       workers: this.limits.imageWorkers,
       queue: this.limits.imageQueue,

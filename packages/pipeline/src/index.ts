@@ -17,7 +17,6 @@ export {
   OutsideImportError,
   redisConnection,
 } from "./jobs.js";
-export { matchEventOf } from "./match-event.js";
 export { MatchWorker, type MatchWorkerOptions } from "./match-worker.js";
 export { Spool, type SpoolItem, type SpoolOptions } from "./spool.js";
 export { DEFAULT_TRACKER_OPTIONS, type Shot, Tracker, type TrackerOptions } from "./tracker.js";

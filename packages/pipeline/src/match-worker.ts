@@ -1,5 +1,4 @@
-import type { AuditTrail } from "@facerec/audit";
-import { checkSource, FaceEmbedding, MatchEvent, streams, subjects } from "@facerec/contracts";
+import { checkSource, FaceEmbedding, MatchEvent, matchEventOf, REJECTED_CAMERA, streams, subjects } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { contextFromHeaders, headersFor, SpanKind, tracer } from "@facerec/runtime";
 import { isTransient } from "@facerec/storage";
@@ -7,7 +6,16 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { isBusTransient, keepTrying } from "./bus.js";
 import { type Consuming, consumeLoop } from "./consume.js";
 import { deadLetter, Retries } from "./dead-letter.js";
-import { matchEventOf, REJECTED_CAMERA } from "./match-event.js";
+
+/** Stores a decision (audit entry, review face) and, once it is acknowledged, tells its followers. */
+export interface DecisionRecorder {
+  record(
+    event: MatchEvent,
+    source: { keyId: string; operation: string; requestId: string; latencyMs: number; dedupeKey?: string },
+    face?: { vector: Float32Array; crop?: Uint8Array },
+  ): Promise<void>;
+  notify(event: MatchEvent): void;
+}
 
 export interface MatchWorkerOptions {
   durable: string;
@@ -18,10 +26,11 @@ export interface MatchWorkerOptions {
   maxDeliver: number;
   onDecision?: (event: MatchEvent, ms: number) => void;
   /**
-   * Given each decision with its embedding before the event goes out (the review queue keeps unknown
-   * faces); waited for like the audit trail, and keyed by the crop id so a redelivery adds nothing.
+   * What follows each decision (product's DecisionAftermath, shared with the API's identify): its audit
+   * entry and review-queue face, stored before the event goes out and keyed by the crop id so that a
+   * redelivery adds nothing; then MQTT and webhooks, once the embedding is acknowledged.
    */
-  review?: (embedding: FaceEmbedding, event: MatchEvent) => Promise<void>;
+  aftermath: DecisionRecorder;
   /**
    * Whether the tenant's policy lets faces from the camera be identified (and its thresholds applied);
    * a face it does not is decided `rejected-camera` without a search. @default every camera
@@ -48,7 +57,6 @@ export class MatchWorker {
   constructor(
     private readonly js: JetStreamClient,
     private readonly gallery: Gallery,
-    private readonly audit: AuditTrail,
     private readonly options: MatchWorkerOptions,
   ) {
     this.retries = new Retries(js, "match", options.maxDeliver);
@@ -108,22 +116,20 @@ export class MatchWorker {
         ...(embedding.frameTime ? { frameTime: embedding.frameTime } : {}),
         ...(embedding.box ? { box: embedding.box } : {}),
       });
-      // Audit first: a crash between the two repeats the attempt, and the crop id keys both the entry
-      // (the trail keeps the first) and the event (the stream drops the repeat).
-      const record = {
-        tenant: embedding.tenant,
+      // Stored first: a crash before the publish repeats the attempt, and the crop id keys both the
+      // entry (the trail keeps the first) and the event (the stream drops the repeat).
+      const source = {
         keyId: `camera:${embedding.camera}`,
         operation: "match",
-        decision: decision.outcome,
         requestId: embedding.cropId,
-        modelId: embedding.modelId,
         latencyMs: Math.round(performance.now() - started),
-        ...(event.subjectId ? { subjectId: event.subjectId } : {}),
-        ...(event.score ? { scores: [event.score] } : {}),
+        dedupeKey: `match:${embedding.cropId}`,
       };
-      await this.untilStored(m, () => this.audit.append(record, { dedupeKey: `match:${embedding.cropId}` }));
-      const review = this.options.review;
-      if (review) await this.untilStored(m, () => review(embedding, event));
+      const face = {
+        vector: Float32Array.from(embedding.vector),
+        ...(embedding.alignedPng.length ? { crop: embedding.alignedPng } : {}),
+      };
+      await this.untilStored(m, () => this.options.aftermath.record(event, source, face));
       span.setAttribute("facerec.outcome", decision.outcome);
       // A stream electing a leader (a server of the cluster went) takes the event a moment later.
       await keepTrying(
@@ -139,6 +145,7 @@ export class MatchWorker {
       m.ack();
       this.retries.succeeded(m);
       this.decided++;
+      this.options.aftermath.notify(event);
       this.options.onDecision?.(event, performance.now() - started);
     } catch (error) {
       span.recordException(error as Error);

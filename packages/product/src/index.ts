@@ -1,3 +1,4 @@
+export { type DecidedFaceData, DecisionAftermath, type DecisionSource } from "./aftermath.js";
 export {
   type Challenge,
   type ChallengeStore,

@@ -1718,12 +1718,15 @@ export interface operations {
                             /** @enum {string} */
                             outcome?: "match" | "unknown" | "rejected-quality" | "rejected-spoof";
                             subjectId?: string;
+                            /** @description the matched subject's name, beside its id */
+                            subjectName?: string;
                             score?: number;
                             threshold?: number;
                             quality?: number;
                             liveness?: number;
                             candidates?: {
                                 subjectId?: string;
+                                subjectName?: string;
                                 score?: number;
                                 threshold?: number;
                             }[];
@@ -1861,6 +1864,8 @@ export interface operations {
                         score?: number;
                         threshold?: number;
                         requestId?: string;
+                        /** @description the subject verified against, when one was named */
+                        subjectName?: string;
                     };
                 };
             };

@@ -280,6 +280,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
           box: f.box,
           outcome: OUTCOMES[f.outcome],
           subjectId: f.subjectId ?? "",
+          subjectName: f.subjectName ?? "",
           score: f.score ?? 0,
           threshold: f.threshold ?? 0,
           quality: f.quality,
@@ -293,11 +294,12 @@ export function buildGrpcServer(recognition: Recognition): Server {
     }),
     verify: unary("verify", async (p, r) => {
       if (!r.subjectId && !r.otherImage) throw new BadRequestError("give subject_id or other_image");
-      return recognition.verify(
+      const v = await recognition.verify(
         p,
         r.image,
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
       );
+      return { ...v, subjectName: v.subjectName ?? "" };
     }),
     // The verdict's words are checked in the operation layer, as for REST.
     feedback: unary("feedback", async (p, r) =>

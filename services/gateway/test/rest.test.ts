@@ -10,6 +10,7 @@ import type { FaceEngine } from "@facerec/vision";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildApp } from "../src/index.js";
+import type { Json } from "./clients.js";
 import { bbtCrowds, bbtScene, knn, knnCases, people, strangers } from "./scenarios.js";
 
 const b64 = (path: string): string => readFileSync(path).toString("base64");
@@ -82,6 +83,11 @@ describeWithShared("REST gateway over real HTTP", () => {
     const r = await call("POST", "/v1/identify", keyOf.kiosk, { image: b64(knn("test", "obama_and_biden.jpg")) });
     const found = names(r.json.faces as never);
     expect(found.filter((n) => n !== "unknown").sort()).toEqual(["biden", "obama"]);
+    // Each answer carries names beside ids: the match's, and every candidate's.
+    for (const face of (r.json.faces as Json[]).filter((f: Json) => f.outcome === "match")) {
+      expect(face.subjectName).toBe(Object.entries(ids).find(([, id]) => id === face.subjectId)?.[0]);
+      for (const c of face.candidates) expect(c.subjectName).toBe(Object.entries(ids).find(([, id]) => id === c.subjectId)?.[0]);
+    }
   });
 
   it("names every face of the faceapi_bbt group scenes, no one twice in a scene", async () => {
@@ -269,7 +275,7 @@ describeWithShared("REST gateway over real HTTP", () => {
   it("verifies 1:1 against a subject or a second image", async () => {
     const probe = b64(knn("test", "obama1.jpg"));
     const same = await call("POST", "/v1/verify", keyOf.kiosk, { image: probe, subjectId: ids.obama });
-    expect(same.json).toMatchObject({ match: true });
+    expect(same.json).toMatchObject({ match: true, subjectName: "obama" });
     const other = await call("POST", "/v1/verify", keyOf.kiosk, { image: probe, subjectId: ids.biden });
     expect(other.json).toMatchObject({ match: false });
     const pair = await call("POST", "/v1/verify", keyOf.kiosk, {

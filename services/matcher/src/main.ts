@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@facerec/common";
-import { streams } from "@facerec/contracts";
+import { type MatchEvent, streams } from "@facerec/contracts";
 import {
   BullDeliveryQueue,
   notifierFromEnv,
@@ -13,7 +13,7 @@ import {
   webhookMetrics,
 } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
-import { openProductState, queueForReview, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
+import { DecisionAftermath, openProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
 import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, setting } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
@@ -64,37 +64,30 @@ const webhooks = new WebhookDispatcher(state.webhooks, connection ? new BullDeli
 });
 webhookMetrics(registry, webhooks);
 const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : undefined;
-// Unknown faces (and close-call matches) from the cameras FACEREC_REVIEW names go to the shared
-// review queue, with their crops where the embedder forwards them (FACEREC_RETAIN_CROPS=1).
 const reviewPolicy = reviewPolicyFromEnv();
 // The tenants' policies: the cameras they let identify, and the false-match rate they target.
 const policies = new TenantPolicies(state.policies, gallery, engine.embedder);
-const worker = new MatchWorker(js, gallery, audit, {
+// What follows each decision, as for the API's identify: the audit entry and the review queue
+// (unknown faces and close calls from the cameras FACEREC_REVIEW names, with their crops where the
+// embedder forwards them and FACEREC_RETAIN_CROPS=1), then MQTT and the tenants' webhooks.
+const aftermath = new DecisionAftermath({
+  audit,
+  review: { store: state.review, policy: reviewPolicy },
+  ...(notifier ? { mqtt: (event: MatchEvent) => notifier.notify(event) } : {}),
+  webhooks,
+});
+const worker = new MatchWorker(js, gallery, {
   durable,
   maxDeliver,
   mayIdentify: (tenant, camera) => policies.mayIdentify(tenant, camera),
-  async review(embedding, event) {
-    await queueForReview(
-      state.review,
-      reviewPolicy,
-      { outcome: event.outcome, subjectId: event.subjectId, candidates: event.topK },
-      {
-        id: embedding.cropId,
-        tenant: embedding.tenant,
-        camera: embedding.camera,
-        model: embedding.modelId,
-        time: (embedding.frameTime ?? new Date()).toISOString(),
-        vector: Float32Array.from(embedding.vector),
-        quality: embedding.quality,
-        ...(gallery.retainsCrops && embedding.alignedPng.length ? { crop: embedding.alignedPng } : {}),
-      },
-    );
+  aftermath: {
+    record: (event, source, face) =>
+      aftermath.record(event, source, face && (gallery.retainsCrops ? face : { vector: face.vector })),
+    notify: (event) => aftermath.notify(event),
   },
   onDecision(event, ms) {
     decisions.inc({ outcome: event.outcome });
     latency.observe(ms / 1000);
-    notifier?.notify(event);
-    webhooks.notify(event);
   },
   onStoreDown(error) {
     storeWaits.inc();

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { ForbiddenError, type Principal } from "@facerec/auth";
 import { cosine } from "@facerec/common";
+import { type MatchEvent, matchEventOf } from "@facerec/contracts";
 import type { Decision } from "@facerec/gallery";
-import { matchEventOf } from "@facerec/pipeline";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
-import { queueForReview } from "@facerec/product";
 import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import type { OperationContext } from "../context.js";
 import { BadRequestError } from "../errors.js";
@@ -14,11 +13,27 @@ export interface FaceResult {
   box: Face["box"];
   outcome: Decision["outcome"];
   subjectId?: string;
+  /** The matched subject's name, beside its id. */
+  subjectName?: string;
   score?: number;
   threshold?: number;
   quality: number;
   liveness?: number;
-  candidates: { subjectId: string; score: number; threshold: number }[];
+  candidates: { subjectId: string; subjectName: string; score: number; threshold: number }[];
+}
+
+/** One face's answer, from its match event (so the API, the feed, MQTT and webhooks say the same). */
+function faceResultOf(event: MatchEvent, d: Decision, face: Face): FaceResult {
+  const scored = d.outcome === "match" || (d.outcome === "unknown" && d.score !== null);
+  return {
+    box: face.box,
+    outcome: d.outcome,
+    ...(d.outcome === "match" ? { subjectId: event.subjectId, subjectName: event.subjectName } : {}),
+    ...(scored ? { score: event.score, threshold: event.threshold } : {}),
+    quality: face.quality.score,
+    ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+    candidates: event.topK.map((c) => ({ ...c })),
+  };
 }
 
 /** 1:N identification, 1:1 verification, and corrective feedback on a decision. */
@@ -78,25 +93,14 @@ export function decisionOperations(ctx: OperationContext) {
         const faces = await call.admitted(() => ctx.analyse("identify", image, policy !== "off"));
         const requestId = randomUUID();
         const results: FaceResult[] = [];
-        const review = ctx.options.review;
         for (const face of faces) {
           // Advisory: the score is reported with the face, but it does not gate the decision.
           const d = await gallery.identify(p.tenant, ctx.modelId, face.embedding as Float32Array, {
             quality: face.quality.score,
             ...(policy === "required" && face.liveness !== undefined ? { liveness: face.liveness } : {}),
           });
-          const result: FaceResult = {
-            box: face.box,
-            outcome: d.outcome,
-            quality: face.quality.score,
-            ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
-            candidates: d.candidates.map((c) => ({ subjectId: c.subject, score: c.score, threshold: c.threshold })),
-          };
-          if (d.outcome === "match") Object.assign(result, { subjectId: d.subject, score: d.score, threshold: d.threshold });
-          if (d.outcome === "unknown" && d.score !== null) Object.assign(result, { score: d.score, threshold: d.threshold });
-          results.push(result);
           const event = matchEventOf(d, {
-            cropId: `${requestId}:${results.length - 1}`,
+            cropId: `${requestId}:${results.length}`,
             tenant: p.tenant,
             camera,
             modelId: ctx.modelId,
@@ -106,29 +110,13 @@ export function decisionOperations(ctx: OperationContext) {
             ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
             nameOf: (id) => gallery.peekSubject(p.tenant, id)?.name,
           });
-          if (review) {
-            await queueForReview(review.store, review.policy, result, {
-              id: event.cropId,
-              tenant: p.tenant,
-              camera,
-              model: ctx.modelId,
-              time: new Date(call.started).toISOString(),
-              vector: face.embedding as Float32Array,
-              quality: face.quality.score,
-              ...(gallery.retainsCrops ? { crop: await encodePng(face.aligned) } : {}),
-            });
-          }
+          results.push(faceResultOf(event, d, face));
+          // Stored as the matcher stores a camera's decision, then published and notified.
+          const source = { keyId: p.keyId, operation: call.spec.audit, requestId, latencyMs: Date.now() - call.started };
+          const crop = gallery.retainsCrops ? await encodePng(face.aligned) : undefined;
+          await ctx.aftermath.record(event, source, { vector: face.embedding as Float32Array, ...(crop ? { crop } : {}) });
           ctx.options.feed?.publish(event);
-          ctx.options.notify?.(event);
-          ctx.options.webhooks?.notify(event);
-          await call.record(
-            d.outcome,
-            {
-              ...(result.subjectId ? { subjectId: result.subjectId } : {}),
-              ...(result.score !== undefined ? { scores: [result.score] } : {}),
-            },
-            { requestId },
-          );
+          ctx.aftermath.notify(event);
         }
         if (faces.length === 0) await call.record("no-face", {}, { requestId });
         return { faces: results, requestId, liveness: policy };
@@ -142,16 +130,16 @@ export function decisionOperations(ctx: OperationContext) {
         call,
         image: Uint8Array,
         against: { subjectId: string } | { otherImage: Uint8Array },
-      ): Promise<{ match: boolean; score: number; threshold: number; requestId: string }> => {
+      ): Promise<{ match: boolean; score: number; threshold: number; requestId: string; subjectName?: string }> => {
         ctx.checkImage(image);
         if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
         const probe = await call.admitted(() => mainFace(image));
-        let result: { match: boolean; score: number; threshold: number };
+        let result: { match: boolean; score: number; threshold: number; subjectName?: string };
         if ("subjectId" in against) {
-          await gallery.findSubject(call.tenant, against.subjectId);
+          const { name } = await gallery.findSubject(call.tenant, against.subjectId);
           // The tenant's threshold, where its policy targets another false-match rate.
           await ctx.options.privacy?.policies.current(call.tenant);
-          result = await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe);
+          result = { ...(await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe)), subjectName: name };
         } else {
           const other = await call.admitted(() => mainFace(against.otherImage));
           const score = cosine(probe, other);

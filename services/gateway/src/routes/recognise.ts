@@ -8,7 +8,12 @@ const box = {
 } as const;
 const candidate = {
   type: "object",
-  properties: { subjectId: { type: "string" }, score: { type: "number" }, threshold: { type: "number" } },
+  properties: {
+    subjectId: { type: "string" },
+    subjectName: { type: "string" },
+    score: { type: "number" },
+    threshold: { type: "number" },
+  },
 } as const;
 const camera = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", description: "where the image came from" } as const;
 
@@ -48,6 +53,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
                     box,
                     outcome: { type: "string", enum: ["match", "unknown", "rejected-quality", "rejected-spoof"] },
                     subjectId: { type: "string" },
+                    subjectName: { type: "string", description: "the matched subject's name, beside its id" },
                     score: { type: "number" },
                     threshold: { type: "number" },
                     quality: { type: "number" },
@@ -92,6 +98,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
               score: { type: "number" },
               threshold: { type: "number" },
               requestId: { type: "string" },
+              subjectName: { type: "string", description: "the subject verified against, when one was named" },
             },
           },
         },
