@@ -8,6 +8,7 @@ import {
   NotFoundError,
   type StoredTemplate,
   type Subject,
+  type SubjectState,
   type Template,
   vectorBytes,
   vectorOf,
@@ -183,6 +184,14 @@ export class FileGalleryStore implements GalleryStore {
     this.log.close();
     this.log = RecordLog.open(path, () => {}).log;
     this.unrewritten = false;
+  }
+
+  /** Every write here is durable when it returns: there is no transaction to roll back. */
+  onRollback(): void {}
+
+  async stateOf(tenant: string, id: string): Promise<SubjectState> {
+    const subject = this.subjects.get(key(tenant, id));
+    return { tenant, id, ...(subject ? { subject } : {}), templates: [...(this.templates.get(key(tenant, id))?.values() ?? [])] };
   }
 
   async wasErased(tenant: string, subject: string): Promise<boolean> {

@@ -68,6 +68,13 @@ export interface GalleryStore {
   erase(tenant: string, subject: string): Promise<{ templates: number }>;
   /** Whether the subject existed and was erased. */
   wasErased(tenant: string, subject: string): Promise<boolean>;
+  /**
+   * Run `undo` if the transaction the current write runs in rolls back (PostgreSQL, where an
+   * operation's change and its audit entry commit together); files write at once, so never there.
+   */
+  onRollback(undo: () => void): void;
+  /** The subject as stored now (without `subject` when it is not there). */
+  stateOf(tenant: string, id: string): Promise<SubjectState>;
   /** The retained crop of a template (PNG bytes). */
   crop(template: Template): Promise<Buffer | undefined>;
   /** Be told of subjects other writers changed, with their state now. */

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { cosine } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
-import type { AnnOptions } from "./ann.js";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
+import { type GalleryOptions, Mutex, type NewTemplate } from "./gallery-options.js";
 import {
   type ConsentRecord,
   type GalleryStore,
@@ -16,63 +16,11 @@ import {
 } from "./gallery-store.js";
 import { Holdings, keyOf, withoutVector } from "./holdings.js";
 import { isNegative, negativeModel, overrulingNegative } from "./negatives.js";
-import {
-  DEFAULT_THRESHOLD_OPTIONS,
-  SubjectThresholds,
-  type ThresholdExplanation,
-  type ThresholdOptions,
-} from "./subject-thresholds.js";
+import { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdExplanation } from "./subject-thresholds.js";
 import type { IndexFilter, IndexPoint, VectorIndex } from "./types.js";
-
-export interface NewTemplate {
-  vector: Float32Array;
-  quality: number;
-  /** PNG bytes of the aligned 112x112 crop; stored only when the gallery retains crops. */
-  crop?: Uint8Array;
-}
-
-export interface GalleryOptions {
-  /** The system of record: a local folder (FileGalleryStore) or PostgreSQL (PgGalleryStore). */
-  store: GalleryStore;
-  dims: number;
-  /**
-   * A persistent vector index shared by every replica (Qdrant), kept current by the writer of each
-   * change. Without it each process holds its own in-memory index, loaded from the store at start
-   * and kept current from the store's changes.
-   */
-  index?: VectorIndex;
-  /**
-   * Approximate search in the in-memory indexes (the templates', unless `index` is given, and the subject
-   * centroids'); false for exact search only.
-   */
-  ann?: Partial<AnnOptions> | false;
-  /**
-   * Folder where the in-memory indexes save their graphs for the next start (one process's own folder):
-   * the templates' index, and the subject centroids' under `centroids/<model>`.
-   */
-  graphs?: string;
-  thresholds: Omit<ThresholdOptions, "global"> & { global: number };
-  policy?: Partial<DecisionPolicy>;
-  /**
-   * Keep aligned face crops so that templates can be re-embedded after a model upgrade. Off by default:
-   * data minimisation keeps only embeddings.
-   */
-  retainCrops?: boolean;
-}
 
 /** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
 const BULK_REBUILD = 200;
-
-/** Runs one piece of work at a time, in arrival order. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(work, work);
-    this.tail = next.catch(() => {});
-    return next;
-  }
-}
 
 /**
  * Subjects and their templates, per tenant and embedding model, with decisions by per-subject thresholds.
@@ -159,6 +107,27 @@ export class Gallery {
     }
   }
 
+  /**
+   * Where the store's write joined a transaction that then rolled back (the operation's audit entry
+   * could not be written), this replica takes the subjects back as they are stored.
+   */
+  private restoreOnRollback(tenant: string, subjects: readonly string[]): void {
+    this.store.onRollback(() => {
+      this.mutex
+        .run(async () => {
+          for (const id of subjects) {
+            const models = new Set(this.held.drop(tenant, id).map((t) => t.model));
+            if (this.ownIndex) await this.index.deleteSubject(tenant, id);
+            await this.applyStates([await this.store.stateOf(tenant, id)]);
+            for (const t of this.held.templatesOf(tenant, id)) models.add(t.model);
+            for (const model of models) await (await this.thresholdsFor({ tenant, model })).refresh([id]);
+          }
+        })
+        // The replica then disagrees with the store until it restarts: said, never hidden.
+        .catch((error) => console.error(`could not reload subjects of ${tenant} after a rollback; restart to reload`, error));
+    });
+  }
+
   /** Catch up with every change other replicas have made so far. */
   async sync(): Promise<void> {
     await this.watching?.sync();
@@ -209,6 +178,7 @@ export class Gallery {
     return this.mutex.run(async () => {
       await this.store.createSubject(subject);
       this.held.setSubject(subject);
+      this.restoreOnRollback(tenant, [subject.id]);
       return subject;
     });
   }
@@ -223,6 +193,7 @@ export class Gallery {
     return this.mutex.run(async () => {
       await this.store.updateSubject(subject);
       this.held.setSubject(subject);
+      this.restoreOnRollback(tenant, [id]);
       return subject;
     });
   }
@@ -317,6 +288,7 @@ export class Gallery {
       this.held.addTemplates(stored);
       const thresholds = await this.thresholdsFor({ tenant, model });
       const subjects = [...new Set(batch.map((b) => b.subject))];
+      this.restoreOnRollback(tenant, subjects);
       if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
       else await thresholds.rebuild(this.held.subjectsByPartition().get(keyOf(tenant, model)) ?? subjects);
       let next = 0;
@@ -382,6 +354,7 @@ export class Gallery {
       const { templates } = await this.store.erase(tenant, subject);
       await this.index.deleteSubject(tenant, subject);
       const dropped = this.held.drop(tenant, subject);
+      this.restoreOnRollback(tenant, [subject]);
       for (const model of new Set(dropped.map((t) => t.model))) {
         await (await this.thresholdsFor({ tenant, model })).refresh([subject]);
       }

@@ -20,7 +20,8 @@ export {
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
 export { FileReviewStore } from "./file-review-store.js";
-export { Gallery, type GalleryOptions, type NewTemplate } from "./gallery.js";
+export { Gallery } from "./gallery.js";
+export type { GalleryOptions, NewTemplate } from "./gallery-options.js";
 export {
   type ConsentRecord,
   type GalleryStore,

@@ -137,6 +137,14 @@ export class PgGalleryStore implements GalleryStore {
     return this.db.wasErased("subject", tenant, subject);
   }
 
+  onRollback(undo: () => void): void {
+    this.db.onRollback(undo);
+  }
+
+  async stateOf(tenant: string, id: string): Promise<SubjectState> {
+    return (await this.states([{ tenant, ref: id }]))[0] as SubjectState;
+  }
+
   async crop(template: Template): Promise<Buffer | undefined> {
     if (!template.crop) return undefined;
     const { rows } = await this.db.query<{ crop: Buffer | null }>("SELECT crop FROM templates WHERE tenant = $1 AND id = $2", [

@@ -180,7 +180,9 @@ export class PgReviewStore implements ReviewStore {
     });
     if (!done) return undefined;
     // Kept only once committed, and only if no later placement in this process was kept first.
-    if ((this.cached.get(key)?.version ?? -1) < done.now) this.cached.set(key, { version: done.now, clusters: done.states });
+    this.db.afterCommit(() => {
+      if ((this.cached.get(key)?.version ?? -1) < done.now) this.cached.set(key, { version: done.now, clusters: done.states });
+    });
     return done.placed;
   }
 

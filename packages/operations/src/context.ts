@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { AuditTrail } from "@facerec/audit";
 import { ApiKeyStore, type Principal, type Scope } from "@facerec/auth";
@@ -45,6 +46,11 @@ export interface RecognitionOptions {
    * (PostgreSQL, shared by every gateway; by default this process's memory).
    */
   challenge?: Partial<ChallengeOptions> & { store?: ChallengeStore };
+  /**
+   * Runs a change and its audit entry in one transaction of the system of record, where it has them
+   * (ProductState.atomic). @default the work as it is
+   */
+  atomic?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** What an audit entry of a decision may add: the subject it is about and its scores. */
@@ -66,6 +72,11 @@ export interface Call {
   require(scope: Scope): void;
   /** Image work under admission control: bounded in flight, per process and per tenant. Image operations only. */
   admitted<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Run a change and its audit entry so that both are stored or neither (one PostgreSQL transaction).
+   * A changing operation's entry is refused outside it, so no unit can forget it.
+   */
+  atomic<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** An operation as the transports call it: the caller, then its arguments. */
@@ -85,6 +96,10 @@ export class OperationContext {
   /** Called with each image's engine time, for metrics. */
   onEngineTime?: (operation: string, seconds: number) => void;
   private readonly admission: Admission;
+  /** Set while a change's atomic scope runs: its audit entry may be written there only. */
+  private readonly inChange = new AsyncLocalStorage<boolean>();
+  /** One transaction around a change and its audit entry (PostgreSQL); files run the work as it is. */
+  private readonly atomic: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly bound = new Set<OperationName>();
   private health: { at: number; state: Promise<{ writable: boolean; reason?: string }> } | undefined;
 
@@ -96,6 +111,7 @@ export class OperationContext {
     options: RecognitionOptions,
   ) {
     this.options = options;
+    this.atomic = options.atomic ?? ((work) => work());
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.liveness = { policy: options.liveness?.policy ?? "required", cameras: options.liveness?.cameras ?? {} };
     this.aftermath = new DecisionAftermath({
@@ -126,8 +142,12 @@ export class OperationContext {
     const spec = OPERATIONS[name];
     return async (p, ...args) => {
       ApiKeyStore.require(p, spec.scope);
-      if (spec.changes) await this.changeable();
-      return impl(this.call(p, spec), ...args);
+      if (!spec.changes) return impl(this.call(p, spec), ...args);
+      await this.changeable();
+      // A change without images runs whole in its transaction; one with images analyses them first
+      // and opens its transaction (call.atomic) only around the change and its audit entry.
+      const call = this.call(p, spec);
+      return spec.quota === "image" ? impl(call, ...args) : call.atomic(() => impl(call, ...args));
     };
   }
 
@@ -143,15 +163,15 @@ export class OperationContext {
       tenant: p.tenant,
       spec,
       started,
-      record: (decision, extra = {}, options = {}) =>
-        this.record(
-          p,
-          options.qualifier ? `${spec.audit}-${options.qualifier}` : spec.audit,
-          decision,
-          started,
-          extra,
-          options.requestId,
-        ),
+      record: async (decision, extra = {}, options = {}) => {
+        if (spec.changes && !this.inChange.getStore())
+          throw new Error(`${spec.audit}: a change's audit entry is written inside its atomic scope`);
+        // A test hook: the process dies between a change and its entry, as a crash would.
+        if (spec.changes && process.env.FACEREC_TEST_KILL_BEFORE_AUDIT === spec.audit) process.kill(process.pid, "SIGKILL");
+        const word = options.qualifier ? `${spec.audit}-${options.qualifier}` : spec.audit;
+        return this.record(p, word, decision, started, extra, options.requestId);
+      },
+      atomic: (work) => this.atomic(() => this.inChange.run(true, work)),
       require: (scope) => ApiKeyStore.require(p, scope),
       admitted: (work) => {
         if (spec.quota !== "image") throw new Error(`${spec.audit} is not declared an image operation`);

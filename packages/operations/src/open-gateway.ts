@@ -118,6 +118,7 @@ export async function openGateway(
     webhooks,
     review: { store: state.review, policy: reviewPolicyFromEnv(env) },
     personalData: state.personalData,
+    atomic: (work) => state.atomic(work),
     // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
     privacy: {
       policies: new TenantPolicies(state.policies, gallery, engine.embedder),

@@ -40,6 +40,11 @@ export interface ProductState {
    * (a process that adds a store of its own, the job queue, registers it too).
    */
   personalData: PersonalDataRegistry;
+  /**
+   * Run a change and its audit entry in one transaction: with PostgreSQL every store's writes inside
+   * `work` (audit trail included) join it; local files are written as `work` runs.
+   */
+  atomic<T>(work: () => Promise<T>): Promise<T>;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -101,6 +106,7 @@ async function openStores(
     policies,
     challenges,
     personalData: productPersonalData({ gallery, review, challenges }),
+    atomic: (work) => (db ? db.transaction(() => work()) : work()),
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();

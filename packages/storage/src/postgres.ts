@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runner } from "node-pg-migrate";
@@ -52,11 +53,19 @@ export function isTransient(error: unknown): boolean {
 
 export type Queryable = Pick<pg.PoolClient, "query">;
 
+interface Ambient {
+  client: pg.PoolClient;
+  committed: (() => void)[];
+  rolledBack: (() => void)[];
+}
+
 /**
  * The PostgreSQL system of record: a bounded pool, migrations applied once at start under a lock,
  * transactions, and LISTEN/NOTIFY with a listener that reconnects by itself.
  */
 export class Database {
+  /** The transaction the current call runs in, with what to do once it commits or rolls back. */
+  private readonly ambient = new AsyncLocalStorage<Ambient>();
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
   private readonly reconnectHooks = new Set<() => void>();
   private listener: pg.Client | undefined;
@@ -102,6 +111,25 @@ export class Database {
     }
   }
 
+  /**
+   * Run `effect` once the transaction this call runs in commits (at once outside one): in-process
+   * caches follow only what was committed. `undo` runs instead if it rolls back.
+   */
+  afterCommit(effect: () => void, undo?: () => void): void {
+    const open = this.ambient.getStore();
+    if (!open) {
+      effect();
+      return;
+    }
+    open.committed.push(effect);
+    if (undo) open.rolledBack.push(undo);
+  }
+
+  /** Run `undo` if the transaction this call runs in rolls back (nothing outside one). */
+  onRollback(undo: () => void): void {
+    this.ambient.getStore()?.rolledBack.push(undo);
+  }
+
   /** Apply pending migrations, one runner at a time across every replica; returns the names applied. */
   async migrate(): Promise<string[]> {
     const client = await this.pool.connect();
@@ -135,20 +163,31 @@ export class Database {
     return known.filter((name) => !applied.has(name));
   }
 
+  /** A query, in the transaction this call runs in if there is one. */
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(text, values);
+    const open = this.ambient.getStore();
+    return open ? open.client.query<R>(text, values) : this.pool.query<R>(text, values);
   }
 
-  /** Run `work` in one transaction; rolled back if it throws. */
+  /**
+   * Run `work` in one transaction; rolled back if it throws. Called within another transaction's work
+   * (on this database), it joins that one: an operation's change and its audit entry, each written by
+   * its own store, commit together or not at all.
+   */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const open = this.ambient.getStore();
+    if (open) return work(open.client);
     const client = await this.pool.connect();
+    const scope: Ambient = { client, committed: [], rolledBack: [] };
     try {
       await client.query("BEGIN");
-      const result = await work(client);
+      const result = await this.ambient.run(scope, () => work(client));
       await client.query("COMMIT");
+      for (const f of scope.committed) f();
       return result;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
+      for (const f of scope.rolledBack) f();
       throw error;
     } finally {
       client.release();

@@ -185,24 +185,27 @@ export function decisionOperations(ctx: OperationContext) {
         );
         const best = scored.sort((a, b) => b.score - a.score)[0] as (typeof scored)[number];
         const item = { vector: best.face.embedding as Float32Array, quality: best.face.quality.score };
-        let templateId: string;
-        if (request.verdict === "wrong") {
-          templateId = (await gallery.addNegative(call.tenant, request.subjectId, ctx.modelId, item)).id;
-        } else {
-          const { minQuality } = gallery.policy;
-          if (item.quality < minQuality)
-            throw new BadRequestError(`the face's quality ${item.quality.toFixed(2)} is under the floor ${minQuality}`);
-          if (!best.match)
-            throw new BadRequestError(
-              `the face does not match the subject now (score ${best.score.toFixed(3)}, threshold ${best.threshold.toFixed(3)}); enrol it instead if it is them`,
-            );
-          templateId = ((await gallery.enrol(call.tenant, request.subjectId, ctx.modelId, [item]))[0] as { id: string }).id;
-        }
-        const requestId = await call.record(
-          request.verdict === "wrong" ? `negative ${templateId}` : `template ${templateId}`,
-          { subjectId: request.subjectId, scores: [best.score] },
-          { requestId: request.decisionId ?? randomUUID(), qualifier: request.verdict },
-        );
+        const { templateId, requestId } = await call.atomic(async () => {
+          let templateId: string;
+          if (request.verdict === "wrong") {
+            templateId = (await gallery.addNegative(call.tenant, request.subjectId, ctx.modelId, item)).id;
+          } else {
+            const { minQuality } = gallery.policy;
+            if (item.quality < minQuality)
+              throw new BadRequestError(`the face's quality ${item.quality.toFixed(2)} is under the floor ${minQuality}`);
+            if (!best.match)
+              throw new BadRequestError(
+                `the face does not match the subject now (score ${best.score.toFixed(3)}, threshold ${best.threshold.toFixed(3)}); enrol it instead if it is them`,
+              );
+            templateId = ((await gallery.enrol(call.tenant, request.subjectId, ctx.modelId, [item]))[0] as { id: string }).id;
+          }
+          const requestId = await call.record(
+            request.verdict === "wrong" ? `negative ${templateId}` : `template ${templateId}`,
+            { subjectId: request.subjectId, scores: [best.score] },
+            { requestId: request.decisionId ?? randomUUID(), qualifier: request.verdict },
+          );
+          return { templateId, requestId };
+        });
         return { verdict: request.verdict, subjectId: request.subjectId, templateId, score: best.score, requestId };
       },
     ),

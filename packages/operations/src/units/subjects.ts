@@ -1,4 +1,4 @@
-import type { ConsentRecord, Subject, ThresholdExplanation } from "@facerec/gallery";
+import type { ConsentRecord, NewTemplate, Subject, ThresholdExplanation } from "@facerec/gallery";
 import { type ErasureReceipt, type PersonalDataRegistry, receiptText } from "@facerec/privacy";
 import { encodePng, FaceEngine, ImageError } from "@facerec/vision";
 import { type Call, checkConsent, type OperationContext } from "../context.js";
@@ -81,7 +81,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
         }
         for (const [i, bytes] of images.entries()) ctx.checkImage(bytes, `image ${i}`);
         await ctx.requireSubjectConsent(call.tenant, await gallery.findSubject(call.tenant, subjectId));
-        const accepted = [];
+        const accepted: NewTemplate[] = [];
         const rejected: { index: number; reason: string }[] = [];
         const { minQuality } = gallery.policy;
         for (const [index, bytes] of images.entries()) {
@@ -97,10 +97,12 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
             rejected.push({ index, reason: `${error.code}: ${error.message}` });
           }
         }
-        const templates = accepted.length ? await gallery.enrol(call.tenant, subjectId, ctx.modelId, accepted) : [];
-        const enrolled = `enrolled ${templates.length}`;
-        await call.record(rejected.length ? `${enrolled}, rejected ${rejected.length}` : enrolled, { subjectId });
-        return { templateIds: templates.map((t) => t.id), rejected };
+        return call.atomic(async () => {
+          const templates = accepted.length ? await gallery.enrol(call.tenant, subjectId, ctx.modelId, accepted) : [];
+          const enrolled = `enrolled ${templates.length}`;
+          await call.record(rejected.length ? `${enrolled}, rejected ${rejected.length}` : enrolled, { subjectId });
+          return { templateIds: templates.map((t) => t.id), rejected };
+        });
       },
     ),
   };

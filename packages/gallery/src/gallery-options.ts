@@ -1,0 +1,52 @@
+import type { AnnOptions } from "./ann.js";
+import type { DecisionPolicy } from "./decide.js";
+import type { GalleryStore } from "./gallery-store.js";
+import type { ThresholdOptions } from "./subject-thresholds.js";
+import type { VectorIndex } from "./types.js";
+
+export interface NewTemplate {
+  vector: Float32Array;
+  quality: number;
+  /** PNG bytes of the aligned 112x112 crop; stored only when the gallery retains crops. */
+  crop?: Uint8Array;
+}
+
+export interface GalleryOptions {
+  /** The system of record: a local folder (FileGalleryStore) or PostgreSQL (PgGalleryStore). */
+  store: GalleryStore;
+  dims: number;
+  /**
+   * A persistent vector index shared by every replica (Qdrant), kept current by the writer of each
+   * change. Without it each process holds its own in-memory index, loaded from the store at start
+   * and kept current from the store's changes.
+   */
+  index?: VectorIndex;
+  /**
+   * Approximate search in the in-memory indexes (the templates', unless `index` is given, and the subject
+   * centroids'); false for exact search only.
+   */
+  ann?: Partial<AnnOptions> | false;
+  /**
+   * Folder where the in-memory indexes save their graphs for the next start (one process's own folder):
+   * the templates' index, and the subject centroids' under `centroids/<model>`.
+   */
+  graphs?: string;
+  thresholds: Omit<ThresholdOptions, "global"> & { global: number };
+  policy?: Partial<DecisionPolicy>;
+  /**
+   * Keep aligned face crops so that templates can be re-embedded after a model upgrade. Off by default:
+   * data minimisation keeps only embeddings.
+   */
+  retainCrops?: boolean;
+}
+
+/** Runs one piece of work at a time, in arrival order. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { describeWithShared, LFW } from "@facerec/testkit";
+import { gatewayProcess, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+/**
+ * A change and its audit entry are stored together or not at all: a gateway killed (SIGKILL, by the
+ * FACEREC_TEST_KILL_BEFORE_AUDIT test hook) after its change and before its audit entry leaves
+ * neither in PostgreSQL, for an erasure and for naming a review cluster (four writes in three stores).
+ */
+let pg: ServerProcess & { url: string };
+const running: ServerProcess[] = [];
+const photo = (person: string, n: number) => readFileSync(LFW(person, n)).toString("base64");
+
+async function api(base: string, key: string, method: string, path: string, body?: unknown) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { "x-api-key": key, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** A gateway on the shared database; with `killBefore`, it dies before writing that operation's entry. */
+async function gateway(killBefore?: string) {
+  const g = await gatewayProcess({
+    DATABASE_URL: pg.url,
+    FACEREC_LIVENESS_POLICY: "off",
+    FACEREC_REVIEW: "all",
+    ...(killBefore ? { FACEREC_TEST_KILL_BEFORE_AUDIT: killBefore } : {}),
+  });
+  running.push(g);
+  return g;
+}
+
+/** The request that kills its gateway gets no answer. */
+async function dies(call: Promise<unknown>): Promise<void> {
+  await expect(call).rejects.toThrow();
+}
+
+describeWithShared("a change and its audit entry commit together (PostgreSQL)", () => {
+  let admin: string;
+  beforeAll(async () => {
+    pg = await postgresServer();
+    running.push(pg);
+    admin = (await gateway()).admin;
+    expect(admin).toMatch(/^frk_/);
+  });
+  afterAll(async () => {
+    for (const p of running.reverse()) await p.stop();
+  });
+
+  it("an erasure killed before its entry: the subject and its templates are still there, and no entry", async () => {
+    const first = running.at(-1) as Awaited<ReturnType<typeof gateway>>;
+    const { id } = (await api(first.url, admin, "POST", "/v1/subjects", { name: "Colin Powell" })).json;
+    const enrolled = await api(first.url, admin, "POST", `/v1/subjects/${id}/enroll`, { images: [photo("Colin_Powell", 1)] });
+    expect(enrolled.json.templateIds).toHaveLength(1);
+
+    const doomed = await gateway("delete-subject");
+    await dies(api(doomed.url, admin, "DELETE", `/v1/subjects/${id}`));
+    await doomed.stop();
+
+    const after = await gateway();
+    expect((await api(after.url, admin, "GET", `/v1/subjects/${id}`)).json).toMatchObject({ id, templates: 1 });
+    const entries = (await api(after.url, admin, "GET", `/v1/audit?subjectId=${id}`)).json.entries;
+    expect(entries.map((e: { operation: string }) => e.operation)).toEqual(["create-subject", "enroll"]);
+    // Done again without the hook: both are there.
+    expect((await api(after.url, admin, "DELETE", `/v1/subjects/${id}`)).status).toBe(200);
+    const erased = (await api(after.url, admin, "GET", "/v1/audit?operation=delete-subject")).json.entries;
+    expect(erased).toHaveLength(1);
+    expect((await api(after.url, admin, "GET", `/v1/subjects/${id}`)).status).toBe(404);
+  });
+
+  it("naming a review cluster killed before its entry: the cluster is still queued, no subject was made", async () => {
+    const g = running.at(-1) as Awaited<ReturnType<typeof gateway>>;
+    for (const n of [1, 2]) await api(g.url, admin, "POST", "/v1/identify", { image: photo("Jean_Chretien", n) });
+    const { clusters } = (await api(g.url, admin, "GET", "/v1/review/clusters")).json;
+    expect(clusters.length).toBeGreaterThan(0);
+    const cluster = clusters[0];
+
+    const doomed = await gateway("review-assign");
+    await dies(api(doomed.url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" }));
+    await doomed.stop();
+
+    const after = await gateway();
+    expect((await api(after.url, admin, "GET", `/v1/review/clusters/${cluster.id}`)).json.faces).toHaveLength(cluster.faces);
+    const subjects = (await api(after.url, admin, "GET", "/v1/subjects")).json.subjects;
+    expect(subjects.map((s: { name: string }) => s.name)).not.toContain("Jean Chretien");
+    expect((await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries).toEqual([]);
+    const named = await api(after.url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" });
+    expect(named.status).toBe(200);
+    expect((await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries).toHaveLength(1);
+  });
+});
