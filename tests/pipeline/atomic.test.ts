@@ -1,6 +1,8 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describeWithShared, LFW } from "@facerec/testkit";
-import { gatewayProcess, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
+import { embeddedGateway, gatewayProcess, postgresServer, type ServerProcess } from "@facerec/testkit/servers";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 /**
@@ -91,5 +93,36 @@ describeWithShared("a change and its audit entry commit together (PostgreSQL)", 
     const named = await api(after.url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" });
     expect(named.status).toBe(200);
     expect((await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries).toHaveLength(1);
+  });
+});
+
+describeWithShared("an erasure and its audit entry are both kept or neither (local files)", () => {
+  const data = mkdtempSync(join(tmpdir(), "atomic-files-"));
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it("an embedded gateway killed between an erasure and its entry finishes both when it starts again", async () => {
+    const env = { FACEREC_LIVENESS_POLICY: "off" };
+    const doomed = await embeddedGateway(data, { ...env, FACEREC_TEST_KILL_BEFORE_AUDIT: "delete-subject" });
+    const admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(doomed.output)?.[1] as string;
+    const { id } = (await api(doomed.url, admin, "POST", "/v1/subjects", { name: "Colin Powell" })).json;
+    await api(doomed.url, admin, "POST", `/v1/subjects/${id}/enroll`, { images: [photo("Colin_Powell", 1)] });
+    const exited = new Promise((resolve) => doomed.child.once("exit", resolve));
+    await dies(api(doomed.url, admin, "DELETE", `/v1/subjects/${id}`));
+    expect(await exited).toBeNull();
+
+    const again = await embeddedGateway(data, env);
+    try {
+      expect((await api(again.url, admin, "GET", `/v1/subjects/${id}`)).status).toBe(404);
+      const entries = (await api(again.url, admin, "GET", "/v1/audit?operation=delete-subject")).json.entries;
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ subjectId: id, decision: expect.stringMatching(/finished at restart/) });
+      // The intent named the subject until it was finished; nothing outside the audit trail does now.
+      const leaks = readdirSync(data, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && !relative(data, join(e.parentPath, e.name)).startsWith("audit"))
+        .filter((e) => readFileSync(join(e.parentPath, e.name)).includes(id));
+      expect(leaks.map((e) => e.name)).toEqual([]);
+    } finally {
+      await again.stop();
+    }
   });
 });

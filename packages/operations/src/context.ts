@@ -8,7 +8,13 @@ import type { ConsentRecord, Gallery, ReviewStore, Subject } from "@facerec/gall
 import type { WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import type { LivenessPolicy } from "@facerec/privacy";
-import { type ChallengeStore, DecisionAftermath, type ReviewPolicy, type TenantPolicies } from "@facerec/product";
+import {
+  type ChallengeStore,
+  type ChangeJournal,
+  DecisionAftermath,
+  type ReviewPolicy,
+  type TenantPolicies,
+} from "@facerec/product";
 import { decodeImage, type Face, type FaceEngine } from "@facerec/vision";
 import { Admission } from "./admission.js";
 import type { ChallengeOptions } from "./challenge.js";
@@ -51,6 +57,8 @@ export interface RecognitionOptions {
    * (ProductState.atomic). @default the work as it is
    */
   atomic?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Erasures in flight, where the stores have no transaction across them (local files). */
+  journal?: ChangeJournal;
 }
 
 /** What an audit entry of a decision may add: the subject it is about and its scores. */
@@ -67,7 +75,11 @@ export interface Call {
    * Append a decision under the operation's audit word (`<word>-<qualifier>` where the decision has
    * kinds, as feedback's `wrong` and `right`); resolves with the entry's request id.
    */
-  record(decision: string, extra?: AuditExtra, options?: { requestId?: string; qualifier?: string }): Promise<string>;
+  record(
+    decision: string,
+    extra?: AuditExtra,
+    options?: { requestId?: string; qualifier?: string; dedupeKey?: string },
+  ): Promise<string>;
   /** A scope the request's arguments need beyond the declared one (a looser liveness policy, an admin job). */
   require(scope: Scope): void;
   /** Image work under admission control: bounded in flight, per process and per tenant. Image operations only. */
@@ -169,7 +181,7 @@ export class OperationContext {
         // A test hook: the process dies between a change and its entry, as a crash would.
         if (spec.changes && process.env.FACEREC_TEST_KILL_BEFORE_AUDIT === spec.audit) process.kill(process.pid, "SIGKILL");
         const word = options.qualifier ? `${spec.audit}-${options.qualifier}` : spec.audit;
-        return this.record(p, word, decision, started, extra, options.requestId);
+        return this.record(p, word, decision, started, extra, options.requestId, options.dedupeKey);
       },
       atomic: (work) => this.atomic(() => this.inChange.run(true, work)),
       require: (scope) => ApiKeyStore.require(p, scope),
@@ -187,17 +199,21 @@ export class OperationContext {
     started: number,
     extra: AuditExtra = {},
     requestId: string = randomUUID(),
+    dedupeKey?: string,
   ): Promise<string> {
-    await this.audit.append({
-      tenant: p.tenant,
-      keyId: p.keyId,
-      operation,
-      decision,
-      requestId,
-      modelId: this.modelId,
-      latencyMs: Date.now() - started,
-      ...extra,
-    });
+    await this.audit.append(
+      {
+        tenant: p.tenant,
+        keyId: p.keyId,
+        operation,
+        decision,
+        requestId,
+        modelId: this.modelId,
+        latencyMs: Date.now() - started,
+        ...extra,
+      },
+      dedupeKey ? { dedupeKey } : undefined,
+    );
     return requestId;
   }
 

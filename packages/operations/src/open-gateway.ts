@@ -119,6 +119,7 @@ export async function openGateway(
     review: { store: state.review, policy: reviewPolicyFromEnv(env) },
     personalData: state.personalData,
     atomic: (work) => state.atomic(work),
+    ...(state.journal ? { journal: state.journal } : {}),
     // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
     privacy: {
       policies: new TenantPolicies(state.policies, gallery, engine.embedder),

@@ -20,6 +20,7 @@ import { FilePolicyStore, type PersonalDataRegistry, PgPolicyStore, type PolicyS
 import { Database, FolderLock } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
+import { ChangeJournal, finishErasures } from "./change-journal.js";
 import { productPersonalData } from "./personal-data.js";
 
 /** The product's state: the gallery, the API keys, the audit trail and the webhooks, all in one place. */
@@ -45,6 +46,8 @@ export interface ProductState {
    * `work` (audit trail included) join it; local files are written as `work` runs.
    */
   atomic<T>(work: () => Promise<T>): Promise<T>;
+  /** Erasures in flight (local files only: PostgreSQL erases in one transaction). */
+  journal?: ChangeJournal;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
   storage: "postgres" | "files";
   close(): Promise<void>;
@@ -97,6 +100,10 @@ async function openStores(
     : FileReviewStore.open(join(data, "review"), DEFAULT_CLUSTER_OPTIONS);
   const policies = db ? new PgPolicyStore(db) : FilePolicyStore.open(join(data, "policy"));
   const challenges = db ? new PgChallengeStore(db) : new MemoryChallengeStore();
+  const journal = db ? undefined : new ChangeJournal(join(data, "journal"));
+  const personalData = productPersonalData({ gallery, review, challenges });
+  // An erasure a stopped process left half done is finished before anything else is served.
+  if (journal) await finishErasures(journal, { gallery, personalData, audit });
   return {
     gallery,
     keys,
@@ -105,8 +112,9 @@ async function openStores(
     review,
     policies,
     challenges,
-    personalData: productPersonalData({ gallery, review, challenges }),
+    personalData,
     atomic: (work) => (db ? db.transaction(() => work()) : work()),
+    ...(journal ? { journal } : {}),
     storage: db ? "postgres" : "files",
     async close() {
       await gallery.close();
@@ -116,6 +124,7 @@ async function openStores(
       await review.close();
       await policies.close();
       await challenges.close();
+      journal?.close();
       await db?.close();
       lock?.release();
     },

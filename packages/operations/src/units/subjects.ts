@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { ConsentRecord, NewTemplate, Subject, ThresholdExplanation } from "@facerec/gallery";
 import { type ErasureReceipt, type PersonalDataRegistry, receiptText } from "@facerec/privacy";
+import { intentKey } from "@facerec/product";
 import { encodePng, FaceEngine, ImageError } from "@facerec/vision";
 import { type Call, checkConsent, type OperationContext } from "../context.js";
 import { BadRequestError, TooLargeError } from "../errors.js";
@@ -14,8 +16,23 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
   /** Every registered store forgets the subject; the receipt goes into the erasure's audit entry. */
   const erase = async (call: Call, id: string): Promise<Erasure> => {
     const subject = await gallery.findSubject(call.tenant, id);
+    // Local files have no transaction across the stores and the trail: an intent, finished at start
+    // if the process stops half way (PostgreSQL erases in the operation's transaction instead).
+    const journal = ctx.options.journal;
+    const intent = journal?.begin({
+      tenant: call.tenant,
+      subjectId: id,
+      keyId: call.principal.keyId,
+      operation: call.spec.audit,
+      requestId: randomUUID(),
+    });
     const receipt = await personalData.erase(call.tenant, subject);
-    await call.record(receiptText(receipt), { subjectId: id });
+    await call.record(
+      receiptText(receipt),
+      { subjectId: id },
+      intent ? { requestId: intent.requestId, dedupeKey: intentKey(intent) } : {},
+    );
+    if (intent) journal?.done(intent.id);
     return { templatesRemoved: receipt.stores.find((s) => s.store === "templates")?.removed ?? 0, receipt };
   };
 
