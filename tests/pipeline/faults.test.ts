@@ -34,11 +34,11 @@ async function publishCrops(camera: string, count: number): Promise<string[]> {
   return sent;
 }
 
-/** Wait until at least `count` embeddings beyond `before` are in the stream: the embedder is mid-stream. */
+/** Wait until at least `count` embeddings beyond sequence `before` were published: the embedder is mid-stream. */
 async function embeddingsBeyond(before: number, count: number): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await eventually(
-    async () => expect((await jsm.streams.info(streams.embeddings)).state.messages - before).toBeGreaterThanOrEqual(count),
+    async () => expect((await jsm.streams.info(streams.embeddings)).state.last_seq - before).toBeGreaterThanOrEqual(count),
     60_000,
     20,
   );
@@ -75,7 +75,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
   it("an embedder killed with SIGKILL mid-batch and restarted: every crop once", async () => {
     const jsm = await jetstreamManager(nc);
     const deliveredBefore = (await jsm.consumers.info(streams.crops, "embedder")).delivered.consumer_seq;
-    const embeddedBefore = (await jsm.streams.info(streams.embeddings)).state.messages;
+    const embeddedBefore = (await jsm.streams.info(streams.embeddings)).state.last_seq;
     const sent = await publishCrops("kill-embedder", 160);
     await embeddingsBeyond(embeddedBefore, 16);
     await embedder.kill();
@@ -94,7 +94,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
 
   it("an embedder stopped with SIGTERM mid-stream finishes its batches and exits; restarted, every crop once", async () => {
     const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(streams.embeddings)).state.messages;
+    const before = (await jsm.streams.info(streams.embeddings)).state.last_seq;
     const sent = await publishCrops("drain-embedder", 80);
     await embeddingsBeyond(before, 8);
     await embedder.stop();
@@ -219,6 +219,23 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     );
     for (const letter of letters) expect(letter?.subject).toMatch(/^faces\.dead\.embed\.acme\.dead$/);
     expect(letters.map((l) => l?.header.get("facerec-error"))).toContainEqual(expect.stringMatching(/NOT_AN_IMAGE|image/i));
+  });
+
+  it("keeps crops and embeddings on the bus only until they are processed", async () => {
+    const jsm = await jetstreamManager(nc);
+    const sent = await publishCrops("transient", 8);
+    await expectOneEventEach("transient", sent);
+    // Work queues: each message leaves its stream when its consumer acknowledges it.
+    // (Other tests' crops may still wait for a redelivery after a killed server: this camera's only.)
+    await eventually(async () => {
+      for (const [stream, subject] of [
+        [streams.crops, subjects.crop("acme", "transient")],
+        [streams.embeddings, subjects.embedding("acme", "transient")],
+      ] as const) {
+        const info = await jsm.streams.info(stream, { subjects_filter: subject });
+        expect(info.state.subjects?.[subject] ?? 0).toBe(0);
+      }
+    });
   });
 
   it("takes a message's tenant from its subject: a crop naming another tenant than its subject is dead-lettered", async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { streams } from "@facerec/contracts";
+import { streams, subjects } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
@@ -41,6 +41,17 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
   });
 
   it("carries one trace id through the crop, embedding and match messages, with a span per hop", async () => {
+    // Crops and embeddings leave their work-queue streams once processed: read them as they pass.
+    const nc = await connectBus(nats.url, "test");
+    const seen = (subject: string) => {
+      const sub = nc.subscribe(subject, { max: 1 });
+      return (async () => {
+        for await (const m of sub) return m;
+        throw new Error(`nothing on ${subject}`);
+      })();
+    };
+    const [cropSeen, embeddingSeen] = [seen(subjects.allCrops), seen(subjects.allEmbeddings)];
+    await nc.flush();
     const push = (bytes: Buffer) => fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=traced`, { method: "POST", body: bytes });
     await push(readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "alex_lacamoire1.jpg")));
     await new Promise((r) => setTimeout(r, 1100));
@@ -50,7 +61,6 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
         .toBuffer(),
     );
 
-    const nc = await connectBus(nats.url, "test");
     const jsm = await jetstreamManager(nc);
     const last = async (stream: string) => {
       const info = await jsm.streams.info(stream);
@@ -60,11 +70,14 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
       return m;
     };
     const match = await eventually(() => last(streams.matches), 60_000);
-    const crop = await last(streams.crops);
-    const embedding = await last(streams.embeddings);
+    const [crop, embedding] = [await cropSeen, await embeddingSeen];
     await nc.close();
     const traceOf = (h: string) => h.split("-")[1];
-    const [cropTrace, embeddingTrace, matchTrace] = [crop, embedding, match].map((m) => traceOf(m.header.get("traceparent")));
+    const [cropTrace, embeddingTrace, matchTrace] = [
+      crop.headers?.get("traceparent") ?? "",
+      embedding.headers?.get("traceparent") ?? "",
+      match.header.get("traceparent"),
+    ].map(traceOf);
     expect(cropTrace).toMatch(/^[0-9a-f]{32}$/);
     expect(embeddingTrace).toBe(cropTrace);
     expect(matchTrace).toBe(cropTrace);

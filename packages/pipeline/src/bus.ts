@@ -84,27 +84,32 @@ function placementError(name: string, replicas: number, error: unknown): Error {
 
 /** The pipeline's streams, created or brought up to date idempotently by every service at start. */
 export async function ensureStreams(jsm: JetStreamManager, options: StreamOptions = DEFAULT_STREAM_OPTIONS): Promise<void> {
+  // Crops (face images) and embeddings are personal data in transit: a work queue keeps each only
+  // until its consumer acknowledges it, however long that takes, never 24 h after it was processed.
   const wanted = [
-    { name: streams.crops, subjects: [subjects.allCrops] },
-    { name: streams.embeddings, subjects: [subjects.allEmbeddings] },
-    { name: streams.matches, subjects: [subjects.allMatches] },
-    { name: streams.deadLetter, subjects: [subjects.deadLetter] },
+    { name: streams.crops, subjects: [subjects.allCrops], retention: RetentionPolicy.Workqueue },
+    { name: streams.embeddings, subjects: [subjects.allEmbeddings], retention: RetentionPolicy.Workqueue },
+    { name: streams.matches, subjects: [subjects.allMatches], retention: RetentionPolicy.Limits },
+    { name: streams.deadLetter, subjects: [subjects.deadLetter], retention: RetentionPolicy.Limits },
   ];
-  for (const { name, subjects: subs } of wanted) {
+  for (const { name, subjects: subs, retention: wantedRetention } of wanted) {
+    const held = await jsm.streams.info(name).then(
+      (info) => info.config.retention,
+      () => undefined,
+    );
+    // JetStream cannot change a stream's retention: one created by an earlier version keeps its own
+    // until an operator recreates it (docs/distributed.md says how).
+    const retention = held ?? wantedRetention;
     const config = {
       name,
       subjects: subs,
       storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
+      retention,
       duplicate_window: nanos(options.duplicateWindowMs),
       max_age: nanos(options.maxAgeMs),
       num_replicas: options.replicas,
     };
-    const exists = await jsm.streams.info(name).then(
-      () => true,
-      () => false,
-    );
-    if (exists)
+    if (held !== undefined)
       await jsm.streams.update(name, config).catch((error: unknown) => {
         throw placementError(name, options.replicas, error);
       });

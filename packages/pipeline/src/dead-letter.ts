@@ -4,7 +4,8 @@ import { headers } from "@nats-io/nats-core";
 /**
  * Moves a message that cannot be processed to the dead-letter stream (`faces.dead.<stage>.<rest of
  * its subject>`) with the error, the failed attempts and the delivery count in headers, then
- * terminates it so it is not delivered again.
+ * acknowledges it: the dead-letter copy is the one kept, and the work-queue stream lets the original
+ * (a face crop, an embedding) go instead of holding it, never to be delivered again.
  */
 export async function deadLetter(js: JetStreamClient, stage: string, m: JsMsg, error: unknown, failures = 1): Promise<void> {
   const h = headers();
@@ -14,7 +15,7 @@ export async function deadLetter(js: JetStreamClient, stage: string, m: JsMsg, e
   h.set("facerec-subject", m.subject);
   const rest = m.subject.split(".").slice(2).join(".");
   await js.publish(`faces.dead.${stage}.${rest}`, m.data, { headers: h, msgID: `${stage}:${m.info.stream}:${m.seq}` });
-  m.term(String((error as Error)?.message ?? error).slice(0, 200));
+  m.ack();
 }
 
 /**
