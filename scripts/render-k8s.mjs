@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Renders the Helm chart into plain manifests for users without Helm: infra/k8s/<profile>.yaml for
-// each profile. The bootstrap admin key and PostgreSQL's credentials are expected in Secrets the
-// operator creates (facerec-bootstrap-admin with key admin-key; facerec-postgres with keys url and,
-// for the in-chart server, password), so no secret is written here. `pnpm render:k8s` rewrites the files;
+// each profile. The bootstrap admin key, PostgreSQL's credentials and the webhook key are expected in
+// Secrets the operator creates (facerec-bootstrap-admin with key admin-key; facerec-postgres with keys
+// url and, for the in-chart server, password; facerec-webhook-key with key key, 32 random bytes in
+// base64), so no secret is written here. `pnpm render:k8s` rewrites the files;
 // the chart tests fail when they are out of date.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -16,7 +17,14 @@ export const PROFILES = ["cloud", "edge", "dev"];
 export function render(helm, profile) {
   const args = ["template", "facerec", chart, "--namespace", "facerec", "-f", join(chart, `values-${profile}.yaml`)];
   if (profile !== "edge") {
-    args.push("--set", "gateway.bootstrapSecret=facerec-bootstrap-admin", "--set", "postgres.secret=facerec-postgres");
+    args.push(
+      "--set",
+      "gateway.bootstrapSecret=facerec-bootstrap-admin",
+      "--set",
+      "postgres.secret=facerec-postgres",
+      "--set",
+      "webhooks.keySecret=facerec-webhook-key",
+    );
   }
   const header = `# Rendered from infra/helm/facerec with values-${profile}.yaml by scripts/render-k8s.mjs; do not edit.\n`;
   return header + execFileSync(helm, args, { encoding: "utf8" });

@@ -6,6 +6,7 @@
 // stops them; `pnpm stack status` lists them. `pnpm stack start --ha` runs NATS as a three-server
 // JetStream cluster (14222-14224) with every stream at three copies: kill one to watch the rest carry on.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
@@ -115,7 +116,11 @@ async function start() {
     process.stdout.write(`  ${name.padEnd(14)} pid ${child.pid}, 127.0.0.1:${port}\n`);
   };
   const node = (service) => join(root, "services", service, "dist", "main.js");
+  // The key every gateway and matcher seals webhook secrets with in PostgreSQL: made once, kept with the stack.
+  const keyFile = join(dir, "webhook.key");
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
   const common = {
+    FACEREC_WEBHOOK_KEY: readFileSync(keyFile, "utf8"),
     NATS_URL: nats,
     REDIS_URL: redis,
     DATABASE_URL: database,

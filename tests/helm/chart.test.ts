@@ -275,6 +275,102 @@ describe("Helm chart, validated offline", () => {
     expect((monitor.spec as { endpoints: { port: string }[] }).endpoints[0]?.port).toBe("metrics");
   });
 
+  it("limits the egress of the gateways and matchers, which deliver webhooks: DNS, the release's services, public addresses", () => {
+    type Peer = {
+      ipBlock?: { cidr: string; except?: string[] };
+      podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; values: string[] }[] };
+      namespaceSelector?: { matchLabels?: Record<string, string> };
+    };
+    type Rule = { to?: Peer[]; ports?: { port: number; protocol: string }[] };
+    const egressOf = (objs: Obj[]) => {
+      const policy = objs.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "facerec-facerec-egress") as Obj;
+      expect(policy).toBeDefined();
+      return policy.spec as {
+        podSelector: { matchExpressions: { key: string; values: string[] }[] };
+        policyTypes: string[];
+        egress: Rule[];
+      };
+    };
+    const cloud = egressOf(rendered.get("cloud") as Obj[]);
+    expect(cloud.policyTypes).toEqual(["Egress"]);
+    expect(cloud.podSelector.matchExpressions).toContainEqual({
+      key: "app.kubernetes.io/component",
+      operator: "In",
+      values: ["gateway", "matcher"],
+    });
+    // Every rule names where it goes: a rule without `to` would let anything out.
+    for (const rule of cloud.egress) expect(rule.to?.length, JSON.stringify(rule)).toBeGreaterThan(0);
+    const dns = cloud.egress.find((r) => r.ports?.some((p) => p.port === 53)) as Rule;
+    expect(dns.ports).toEqual([
+      { port: 53, protocol: "UDP" },
+      { port: 53, protocol: "TCP" },
+    ]);
+    expect(dns.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      },
+    ]);
+    const backing = cloud.egress.find((r) => r.to?.[0]?.podSelector?.matchExpressions) as Rule;
+    expect(backing.to?.[0]?.podSelector?.matchExpressions).toContainEqual({
+      key: "app.kubernetes.io/component",
+      operator: "In",
+      values: ["nats", "redis", "postgres"],
+    });
+    expect(backing.ports?.map((p) => p.port)).toEqual([4222, 6379, 5432]);
+    // Webhooks: the public internet, without the ranges inside the cluster, the site and the cloud's metadata service.
+    const blocks = cloud.egress.flatMap((r) => (r.ports ? [] : (r.to ?? []).map((p) => p.ipBlock)));
+    const v4 = blocks.find((b) => b?.cidr === "0.0.0.0/0");
+    for (const range of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10"])
+      expect(v4?.except).toContain(range);
+    expect(blocks.find((b) => b?.cidr === "::/0")?.except).toEqual(expect.arrayContaining(["fc00::/7", "fe80::/10", "::1/128"]));
+    // The cloud profile's managed PostgreSQL: its port only, at private addresses.
+    expect(cloud.egress.at(-1)?.ports).toEqual([{ port: 5432, protocol: "TCP" }]);
+    // The operator's own list replaces the default; an empty one lets no webhook out.
+    const listed = egressOf(
+      renderValid([
+        "--set",
+        "networkPolicy.enabled=true",
+        "--set-json",
+        'networkPolicy.egress.webhooks=[{"cidr":"203.0.113.0/24"}]',
+      ]),
+    );
+    expect(listed.egress.flatMap((r) => (r.to ?? []).filter((p) => p.ipBlock))).toEqual([
+      { ipBlock: { cidr: "203.0.113.0/24" } },
+    ]);
+    const none = egressOf(renderValid(["--set", "networkPolicy.enabled=true", "--set-json", "networkPolicy.egress.webhooks=[]"]));
+    expect(none.egress.some((r) => r.to?.some((p) => p.ipBlock))).toBe(false);
+    for (const rule of none.egress) expect(rule.to?.length).toBeGreaterThan(0);
+  });
+
+  it("gives the gateways and matchers the webhook key from a Secret, generated once or the operator's, and the allow-list", () => {
+    const keyEnv = (objs: Obj[], service: string) =>
+      (podOf(workload(objs, service)).containers[0]?.env ?? []).find((e) => e.name === "FACEREC_WEBHOOK_KEY");
+    const generated = renderValid([]);
+    for (const service of ["gateway", "matcher"])
+      expect(keyEnv(generated, service)).toEqual({
+        name: "FACEREC_WEBHOOK_KEY",
+        valueFrom: { secretKeyRef: { name: "facerec-facerec-webhooks", key: "key" } },
+      });
+    expect(keyEnv(generated, "embedder")).toBeUndefined();
+    const secret = generated.find((o) => o.kind === "Secret" && o.metadata.name === "facerec-facerec-webhooks") as Obj & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    // FACEREC_WEBHOOK_KEY is 32 random bytes in base64, as the gateway and matcher read it.
+    const key = Buffer.from(secret.data?.key ?? "", "base64").toString();
+    expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(key, "base64")).toHaveLength(32);
+    expect(secret.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    const own = renderValid(["--set", "webhooks.keySecret=site-webhook-key,webhooks.allow=10.20.0.15/32"]);
+    expect(keyEnv(own, "matcher")?.valueFrom).toEqual({ secretKeyRef: { name: "site-webhook-key", key: "key" } });
+    expect(own.some((o) => o.kind === "Secret" && o.metadata.name === "facerec-facerec-webhooks")).toBe(false);
+    expect((own.find((o) => o.kind === "ConfigMap") as Obj).data?.FACEREC_WEBHOOK_ALLOW).toBe("10.20.0.15/32");
+    // The plain manifests name the Secret the operator creates, and hold no key.
+    const dev = rendered.get("dev") as Obj[];
+    expect(keyEnv(dev, "gateway")?.valueFrom).toEqual({ secretKeyRef: { name: "facerec-webhook-key", key: "key" } });
+    expect(dev.some((o) => o.kind === "Secret" && o.metadata.name.endsWith("-webhooks"))).toBe(false);
+  });
+
   it("runs NATS in the cloud profile as a three-server JetStream cluster with streams at three copies", () => {
     const objs = rendered.get("cloud") as Obj[];
     const nats = workload(objs, "nats");
@@ -340,6 +436,10 @@ describe("Helm chart, validated offline", () => {
       "review.retentionDays=0",
       "embedder.gpu.provider=gpu",
       "embedder.gpu.count=0",
+      "webhooks.allow=a b",
+      "webhooks.keySecret=Not_A_Name",
+      "networkPolicy.egress.webhooks[0].cidr=everywhere",
+      "networkPolicy.egress.dns.namespace=Kube System",
     ]) {
       const r = spawnSync(helm, ["template", "x", chart, "--set", bad], { encoding: "utf8" });
       expect(r.status, bad).not.toBe(0);

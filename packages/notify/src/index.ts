@@ -1,18 +1,23 @@
 export { MqttNotifier, type MqttNotifierOptions, notificationOf, notifierFromEnv, notifierMetrics } from "./mqtt.js";
+export { webhookSignature } from "./webhook-delivery.js";
+export { addressClass, DestinationError, DestinationPolicy, type Resolver } from "./webhook-destinations.js";
 export {
   BullDeliveryQueue,
+  DELIVERY_FAILED,
+  type DeliveryQueue,
+  LocalDeliveryQueue,
+  startWebhookWorker,
+  WEBHOOK_QUEUE,
+  WebhookDispatcher,
+  webhookMetrics,
+} from "./webhook-dispatcher.js";
+export { FileWebhookStore } from "./webhook-file-store.js";
+export {
   type DeliveryAttempt,
   type DeliveryJob,
-  type DeliveryQueue,
-  FileWebhookStore,
-  LocalDeliveryQueue,
-  PgWebhookStore,
-  startWebhookWorker,
   WEBHOOK_DEFAULTS,
-  WEBHOOK_QUEUE,
   type Webhook,
-  WebhookDispatcher,
   type WebhookStore,
-  webhookMetrics,
-  webhookSignature,
-} from "./webhooks.js";
+} from "./webhook-model.js";
+export { PgWebhookStore } from "./webhook-pg-store.js";
+export { WEBHOOK_KEY_FILE, WebhookKeyError, WebhookSecrets } from "./webhook-secrets.js";

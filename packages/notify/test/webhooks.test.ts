@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,14 +15,19 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BullDeliveryQueue,
+  DestinationPolicy,
   FileWebhookStore,
   LocalDeliveryQueue,
   PgWebhookStore,
   startWebhookWorker,
   type Webhook,
   WebhookDispatcher,
+  WebhookSecrets,
   type WebhookStore,
 } from "../src/index.js";
+
+/** The receivers here listen on loopback, which webhooks reach only where the operator allows it. */
+const loopbackAllowed = () => ({ destinations: new DestinationPolicy({ allow: "127.0.0.1/32" }) });
 
 const running: ServerProcess[] = [];
 let pg: ServerProcess & { url: string };
@@ -61,7 +66,7 @@ const adapters: [string, () => Promise<WebhookStore>][] = [
     async () => {
       const db = await Database.connect(createDatabase(pg.url));
       databases.push(db);
-      return new PgWebhookStore(db);
+      return new PgWebhookStore(db, { secrets: new WebhookSecrets(randomBytes(32)) });
     },
   ],
 ];
@@ -130,16 +135,21 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
   let receiver: HttpReceiver;
   beforeAll(async () => {
     receiver = await httpReceiver();
+    // Both replicas seal and open the secrets with the key every gateway and matcher is given.
+    process.env.FACEREC_WEBHOOK_KEY = randomBytes(32).toString("base64");
   });
-  afterAll(() => receiver?.stop());
+  afterAll(async () => {
+    delete process.env.FACEREC_WEBHOOK_KEY;
+    await receiver?.stop();
+  });
 
   it("a delivery queued by one replica is attempted by another's worker, retried after a 500, signed", async () => {
     const db = await Database.connect(createDatabase(pg.url));
     databases.push(db);
     const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
     // The gateway's side queues; the matcher's side runs the worker. They share PostgreSQL and Redis only.
-    const queuing = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection));
-    const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection));
+    const queuing = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
+    const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
     const worker = startWebhookWorker(connection, delivering);
     try {
       const watched = hook("acme", receiver.url, { subjects: ["s-1"] });
@@ -188,7 +198,7 @@ describe("webhook deliveries retried in this process (embedded mode)", () => {
       const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-local-")));
       const h = hook("acme", receiver.url);
       await store.insert(h);
-      const dispatcher = new WebhookDispatcher(store);
+      const dispatcher = new WebhookDispatcher(store, undefined, loopbackAllowed());
       // A retry ten minutes away: stopping must not wait for it (the test's own timeout is shorter).
       const queue = new LocalDeliveryQueue(dispatcher, { firstRetryMs: 600_000 });
       receiver.answers.push(500);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { PRIVATE_FILE, privateFolder, privateUmask } from "./private-files.js";
 
 /** Who holds a data folder, as its lock file says. */
 interface Holder {
@@ -90,14 +91,21 @@ export class FolderLock {
     private readonly token: string,
   ) {}
 
-  /** Hold `dir` (created if needed); FolderLockedError naming the holder when a live process has it. */
+  /**
+   * Hold `dir` (created if needed); FolderLockedError naming the holder when a live process has it.
+   * The folder is made private (0700), and so is everything this process creates from here on
+   * (privateUmask): the folder's stores write faces, key hashes and webhook secrets into it.
+   */
   static acquire(dir: string): FolderLock {
     const folder = resolve(dir);
-    mkdirSync(folder, { recursive: true });
+    privateFolder(folder);
+    privateUmask();
     const path = join(folder, LOCK_FILE);
     const token = randomUUID();
     const mine = `${path}.${token}`;
-    writeFileSync(mine, JSON.stringify({ pid: process.pid, host: hostname(), token } satisfies Holder));
+    writeFileSync(mine, JSON.stringify({ pid: process.pid, host: hostname(), token } satisfies Holder), {
+      mode: PRIVATE_FILE,
+    });
     try {
       let holder: Holder | undefined;
       for (let i = 0; i < TRIES; i++) {
@@ -134,7 +142,7 @@ export class FolderLock {
   private static takeOver(path: string, mine: string, stale: string): boolean {
     const guard = `${path}.takeover`;
     try {
-      closeSync(openSync(guard, "wx"));
+      closeSync(openSync(guard, "wx", PRIVATE_FILE));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       try {

@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { privateFolder } from "./private-files.js";
 import { RecordLog } from "./record-log.js";
 
 function* encoded<R>(records: Iterable<R>): Generator<Buffer> {
@@ -23,9 +23,12 @@ export class JsonRecordStore<R, A = void> {
     private readonly apply: (record: R) => A,
   ) {}
 
-  /** Open `<dir>/<file>` (creating both if needed) and replay its records, in order, through `apply`. */
+  /**
+   * Open `<dir>/<file>` (creating both if needed, private: the folder 0700, the log 0600) and replay its
+   * records, in order, through `apply`.
+   */
   static open<R, A = void>(dir: string, file: string, apply: (record: R) => A): JsonRecordStore<R, A> {
-    mkdirSync(dir, { recursive: true });
+    privateFolder(dir);
     const path = join(dir, file);
     const { log } = RecordLog.open(path, (payload) => apply(JSON.parse(payload.toString()) as R));
     return new JsonRecordStore(path, log, apply);

@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
+import { PRIVATE_FILE, restrictOpenFile } from "./private-files.js";
 
 /** What reopening a log found: how many records were good and whether a torn tail was cut off. */
 export interface Recovery {
@@ -94,12 +95,14 @@ function framed(payloads: readonly Buffer[]): Buffer {
 
 /**
  * Replace a small file so that a crash leaves the old content or the new, never a mix or nothing:
- * written aside, fsync'd, renamed over, and the folder fsync'd.
+ * written aside, fsync'd, renamed over, and the folder fsync'd. The file is private (0600).
  */
 export function writeDurably(path: string, content: string | Buffer): void {
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
+  const fd = openSync(tmp, "w", PRIVATE_FILE);
   try {
+    // An aside file a crash left keeps its mode through the truncation.
+    restrictOpenFile(fd);
     const bytes = typeof content === "string" ? Buffer.from(content) : content;
     writeAll(fd, bytes);
     fsyncSync(fd);
@@ -223,13 +226,15 @@ export class RecordLog {
   }
 
   /**
-   * Open (creating if needed) and replay every record in order, with its offset in the file (for
-   * `readAt`); throws CorruptLogError on damage. A torn last append is set aside in `<log>.torn` and cut.
+   * Open (creating if needed, private: 0600) and replay every record in order, with its offset in the
+   * file (for `readAt`); throws CorruptLogError on damage. A torn last append is set aside in
+   * `<log>.torn` and cut. A log an earlier version left readable by group or other is made private.
    */
   static open(path: string, onRecord: (payload: Buffer, offset: number) => void): { log: RecordLog; recovery: Recovery } {
     const created = !existsSync(path);
-    const fd = openSync(path, created ? "w+" : "r+");
+    const fd = openSync(path, created ? "w+" : "r+", PRIVATE_FILE);
     try {
+      restrictOpenFile(fd);
       let records = 0;
       const { end, size } = RecordLog.scan(path, fd, (payload, offset) => {
         records++;
@@ -239,7 +244,7 @@ export class RecordLog {
         // The bytes of an append a crash cut short: never acknowledged, kept aside for whoever looks.
         const torn = Buffer.alloc(size - end);
         readSync(fd, torn, 0, torn.length, end);
-        appendFileSync(`${path}.torn`, torn);
+        appendFileSync(`${path}.torn`, torn, { mode: PRIVATE_FILE });
         ftruncateSync(fd, end);
         fsyncSync(fd);
       }
@@ -296,9 +301,10 @@ export class RecordLog {
    */
   static rewrite(path: string, payloads: Iterable<Buffer>): void {
     const aside = `${path}.rewriting`;
-    // Truncated: whatever a rewrite that a crash cut short left there is never read.
-    const fd = openSync(aside, "w");
+    // Truncated: whatever a rewrite that a crash cut short left there is never read (and its mode not kept).
+    const fd = openSync(aside, "w", PRIVATE_FILE);
     try {
+      restrictOpenFile(fd);
       let at = 0;
       let batch: Buffer[] = [];
       const flush = () => {

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,7 @@ let base: string;
 let close: () => Promise<void>;
 let audit: AuditTrail;
 let receiver: HttpReceiver;
+let data: string;
 const keyOf = { admin: "", kiosk: "", other: "" };
 
 const call = restCaller(() => base);
@@ -44,7 +45,10 @@ const rpc = grpcCaller(() => client);
 describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, retried, logged", () => {
   beforeAll(async () => {
     receiver = await httpReceiver();
-    const gateway = await openGateway(mkdtempSync(join(tmpdir(), "webhooks-")));
+    // The receiver is on loopback: allowed explicitly, as an operator allows an on-site receiver.
+    process.env.FACEREC_WEBHOOK_ALLOW = "127.0.0.1/32";
+    data = mkdtempSync(join(tmpdir(), "webhooks-"));
+    const gateway = await openGateway(data);
     ({ audit } = gateway);
     keyOf.admin = (await gateway.keys.create("acme", "admin", ["admin"])).key;
     keyOf.kiosk = (await gateway.keys.create("acme", "kiosk", ["recognise", "enrol"])).key;
@@ -52,6 +56,7 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
     ({ base, client, close } = await serveOnLoopback(gateway));
   });
   afterAll(async () => {
+    delete process.env.FACEREC_WEBHOOK_ALLOW;
     await close?.();
     await receiver?.stop();
   });
@@ -129,6 +134,46 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
     }
     expect((await call("POST", "/v1/webhooks", keyOf.kiosk, { url: receiver.url })).status).toBe(403);
     expect(((await rpc("listWebhooks", {}, keyOf.kiosk).catch((e) => e)) as ServiceError).code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("refuses internal destinations the allow-list does not hold, naming the address class, over REST and gRPC", async () => {
+    for (const [url, kind] of [
+      ["http://[::1]:9100/metrics", "loopback"],
+      ["http://127.0.0.2/", "loopback"],
+      ["http://169.254.169.254/latest/meta-data/", "link-local"],
+      ["http://[::ffff:169.254.169.254]/", "link-local"],
+      ["http://0.0.0.0/", "unspecified"],
+      ["http://10.0.0.1/", "private"],
+      ["https://100.64.0.1/", "carrier-grade NAT"],
+    ] as const) {
+      const r = await call("POST", "/v1/webhooks", keyOf.admin, { url });
+      expect(r.status, url).toBe(400);
+      expect(r.json.message, url).toContain(`in the ${kind} range`);
+      const g = await rpc("createWebhook", { url, outcomes: [], cameras: [], subjects: [] }, keyOf.admin).catch((e) => e);
+      expect((g as ServiceError).code, url).toBe(status.INVALID_ARGUMENT);
+    }
+  });
+
+  it("keeps the secret sealed in the data folder, and wipes it from there on delete", async () => {
+    const folder = join(data, "webhooks");
+    const atRest = () => readdirSync(folder).map((f) => readFileSync(join(folder, f), "latin1"));
+    const sealed = () =>
+      new Set(
+        atRest()
+          .join("\n")
+          .match(/v1\.[0-9a-f]{16}\.[\w-]+\.[\w-]+\.[\w-]+/g),
+      );
+    const before = sealed();
+    const { secret, webhook } = (await call("POST", "/v1/webhooks", keyOf.other, { url: receiver.url })).json;
+    expect(atRest().some((text) => text.includes(webhook.id))).toBe(true);
+    expect(atRest().some((text) => text.includes(secret) || text.includes(secret.slice("whsec_".length)))).toBe(false);
+    const mine = [...sealed()].filter((s) => !before.has(s));
+    expect(mine).toHaveLength(1);
+    for (const f of readdirSync(folder)) expect(statSync(join(folder, f)).mode & 0o777, f).toBe(0o600);
+    expect((await call("DELETE", `/v1/webhooks/${webhook.id}`, keyOf.other)).status).toBe(204);
+    // Neither the sealed secret nor its ciphertext alone is left, nor the webhook's record.
+    const ciphertext = (mine[0] as string).split(".")[3] as string;
+    expect(atRest().some((text) => text.includes(ciphertext) || text.includes(webhook.id))).toBe(false);
   });
 
   it("keeps tenants apart: another tenant cannot see, read the log of, or delete a webhook", async () => {

@@ -79,6 +79,11 @@ app.kubernetes.io/component: {{ .component }}
       key: url
 {{- end -}}
 
+{{/* The Secret with the key that seals webhook secrets (key `key`): the operator's, or the chart's. */}}
+{{- define "facerec.webhookKeySecret" -}}
+{{- .Values.webhooks.keySecret | default (printf "%s-webhooks" (include "facerec.fullname" .)) -}}
+{{- end -}}
+
 {{- define "facerec.image" -}}
 {{ .root.Values.image.repository }}/{{ .service }}:{{ .root.Values.image.tag }}
 {{- end -}}

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isToken } from "@facerec/common";
-import type { DeliveryAttempt, Webhook } from "@facerec/notify";
+import { type DeliveryAttempt, DestinationError, type Webhook, type WebhookDispatcher } from "@facerec/notify";
 import type { OperationContext } from "../context.js";
 import { BadRequestError, WebhookNotFoundError } from "../errors.js";
 
@@ -42,6 +42,20 @@ export function webhookOperations(ctx: OperationContext) {
     }
   };
 
+  /**
+   * The destination policy's check of the URL, as every delivery attempt makes it again: a URL whose
+   * host is, or resolves to, an internal address (loopback, private, link-local, ...) the operator has
+   * not allowed, or does not resolve, is refused here with the reason rather than failing every delivery.
+   */
+  const checkDestination = async (webhooks: WebhookDispatcher, url: string): Promise<void> => {
+    try {
+      await webhooks.destinations.check(url);
+    } catch (error) {
+      if (error instanceof DestinationError) throw new BadRequestError(`url: ${error.message}`);
+      throw error;
+    }
+  };
+
   return {
     /**
      * Register a webhook in the caller's tenant; its signing secret is in this answer only. Decisions
@@ -52,6 +66,7 @@ export function webhookOperations(ctx: OperationContext) {
       async (call, r: WebhookRequest): Promise<{ secret: string; webhook: WebhookView }> => {
         const webhooks = ctx.webhooks();
         check(r);
+        await checkDestination(webhooks, r.url);
         if ((await webhooks.store.list(call.tenant)).length >= limits.webhooksPerTenant)
           throw new BadRequestError(`a tenant may have at most ${limits.webhooksPerTenant} webhooks; delete one first`);
         const hook: Webhook = {
