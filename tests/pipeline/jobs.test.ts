@@ -95,8 +95,12 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     expect(await done()).toContain(leaving?.name);
     await matcher.start();
     const erase = await jobs.add({ kind: "erase", tenant: "bbt", subjectId: leaving?.id as string });
-    const erased = await eventually(async () => (await finished("bbt", erase.id)).result as { templates: number });
+    const erased = await eventually(
+      async () => (await finished("bbt", erase.id)).result as { templates: number; stores: { store: string }[] },
+    );
     expect(erased.templates).toBeGreaterThan(0);
+    // The job walks the personal-data registry as DELETE /v1/subjects/:id does.
+    expect(erased.stores.map((s) => s.store)).toEqual(["review-queue", "liveness-challenges", "templates"]);
     expect(await done()).not.toContain(leaving?.name);
     expect((await done()).length).toBe(names.length - 1);
     await records.close();

@@ -26,6 +26,15 @@ describe("facerec keys and audit", () => {
     await facerec("keys", "revoke", "--tenant", "acme", "--id", created.id, "--data", data);
     const reopened = await ApiKeyStore.open(FileKeyStore.open(join(data, "keys")));
     await expect(reopened.authenticate(created.key)).rejects.toThrow("invalid or missing API key");
+    // Both changes are audited in the tenant's trail, under the operator's login on the host.
+    const trail = FileAuditTrail.open(join(data, "audit"));
+    const entries = (await trail.query({ tenant: "acme" })).entries;
+    await trail.close();
+    expect(entries.map((e) => [e.operation, e.decision])).toEqual([
+      ["create-key", `created ${created.id}`],
+      ["revoke-key", `revoked ${created.id}`],
+    ]);
+    expect(entries[0]?.keyId).toMatch(/^cli:/);
     const bad = await facerec("keys", "create", "--tenant", "acme", "--scopes", "root", "--data", data);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--scopes takes a comma-separated list/);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile, realpath } from "node:fs/promises";
 import { extname, join, relative, resolve, sep } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
-import type { Gallery, NewTemplate } from "@facerec/gallery";
+import type { Gallery, NewTemplate, Subject } from "@facerec/gallery";
 import { decodeImage, encodePng, FaceEngine } from "@facerec/vision";
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 
@@ -174,6 +174,12 @@ function view(job: Job, state: string): JobView {
 
 const PHOTO = new Set([".jpg", ".jpeg", ".png", ".webp"]);
 
+/** An erase job's receipt in one line, as its completion's audit entry keeps it. */
+function receiptOf(result: unknown): string | undefined {
+  const stores = (result as { stores?: { store: string; detail: string }[] } | undefined)?.stores;
+  return stores ? `completed, erased: ${stores.map((s) => `${s.store} ${s.detail}`).join("; ")}` : undefined;
+}
+
 /**
  * Runs the jobs against the gallery. Each job is idempotent across retries and crashes: what it has
  * finished is recorded in the job's own data (in Redis) as it goes, and skipped when it runs again.
@@ -185,6 +191,13 @@ export class JobRunner {
     private readonly audit: AuditTrail,
     /** The import folder enrol-folder jobs may read (FACEREC_IMPORT_DIR), checked again here by real path. */
     private readonly importRoot?: string,
+    /**
+     * Every store that keeps anything about a person (the product's personal-data registry): an erase
+     * job walks it as DELETE /v1/subjects/:id does. Without it, only the gallery forgets the subject.
+     */
+    private readonly personalData?: {
+      erase(tenant: string, subject: Subject): Promise<{ stores: { store: string; removed: number; detail: string }[] }>;
+    },
   ) {}
 
   /** The queue's records, to take an erased subject's name out of the job that enrolled it. */
@@ -202,8 +215,8 @@ export class JobRunner {
         .append({
           tenant: spec.tenant,
           keyId: "job",
-          operation: `job:${spec.kind}`,
-          decision: "completed",
+          operation: `job-${spec.kind}`,
+          decision: receiptOf(job.returnvalue) ?? "completed",
           requestId: job.id as string,
           latencyMs: (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now()),
           ...(spec.kind === "erase" ? { subjectId: spec.subjectId } : {}),
@@ -246,12 +259,16 @@ export class JobRunner {
    * Erase a subject. One that an earlier attempt erased (it died before it could report) counts as
    * done; one that never existed fails the job at once, never reporting success.
    */
-  private async erase(tenant: string, subject: string): Promise<{ templates: number }> {
+  private async erase(
+    tenant: string,
+    subject: string,
+  ): Promise<{ templates: number; stores?: { store: string; removed: number; detail: string }[] }> {
     try {
       const found = await this.gallery.findSubject(tenant, subject);
-      const erased = await this.gallery.deleteSubject(tenant, subject);
       await this.records?.forget(tenant, found);
-      return erased;
+      if (!this.personalData) return await this.gallery.deleteSubject(tenant, subject);
+      const { stores } = await this.personalData.erase(tenant, found);
+      return { templates: stores.find((s) => s.store === "templates")?.removed ?? 0, stores };
     } catch (error) {
       if ((error as Error).name !== "NotFoundError") throw error;
       if (await this.gallery.wasErased(tenant, subject)) return { templates: 0 };

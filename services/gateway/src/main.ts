@@ -36,6 +36,60 @@ const { engine, keys, recognition, audit, storage, webhooks, state, close } = aw
   ...(notifier ? { notify: (event: MatchEvent) => notifier.notify(event) } : {}),
 }).catch(exitOnDamagedState);
 
+// TLS for REST and gRPC alike from PEM files (a Kubernetes TLS Secret mounts tls.key and tls.crt).
+const tls =
+  process.env.TLS_KEY_FILE && process.env.TLS_CERT_FILE
+    ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
+    : undefined;
+// Review-queue faces and subjects past retention are purged here (every gateway; a purge that finds
+// nothing is not audited).
+const purging = scheduleRetention(state, audit, reviewPolicyFromEnv(), (error) =>
+  process.stderr.write(`retention purge failed: ${(error as Error).message}\n`),
+);
+/**
+ * A port already taken is the operator's to fix: said in one line, exit 1. Every port is bound before
+ * the first-start key is printed, so a failed start never prints a key it then loses.
+ */
+async function bound<T>(what: string, listening: Promise<T>): Promise<T> {
+  try {
+    return await listening;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" && !/EADDRINUSE|address already in use/i.test(String(error)))
+      throw error;
+    process.stderr.write(
+      `facerec gateway: ${what} is already in use; stop what holds it or choose another (PORT, GRPC_PORT, OPS_PORT)\n`,
+    );
+    await close();
+    process.exit(1);
+  }
+}
+
+const registry = metricsRegistry("gateway");
+if (notifier) notifierMetrics(registry, notifier);
+webhookMetrics(registry, webhooks);
+// FACEREC_TRUSTED_PROXIES: the ingress's addresses or ranges, whose X-Forwarded-For names the client.
+const trustedProxies = (process.env.FACEREC_TRUSTED_PROXIES ?? "")
+  .split(",")
+  .map((p) => p.trim())
+  .filter(Boolean);
+const app = await buildApp(recognition, audit, { logger: true, registry, trustedProxies, ...(tls ? { tls } : {}) });
+const grpc = buildGrpcServer(recognition);
+// Connections waiting to be accepted. With Node's 511, the flood test (1,000 clients at once) once saw
+// a connection reset instead of the 429 or 503 the API promises, on a machine loaded by other tests;
+// the kernel's ListenOverflows counter there stood at 39,056, so handshakes had been dropped from a
+// full accept queue. Linux caps the backlog at net.core.somaxconn (4096 here).
+const LISTEN_BACKLOG = 4096;
+const url = await bound(`the REST port ${port}`, app.listen({ host, port, backlog: LISTEN_BACKLOG }));
+const boundGrpc = await bound(`the gRPC port ${grpcPort}`, listenGrpc(grpc, `${host}:${grpcPort}`, tls));
+// Metrics and probes on an ops port of their own (OPS_PORT, 9100), away from the API and its clients.
+// Ready while decisions can be audited (the same check as the API port's /readyz, cached for a second).
+const opsPort = numberSetting("OPS_PORT", 9100);
+const ops = await bound(
+  `the ops port ${opsPort}`,
+  serveOps(setting("OPS_HOST", "127.0.0.1"), opsPort, registry, async () => (await recognition.auditHealth()).writable),
+);
+const opsAddress = ops.address() as AddressInfo;
+
 if ((await keys.list("default")).length === 0) {
   const bootstrap = process.env.FACEREC_BOOTSTRAP_ADMIN_KEY;
   if (bootstrap) {
@@ -54,42 +108,6 @@ if ((await keys.list("default")).length === 0) {
   }
 }
 
-// TLS for REST and gRPC alike from PEM files (a Kubernetes TLS Secret mounts tls.key and tls.crt).
-const tls =
-  process.env.TLS_KEY_FILE && process.env.TLS_CERT_FILE
-    ? { key: readFileSync(process.env.TLS_KEY_FILE), cert: readFileSync(process.env.TLS_CERT_FILE) }
-    : undefined;
-// Review-queue faces and subjects past retention are purged here (every gateway; a purge that finds
-// nothing is not audited).
-const purging = scheduleRetention(state, audit, reviewPolicyFromEnv(), (error) =>
-  process.stderr.write(`retention purge failed: ${(error as Error).message}\n`),
-);
-const registry = metricsRegistry("gateway");
-if (notifier) notifierMetrics(registry, notifier);
-webhookMetrics(registry, webhooks);
-// FACEREC_TRUSTED_PROXIES: the ingress's addresses or ranges, whose X-Forwarded-For names the client.
-const trustedProxies = (process.env.FACEREC_TRUSTED_PROXIES ?? "")
-  .split(",")
-  .map((p) => p.trim())
-  .filter(Boolean);
-const app = await buildApp(recognition, audit, { logger: true, registry, trustedProxies, ...(tls ? { tls } : {}) });
-const grpc = buildGrpcServer(recognition);
-// Connections waiting to be accepted. With Node's 511, the flood test (1,000 clients at once) once saw
-// a connection reset instead of the 429 or 503 the API promises, on a machine loaded by other tests;
-// the kernel's ListenOverflows counter there stood at 39,056, so handshakes had been dropped from a
-// full accept queue. Linux caps the backlog at net.core.somaxconn (4096 here).
-const LISTEN_BACKLOG = 4096;
-const url = await app.listen({ host, port, backlog: LISTEN_BACKLOG });
-const boundGrpc = await listenGrpc(grpc, `${host}:${grpcPort}`, tls);
-// Metrics and probes on an ops port of their own (OPS_PORT, 9100), away from the API and its clients.
-// Ready while decisions can be audited (the same check as the API port's /readyz, cached for a second).
-const ops = await serveOps(
-  setting("OPS_HOST", "127.0.0.1"),
-  numberSetting("OPS_PORT", 9100),
-  registry,
-  async () => (await recognition.auditHealth()).writable,
-);
-const opsAddress = ops.address() as AddressInfo;
 process.stdout.write(
   `facerec gateway listening on ${url}, gRPC on ${host}:${boundGrpc}${tls ? " (TLS)" : ""}, ops on ${opsAddress.address}:${opsAddress.port} (${storage === "postgres" ? "state in PostgreSQL" : `data in ${data}`}, models ${Object.values(engine.modelIds).join(", ")}${nc ? `, match events from ${withoutSecrets(process.env.NATS_URL as string)}` : ""}${queue ? ", jobs on Redis" : ""})\n`,
 );

@@ -98,7 +98,7 @@ await worker.start();
 // The gallery lives here, so the jobs that change it (bulk enrolment, re-embedding, erasure,
 // recalibration) run here too, when Redis is configured.
 const importRoot = process.env.FACEREC_IMPORT_DIR;
-const jobs = connection ? new JobRunner(gallery, engine, audit, importRoot).start(connection) : undefined;
+const jobs = connection ? new JobRunner(gallery, engine, audit, importRoot, state.personalData).start(connection) : undefined;
 jobs?.on("failed", (job, error) =>
   log.warn({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, "job attempt failed"),
 );

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, linkSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { type AuditVerification, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
@@ -37,24 +39,50 @@ export function keysCommand(
   if (!tenant) throw new UsageError("--tenant is required");
   return withState(async (db) => {
     const store = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(options.data, "keys")));
+    const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(options.data, "audit"));
+    // A key changed on the host is audited as one changed over the API, under the operator's login;
+    // with PostgreSQL the key and its entry commit together.
+    const audited = <T>(operation: string, change: () => Promise<T & { id: string }>, verb: string) => {
+      const work = async () => {
+        const done = await change();
+        await audit.append({
+          tenant,
+          keyId: `cli:${userInfo().username}`,
+          operation,
+          decision: `${verb} ${done.id}`,
+          requestId: randomUUID(),
+        });
+        return done;
+      };
+      return db ? db.transaction(work) : work();
+    };
     try {
       if (action === "create") {
         const scopes = (options.scopes ?? "").split(",").filter(Boolean);
         const unknown = scopes.filter((s) => !SCOPES.includes(s as Scope));
         if (scopes.length === 0 || unknown.length)
           throw new UsageError(`--scopes takes a comma-separated list of ${SCOPES.join(", ")}`);
-        const { key, record } = await store.create(tenant, options.name ?? "unnamed", scopes as Scope[]);
+        const { key, ...record } = await audited(
+          "create-key",
+          async () => {
+            const created = await store.create(tenant, options.name ?? "unnamed", scopes as Scope[]);
+            return { ...created.record, key: created.key };
+          },
+          "created",
+        );
         const { secretSha256: _, ...shown } = record;
         return { ...shown, key, note: "the key is shown once; only its hash is stored" };
       }
       if (action === "list") return { keys: await store.list(tenant) };
       if (action === "revoke") {
-        if (!options.id) throw new UsageError("--id is required");
-        return { ...(await store.revoke(tenant, options.id)) };
+        const id = options.id;
+        if (!id) throw new UsageError("--id is required");
+        return { ...(await audited("revoke-key", () => store.revoke(tenant, id), "revoked")) };
       }
       throw new UsageError("keys takes create, list or revoke");
     } finally {
       await store.close();
+      await audit.close();
     }
   }, options.data);
 }
