@@ -261,6 +261,15 @@ export class OperationContext {
     }
   }
 
+  /**
+   * An id a caller names (a subject, key, webhook, job, cluster, face, challenge): 1-100 characters, as
+   * the REST schemas say, so that gRPC holds to it too and no error message echoes more of it.
+   */
+  checkId(what: string, id: string): void {
+    if (typeof id !== "string" || id.length < 1 || id.length > MAX_ID)
+      throw new BadRequestError(`${what} must be 1-${MAX_ID} characters (got ${String(id?.length ?? 0)})`);
+  }
+
   /** A camera name is a NATS subject token in distributed mode, so the same rule holds everywhere. */
   checkCamera(camera: string): void {
     try {
@@ -307,6 +316,9 @@ export class OperationContext {
     return this.options.jobs;
   }
 }
+
+/** The longest id a caller may name; the REST schemas' entityId says the same. */
+const MAX_ID = 100;
 
 /** The longest text a consent record's fields take. */
 const CONSENT_TEXT = 200;

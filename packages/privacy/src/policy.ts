@@ -141,8 +141,9 @@ export function checkPolicy(input: unknown): TenantPolicy {
   const liveness = p.liveness ?? null;
   if (liveness !== null && !LIVENESS_POLICIES.includes(liveness as LivenessPolicy))
     throw new PolicyError(`liveness must be null or one of ${LIVENESS_POLICIES.join(", ")}`);
+  // Only the fields a policy has are kept: anything else sent inside its parts is dropped, not stored.
   return {
-    consent,
+    consent: { required: consent.required, noticeVersion: consent.noticeVersion },
     retention: { templatesDays: retention.templatesDays, auditDays: retention.auditDays, reviewDays: retention.reviewDays },
     identify: { cameras: cameras === "all" ? "all" : [...new Set(cameras)] },
     thresholds: { targetFmr: thresholds.targetFmr },

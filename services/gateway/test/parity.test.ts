@@ -115,6 +115,30 @@ describeWithShared("REST and gRPC parity", () => {
         expect: 400,
       },
       {
+        name: "a key name over the limit",
+        rest: () => rest("POST", "/v1/keys", keyOf.admin, { name: "k".repeat(21), scopes: ["recognise"] }),
+        grpc: () => rpc("createKey", { name: "k".repeat(21), scopes: ["recognise"] }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "an id over 100 characters",
+        rest: () => rest("GET", `/v1/subjects/${"i".repeat(101)}`, keyOf.admin),
+        grpc: () => rpc("getSubject", { id: "i".repeat(101) }, keyOf.admin),
+        expect: 400,
+      },
+      {
+        name: "a decision id that is not a request id",
+        rest: () =>
+          rest("POST", "/v1/feedback", keyOf.admin, {
+            image: b64(small),
+            subjectId: subject,
+            verdict: "wrong",
+            decisionId: "no spaces",
+          }),
+        grpc: () => rpc("feedback", { image: small, subjectId: subject, verdict: "wrong", decisionId: "no spaces" }, keyOf.admin),
+        expect: 400,
+      },
+      {
         name: "too many metadata entries",
         rest: () => rest("POST", "/v1/subjects", keyOf.admin, { name: "a", metadata: { a: "1", b: "2", c: "3", d: "4" } }),
         grpc: () => rpc("createSubject", { name: "a", metadata: { a: "1", b: "2", c: "3", d: "4" } }, keyOf.admin),

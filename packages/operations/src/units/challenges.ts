@@ -61,6 +61,7 @@ export function challengeOperations(ctx: OperationContext) {
      * result must come within `ttlSeconds`, from a key of the same tenant.
      */
     startChallenge: ctx.operation("startChallenge", async (call, subjectId?: string): Promise<ChallengeView> => {
+      if (subjectId !== undefined) ctx.checkId("subjectId", subjectId);
       // A named subject must be there, with templates of this model, before anyone is asked to move.
       if (
         subjectId !== undefined &&
@@ -94,6 +95,7 @@ export function challengeOperations(ctx: OperationContext) {
     sendChallengeFrame: ctx.operation(
       "sendChallengeFrame",
       async (call, id: string, image: Uint8Array): Promise<ChallengeFrameView> => {
+        ctx.checkId("id", id);
         ctx.checkImage(image, "the frame");
         const open = await challenges.get(call.tenant, id, Date.now());
         if (!open) throw gone(id);
@@ -130,6 +132,7 @@ export function challengeOperations(ctx: OperationContext) {
 
     /** Judges a challenge from its frames and closes it; the decision is audited, a refusal as rejected-spoof. */
     challengeResult: ctx.operation("challengeResult", async (call, id: string): Promise<ChallengeResult> => {
+      ctx.checkId("id", id);
       const c = await challenges.take(call.tenant, id, call.started);
       if (!c) throw gone(id);
       const verdict = judgeChallenge(c.actions, c.frames, options);

@@ -133,6 +133,7 @@ export function decisionOperations(ctx: OperationContext) {
       ): Promise<{ match: boolean; score: number; threshold: number; requestId: string; subjectName?: string }> => {
         ctx.checkImage(image);
         if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
+        else ctx.checkId("subjectId", against.subjectId);
         const probe = await call.admitted(() => mainFace(image));
         let result: { match: boolean; score: number; threshold: number; subjectName?: string };
         if ("subjectId" in against) {
@@ -170,6 +171,7 @@ export function decisionOperations(ctx: OperationContext) {
       ): Promise<{ verdict: "wrong" | "right"; subjectId: string; templateId: string; score: number; requestId: string }> => {
         if (request.verdict !== "wrong" && request.verdict !== "right")
           throw new BadRequestError('verdict is "wrong" or "right"');
+        ctx.checkId("subjectId", request.subjectId);
         // The id is stored in the audit trail: the same rule as every request id, over both transports.
         if (request.decisionId !== undefined && !isRequestId(request.decisionId))
           throw new BadRequestError("decisionId is a decision's requestId: 1-64 letters, digits, '.', '_', ':' or '-'");

@@ -21,6 +21,7 @@ export function jobOperations(ctx: OperationContext) {
       if (request.kind !== "erase") call.require("admin");
       if (request.kind === "enrol-folder" && !request.folder) throw new BadRequestError("an enrol-folder job needs folder");
       if (request.kind === "erase" && !request.subjectId) throw new BadRequestError("an erase job needs subjectId");
+      if (request.subjectId !== undefined) ctx.checkId("subjectId", request.subjectId);
       if (idempotencyKey !== undefined && !isToken(idempotencyKey)) {
         throw new BadRequestError("an idempotency key is 1-64 letters, digits, _ or -");
       }
@@ -51,6 +52,7 @@ export function jobOperations(ctx: OperationContext) {
     }),
 
     getJob: ctx.operation("getJob", async (call, id: string): Promise<JobView> => {
+      ctx.checkId("id", id);
       const job = await ctx.jobs().queue.get(call.tenant, id);
       if (!job) throw new NotFoundError(`no job ${id} in this tenant`);
       return job;

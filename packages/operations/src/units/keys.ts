@@ -13,6 +13,8 @@ export function keyOperations(ctx: OperationContext) {
     createKey: ctx.operation(
       "createKey",
       async (call, name: string, scopes: string[]): Promise<{ key: string; record: KeyView }> => {
+        if (name.length < 1 || name.length > ctx.limits.subjectName)
+          throw new BadRequestError(`name must be 1-${ctx.limits.subjectName} characters (got ${name.length})`);
         let created: Awaited<ReturnType<ApiKeyStore["create"]>>;
         try {
           created = await keys.create(call.tenant, name, scopes as Scope[]);
@@ -30,6 +32,7 @@ export function keyOperations(ctx: OperationContext) {
 
     /** Revoke a key of the caller's tenant; every replica refuses it within the documented bound. */
     revokeKey: ctx.operation("revokeKey", async (call, id: string): Promise<KeyView> => {
+      ctx.checkId("id", id);
       const revoked = await keys.revoke(call.tenant, id);
       await call.record(`revoked ${id}`);
       return revoked;

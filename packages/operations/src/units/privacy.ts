@@ -121,6 +121,7 @@ export function privacyOperations(ctx: OperationContext, personalData: PersonalD
      * entry about it. Admin scope; the export itself is audited.
      */
     exportSubject: ctx.operation("exportSubject", async (call, id: string): Promise<SubjectExport> => {
+      ctx.checkId("id", id);
       const subject = await gallery.findSubject(call.tenant, id);
       const templates = gallery.templatesOf(call.tenant, id);
       const negatives = gallery.negativesOf(call.tenant, id);

@@ -25,6 +25,7 @@ export function reviewOperations(ctx: OperationContext) {
     getReviewCluster: ctx.operation(
       "getReviewCluster",
       async (call, id: string): Promise<{ cluster: ReviewCluster; faces: ReviewFace[] }> => {
+        ctx.checkId("id", id);
         const items = await ctx.reviewStore().items(call.tenant, id);
         const first = items[0];
         if (!first) throw new NotFoundError(`no review cluster ${id} in this tenant`);
@@ -37,6 +38,7 @@ export function reviewOperations(ctx: OperationContext) {
 
     /** A queued face's aligned crop (PNG), kept where crop retention is on. */
     getReviewFaceCrop: ctx.operation("getReviewFaceCrop", async (call, id: string): Promise<Uint8Array> => {
+      ctx.checkId("id", id);
       const png = await ctx.reviewStore().crop(call.tenant, id);
       if (!png)
         throw new NotFoundError(`no kept crop for review face ${id} in this tenant (crops are kept only with crop retention on)`);
@@ -55,6 +57,8 @@ export function reviewOperations(ctx: OperationContext) {
         to: { subjectId?: string; name?: string },
       ): Promise<{ subject: Subject; templates: number; skipped: number }> => {
         const store = ctx.reviewStore();
+        ctx.checkId("id", id);
+        if (to.subjectId !== undefined) ctx.checkId("subjectId", to.subjectId);
         if (!to.subjectId === !to.name) throw new BadRequestError("give either subjectId or name");
         if (to.name !== undefined) ctx.checkSubject({ name: to.name, metadata: {} });
         // The subject is checked before the cluster is taken, so a wrong id loses nothing.
@@ -84,6 +88,7 @@ export function reviewOperations(ctx: OperationContext) {
 
     /** Dismiss a cluster: its faces leave the queue and are not kept anywhere. */
     dismissReviewCluster: ctx.operation("dismissReviewCluster", async (call, id: string): Promise<{ faces: number }> => {
+      ctx.checkId("id", id);
       const items = await ctx.reviewStore().take(call.tenant, id);
       if (!items.length) throw new NotFoundError(`no review cluster ${id} in this tenant`);
       await call.record(`dismissed ${id}: ${items.length} faces`);

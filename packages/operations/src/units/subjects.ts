@@ -15,6 +15,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
 
   /** Every registered store forgets the subject; the receipt goes into the erasure's audit entry. */
   const erase = async (call: Call, id: string): Promise<Erasure> => {
+    ctx.checkId("id", id);
     const subject = await gallery.findSubject(call.tenant, id);
     // Local files have no transaction across the stores and the trail: an intent, finished at start
     // if the process stops half way (PostgreSQL erases in the operation's transaction instead).
@@ -60,6 +61,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
     getSubject: ctx.operation(
       "getSubject",
       async (call, id: string): Promise<Subject & { templates: number; threshold?: ThresholdExplanation }> => {
+        ctx.checkId("id", id);
         const subject = await gallery.findSubject(call.tenant, id);
         const threshold = gallery.explainThreshold(call.tenant, ctx.modelId, id);
         return { ...subject, templates: gallery.templatesOf(call.tenant, id).length, ...(threshold ? { threshold } : {}) };
@@ -70,6 +72,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
     updateSubject: ctx.operation(
       "updateSubject",
       async (call, id: string, change: { name?: string; metadata?: Record<string, string>; consent?: ConsentRecord }) => {
+        ctx.checkId("id", id);
         ctx.checkSubject(change);
         const consent = change.consent ? checkConsent(change.consent) : undefined;
         const subject = await gallery.updateSubject(call.tenant, id, { ...change, ...(consent ? { consent } : {}) });
@@ -92,6 +95,7 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
         subjectId: string,
         images: Uint8Array[],
       ): Promise<{ templateIds: string[]; rejected: { index: number; reason: string }[] }> => {
+        ctx.checkId("subjectId", subjectId);
         if (images.length === 0) throw new BadRequestError("give at least one image");
         if (images.length > ctx.limits.enrolImages) {
           throw new TooLargeError(`${images.length} images; one enrolment takes at most ${ctx.limits.enrolImages}`);

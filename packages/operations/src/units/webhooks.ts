@@ -95,6 +95,7 @@ export function webhookOperations(ctx: OperationContext) {
 
     /** Delete a webhook of the caller's tenant: deliveries not yet attempted are not made. */
     deleteWebhook: ctx.operation("deleteWebhook", async (call, id: string): Promise<Record<string, never>> => {
+      ctx.checkId("id", id);
       const webhooks = ctx.webhooks();
       if (!(await webhooks.store.remove(call.tenant, id, new Date().toISOString())))
         throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
@@ -107,6 +108,7 @@ export function webhookOperations(ctx: OperationContext) {
     listWebhookDeliveries: ctx.operation(
       "listWebhookDeliveries",
       async (call, id: string, limit: number = DELIVERY_LOG_PAGE): Promise<DeliveryAttempt[]> => {
+        ctx.checkId("id", id);
         const webhooks = ctx.webhooks();
         if (!(await webhooks.store.list(call.tenant)).some((h) => h.id === id))
           throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
