@@ -12,6 +12,12 @@ export interface ApiKeyRecord {
   tenant: string;
   name: string;
   scopes: Scope[];
+  /**
+   * The cameras the key speaks for (a kiosk's, a site's): its identifications are decided under those
+   * cameras' rules and reported as theirs. Absent: the key is bound to none, and a camera it names is
+   * only a label of the API call.
+   */
+  cameras?: string[];
   secretSha256: string;
   createdAt: string;
   revokedAt?: string;
@@ -21,6 +27,8 @@ export interface Principal {
   keyId: string;
   tenant: string;
   scopes: Scope[];
+  /** The cameras the key is bound to, when it is bound. */
+  cameras?: string[];
 }
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "wrong-secret";
@@ -44,6 +52,8 @@ export class ForbiddenError extends apiFailure(403, "PERMISSION_DENIED") {
 }
 
 const PREFIX = "frk";
+/** Cameras one key may be bound to: a site's, not a city's. */
+const MAX_KEY_CAMERAS = 100;
 const KEY_FORM = /^frk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
@@ -72,17 +82,25 @@ export class ApiKeyStore {
     return keys;
   }
 
-  async create(tenant: string, name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(
+    tenant: string,
+    name: string,
+    scopes: Scope[],
+    cameras?: string[],
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = `${PREFIX}_${randomBytes(8).toString("hex")}_${randomBytes(32).toString("base64url")}`;
-    return { key, record: await this.adopt(tenant, name, scopes, key) };
+    return { key, record: await this.adopt(tenant, name, scopes, key, cameras) };
   }
 
   /**
    * Register a key generated elsewhere (a deployment's bootstrap Secret): it must have the product's
    * form and an unused id; only its hash is kept.
    */
-  async adopt(tenant: string, name: string, scopes: Scope[], key: string): Promise<ApiKeyRecord> {
+  async adopt(tenant: string, name: string, scopes: Scope[], key: string, cameras?: string[]): Promise<ApiKeyRecord> {
     token("tenant", tenant);
+    for (const camera of cameras ?? []) token("camera", camera);
+    if (cameras && (cameras.length === 0 || cameras.length > MAX_KEY_CAMERAS))
+      throw new RangeError(`a key is bound to 1-${MAX_KEY_CAMERAS} cameras, or to none`);
     const unknown = scopes.filter((s) => !SCOPES.includes(s));
     if (scopes.length === 0 || unknown.length > 0) {
       throw new RangeError(
@@ -98,6 +116,7 @@ export class ApiKeyStore {
       tenant,
       name,
       scopes: [...new Set(scopes)],
+      ...(cameras ? { cameras: [...new Set(cameras)] } : {}),
       secretSha256: sha256(secret),
       createdAt: new Date().toISOString(),
     };
@@ -118,7 +137,7 @@ export class ApiKeyStore {
     const expected = Buffer.from(record.secretSha256, "hex");
     if (!timingSafeEqual(expected, Buffer.from(sha256(secret), "hex"))) throw new AuthError("wrong-secret");
     if (record.revokedAt) throw new AuthError("revoked");
-    return { keyId: id, tenant: record.tenant, scopes: record.scopes };
+    return { keyId: id, tenant: record.tenant, scopes: record.scopes, ...(record.cameras ? { cameras: record.cameras } : {}) };
   }
 
   /** Throws ForbiddenError unless the principal holds `scope` (admin holds every scope). */

@@ -65,6 +65,7 @@ type Row = {
   secret_sha256: string;
   created_at: string;
   revoked_at: string | null;
+  cameras: string[] | null;
 };
 
 const recordOf = (r: Row): ApiKeyRecord => ({
@@ -75,6 +76,7 @@ const recordOf = (r: Row): ApiKeyRecord => ({
   secretSha256: r.secret_sha256,
   createdAt: r.created_at,
   ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),
+  ...(r.cameras ? { cameras: r.cameras } : {}),
 });
 
 /** Keys in PostgreSQL; every write records a change that the other replicas follow. */
@@ -93,9 +95,18 @@ export class PgKeyStore implements KeyStore {
   async insert(record: ApiKeyRecord): Promise<void> {
     await this.db.transaction(async (client) => {
       const { rowCount } = await client.query(
-        `INSERT INTO api_keys (id, tenant, name, scopes, secret_sha256, created_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.tenant, record.name, record.scopes, record.secretSha256, record.createdAt, record.revokedAt ?? null],
+        `INSERT INTO api_keys (id, tenant, name, scopes, secret_sha256, created_at, revoked_at, cameras)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [
+          record.id,
+          record.tenant,
+          record.name,
+          record.scopes,
+          record.secretSha256,
+          record.createdAt,
+          record.revokedAt ?? null,
+          record.cameras ?? null,
+        ],
       );
       if (rowCount === 0) throw new RangeError(`an API key with id ${record.id} already exists`);
       await Database.recordChange(client, "key", record.tenant, record.id);

@@ -32,6 +32,8 @@ export function matchEventOf(
     box?: Box;
     quality?: number;
     liveness?: number;
+    /** "camera", or "api:<key id>" when the camera is an unbound key's label. @default camera */
+    source?: string;
     /** The name of a subject by id. */
     nameOf?: (subjectId: string) => string | undefined;
   },
@@ -39,6 +41,7 @@ export function matchEventOf(
   const { nameOf, ...fields } = source;
   const matched = d.outcome === "match" ? (d.subject ?? "") : "";
   return MatchEvent.fromPartial({
+    source: "camera",
     ...fields,
     outcome: d.outcome,
     subjectId: matched,

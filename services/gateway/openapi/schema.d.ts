@@ -2747,6 +2747,8 @@ export interface operations {
                             tenant?: string;
                             name?: string;
                             scopes?: string[];
+                            /** @description the cameras the key is bound to, if any */
+                            cameras?: string[];
                             createdAt?: string;
                             revokedAt?: string;
                         }[];
@@ -2858,6 +2860,8 @@ export interface operations {
                 "application/json": {
                     name: string;
                     scopes: ("admin" | "enrol" | "recognise" | "audit")[];
+                    /** @description bind the key to these cameras: its identifications are decided and reported as theirs */
+                    cameras?: string[];
                 };
             };
         };
@@ -2875,6 +2879,8 @@ export interface operations {
                             tenant?: string;
                             name?: string;
                             scopes?: string[];
+                            /** @description the cameras the key is bound to, if any */
+                            cameras?: string[];
                             createdAt?: string;
                             revokedAt?: string;
                         };
@@ -2996,6 +3002,8 @@ export interface operations {
                         tenant?: string;
                         name?: string;
                         scopes?: string[];
+                        /** @description the cameras the key is bound to, if any */
+                        cameras?: string[];
                         createdAt?: string;
                         revokedAt?: string;
                     };

@@ -78,7 +78,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
     // Past this fastify answers 414 before any schema: kept above the ids' 100 so that an over-long id
     // is the 400 of the error table, as over gRPC.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info", redact: ["req.headers['x-api-key']"] } : false,
     // A caller's x-request-id is kept when it is a safe token (requestIdFrom), else replaced.

@@ -98,6 +98,7 @@ const toKey = (k: Omit<ApiKeyRecord, "secretSha256">): ApiKey => ({
   tenant: k.tenant,
   name: k.name,
   scopes: k.scopes,
+  cameras: k.cameras ?? [],
   createdAt: new Date(k.createdAt),
   ...(k.revokedAt ? { revokedAt: new Date(k.revokedAt) } : {}),
 });
@@ -389,7 +390,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
     }),
     createKey: unary("createKey", async (p, r) => {
       if (!r.name) throw new BadRequestError("name is required");
-      const { key, record } = await recognition.createKey(p, r.name, r.scopes);
+      const { key, record } = await recognition.createKey(p, r.name, r.scopes, r.cameras.length ? r.cameras : undefined);
       return { key, record: toKey(record) };
     }),
     listKeys: unary("listKeys", async (p) => ({ keys: (await recognition.listKeys(p)).map(toKey) })),

@@ -117,7 +117,7 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "a key name over the limit",
         rest: () => rest("POST", "/v1/keys", keyOf.admin, { name: "k".repeat(21), scopes: ["recognise"] }),
-        grpc: () => rpc("createKey", { name: "k".repeat(21), scopes: ["recognise"] }, keyOf.admin),
+        grpc: () => rpc("createKey", { name: "k".repeat(21), scopes: ["recognise"], cameras: [] }, keyOf.admin),
         expect: 400,
       },
       {
@@ -225,7 +225,7 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "a key with an unknown scope",
         rest: () => rest("POST", "/v1/keys", keyOf.admin, { name: "k", scopes: ["root"] }),
-        grpc: () => rpc("createKey", { name: "k", scopes: ["root"] }, keyOf.admin),
+        grpc: () => rpc("createKey", { name: "k", scopes: ["root"], cameras: [] }, keyOf.admin),
         expect: 400,
       },
       {

@@ -41,12 +41,14 @@ export function decisionOperations(ctx: OperationContext) {
   const { gallery } = ctx;
 
   /**
-   * The liveness policy for a request: the camera's where the deployment gives it one, else the
+   * The liveness policy for a request: the camera's where the deployment gives it one and the key is
+   * bound to that camera (a camera an unbound key names is its own label, which earns no camera rule), else the
    * tenant's policy's, else the deployment's; or a stricter one asked for (a looser one needs admin).
    */
   const livenessFor = async (p: Principal, camera: string, asked?: string): Promise<LivenessPolicy> => {
     const tenant = (await ctx.options.privacy?.policies.current(p.tenant))?.policy.liveness ?? null;
-    const configured = ctx.liveness.cameras[camera] ?? tenant ?? ctx.liveness.policy;
+    const cameraRule = p.cameras?.includes(camera) ? ctx.liveness.cameras[camera] : undefined;
+    const configured = cameraRule ?? tenant ?? ctx.liveness.policy;
     if (asked === undefined || asked === "") return configured;
     if (!LIVENESS_POLICIES.includes(asked as LivenessPolicy)) {
       throw new BadRequestError(`liveness is ${LIVENESS_POLICIES.join(", ")}, not "${asked.slice(0, 40)}"`);
@@ -78,11 +80,19 @@ export function decisionOperations(ctx: OperationContext) {
       async (
         call,
         image: Uint8Array,
-        camera: string = "api",
+        named?: string,
         liveness?: string,
       ): Promise<{ faces: FaceResult[]; requestId: string; liveness: LivenessPolicy }> => {
         const p = call.principal;
+        // Unnamed: a bound key's (first) camera, else the API's own.
+        const camera = named ?? p.cameras?.[0] ?? "api";
         ctx.checkCamera(camera);
+        // A key bound to cameras speaks for them only; one bound to none is the API, whatever it names.
+        if (p.cameras && !p.cameras.includes(camera))
+          throw new ForbiddenError(
+            `this key is bound to camera${p.cameras.length > 1 ? "s" : ""} ${p.cameras.join(", ")}, not ${camera}`,
+          );
+        const claimedBy = p.cameras ? "camera" : `api:${p.keyId}`;
         ctx.checkImage(image);
         // The tenant's policy names the cameras that may identify (and sets its threshold for the decision).
         const privacy = ctx.options.privacy;
@@ -103,6 +113,7 @@ export function decisionOperations(ctx: OperationContext) {
             cropId: `${requestId}:${results.length}`,
             tenant: p.tenant,
             camera,
+            source: claimedBy,
             modelId: ctx.modelId,
             frameTime: new Date(call.started),
             box: face.box,

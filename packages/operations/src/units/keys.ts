@@ -12,12 +12,12 @@ export function keyOperations(ctx: OperationContext) {
     /** Create an API key in the caller's tenant; the key is in the answer once and never again. */
     createKey: ctx.operation(
       "createKey",
-      async (call, name: string, scopes: string[]): Promise<{ key: string; record: KeyView }> => {
+      async (call, name: string, scopes: string[], cameras?: string[]): Promise<{ key: string; record: KeyView }> => {
         if (name.length < 1 || name.length > ctx.limits.subjectName)
           throw new BadRequestError(`name must be 1-${ctx.limits.subjectName} characters (got ${name.length})`);
         let created: Awaited<ReturnType<ApiKeyStore["create"]>>;
         try {
-          created = await keys.create(call.tenant, name, scopes as Scope[]);
+          created = await keys.create(call.tenant, name, scopes as Scope[], cameras);
         } catch (error) {
           if (error instanceof RangeError) throw new BadRequestError(error.message);
           throw error;

@@ -9,6 +9,7 @@ const key = {
     tenant: { type: "string" },
     name: { type: "string" },
     scopes: { type: "array", items: { type: "string" } },
+    cameras: { type: "array", items: { type: "string" }, description: "the cameras the key is bound to, if any" },
     createdAt: { type: "string" },
     revokedAt: { type: "string" },
   },
@@ -23,7 +24,7 @@ const keyParams = {
 /** The tenant's API keys (admin scope): create (the key is shown once), list, revoke. */
 export function keyRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["keys"];
-  app.post<{ Body: { name: string; scopes: string[] } }>(
+  app.post<{ Body: { name: string; scopes: string[]; cameras?: string[] } }>(
     "/v1/keys",
     {
       schema: {
@@ -37,13 +38,22 @@ export function keyRoutes(app: FastifyInstance, recognition: Recognition): void 
           properties: {
             name: { type: "string", minLength: 1, maxLength: 200 },
             scopes: { type: "array", minItems: 1, maxItems: SCOPES.length, uniqueItems: true, items: { enum: [...SCOPES] } },
+            cameras: {
+              type: "array",
+              minItems: 1,
+              maxItems: 100,
+              items: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+              description: "bind the key to these cameras: its identifications are decided and reported as theirs",
+            },
           },
         },
         response: { 201: { type: "object", properties: { key: { type: "string" }, record: key } } },
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await recognition.createKey(request.principal, request.body.name, request.body.scopes)),
+      reply
+        .status(201)
+        .send(await recognition.createKey(request.principal, request.body.name, request.body.scopes, request.body.cameras)),
   );
 
   app.get(
