@@ -3,7 +3,8 @@
 // each profile. The bootstrap admin key, PostgreSQL's credentials and the webhook key are expected in
 // Secrets the operator creates (facerec-bootstrap-admin with key admin-key; facerec-postgres with keys
 // url and, for the in-chart server, password; facerec-webhook-key with key key, 32 random bytes in
-// base64), so no secret is written here. `pnpm render:k8s` rewrites the files;
+// base64; facerec-edge-push-key with key push-key, the edge detectors' push key), so no secret is
+// written here. `pnpm render:k8s` rewrites the files;
 // the chart tests fail when they are out of date.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ export const PROFILES = ["cloud", "edge", "dev"];
 
 export function render(helm, profile) {
   const args = ["template", "facerec", chart, "--namespace", "facerec", "-f", join(chart, `values-${profile}.yaml`)];
+  args.push("--set", "edgeDetector.pushKeySecret=facerec-edge-push-key");
   if (profile !== "edge") {
     args.push(
       "--set",

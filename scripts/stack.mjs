@@ -203,9 +203,14 @@ async function start() {
     OPS_PORT: String(ports.gatewayOpsB),
   });
   const key = /frk_[A-Za-z0-9_-]+/.exec(readFileSync(join(dir, "logs", "gateway.log"), "utf8"))?.[0];
+  // The edge prints the push key it made at its first start; later starts find it in the data folder.
+  const pushKey = /First start: edge push key .*\n\n {2}(\S+)/.exec(
+    readFileSync(join(dir, "logs", "edge-detector.log"), "utf8"),
+  )?.[1];
   process.stdout.write(
-    `\nup: gateways http://127.0.0.1:${ports.gateway} and :${ports.gatewayB} (gRPC ${ports.grpc}, ${ports.grpcB}), state in ${database}, push frames to http://127.0.0.1:${ports.edge}/v1/frames?camera=<name>\n` +
-      (key ? `admin key for tenant "default" (first start only): ${key}\n` : ""),
+    `\nup: gateways http://127.0.0.1:${ports.gateway} and :${ports.gatewayB} (gRPC ${ports.grpc}, ${ports.grpcB}), state in ${database}, push frames to http://127.0.0.1:${ports.edge}/v1/frames?camera=<name> with Authorization: Bearer <edge push key>\n` +
+      (key ? `admin key for tenant "default" (first start only): ${key}\n` : "") +
+      (pushKey ? `edge push key (first start only): ${pushKey}\n` : ""),
   );
 }
 

@@ -265,6 +265,7 @@ describe("Helm chart, validated offline", () => {
       name: "EDGE_PUSH_KEY",
       valueFrom: { secretKeyRef: { name: "edge-push", key: "push-key" } },
     });
+    expect(objs.some((o) => o.kind === "Secret" && o.metadata.name.endsWith("-edge-push"))).toBe(false);
     // Prometheus scrapes each Service's metrics port; the gateway's is its ops port, not its API.
     expect(envOf("gateway")).toContainEqual({ name: "OPS_PORT", value: "9100" });
     const gatewayService = objs.find((o) => o.kind === "Service" && o.metadata.name === "facerec-facerec-gateway") as Obj;
@@ -371,6 +372,43 @@ describe("Helm chart, validated offline", () => {
     expect(dev.some((o) => o.kind === "Secret" && o.metadata.name.endsWith("-webhooks"))).toBe(false);
   });
 
+  it("gives the edge detector its push key from a Secret, generated once or the operator's, on a port its Service reaches", () => {
+    const envOf = (objs: Obj[]) => podOf(workload(objs, "edge-detector")).containers[0]?.env ?? [];
+    const generated = renderValid(["--set", "edgeDetector.enabled=true"]);
+    expect(envOf(generated)).toContainEqual({
+      name: "EDGE_PUSH_KEY",
+      valueFrom: { secretKeyRef: { name: "facerec-facerec-edge-push", key: "push-key" } },
+    });
+    const secret = generated.find((o) => o.kind === "Secret" && o.metadata.name === "facerec-facerec-edge-push") as Obj & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    // 32 random bytes in base64url, the shape of the key an edge makes for itself; kept on uninstall.
+    const key = Buffer.from(secret.data?.["push-key"] ?? "", "base64").toString();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(key, "base64url")).toHaveLength(32);
+    expect(secret.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    // The edge listens on loopback unless told: the pod tells it all addresses, for its Service's sake.
+    expect(envOf(generated)).toContainEqual({ name: "OPS_HOST", value: "0.0.0.0" });
+    const service = generated.find((o) => o.kind === "Service" && o.metadata.name === "facerec-facerec-edge-detector") as Obj;
+    expect((service.spec as { ports: { name: string; targetPort: string }[] }).ports).toContainEqual(
+      expect.objectContaining({ name: "http", port: 9101, targetPort: "http" }),
+    );
+    // No edge, no key.
+    expect(renderValid([]).some((o) => o.kind === "Secret" && o.metadata.name.endsWith("-edge-push"))).toBe(false);
+    // The plain manifests name the Secret the operator creates, and hold no key.
+    for (const profile of ["edge", "dev"]) {
+      const objs = rendered.get(profile) as Obj[];
+      expect(envOf(objs), profile).toContainEqual({
+        name: "EDGE_PUSH_KEY",
+        valueFrom: { secretKeyRef: { name: "facerec-edge-push-key", key: "push-key" } },
+      });
+      expect(
+        objs.some((o) => o.kind === "Secret"),
+        profile,
+      ).toBe(false);
+    }
+  });
+
   it("runs NATS in the cloud profile as a three-server JetStream cluster with streams at three copies", () => {
     const objs = rendered.get("cloud") as Obj[];
     const nats = workload(objs, "nats");
@@ -438,6 +476,7 @@ describe("Helm chart, validated offline", () => {
       "embedder.gpu.count=0",
       "webhooks.allow=a b",
       "webhooks.keySecret=Not_A_Name",
+      "edgeDetector.pushKeySecret=Not_A_Name",
       "networkPolicy.egress.webhooks[0].cidr=everywhere",
       "networkPolicy.egress.dns.namespace=Kube System",
     ]) {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FaceCrop, FaceEmbedding, streams, subjects } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
-import { metricSum, natsServer, type ServerProcess, serviceProcess, TcpRelay } from "@facerec/testkit/servers";
+import { edgeProcess, metricSum, natsServer, type ServerProcess, serviceProcess, TcpRelay } from "@facerec/testkit/servers";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import sharp from "sharp";
@@ -114,14 +114,18 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
   it("an edge cut off from NATS spools its crops and drains them, oldest first, when the link returns", async () => {
     const relay = new TcpRelay(nats.port);
     await relay.open();
-    const edge = await serviceProcess("edge-detector", {
+    const edge = await edgeProcess({
       NATS_URL: `nats://127.0.0.1:${relay.port}`,
       TENANT: "acme",
       EDGE_CAMERA: "cut-off",
     });
     running.push(edge);
     const push = async (bytes: Buffer) => {
-      const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=cut-off`, { method: "POST", body: bytes });
+      const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=cut-off`, {
+        method: "POST",
+        body: bytes,
+        headers: { authorization: `Bearer ${edge.pushKey}` },
+      });
       expect(r.status).toBe(202);
       return (await r.json()) as { published: number; spooled: number };
     };
@@ -160,7 +164,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
     const relay = new TcpRelay(nats.port);
     await relay.open();
     const edgeData = mkdtempSync(join(tmpdir(), "edge-"));
-    const edge = await serviceProcess("edge-detector", {
+    const edge = await edgeProcess({
       NATS_URL: `nats://127.0.0.1:${relay.port}`,
       TENANT: "acme",
       EDGE_CAMERA: "killed-edge",
@@ -173,6 +177,7 @@ describeWithShared("pipeline faults: crashes, restarts and outages lose nothing 
       const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=killed-edge`, {
         method: "POST",
         body: readFileSync(knn("test", file)),
+        headers: { authorization: `Bearer ${edge.pushKey}` },
       });
       expect(r.status).toBe(202);
       await new Promise((r) => setTimeout(r, 1100));

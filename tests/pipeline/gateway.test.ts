@@ -5,6 +5,7 @@ import { repoRoot } from "@facerec/common";
 import { FaceRecognitionServiceClient, JobKind } from "@facerec/contracts";
 import { describeWithShared, shared } from "@facerec/testkit";
 import {
+  edgeProcess,
   gatewayProcess,
   metricSum,
   mosquittoServer,
@@ -23,6 +24,7 @@ const running: ServerProcess[] = [];
 let base: string;
 let key: string;
 let edgeOps: number;
+let edgeKey: string;
 let grpcAddress: string;
 let mqttBroker: Awaited<ReturnType<typeof mosquittoServer>>;
 /** Each service's metrics address. */
@@ -51,8 +53,9 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
       FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")),
       FACEREC_MQTT_URL: mqttBroker.url,
     });
-    const edge = await serviceProcess("edge-detector", { ...env, TENANT: "default" });
+    const edge = await edgeProcess({ ...env, TENANT: "default" });
     edgeOps = edge.ops;
+    edgeKey = edge.pushKey;
     running.push(embedder, matcher, edge);
     for (const [name, p] of Object.entries({ embedder, matcher, "edge-detector": edge }))
       metricsOf[name] = `http://127.0.0.1:${p.ops}/metrics`;
@@ -105,7 +108,12 @@ describeWithShared("gateway in distributed mode: jobs on Redis, match events fro
         if (line) return JSON.parse(line.slice(6)) as Record<string, unknown>;
       }
     })();
-    const push = (bytes: Buffer) => fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=door`, { method: "POST", body: bytes });
+    const push = (bytes: Buffer) =>
+      fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=door`, {
+        method: "POST",
+        body: bytes,
+        headers: { authorization: `Bearer ${edgeKey}` },
+      });
     expect(
       (await push(readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "alex_lacamoire1.jpg")))).status,
     ).toBe(202);

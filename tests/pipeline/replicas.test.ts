@@ -9,6 +9,7 @@ import { Database } from "@facerec/storage";
 import { describeWithShared } from "@facerec/testkit";
 import { answerFrames } from "@facerec/testkit/orl";
 import {
+  edgeProcess,
   gatewayProcess,
   natsServer,
   postgresServer,
@@ -29,6 +30,7 @@ let redisUrl: string;
 let nc: NatsConnection;
 let db: Database;
 let edgeOps: number;
+let edgeKey: string;
 let admin: string;
 let matchers: Awaited<ReturnType<typeof serviceProcess>>[] = [];
 const gateways: { base: string; grpc: string }[] = [];
@@ -76,7 +78,11 @@ function sse(g: number, camera: string, count: number): { events: Promise<Record
 }
 
 async function push(photo: string, camera: string): Promise<void> {
-  const r = await fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=${camera}`, { method: "POST", body: readFileSync(photo) });
+  const r = await fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=${camera}`, {
+    method: "POST",
+    body: readFileSync(photo),
+    headers: { authorization: `Bearer ${edgeKey}` },
+  });
   expect(r.status).toBe(202);
 }
 
@@ -102,8 +108,9 @@ describeWithShared("replicas share one PostgreSQL: two gateways, two matchers", 
       await serviceProcess("matcher", { ...env, FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }),
     ];
     const embedder = await serviceProcess("embedder", env);
-    const edge = await serviceProcess("edge-detector", { ...env, TENANT: "default" });
+    const edge = await edgeProcess({ ...env, TENANT: "default" });
     edgeOps = edge.ops;
+    edgeKey = edge.pushKey;
     running.push(...matchers, embedder, edge);
     nc = await connectBus(nats.url, "replicas-test");
     db = await Database.connect(pg.url);

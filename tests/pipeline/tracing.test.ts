@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { streams, subjects } from "@facerec/contracts";
 import { connectBus } from "@facerec/pipeline";
 import { describeWithShared, shared } from "@facerec/testkit";
-import { natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
+import { edgeProcess, natsServer, type ServerProcess, serviceProcess } from "@facerec/testkit/servers";
 import { jetstreamManager } from "@nats-io/jetstream";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -21,6 +21,7 @@ type SpanLine = {
 const running: ServerProcess[] = [];
 let nats: Awaited<ReturnType<typeof natsServer>>;
 let edgeOps: number;
+let edgeKey: string;
 const traceFiles: Record<string, string> = {};
 
 describeWithShared("tracing: one crop followed from the edge to its match event", () => {
@@ -32,8 +33,9 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
     const env = (name: string) => ({ NATS_URL: nats.url, FACEREC_TRACE_FILE: traceFiles[name] as string });
     running.push(await serviceProcess("embedder", env("embedder")));
     running.push(await serviceProcess("matcher", { ...env("matcher"), FACEREC_DATA: mkdtempSync(join(tmpdir(), "matcher-")) }));
-    const edge = await serviceProcess("edge-detector", { ...env("edge-detector"), TENANT: "acme" });
+    const edge = await edgeProcess({ ...env("edge-detector"), TENANT: "acme" });
     edgeOps = edge.ops;
+    edgeKey = edge.pushKey;
     running.push(edge);
   });
   afterAll(async () => {
@@ -52,7 +54,12 @@ describeWithShared("tracing: one crop followed from the edge to its match event"
     };
     const [cropSeen, embeddingSeen] = [seen(subjects.allCrops), seen(subjects.allEmbeddings)];
     await nc.flush();
-    const push = (bytes: Buffer) => fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=traced`, { method: "POST", body: bytes });
+    const push = (bytes: Buffer) =>
+      fetch(`http://127.0.0.1:${edgeOps}/v1/frames?camera=traced`, {
+        method: "POST",
+        body: bytes,
+        headers: { authorization: `Bearer ${edgeKey}` },
+      });
     await push(readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "alex_lacamoire1.jpg")));
     await new Promise((r) => setTimeout(r, 1100));
     await push(

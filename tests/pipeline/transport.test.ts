@@ -1,12 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { tmpdir } from "node:os";
+import { connect } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { Jobs, redisConnection } from "@facerec/pipeline";
 import { describeWithShared } from "@facerec/testkit";
 import {
+  edgeProcess,
   embeddedGateway,
   natsServer,
   redisServer,
@@ -22,6 +24,37 @@ import { eventually } from "./stack.js";
 const running: ServerProcess[] = [];
 const tls = selfSignedCertificate();
 const PASSWORD = "s3cret-Pass-7";
+
+/** A frame with nobody in it: what an edge takes (202) once the push is let in. */
+const blackFrame = () =>
+  sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
+    .png()
+    .toBuffer();
+
+/** The status a push of `frame` to the edge's /v1/frames gets with these headers. */
+const pushStatus = (ops: number, frame: Buffer, headers: Record<string, string>) =>
+  fetch(`http://127.0.0.1:${ops}/v1/frames`, { method: "POST", body: frame, headers }).then((r) => r.status);
+
+/** What an edge started without EDGE_PUSH_KEY prints when it makes its key. */
+const KEY_PRINTED = /First start: edge push key \(shown once[^\n]*\n\n {2}(\S+)\n/g;
+
+/** The edge's "ready" log lines, parsed: the address its ops and push port is bound to among them. */
+const readyLines = (output: string) =>
+  output
+    .split("\n")
+    .filter((l) => l.includes('"msg":"edge detector ready"'))
+    .map((l) => JSON.parse(l) as { ops: { address: string; port: number }; pushKey: string });
+
+/** How a TCP connection to host:port ends: "connected", or the error's code (ECONNREFUSED). */
+const tcpOutcome = (host: string, port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = connect(port, host);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 
 /** GET over HTTPS trusting only the test's certificate. */
 function httpsGet(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -116,18 +149,67 @@ describeWithShared("transport security: credentials and TLS on every link", () =
     }
   });
 
-  it("the edge's push endpoint with EDGE_PUSH_KEY: 401 without the key, 202 with it", async () => {
+  it("the edge's push endpoint with EDGE_PUSH_KEY: 401 without the key, 202 with it; none made, an empty one refused", async () => {
     const nats = await natsServer();
     running.push(nats);
-    const edge = await serviceProcess("edge-detector", { NATS_URL: nats.url, EDGE_PUSH_KEY: PASSWORD });
+    const data = mkdtempSync(join(tmpdir(), "edge-configured-"));
+    const edge = await edgeProcess({ NATS_URL: nats.url, EDGE_PUSH_KEY: PASSWORD, FACEREC_DATA: data });
     running.push(edge);
-    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#000" } })
-      .png()
-      .toBuffer();
-    const push = (headers: Record<string, string>) =>
-      fetch(`http://127.0.0.1:${edge.ops}/v1/frames`, { method: "POST", body: frame, headers }).then((r) => r.status);
+    const frame = await blackFrame();
+    const push = (headers: Record<string, string>) => pushStatus(edge.ops, frame, headers);
     expect(await push({})).toBe(401);
     expect(await push({ authorization: "Bearer wrong" })).toBe(401);
     expect(await push({ authorization: `Bearer ${PASSWORD}` })).toBe(202);
+    // The key given is the key: none is made, printed or kept.
+    expect(edge.output).not.toContain("First start");
+    expect(existsSync(join(data, "edge-push.key"))).toBe(false);
+    // An empty key is a mistake (a Secret that came out empty), not a wish for no key.
+    const refused = await serviceProcess("edge-detector", { NATS_URL: nats.url, EDGE_PUSH_KEY: "" }).then(
+      async (p) => {
+        await p.stop();
+        return "it ran";
+      },
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/exited .*before it was ready[\s\S]*EDGE_PUSH_KEY is empty/);
+  });
+
+  it("an edge without EDGE_PUSH_KEY makes a key at its first start, shows it once, requires it, keeps it, on loopback", async () => {
+    const nats = await natsServer();
+    running.push(nats);
+    const data = mkdtempSync(join(tmpdir(), "edge-made-"));
+    const edge = await edgeProcess({ NATS_URL: nats.url, FACEREC_DATA: data });
+    running.push(edge);
+    const key = edge.pushKey;
+    // 32 random bytes in base64url, kept in a file of the data folder only its owner reads.
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(key, "base64url")).toHaveLength(32);
+    expect(statSync(join(data, "edge-push.key")).mode & 0o777).toBe(0o600);
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    const frame = await blackFrame();
+    const push = (headers: Record<string, string>) => pushStatus(edge.ops, frame, headers);
+    expect(await push({})).toBe(401);
+    expect(await push({ authorization: "Bearer wrong" })).toBe(401);
+    expect(await push({ authorization: `Bearer ${key}` })).toBe(202);
+
+    // Bound to loopback, since OPS_HOST does not say otherwise: its ready line says so (logged after
+    // the port opened, so waited for), and another address of this machine, where it has one, is refused.
+    await eventually(async () => expect(readyLines(edge.output)).toHaveLength(1), 30_000, 100);
+    expect(readyLines(edge.output)[0]?.ops.address).toBe("127.0.0.1");
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && !a.internal && a.family === "IPv4")?.address;
+    if (outside) expect(await tcpOutcome(outside, edge.ops)).toBe("ECONNREFUSED");
+
+    // Restarted on the same data folder: nothing printed, the same key required.
+    await edge.stop();
+    await edge.start();
+    await eventually(async () => expect(readyLines(edge.output)).toHaveLength(2), 30_000, 100);
+    expect([...edge.output.matchAll(KEY_PRINTED)].map((m) => m[1])).toEqual([key]);
+    // Shown once: in that print and nowhere in the logs of either start.
+    expect(edge.output.split(key)).toHaveLength(2);
+    expect(readyLines(edge.output).map((l) => l.pushKey)).toEqual(["stored", "stored"]);
+    expect(await push({})).toBe(401);
+    expect(await push({ authorization: `Bearer ${key}` })).toBe(202);
   });
 });

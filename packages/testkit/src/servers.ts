@@ -368,6 +368,17 @@ export async function serviceProcess(name: ServiceName, env: Record<string, stri
 }
 
 /**
+ * An edge detector (serviceProcess) with `pushKey`, what its pushes to /v1/frames carry as a bearer
+ * token: EDGE_PUSH_KEY, or the key it printed at its first start, before it even loaded its models.
+ */
+export async function edgeProcess(env: Record<string, string>): Promise<ServerProcess & { ops: number; pushKey: string }> {
+  const edge = await serviceProcess("edge-detector", env);
+  const pushKey = env.EDGE_PUSH_KEY ?? /First start: edge push key .*\n\n {2}(\S+)\n/.exec(edge.output)?.[1];
+  if (!pushKey) throw new Error(`the edge detector printed no push key (its data folder had one):\n${edge.output}`);
+  return Object.assign(edge, { pushKey });
+}
+
+/**
  * The gateway (services/gateway/dist/main.js) as its own process, as the Helm chart runs it: REST, gRPC
  * and ops ports free on loopback, a data folder of its own; `admin` is the key it prints at first start.
  */

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The edge detector: frames in (video or stream through ffmpeg, a watched folder, HTTP push), best
 // shots out as FaceCrops on JetStream, spooled while NATS is unreachable. Configured by environment.
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { repoRoot } from "@facerec/common";
@@ -17,14 +16,21 @@ import {
 import { engineConfigFromEnv, numberSetting, setting } from "@facerec/runtime";
 import { decodeImage, FaceEngine, ImageError } from "@facerec/vision";
 import { Counter, Gauge } from "prom-client";
+import { NO_PUSH_KEY, pushAllowed, pushKeyFor } from "./push-key.js";
 
 const tenant = setting("TENANT", "default");
 const camera = setting("EDGE_CAMERA", "camera-1");
 const source = process.env.EDGE_SOURCE;
 const fps = numberSetting("EDGE_FPS", 2, 0.1);
 const maxPushBytes = numberSetting("EDGE_MAX_PUSH_BYTES", 20 * 1024 * 1024, 1);
-// The key a pusher must present; the push endpoint is open without one (a trusted site network).
-const pushKey = process.env.EDGE_PUSH_KEY;
+// The edge's own folder: its spool and the push key it made.
+const data = setting("FACEREC_DATA", join(repoRoot, "data"));
+// Made (or refused) before anything slow starts, so that a first start shows its key at once.
+const pushKey = pushKeyFor(data);
+if (pushKey.kind === "stored" && pushKey.made)
+  process.stdout.write(
+    `\nFirst start: edge push key (shown once, keep it; pushers send Authorization: Bearer <key>; kept in ${pushKey.file}):\n\n  ${pushKey.key}\n\n`,
+  );
 
 const engine = await FaceEngine.create(engineConfigFromEnv());
 const service = await startWorkerService("edge-detector", {
@@ -37,7 +43,7 @@ const publisher = new CropPublisher(nc, js, {
   maxItems: numberSetting("EDGE_SPOOL_MAX_ITEMS", 2000, 1),
   maxBytes: numberSetting("EDGE_SPOOL_MAX_BYTES", 64 * 1024 * 1024, 1024),
   // Crops spooled during an outage survive a restart here (FACEREC_DATA/spool/<camera>).
-  dir: join(setting("FACEREC_DATA", join(repoRoot, "data")), "spool", camera),
+  dir: join(data, "spool", camera),
 });
 // Frames of a track that its liveness is decided over, beside its best shot (0: the best shot alone).
 const livenessFrames = Math.round(numberSetting("EDGE_LIVENESS_FRAMES", DEFAULT_TRACKER_OPTIONS.samples ?? 5));
@@ -81,14 +87,6 @@ async function analyse(cam: string, frame: Frame): Promise<void> {
   frames.inc();
 }
 
-/** Whether a push carries the push key (EDGE_PUSH_KEY) as a bearer token; any push does when none is set. */
-function pushAllowed(request: IncomingMessage): boolean {
-  if (!pushKey) return true;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "");
-  const wanted = Buffer.from(pushKey);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
 /** POST /v1/frames?camera=<name>: one image in the body, analysed like a camera frame. */
 async function push(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
   const url = new URL(request.url ?? "/", "http://edge");
@@ -97,8 +95,10 @@ async function push(request: IncomingMessage, response: ServerResponse): Promise
     response.writeHead(405, { allow: "POST" }).end("POST an image\n");
     return true;
   }
-  if (!pushAllowed(request)) {
-    response.writeHead(401, { "www-authenticate": "Bearer" }).end("push frames with Authorization: Bearer <EDGE_PUSH_KEY>\n");
+  if (!pushAllowed(pushKey, request.headers.authorization)) {
+    response
+      .writeHead(401, { "www-authenticate": "Bearer" })
+      .end("push frames with Authorization: Bearer <the edge's push key>\n");
     request.resume();
     return true;
   }
@@ -153,4 +153,9 @@ const ops = await service.run(
   push,
   () => true,
 );
-log.info({ nats: service.natsUrl, tenant, camera, source: source ?? "push only", fps, ops }, "edge detector ready");
+if (pushKey.kind === "none")
+  log.warn({ ops }, `EDGE_PUSH_KEY=${NO_PUSH_KEY}: frames pushed to /v1/frames are taken from anyone who reaches this address`);
+log.info(
+  { nats: service.natsUrl, tenant, camera, source: source ?? "push only", fps, ops, pushKey: pushKey.kind },
+  "edge detector ready",
+);

@@ -84,6 +84,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- .Values.webhooks.keySecret | default (printf "%s-webhooks" (include "facerec.fullname" .)) -}}
 {{- end -}}
 
+{{/* The Secret with the edge detectors' push key (key `push-key`): the operator's, or the chart's. */}}
+{{- define "facerec.edgePushKeySecret" -}}
+{{- .Values.edgeDetector.pushKeySecret | default (printf "%s-edge-push" (include "facerec.fullname" .)) -}}
+{{- end -}}
+
 {{- define "facerec.image" -}}
 {{ .root.Values.image.repository }}/{{ .service }}:{{ .root.Values.image.tag }}
 {{- end -}}
