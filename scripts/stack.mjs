@@ -8,7 +8,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -75,6 +75,15 @@ function waitForPort(port, timeoutMs = 60_000) {
   });
 }
 
+/** Whether nothing listens on 127.0.0.1:`port` now: a server already there would be taken for ours. */
+function portFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
 function alive(pid) {
   try {
     process.kill(pid, 0);
@@ -97,6 +106,15 @@ async function start() {
       throw new Error(`${tool} is not installed (Debian: apt-get install nats-server redis-server postgresql)`);
     }
   }
+  // Every port first: a PostgreSQL (or anything) already on one would answer for the stack's own and
+  // be used without a word, while ours failed to start.
+  const wanted = [...Object.values(ports), ...natsPorts, ...natsPorts.map((p) => p + 1000)];
+  const taken = [];
+  for (const port of new Set(wanted)) if (!(await portFree(port))) taken.push(port);
+  if (taken.length)
+    throw new Error(
+      `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} on 127.0.0.1 already in use: stop what listens there first`,
+    );
   mkdirSync(join(dir, "logs"), { recursive: true });
 
   mkdirSync(join(dir, "redis"), { recursive: true });
@@ -113,6 +131,7 @@ async function start() {
     pids[name] = child.pid;
     writeFileSync(pidFile, JSON.stringify(pids, null, 2));
     await waitForPort(port);
+    if (!alive(child.pid)) throw new Error(`${name} exited at start: see ${join(dir, "logs", `${name}.log`)}`);
     process.stdout.write(`  ${name.padEnd(14)} pid ${child.pid}, 127.0.0.1:${port}\n`);
   };
   const node = (service) => join(root, "services", service, "dist", "main.js");

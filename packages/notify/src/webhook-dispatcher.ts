@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { MatchEvent } from "@facerec/contracts";
-import { type ConnectionOptions, Queue, Worker } from "bullmq";
+import { type ConnectionOptions, DelayedError, Queue, Worker } from "bullmq";
 import { Gauge, type Registry } from "prom-client";
 import { notificationOf } from "./mqtt.js";
+import { type BreakerOptions, type CircuitState, WebhookBreakers } from "./webhook-breaker.js";
 import { postTo, webhookSignature } from "./webhook-delivery.js";
 import { DestinationError, DestinationPolicy } from "./webhook-destinations.js";
+import { LocalDeliveryQueue, type LocalQueueOptions } from "./webhook-local-queue.js";
 import { type DeliveryJob, WEBHOOK_DEFAULTS, type Webhook, type WebhookStore } from "./webhook-model.js";
 
 /**
@@ -18,17 +20,24 @@ export const DELIVERY_FAILED = "delivery failed: no answer from the receiver";
 
 /** Where deliveries wait for their attempts: this process (embedded mode) or BullMQ on Redis. */
 export interface DeliveryQueue {
-  /** Queue a delivery; false when it was dropped (the queue is full). */
+  /** Queue a delivery; false when the queue dropped it (full, or stopping), having counted and logged it. */
   add(job: DeliveryJob): Promise<boolean>;
   /** Stop taking deliveries; wait for the attempts under way. */
   close(): Promise<void>;
 }
+
+/** How an attempt went: the receiver's status, or why it failed (refused: by the destination policy). */
+type Sent = { status?: number; error?: string; refused: boolean };
 
 export interface DispatcherOptions {
   timeoutMs?: number;
   cacheMs?: number;
   /** Which destinations deliveries may reach. @default DestinationPolicy.fromEnv(): FACEREC_WEBHOOK_ALLOW */
   destinations?: DestinationPolicy;
+  /** The circuit breaker per webhook, in this process. */
+  breaker?: BreakerOptions;
+  /** The process's own queue, made when no queue is given. */
+  queue?: LocalQueueOptions;
   onError?: (error: unknown) => void;
 }
 
@@ -39,7 +48,9 @@ export interface DispatcherOptions {
  * timeout, a refused connection) is a failed attempt that the queue retries. Every attempt checks the
  * destination first (DestinationPolicy, at connect time: a webhook registered while its address was
  * allowed, or whose name now resolves elsewhere, is checked again) and connects to the addresses it
- * checked; an attempt the policy refuses is logged as refused and not retried. Every attempt is logged.
+ * checked; an attempt the policy refuses is logged as refused and not retried. Every attempt is logged,
+ * and so is every delivery a queue drops. A webhook failing breakerFailures times in a row is not
+ * attempted for a cool-down (WebhookBreakers); the queues keep its deliveries meanwhile.
  */
 export class WebhookDispatcher {
   delivered = 0;
@@ -50,14 +61,30 @@ export class WebhookDispatcher {
   readonly queue: DeliveryQueue;
   /** The destination policy: deliveries go through it, and the webhook API checks a new URL with it. */
   readonly destinations: DestinationPolicy;
+  /** Each webhook's circuit, as this process's attempts found its receiver. */
+  readonly breakers: WebhookBreakers;
 
   constructor(
     readonly store: WebhookStore,
     queue?: DeliveryQueue,
     private readonly options: DispatcherOptions = {},
   ) {
-    this.queue = queue ?? new LocalDeliveryQueue(this);
     this.destinations = options.destinations ?? DestinationPolicy.fromEnv();
+    this.breakers = new WebhookBreakers(options.breaker);
+    this.queue = queue ?? new LocalDeliveryQueue(this, options.queue);
+  }
+
+  /** A webhook's circuit in this process. */
+  circuit(webhookId: string): CircuitState {
+    return this.breakers.state(webhookId);
+  }
+
+  /**
+   * When a delivery that its webhook's circuit holds back may be tried again: the end of the
+   * cool-down, or, while another attempt is the trial, the longest that trial can take.
+   */
+  heldUntil(webhookId: string): number {
+    return this.breakers.openUntil(webhookId) ?? Date.now() + (this.options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs);
   }
 
   /** The tenant's webhooks, from memory for up to cacheMs. */
@@ -90,37 +117,52 @@ export class WebhookDispatcher {
     for (const hook of wanted) {
       const deliveryId = randomUUID();
       const body = JSON.stringify({ type: "decision", deliveryId, webhookId: hook.id, decision: notificationOf(event) });
-      const queued = await this.queue.add({ webhookId: hook.id, tenant: hook.tenant, deliveryId, eventId: event.cropId, body });
-      if (!queued) this.dropped++;
+      await this.queue.add({ webhookId: hook.id, tenant: hook.tenant, deliveryId, eventId: event.cropId, body });
     }
+  }
+
+  /**
+   * A delivery a queue gave up without attempting it (`attempt` is the number the attempt would have
+   * had): counted, and logged as `dropped: <reason>`. Never rejects; a log that cannot be written goes
+   * to onError.
+   */
+  async drop(job: DeliveryJob, attempt: number, reason: string): Promise<void> {
+    this.dropped++;
+    await this.store
+      .recordAttempt({
+        webhookId: job.webhookId,
+        tenant: job.tenant,
+        deliveryId: job.deliveryId,
+        eventId: job.eventId,
+        attempt,
+        error: `dropped: ${reason}`,
+        delivered: false,
+        at: new Date().toISOString(),
+      })
+      .catch((error) => this.options.onError?.(error));
   }
 
   /**
    * One attempt at a delivery; throws when it failed (for the queue to retry). A webhook deleted since
    * the delivery was queued is not attempted; one the destination policy refuses is logged and not
-   * retried (the same address against the same policy would be refused again).
+   * retried (the same address against the same policy would be refused again). The outcome goes to the
+   * webhook's circuit; the queue asked it whether to attempt (breakers.admit).
    */
   async attempt(job: DeliveryJob, attempt: number): Promise<void> {
-    const hook = (await this.hooks(job.tenant)).find((h) => h.id === job.webhookId);
-    if (!hook) return;
-    const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | undefined;
-    let error: string | undefined;
-    let refused = false;
+    let result: Sent | undefined;
+    let opened: number | undefined;
     try {
-      const destination = await this.destinations.check(hook.url);
-      const headers = {
-        "content-type": "application/json",
-        "user-agent": "facerec-webhooks",
-        "facerec-delivery": job.deliveryId,
-        "facerec-signature": webhookSignature(hook.secret, timestamp, job.body),
-      };
-      status = await postTo(destination, headers, job.body, this.options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs);
-      if (status < 200 || status > 299) error = `the receiver answered ${status}`;
-    } catch (e) {
-      refused = e instanceof DestinationError && e.refused;
-      error = refused ? `refused: ${(e as Error).message}` : DELIVERY_FAILED;
+      const hook = (await this.hooks(job.tenant)).find((h) => h.id === job.webhookId);
+      if (!hook) return;
+      result = await this.post(hook, job);
+    } finally {
+      // What the receiver did, for its circuit: nothing is learnt from no attempt or a refusal.
+      opened = this.breakers.record(job.webhookId, result && !result.refused ? !result.error : undefined);
     }
+    const { status, refused } = result;
+    // The attempt that opens the circuit says so in the log, which every replica shows; the circuit
+    // itself is this process's.
+    const error = opened ? `${result.error}; circuit open until ${new Date(opened).toISOString()}` : result.error;
     await this.store.recordAttempt({
       webhookId: job.webhookId,
       tenant: job.tenant,
@@ -142,68 +184,25 @@ export class WebhookDispatcher {
     }
     this.delivered++;
   }
-}
 
-/**
- * Deliveries retried by this process (embedded mode): up to WEBHOOK_DEFAULTS.attempts, waits doubling
- * from firstRetryMs, at most maxPending under way (more are dropped and counted). They do not survive
- * a restart; the distributed mode's BullMQ queue does.
- */
-export class LocalDeliveryQueue implements DeliveryQueue {
-  private pending = 0;
-  private closed = false;
-  private readonly running = new Set<Promise<void>>();
-  /** The wake-ups of the waits between attempts under way. */
-  private readonly waking = new Set<() => void>();
-
-  constructor(
-    private readonly dispatcher: WebhookDispatcher,
-    private readonly options: { attempts?: number; firstRetryMs?: number; maxPending?: number } = {},
-  ) {}
-
-  async add(job: DeliveryJob): Promise<boolean> {
-    if (this.closed || this.pending >= (this.options.maxPending ?? WEBHOOK_DEFAULTS.maxPending)) return false;
-    this.pending++;
-    const run = this.run(job).finally(() => {
-      this.pending--;
-      this.running.delete(run);
-    });
-    this.running.add(run);
-    return true;
-  }
-
-  private async run(job: DeliveryJob): Promise<void> {
-    const attempts = this.options.attempts ?? WEBHOOK_DEFAULTS.attempts;
-    let wait = this.options.firstRetryMs ?? WEBHOOK_DEFAULTS.firstRetryMs;
-    for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
-      try {
-        await this.dispatcher.attempt(job, attempt);
-        return;
-      } catch {
-        if (attempt < attempts) await this.pause(wait);
-        wait *= 2;
-      }
-    }
-  }
-
-  /** Wait between attempts; cut short when the queue closes, so a stopping process does not wait out retries. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.waking.delete(wake);
-        resolve();
+  /** POST a delivery to its webhook, signed now: the status, or why it failed; never rejects. */
+  private async post(hook: Webhook, job: DeliveryJob): Promise<Sent> {
+    try {
+      const destination = await this.destinations.check(hook.url);
+      const headers = {
+        "content-type": "application/json",
+        "user-agent": "facerec-webhooks",
+        "facerec-delivery": job.deliveryId,
+        "facerec-signature": webhookSignature(hook.secret, Math.floor(Date.now() / 1000), job.body),
       };
-      const timer = setTimeout(wake, ms);
-      this.waking.add(wake);
-    });
-  }
-
-  /** Stop: retries not yet due are given up (they are in the delivery log as failed attempts). */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const wake of [...this.waking]) wake();
-    await Promise.allSettled([...this.running]);
+      const status = await postTo(destination, headers, job.body, this.options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs);
+      return status >= 200 && status <= 299
+        ? { status, refused: false }
+        : { status, error: `the receiver answered ${status}`, refused: false };
+    } catch (e) {
+      const refused = e instanceof DestinationError && e.refused;
+      return { error: refused ? `refused: ${(e as Error).message}` : DELIVERY_FAILED, refused };
+    }
   }
 }
 
@@ -212,20 +211,24 @@ export const WEBHOOK_QUEUE = "facerec-webhooks";
 /**
  * Deliveries on BullMQ (distributed mode): any gateway or matcher queues them, the matchers' workers
  * attempt them, with BullMQ's exponential backoff between attempts; a delivery outlives the process
- * that queued it.
+ * that queued it. A delivery whose webhook's circuit is open in the worker's process waits on the queue,
+ * delayed to the end of the cool-down, without spending an attempt (startWebhookWorker).
  */
 export class BullDeliveryQueue implements DeliveryQueue {
   private readonly queue: Queue<DeliveryJob>;
 
-  constructor(connection: ConnectionOptions) {
+  constructor(
+    connection: ConnectionOptions,
+    private readonly options: { attempts?: number; firstRetryMs?: number } = {},
+  ) {
     this.queue = new Queue<DeliveryJob>(WEBHOOK_QUEUE, { connection });
   }
 
   async add(job: DeliveryJob): Promise<boolean> {
     await this.queue.add("deliver", job, {
       jobId: job.deliveryId,
-      attempts: WEBHOOK_DEFAULTS.attempts,
-      backoff: { type: "exponential", delay: WEBHOOK_DEFAULTS.firstRetryMs },
+      attempts: this.options.attempts ?? WEBHOOK_DEFAULTS.attempts,
+      backoff: { type: "exponential", delay: this.options.firstRetryMs ?? WEBHOOK_DEFAULTS.firstRetryMs },
       removeOnComplete: 1000,
       removeOnFail: 5000,
     });
@@ -237,19 +240,31 @@ export class BullDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** The worker that attempts the queued deliveries (run beside the job runner, in the matcher). */
+/**
+ * The worker that attempts the queued deliveries (run beside the job runner, in the matcher). A
+ * delivery its webhook's circuit holds back is moved to the delayed set until the circuit may let it
+ * through (heldUntil) instead of being attempted: it holds no worker and keeps its attempts, so a
+ * tenant's dead receivers cost the workers one timeout each per cool-down, not one per queued attempt.
+ */
 export function startWebhookWorker(connection: ConnectionOptions, dispatcher: WebhookDispatcher): Worker<DeliveryJob> {
-  return new Worker<DeliveryJob>(WEBHOOK_QUEUE, (job) => dispatcher.attempt(job.data, job.attemptsMade + 1), {
-    connection,
-    concurrency: 8,
-  });
+  return new Worker<DeliveryJob>(
+    WEBHOOK_QUEUE,
+    async (job, token) => {
+      if (!dispatcher.breakers.admit(job.data.webhookId)) {
+        await job.moveToDelayed(dispatcher.heldUntil(job.data.webhookId), token);
+        throw new DelayedError();
+      }
+      await dispatcher.attempt(job.data, job.attemptsMade + 1);
+    },
+    { connection, concurrency: 8 },
+  );
 }
 
-/** facerec_webhook_attempts{result="delivered"|"failed"|"refused"} and the deliveries dropped by a full queue. */
+/** facerec_webhook_attempts{result="delivered"|"failed"|"refused"} and the deliveries a queue dropped unattempted. */
 export function webhookMetrics(registry: Registry, dispatcher: WebhookDispatcher): void {
   new Gauge({
     name: "facerec_webhook_attempts",
-    help: "Webhook delivery attempts made by this process since start, by result (refused: by the destination policy); dropped: deliveries a full queue refused.",
+    help: "Webhook delivery attempts made by this process since start, by result (refused: by the destination policy); dropped: deliveries this process's queue gave up unattempted (full, or stopping), each in the delivery log.",
     labelNames: ["result"],
     registers: [registry],
     collect() {

@@ -50,8 +50,30 @@ export const WEBHOOK_DEFAULTS = {
   firstRetryMs: 1000,
   /** A receiver that has not answered in this long is a failed attempt. @default 10000 */
   timeoutMs: 10_000,
-  /** Deliveries waiting in one process's own queue (embedded mode) before new ones are dropped and counted. @default 1000 */
+  /**
+   * Deliveries one process's own queue holds (embedded mode), waiting, retrying or under way; when it
+   * is full the tenant holding the most gives up its newest waiting delivery to a tenant holding
+   * fewer, and a delivery that finds no place is dropped (counted and logged). @default 1000
+   */
   maxPending: 1000,
+  /**
+   * Attempts one process's own queue makes at once, all tenants together: eight tenants whose
+   * receivers never answer are needed to hold them all. @default 128
+   */
+  concurrency: 128,
+  /**
+   * Attempts one tenant has under way at once in a process's own queue: a tenant's receivers that
+   * never answer hold at most this many workers, each for timeoutMs, and the rest serve the other
+   * tenants. 16 carry ~280 deliveries a second to a receiver answering in 50 ms (measured: 1,000 in
+   * 3.6 s; 8 took 6.9 s), 14 decisions a second to each of the 20 webhooks a tenant may have. @default 16
+   */
+  tenantConcurrency: 16,
+  /** Failed attempts in a row that open a webhook's circuit: no attempts for a cool-down. @default 5 */
+  breakerFailures: 5,
+  /** The first cool-down of an open circuit; each failed trial doubles it. @default 60000 */
+  breakerCoolDownMs: 60_000,
+  /** The longest cool-down: a receiver down for a day is still tried every 15 min. @default 900000 */
+  breakerMaxCoolDownMs: 900_000,
   /** How long a process serves a tenant's webhook list from memory: another replica's change is seen within it. @default 2000 */
   cacheMs: 2000,
   /** Attempts the delivery log keeps per webhook, the newest: enough to see a failing receiver's story. @default 200 */

@@ -189,10 +189,56 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
       await delivering.queue.close();
     }
   });
+
+  it("a webhook whose circuit opened waits on the queue for the cool-down without spending attempts, then is delivered", async () => {
+    const db = await Database.connect(createDatabase(pg.url));
+    databases.push(db);
+    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    // Retries 20 ms apart, doubling, so that five failures come within a second; up to 8 attempts.
+    const queuing = new WebhookDispatcher(
+      new PgWebhookStore(db),
+      new BullDeliveryQueue(connection, { attempts: 8, firstRetryMs: 20 }),
+      loopbackAllowed(),
+    );
+    const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), {
+      ...loopbackAllowed(),
+      breaker: { failures: 5, coolDownMs: 1000 },
+    });
+    const worker = startWebhookWorker(connection, delivering);
+    try {
+      const watched = hook("acme", receiver.url);
+      await queuing.store.insert(watched);
+      receiver.answers.push(500, 500, 500, 500, 500);
+      queuing.notify(decision("acme", "match"));
+      const end = Date.now() + 30_000;
+      let attempts = await queuing.store.attempts("acme", watched.id, 10);
+      while (!attempts[0]?.delivered && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        attempts = await queuing.store.attempts("acme", watched.id, 10);
+      }
+      // Five failures opened the circuit; the sixth attempt, due 320 ms later, waited delayed on the
+      // queue for the cool-down instead, and kept its number: no attempt was spent while open.
+      expect(attempts.map((a) => [a.attempt, a.status, a.delivered])).toEqual([
+        [6, 200, true],
+        ...[5, 4, 3, 2, 1].map((n) => [n, 500, false]),
+      ]);
+      expect(attempts[1]?.error).toMatch(/^the receiver answered 500; circuit open until \d{4}-/);
+      const [sixth, fifth] = attempts.map((a) => Date.parse(a.at));
+      console.info(
+        `BullMQ: the attempt after the circuit opened came ${(sixth ?? 0) - (fifth ?? 0)} ms after the fifth failure (cool-down 1000)`,
+      );
+      expect((sixth ?? 0) - (fifth ?? 0)).toBeGreaterThanOrEqual(950);
+      expect(delivering.circuit(watched.id)).toEqual({ state: "closed", failures: 0 });
+    } finally {
+      await worker.close();
+      await queuing.queue.close();
+      await delivering.queue.close();
+    }
+  });
 });
 
 describe("webhook deliveries retried in this process (embedded mode)", () => {
-  it("gives up retries not yet due when the process stops, with every attempt made in the log", async () => {
+  it("gives up retries not yet due when the process stops, with every attempt made and every one given up in the log", async () => {
     const receiver = await httpReceiver();
     try {
       const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-local-")));
@@ -205,9 +251,18 @@ describe("webhook deliveries retried in this process (embedded mode)", () => {
       await queue.add({ webhookId: h.id, tenant: "acme", deliveryId: "d1", eventId: "e1", body: "{}" });
       while ((await store.attempts("acme", h.id, 10)).length < 1) await new Promise((r) => setTimeout(r, 20));
       await queue.close();
-      expect((await store.attempts("acme", h.id, 10)).map((a) => [a.attempt, a.status])).toEqual([[1, 500]]);
+      // The retry given up is in the log as dropped, and so is a delivery offered after the stop.
+      const stopped = "dropped: the process stopped before this attempt";
+      expect((await store.attempts("acme", h.id, 10)).map((a) => [a.attempt, a.status, a.error])).toEqual([
+        [2, undefined, stopped],
+        [1, 500, "the receiver answered 500"],
+      ]);
       expect(receiver.requests).toHaveLength(1);
       expect(await queue.add({ webhookId: h.id, tenant: "acme", deliveryId: "d2", eventId: "e2", body: "{}" })).toBe(false);
+      expect((await store.attempts("acme", h.id, 1)).map((a) => [a.deliveryId, a.attempt, a.error])).toEqual([
+        ["d2", 1, stopped],
+      ]);
+      expect(dispatcher.dropped).toBe(2);
       await store.close();
     } finally {
       await receiver.stop();

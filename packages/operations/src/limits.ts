@@ -48,6 +48,12 @@ export interface Limits {
    */
   tenantUploadBytes: number;
   /**
+   * The slowest an upload may arrive, past its first 5 s; a slower one is closed and its share of the
+   * upload budget goes back. @default 32 KiB/s: a 20 MiB image over a link that slow would outlast the
+   * 30 s request timeout anyway, and a trickling sender no longer holds its bytes for those 30 s
+   */
+  minUploadBytesPerSecond: number;
+  /**
    * The largest gRPC message read, and what a gRPC image call reserves from the upload budget (its
    * size is not known before it is read). @default 24 MiB: one image at the 20 MiB limit with its fields
    */
@@ -100,6 +106,7 @@ export const DEFAULT_LIMITS: Limits = {
   plainRequestBytes: MiB,
   uploadBytesInFlight: 256 * MiB,
   tenantUploadBytes: 128 * MiB,
+  minUploadBytesPerSecond: 32 * 1024,
   grpcMessageBytes: 24 * MiB,
   grpcConcurrentCalls: 128,
   imageWorkers: Math.max(2, availableParallelism()),

@@ -61,6 +61,30 @@ declare module "fastify" {
 
 const consoleDir = join(repoRoot, "services", "gateway", "console");
 
+/** How long an upload may take before its rate is judged: a slow start (TLS, a phone waking) is not slow. */
+const UPLOAD_GRACE_MS = 5000;
+
+/**
+ * Ends an upload whose body arrives slower than `minRate` bytes a second (after UPLOAD_GRACE_MS), so
+ * that a sender trickling bytes gives its reservation of the upload budget back long before the
+ * request timeout would. Reads the socket's byte count: a listener on the body would consume it.
+ */
+function slowUploadWatch(request: FastifyRequest, minRate: number): NodeJS.Timeout {
+  const socket = request.raw.socket;
+  const started = Date.now();
+  const from = socket.bytesRead;
+  const timer = setInterval(() => {
+    const elapsed = Date.now() - started;
+    if (request.raw.complete || socket.destroyed) return clearInterval(timer);
+    if (elapsed < UPLOAD_GRACE_MS || socket.bytesRead - from >= (minRate * elapsed) / 1000) return;
+    clearInterval(timer);
+    request.log.warn({ elapsed, bytes: socket.bytesRead - from }, "upload slower than the minimum rate: closed");
+    socket.destroy();
+  }, 1000);
+  timer.unref();
+  return timer;
+}
+
 /** The declared operation a request's route serves (checked for every route when it is added). */
 const operationOf = (request: FastifyRequest): OperationName => request.routeOptions.schema?.operationId as OperationName;
 
@@ -180,10 +204,15 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       const limit = OPERATIONS[operation].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
       if (declared > limit) throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limit}`);
       if (OPERATIONS[operation].quota !== "image") return;
-      request.releaseUpload = recognition.uploads.reserve(
+      const give = recognition.uploads.reserve(
         request.principal.tenant,
         Number.isFinite(declared) ? declared : limits.requestBytes,
       );
+      const watch = slowUploadWatch(request, limits.minUploadBytesPerSecond);
+      request.releaseUpload = () => {
+        clearInterval(watch);
+        give();
+      };
     });
     api.addHook("onResponse", async (request) => release(request));
     api.addHook("onRequestAbort", async (request) => release(request));

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -82,5 +83,17 @@ describeWithShared("one tenant slows itself, never another", () => {
       body: JSON.stringify({ name: "B's first" }),
     });
     expect(created.status).toBe(201);
+
+    // Uploads that send nothing are closed once past the grace of 5 s, and give their share back.
+    const admitted = held.filter((h) => h.answer() === "");
+    const closed = Promise.all(admitted.map((h) => (h.destroyed ? undefined : once(h, "close"))));
+    // Well before the 60 s request timeout this gateway has: the minimum rate did it.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("idle uploads still open after 15 s")), 15_000);
+    });
+    await Promise.race([closed, bound]).finally(() => clearTimeout(timer));
+    const again = (await idleUpload(keyOf.a, 16 * MiB)) as Socket & { answer: () => string };
+    expect(again.answer()).toBe("");
   });
 });
