@@ -82,6 +82,11 @@ export interface Limits {
   /** @default 8 open match streams (SSE and WatchMatches) per API key: a console in a few tabs */
   streamsPerKey: number;
   /**
+   * Open match streams of one tenant, whatever its keys: a tenant minting keys cannot take every
+   * stream a gateway can feed. @default 64: eight consoles of eight tabs
+   */
+  streamsPerTenant: number;
+  /**
    * Bytes queued for a stream reader that does not keep up; past it the stream is ended (the client
    * reconnects). @default 1 MiB: about 2,000 match events
    */
@@ -113,6 +118,7 @@ export const DEFAULT_LIMITS: Limits = {
   imageQueue: 32,
   tenantImageShare: 24,
   streamsPerKey: 8,
+  streamsPerTenant: 64,
   streamBacklogBytes: MiB,
   webhooksPerTenant: 20,
   webhookUrl: 2048,

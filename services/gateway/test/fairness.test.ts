@@ -40,7 +40,7 @@ describeWithShared("one tenant slows itself, never another", () => {
   beforeAll(async () => {
     data = mkdtempSync(join(tmpdir(), "fairness-"));
     gateway = await openGateway(data, {
-      limits: { uploadBytesInFlight: 64 * MiB, tenantUploadBytes: 32 * MiB },
+      limits: { uploadBytesInFlight: 64 * MiB, tenantUploadBytes: 32 * MiB, streamsPerTenant: 2 },
       env: { ...process.env, FACEREC_LIVENESS_POLICY: "off" },
     });
     keyOf.a = (await gateway.keys.create("tenant-a", "a", ["recognise"])).key;
@@ -95,5 +95,26 @@ describeWithShared("one tenant slows itself, never another", () => {
     await Promise.race([closed, bound]).finally(() => clearTimeout(timer));
     const again = (await idleUpload(keyOf.a, 16 * MiB)) as Socket & { answer: () => string };
     expect(again.answer()).toBe("");
+  });
+
+  it("holds a tenant to its share of match streams, whatever its keys: another tenant still opens one", async () => {
+    const { keys, recognition } = gateway;
+    const mint = async (tenant: string, name: string) => keys.authenticate((await keys.create(tenant, name, ["recognise"])).key);
+    const [a1, a2, a3, b] = [
+      await mint("tenant-a", "s1"),
+      await mint("tenant-a", "s2"),
+      await mint("tenant-a", "s3"),
+      await mint("tenant-b", "s"),
+    ];
+    const stops = [await recognition.watchMatches(a1, [], () => {}), await recognition.watchMatches(a2, [], () => {})];
+    try {
+      await expect(recognition.watchMatches(a3, [], () => {})).rejects.toThrow(/this tenant already has 2 match streams open/);
+      stops.push(await recognition.watchMatches(b, [], () => {}));
+      // A stream closed gives its place back.
+      stops.shift()?.();
+      stops.push(await recognition.watchMatches(a3, [], () => {}));
+    } finally {
+      for (const stop of stops) stop();
+    }
   });
 });

@@ -9,6 +9,7 @@ const MAX_CAMERAS = 100;
 /** Match streams: follow the tenant's decisions as they are made, a bounded number per key. */
 export function streamOperations(ctx: OperationContext) {
   const open = new Map<string, number>();
+  const perTenant = new Map<string, number>();
   return {
     /** Follow the tenant's match decisions as they are made; resolves with the function that stops following. */
     watchMatches: ctx.operation(
@@ -23,9 +24,14 @@ export function streamOperations(ctx: OperationContext) {
         if (held >= ctx.limits.streamsPerKey) {
           throw new RateLimitError(`this key already has ${held} match streams open; close one first`, 1);
         }
+        const tenantHeld = perTenant.get(call.tenant) ?? 0;
+        if (tenantHeld >= ctx.limits.streamsPerTenant) {
+          throw new RateLimitError(`this tenant already has ${tenantHeld} match streams open; close one first`, 1);
+        }
         // The slot is taken before the audit entry is awaited and given back if that fails, so a
         // client that leaves meanwhile cannot leak it.
         open.set(keyId, held + 1);
+        perTenant.set(call.tenant, tenantHeld + 1);
         let stopped = false;
         const release = () => {
           if (stopped) return;
@@ -33,6 +39,9 @@ export function streamOperations(ctx: OperationContext) {
           const left = (open.get(keyId) ?? 1) - 1;
           if (left > 0) open.set(keyId, left);
           else open.delete(keyId);
+          const tenantLeft = (perTenant.get(call.tenant) ?? 1) - 1;
+          if (tenantLeft > 0) perTenant.set(call.tenant, tenantLeft);
+          else perTenant.delete(call.tenant);
         };
         try {
           await call.record("started");
