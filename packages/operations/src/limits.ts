@@ -83,7 +83,8 @@ export interface Limits {
   streamsPerKey: number;
   /**
    * Open match streams of one tenant, whatever its keys: a tenant minting keys cannot take every
-   * stream a gateway can feed. @default 64: eight consoles of eight tabs
+   * stream a gateway can feed. @default 256: thirty-two consoles of eight tabs (the flood test opens
+   * 240 streams over 30 keys of one tenant)
    */
   streamsPerTenant: number;
   /**
@@ -118,7 +119,7 @@ export const DEFAULT_LIMITS: Limits = {
   imageQueue: 32,
   tenantImageShare: 24,
   streamsPerKey: 8,
-  streamsPerTenant: 64,
+  streamsPerTenant: 256,
   streamBacklogBytes: MiB,
   webhooksPerTenant: 20,
   webhookUrl: 2048,
