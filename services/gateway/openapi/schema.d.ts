@@ -1708,6 +1708,10 @@ export interface operations {
                         modelId?: string;
                         /** @description the liveness policy applied: required, advisory or off */
                         liveness?: string;
+                        /** @description who set that policy: request, camera, tenant or deployment */
+                        livenessSource?: string;
+                        /** @description the liveness score under which the required policy refuses a face */
+                        livenessThreshold?: number;
                         faces?: {
                             box?: {
                                 x?: number;
@@ -1720,6 +1724,8 @@ export interface operations {
                             subjectId?: string;
                             /** @description the matched subject's name, beside its id */
                             subjectName?: string;
+                            /** @description why the face was refused (rejected-spoof, rejected-quality), with the figures */
+                            reason?: string;
                             score?: number;
                             threshold?: number;
                             quality?: number;

@@ -270,7 +270,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
     deleteSubject: unary("deleteSubject", async (p, r) => toErasure(await recognition.deleteSubject(p, r.id))),
     enroll: unary("enroll", async (p, r) => recognition.enroll(p, r.subjectId, r.images)),
     identify: unary("identify", async (p, r) => {
-      const { faces, requestId, liveness } = await recognition.identify(
+      const { faces, requestId, liveness, livenessSource, livenessThreshold } = await recognition.identify(
         p,
         r.image,
         r.camera || undefined,
@@ -282,6 +282,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
           outcome: OUTCOMES[f.outcome],
           subjectId: f.subjectId ?? "",
           subjectName: f.subjectName ?? "",
+          reason: f.reason ?? "",
           score: f.score ?? 0,
           threshold: f.threshold ?? 0,
           quality: f.quality,
@@ -291,6 +292,8 @@ export function buildGrpcServer(recognition: Recognition): Server {
         modelId: recognition.modelId,
         requestId,
         liveness,
+        livenessSource,
+        livenessThreshold,
       };
     }),
     verify: unary("verify", async (p, r) => {

@@ -342,12 +342,23 @@ describeWithShared("REST gateway over real HTTP", () => {
   it("applies the liveness policy: required refuses a failing face, advisory reports it, off skips it", async () => {
     // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
     const image = b64(shared("data", "faceapi_bbt", "group", "bbt5.jpg"));
-    type Faces = { faces: { outcome: string; liveness?: number }[]; liveness: string };
+    type Faces = {
+      faces: { outcome: string; liveness?: number; reason?: string }[];
+      liveness: string;
+      livenessSource: string;
+      livenessThreshold: number;
+    };
     const required = (await call("POST", "/v1/identify", keyOf.kiosk, { image })).json as unknown as Faces;
-    expect(required.liveness).toBe("required");
-    expect(required.faces.filter((f) => f.outcome === "rejected-spoof")).toHaveLength(1);
+    expect(required).toMatchObject({ liveness: "required", livenessSource: "deployment" });
+    const refused = required.faces.filter((f) => f.outcome === "rejected-spoof");
+    expect(refused).toHaveLength(1);
+    // The refusal explains itself: the score, the threshold, the policy and who set it.
+    const score = Number(refused[0]?.liveness).toFixed(3);
+    expect(refused[0]?.reason).toBe(
+      `liveness ${score} is under ${required.livenessThreshold.toFixed(3)}: the "required" policy, set by the deployment, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`,
+    );
     const advisory = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "advisory" })).json as unknown as Faces;
-    expect(advisory.liveness).toBe("advisory");
+    expect(advisory).toMatchObject({ liveness: "advisory", livenessSource: "request" });
     expect(advisory.faces.some((f) => f.outcome === "rejected-spoof")).toBe(false);
     expect(Math.min(...advisory.faces.map((f) => f.liveness as number))).toBeLessThan(0.354);
     const off = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "off" })).json as unknown as Faces;

@@ -15,6 +15,8 @@ export interface FaceResult {
   subjectId?: string;
   /** The matched subject's name, beside its id. */
   subjectName?: string;
+  /** Why the face was refused (rejected-spoof, rejected-quality), with the figures. */
+  reason?: string;
   score?: number;
   threshold?: number;
   quality: number;
@@ -36,6 +38,9 @@ function faceResultOf(event: MatchEvent, d: Decision, face: Face): FaceResult {
   };
 }
 
+/** Who set the liveness policy a request was decided under. */
+export type LivenessSource = "request" | "camera" | "tenant" | "deployment";
+
 /** 1:N identification, 1:1 verification, and corrective feedback on a decision. */
 export function decisionOperations(ctx: OperationContext) {
   const { gallery } = ctx;
@@ -45,11 +50,16 @@ export function decisionOperations(ctx: OperationContext) {
    * bound to that camera (a camera an unbound key names is its own label, which earns no camera rule), else the
    * tenant's policy's, else the deployment's; or a stricter one asked for (a looser one needs admin).
    */
-  const livenessFor = async (p: Principal, camera: string, asked?: string): Promise<LivenessPolicy> => {
+  const livenessFor = async (
+    p: Principal,
+    camera: string,
+    asked?: string,
+  ): Promise<{ policy: LivenessPolicy; source: LivenessSource }> => {
     const tenant = (await ctx.options.privacy?.policies.current(p.tenant))?.policy.liveness ?? null;
     const cameraRule = p.cameras?.includes(camera) ? ctx.liveness.cameras[camera] : undefined;
     const configured = cameraRule ?? tenant ?? ctx.liveness.policy;
-    if (asked === undefined || asked === "") return configured;
+    const source: LivenessSource = cameraRule ? "camera" : tenant ? "tenant" : "deployment";
+    if (asked === undefined || asked === "") return { policy: configured, source };
     if (!LIVENESS_POLICIES.includes(asked as LivenessPolicy)) {
       throw new BadRequestError(`liveness is ${LIVENESS_POLICIES.join(", ")}, not "${asked.slice(0, 40)}"`);
     }
@@ -59,7 +69,7 @@ export function decisionOperations(ctx: OperationContext) {
         `liveness "${asked}" is looser than this camera's "${configured}": only an admin key may ask for it`,
       );
     }
-    return asked as LivenessPolicy;
+    return { policy: asked as LivenessPolicy, source: "request" };
   };
 
   const mainFace = async (image: Uint8Array): Promise<Float32Array> => {
@@ -82,7 +92,13 @@ export function decisionOperations(ctx: OperationContext) {
         image: Uint8Array,
         named?: string,
         liveness?: string,
-      ): Promise<{ faces: FaceResult[]; requestId: string; liveness: LivenessPolicy }> => {
+      ): Promise<{
+        faces: FaceResult[];
+        requestId: string;
+        liveness: LivenessPolicy;
+        livenessSource: LivenessSource;
+        livenessThreshold: number;
+      }> => {
         const p = call.principal;
         // Unnamed: a bound key's (first) camera, else the API's own.
         const camera = named ?? p.cameras?.[0] ?? "api";
@@ -99,7 +115,8 @@ export function decisionOperations(ctx: OperationContext) {
         if (privacy && !(await privacy.policies.mayIdentify(p.tenant, camera))) {
           throw new ForbiddenError(`this tenant's policy does not allow identification at camera ${camera}`);
         }
-        const policy = await livenessFor(p, camera, liveness);
+        const { policy, source: livenessSource } = await livenessFor(p, camera, liveness);
+        const livenessThreshold = gallery.policy.minLiveness;
         const faces = await call.admitted(() => ctx.analyse("identify", image, policy !== "off"));
         const requestId = randomUUID();
         const results: FaceResult[] = [];
@@ -121,7 +138,13 @@ export function decisionOperations(ctx: OperationContext) {
             ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
             nameOf: (id) => gallery.peekSubject(p.tenant, id)?.name,
           });
-          results.push(faceResultOf(event, d, face));
+          const result = faceResultOf(event, d, face);
+          // A refusal says why, in the terms a caller can act on: the score, the bar, whose rule.
+          if (d.outcome === "rejected-spoof")
+            result.reason = `liveness ${d.liveness.toFixed(3)} is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`;
+          if (d.outcome === "rejected-quality")
+            result.reason = `quality ${d.quality.toFixed(2)} is under ${d.minimum.toFixed(2)}: the face is too small, blurred or turned to be judged`;
+          results.push(result);
           // Stored as the matcher stores a camera's decision, then published and notified.
           const source = { keyId: p.keyId, operation: call.spec.audit, requestId, latencyMs: Date.now() - call.started };
           const crop = gallery.retainsCrops ? await encodePng(face.aligned) : undefined;
@@ -130,7 +153,7 @@ export function decisionOperations(ctx: OperationContext) {
           ctx.aftermath.notify(event);
         }
         if (faces.length === 0) await call.record("no-face", {}, { requestId });
-        return { faces: results, requestId, liveness: policy };
+        return { faces: results, requestId, liveness: policy, livenessSource, livenessThreshold };
       },
     ),
 

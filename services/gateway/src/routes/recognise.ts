@@ -45,6 +45,11 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
               requestId: { type: "string" },
               modelId: { type: "string" },
               liveness: { type: "string", description: "the liveness policy applied: required, advisory or off" },
+              livenessSource: { type: "string", description: "who set that policy: request, camera, tenant or deployment" },
+              livenessThreshold: {
+                type: "number",
+                description: "the liveness score under which the required policy refuses a face",
+              },
               faces: {
                 type: "array",
                 items: {
@@ -54,6 +59,10 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
                     outcome: { type: "string", enum: ["match", "unknown", "rejected-quality", "rejected-spoof"] },
                     subjectId: { type: "string" },
                     subjectName: { type: "string", description: "the matched subject's name, beside its id" },
+                    reason: {
+                      type: "string",
+                      description: "why the face was refused (rejected-spoof, rejected-quality), with the figures",
+                    },
                     score: { type: "number" },
                     threshold: { type: "number" },
                     quality: { type: "number" },
