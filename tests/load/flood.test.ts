@@ -1,9 +1,11 @@
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { RecordLog } from "@facerec/storage";
-import { describeWithShared, shared } from "@facerec/testkit";
+import { describeWithShared, facerec, shared } from "@facerec/testkit";
 import { type EmbeddedGateway, embeddedGateway } from "@facerec/testkit/servers";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,6 +22,7 @@ const STREAMS_PER_KEY = 10;
 const MEMORY_BOUND = 500 * 1024 * 1024;
 
 let gw: EmbeddedGateway;
+let otherTenant: string;
 let data: string;
 let admin: string;
 let photo: Buffer;
@@ -57,6 +60,20 @@ describeWithShared("a flood on one gateway process", () => {
   beforeAll(async () => {
     photo = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
     data = mkdtempSync(join(tmpdir(), "flood-"));
+    // A second tenant's key, made on the folder before the gateway holds it.
+    const made = await facerec(
+      "keys",
+      "create",
+      "--tenant",
+      "other",
+      "--scopes",
+      "recognise,enrol",
+      "--name",
+      "other",
+      "--data",
+      data,
+    );
+    otherTenant = JSON.parse(made.stdout).key;
     gw = await embeddedGateway(data);
     admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(gw.output)?.[1] as string;
     expect(admin).toBeDefined();
@@ -152,6 +169,46 @@ describeWithShared("a flood on one gateway process", () => {
     expect((await fetch(`${gw.url}/v1/subjects`, { headers: { "x-api-key": admin } })).status).toBe(200);
     // One entry for the address's and one for the key id's first failure; the rest are counted in aggregate entries.
     expect(entries() - before).toBeLessThanOrEqual(30);
+  });
+
+  it("one tenant's nine idle 30 MiB uploads: another tenant identifies and creates a subject meanwhile", async () => {
+    const { hostname, port } = new URL(gw.url);
+    const idle: Socket[] = [];
+    try {
+      for (let i = 0; i < 9; i++) {
+        const socket = connect(Number(port), hostname);
+        await once(socket, "connect");
+        socket.write(
+          `POST /v1/identify HTTP/1.1\r\nhost: ${hostname}\r\nx-api-key: ${admin}\r\ncontent-type: application/json\r\ncontent-length: ${30 * 2 ** 20}\r\n\r\n{"image":"`,
+        );
+        idle.push(socket);
+      }
+      // Four fit A's 128 MiB share; the other five are told so before B asks for anything.
+      const answers = idle.map((socket) => {
+        let text = "";
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        return () => text;
+      });
+      await expect.poll(() => answers.filter((a) => a().startsWith("HTTP/1.1 503")).length).toBe(5);
+      const identified = await fetch(`${gw.url}/v1/identify`, {
+        method: "POST",
+        headers: { "x-api-key": otherTenant, "content-type": "application/json" },
+        // 20 MiB declared (the JSON padded with spaces): more than the 16 MiB tenant A's uploads would
+        // leave of the gateway's 256 MiB if A could take it all; A's own share is 128 MiB.
+        body: `${JSON.stringify({ image: photo.toString("base64") })}${" ".repeat(20 * 2 ** 20)}`,
+      });
+      expect(identified.status).toBe(200);
+      const created = await fetch(`${gw.url}/v1/subjects`, {
+        method: "POST",
+        headers: { "x-api-key": otherTenant, "content-type": "application/json" },
+        body: JSON.stringify({ name: "meanwhile" }),
+      });
+      expect(created.status).toBe(201);
+    } finally {
+      for (const s of idle) s.destroy();
+    }
   });
 
   it(`the same flood over gRPC: OK, RESOURCE_EXHAUSTED or UNAVAILABLE, memory bounded`, async () => {
