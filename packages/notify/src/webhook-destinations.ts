@@ -20,6 +20,9 @@ const INTERNAL: readonly [string, string][] = [
   ["224.0.0.0/4", "multicast"],
   // Reserved, and the broadcast address.
   ["240.0.0.0/4", "reserved"],
+  // IETF protocol assignments and the benchmarking range: nothing public answers there.
+  ["192.0.0.0/24", "reserved"],
+  ["198.18.0.0/15", "reserved"],
   ["::/128", "unspecified"],
   ["::1/128", "loopback"],
   // The deprecated IPv4-compatible form (::a.b.c.d): no public receiver has one.
@@ -29,6 +32,9 @@ const INTERNAL: readonly [string, string][] = [
   ["fec0::/10", "private"],
   ["fe80::/10", "link-local"],
   ["ff00::/8", "multicast"],
+  // A site's own NAT64 prefix, and 6to4 (which carries an IPv4 address inside): either can lead inward.
+  ["64:ff9b:1::/48", "private"],
+  ["2002::/16", "reserved"],
 ];
 
 /** An address as a number, with its family. */

@@ -94,7 +94,8 @@ export class WebhookSecrets {
       throw new WebhookKeyError(
         `webhook ${id}: its secret was sealed under key ${keyId}, and the webhook key configured is ${this.keyId}`,
       );
-    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(nonce, "base64url"));
+    // The full 16-byte tag only: GCM would otherwise accept a truncated one.
+    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(nonce, "base64url"), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(`${tenant}\0${id}`));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");

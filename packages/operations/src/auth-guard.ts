@@ -25,7 +25,7 @@ interface Tally {
 /**
  * Failed authentications, limited and audited so that they protect valid keys instead of locking
  * them out. A key is always checked first: a valid key passes whatever failed before it. Failures
- * count against the presented key's id when the key is well-formed, else against the client address
+ * count against the presented key's id when it names a key that exists, else against the client address
  * (which is the proxy's unless the proxy is trusted: FACEREC_TRUSTED_PROXIES); past `perMinute` of
  * them, further failures of that key id or address are answered 429 instead of 401. Each key id or
  * address gets one audit entry for its first failure in a minute and one with the count of the rest,
@@ -46,10 +46,14 @@ export class AuthGuard {
     this.timer.unref();
   }
 
-  /** What a presented key's failures count against. */
-  static bucketOf(presented: string | undefined, client: string): string {
+  /**
+   * What a presented key's failures count against: the key's id when it names a key that exists (a
+   * wrong secret, a revoked key), else the client address, so that a fresh made-up id per request
+   * cannot escape the address's limit or add an audit entry of its own.
+   */
+  static bucketOf(presented: string | undefined, client: string, error: AuthError): string {
     const id = KEY_ID.exec(presented?.trim() ?? "")?.[1];
-    return id ? `key id ${id}` : `address ${client}`;
+    return id && (error.reason === "wrong-secret" || error.reason === "revoked") ? `key id ${id}` : `address ${client}`;
   }
 
   /**
@@ -63,7 +67,7 @@ export class AuthGuard {
     error: AuthError,
     requestId: string,
   ): Promise<Error> {
-    const bucket = AuthGuard.bucketOf(presented, client);
+    const bucket = AuthGuard.bucketOf(presented, client, error);
     const allowed = this.failures.take(bucket);
     await this.tally(bucket, operation, `rejected-auth:${error.reason}`, requestId);
     if (allowed.ok) return error;

@@ -179,7 +179,7 @@ export class OperationContext {
         if (spec.changes && !this.inChange.getStore())
           throw new Error(`${spec.audit}: a change's audit entry is written inside its atomic scope`);
         // A test hook: the process dies between a change and its entry, as a crash would.
-        if (spec.changes && process.env.FACEREC_TEST_KILL_BEFORE_AUDIT === spec.audit) process.kill(process.pid, "SIGKILL");
+        if (spec.changes && killBeforeAudit === spec.audit) process.kill(process.pid, "SIGKILL");
         const word = options.qualifier ? `${spec.audit}-${options.qualifier}` : spec.audit;
         return this.record(p, word, decision, started, extra, options.requestId, options.dedupeKey);
       },
@@ -316,6 +316,13 @@ export class OperationContext {
     return this.options.jobs;
   }
 }
+
+/**
+ * A test hook: with NODE_ENV=test, the process dies between the change of the operation whose audit
+ * word FACEREC_TEST_KILL_BEFORE_AUDIT names and that change's entry, as a crash would
+ * (tests/pipeline/atomic.test.ts). Ignored anywhere else, so a stray setting cannot kill a gateway.
+ */
+const killBeforeAudit = process.env.NODE_ENV === "test" ? process.env.FACEREC_TEST_KILL_BEFORE_AUDIT : undefined;
 
 /** The longest id a caller may name; the REST schemas' entityId says the same. */
 const MAX_ID = 100;

@@ -179,19 +179,25 @@ export class Database {
     if (open) return work(open.client);
     const client = await this.pool.connect();
     const scope: Ambient = { client, committed: [], rolledBack: [] };
+    let result: T;
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
-      const result = await this.ambient.run(scope, () => work(client));
+      result = await this.ambient.run(scope, () => work(client));
       await client.query("COMMIT");
-      for (const f of scope.committed) f();
-      return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
+      // A connection whose rollback failed may still be inside the transaction: the pool drops it.
+      await client.query("ROLLBACK").catch((e: Error) => {
+        broken = e;
+      });
       for (const f of scope.rolledBack) f();
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
+    // Committed: what follows the commit runs outside it, and cannot undo it.
+    for (const f of scope.committed) f();
+    return result;
   }
 
   /**

@@ -182,7 +182,7 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
         },
       };
     });
-    api.addHook("onRequest", async (request: FastifyRequest) => {
+    api.addHook("onRequest", async (request: FastifyRequest, reply) => {
       const operation = operationOf(request);
       request.principal = await recognition.admit(
         request.headers["x-api-key"] as string | undefined,
@@ -203,7 +203,8 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       // their own limit and never queued behind uploads in flight.
       const limit = OPERATIONS[operation].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
       if (declared > limit) throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limit}`);
-      if (OPERATIONS[operation].quota !== "image") return;
+      // A client gone while it was admitted holds nothing: its abort hook has already run.
+      if (OPERATIONS[operation].quota !== "image" || request.raw.destroyed) return;
       const give = recognition.uploads.reserve(
         request.principal.tenant,
         Number.isFinite(declared) ? declared : limits.requestBytes,
@@ -213,6 +214,8 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
         clearInterval(watch);
         give();
       };
+      // However the exchange ends (answered, aborted, the socket destroyed), the response closes.
+      reply.raw.once("close", () => release(request));
     });
     api.addHook("onResponse", async (request) => release(request));
     api.addHook("onRequestAbort", async (request) => release(request));

@@ -60,8 +60,11 @@ export function admissionInterceptor(recognition: Recognition, admitted: WeakMap
     if (!operation) return new ServerInterceptingCall(call);
     let release: (keep?: number) => void = () => {};
     let counted = false;
+    /** Cancelled or answered: an admission that completes afterwards must take nothing. */
+    let over = false;
     /** The call's slot and its reserved bytes go back once, however it ends. */
     const finish = () => {
+      over = true;
       release();
       release = () => {};
       if (counted) inProgress--;
@@ -76,26 +79,35 @@ export function admissionInterceptor(recognition: Recognition, admitted: WeakMap
       .withStart((next) => {
         const listener = new ServerListenerBuilder()
           .withOnReceiveMetadata((metadata, passOn) => {
-            if (inProgress >= limits.grpcConcurrentCalls) {
+            // Streams are bounded per key and per tenant (streamsPerKey, streamsPerTenant) and stay open:
+            // counted here, one tenant's streams would take every slot.
+            const stream = OPERATIONS[operation].quota === "stream";
+            if (!stream && inProgress >= limits.grpcConcurrentCalls) {
               call.sendStatus({
                 code: status.RESOURCE_EXHAUSTED,
                 details: "the gateway has too many calls in progress; retry shortly",
               });
               return;
             }
-            inProgress++;
-            counted = true;
+            if (!stream) {
+              inProgress++;
+              counted = true;
+            }
             const key = metadata.get("x-api-key")[0];
             const requestId = requestIdOf(metadata);
             recognition
               .admit(typeof key === "string" ? key : undefined, operation, requestId, addressOf(call.getPeer()))
               .then((principal) => {
+                // The client left while it was being admitted: nothing is reserved, nothing goes on.
+                if (over) return;
                 if (OPERATIONS[operation].quota === "image")
                   release = recognition.uploads.reserve(principal.tenant, limits.grpcMessageBytes);
                 admitted.set(metadata, { principal, requestId });
                 passOn(metadata);
               })
-              .catch(refuse);
+              .catch((error) => {
+                if (!over) refuse(error);
+              });
           })
           // Read, the message holds what its bytes fields hold: the rest of the reservation goes back.
           .withOnReceiveMessage((message, passOn) => {
