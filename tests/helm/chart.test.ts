@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@facerec/testkit/paths";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
@@ -407,6 +408,46 @@ describe("Helm chart, validated offline", () => {
         profile,
       ).toBe(false);
     }
+  });
+
+  it("gives the in-chart NATS a user per tenant, its edge detectors that user, the services their own", () => {
+    const objs = renderValid(["-f", join(chart, "values-dev.yaml"), "--set", "nats.tenantUsers={acme,globex}"]);
+    const config = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "facerec-facerec-nats-config") as Obj;
+    const conf = (config.data as Record<string, string>)["nats.conf"] as string;
+    // Each tenant (the release's own, default, included) may publish its crops and nothing else.
+    for (const tenant of ["acme", "default", "globex"]) {
+      expect(conf).toContain(`{ user: "edge-${tenant}", password: $NATS_PASSWORD_EDGE_${tenant.toUpperCase()}, permissions: {`);
+      expect(conf).toContain(`publish: { allow: ["faces.crop.${tenant}.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.FACES_CROP"] }`);
+    }
+    const nats = podOf(workload(objs, "nats")).containers[0] as unknown as { args: string[]; env: { name: string }[] };
+    expect(nats.args.slice(0, 2)).toEqual(["-c", "/etc/nats/nats.conf"]);
+    expect(nats.env.map((e) => e.name)).toEqual(
+      expect.arrayContaining(["NATS_PASSWORD_SERVICES", "NATS_PASSWORD_EDGE_ACME", "NATS_PASSWORD_EDGE_GLOBEX"]),
+    );
+    const userOf = (service: string) =>
+      (podOf(workload(objs, service)).containers[0]?.env ?? []).filter(
+        (e) => e.name === "NATS_USER" || e.name === "NATS_PASSWORD",
+      );
+    expect(userOf("edge-detector")).toEqual([
+      { name: "NATS_USER", value: "edge-default" },
+      { name: "NATS_PASSWORD", valueFrom: { secretKeyRef: { name: "facerec-facerec-nats-users", key: "edge-default" } } },
+    ]);
+    for (const service of ["gateway", "embedder", "matcher"])
+      expect(userOf(service)[0], service).toEqual({ name: "NATS_USER", value: "services" });
+    const secret = objs.find((o) => o.kind === "Secret" && o.metadata.name === "facerec-facerec-nats-users") as Obj;
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual(["edge-acme", "edge-default", "edge-globex", "services"]);
+    // nats-server takes the rendered configuration as it is, passwords from the environment.
+    const dir = mkdtempSync(join(tmpdir(), "nats-conf-"));
+    writeFileSync(join(dir, "nats.conf"), conf);
+    const checked = spawnSync("nats-server", ["-c", join(dir, "nats.conf"), "-t"], {
+      encoding: "utf8",
+      env: { ...process.env, ...Object.fromEntries(nats.env.map((e) => [e.name, "x"])) },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(`${checked.stdout}${checked.stderr}`).toMatch(/configuration file .* is valid/);
+    // Without tenant users, nothing of it is rendered.
+    const plain = renderValid(["-f", join(chart, "values-dev.yaml")]);
+    expect(plain.some((o) => o.metadata.name === "facerec-facerec-nats-config")).toBe(false);
   });
 
   it("runs NATS in the cloud profile as a three-server JetStream cluster with streams at three copies", () => {

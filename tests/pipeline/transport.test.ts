@@ -1,22 +1,26 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { FaceRecognitionServiceClient, streams } from "@facerec/contracts";
 import { Jobs, redisConnection } from "@facerec/pipeline";
-import { describeWithShared } from "@facerec/testkit";
+import { describeWithShared, shared } from "@facerec/testkit";
 import {
   edgeProcess,
   embeddedGateway,
+  freePort,
+  metricSum,
   natsServer,
   redisServer,
-  type ServerProcess,
+  ServerProcess,
   selfSignedCertificate,
   serviceProcess,
 } from "@facerec/testkit/servers";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect as connectNats } from "@nats-io/transport-node";
 import sharp from "sharp";
 import { afterAll, expect, it } from "vitest";
 import { eventually } from "./stack.js";
@@ -147,6 +151,74 @@ describeWithShared("transport security: credentials and TLS on every link", () =
     } finally {
       await gw.stop();
     }
+  });
+
+  it("NATS users per tenant: an edge with acme's credentials publishes acme's crops and nothing of globex's", async () => {
+    // The permissions docs/distributed.md gives for a tenant's edges: its crop subjects, the stream
+    // lookup the publisher makes at start, and the inboxes its publish acknowledgements come back on.
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "nats-tenants-"));
+    writeFileSync(
+      join(dir, "nats.conf"),
+      `listen: 127.0.0.1:${port}
+jetstream { store_dir: "${join(dir, "js")}" }
+authorization {
+  users = [
+    { user: services, password: "${PASSWORD}" }
+    { user: "edge-acme", password: "${PASSWORD}-acme", permissions: {
+        publish: { allow: ["faces.crop.acme.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.FACES_CROP"] }
+        subscribe: { allow: ["_INBOX.>"] } } }
+  ]
+}
+`,
+    );
+    const nats = new ServerProcess("nats-server", "nats-server", ["-c", join(dir, "nats.conf")], port);
+    await nats.start();
+    running.push(nats);
+    const url = `nats://127.0.0.1:${port}`;
+    // The services' user makes the streams (an edge's may not) and reads what arrives.
+    const embedder = await serviceProcess("embedder", { NATS_URL: url, NATS_USER: "services", NATS_PASSWORD: PASSWORD });
+    await embedder.stop();
+    const frame = readFileSync(shared("data", "facerec_examples", "knn_examples", "test", "obama1.jpg"));
+    const edgeAs = async (tenant: string) =>
+      edgeProcess({ NATS_URL: url, NATS_USER: "edge-acme", NATS_PASSWORD: `${PASSWORD}-acme`, TENANT: tenant, EDGE_FPS: "0.5" });
+    const own = await edgeAs("acme");
+    running.push(own);
+    const claimed = await edgeAs("globex");
+    running.push(claimed);
+    for (const edge of [own, claimed]) {
+      for (const camera of ["door"]) {
+        const r = await fetch(`http://127.0.0.1:${edge.ops}/v1/frames?camera=${camera}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${edge.pushKey}` },
+          body: frame,
+        });
+        expect(r.status).toBe(202);
+      }
+    }
+    // Only acme's crop is on the bus; the edge claiming globex was refused by the server (it spools).
+    const bus = await connectNats({ servers: url, user: "services", pass: PASSWORD });
+    try {
+      const jsm = await jetstreamManager(bus);
+      await eventually(async () => {
+        const info = await jsm.streams.info(streams.crops, { subjects_filter: "faces.crop.>" });
+        expect(Object.keys(info.state.subjects ?? {})).toEqual(["faces.crop.acme.door"]);
+      });
+      await new Promise((r) => setTimeout(r, 3000));
+      const info = await jsm.streams.info(streams.crops, { subjects_filter: "faces.crop.>" });
+      expect(Object.keys(info.state.subjects ?? {})).toEqual(["faces.crop.acme.door"]);
+    } finally {
+      await bus.close();
+    }
+    // The refused edge keeps its crop in its spool: refused, not lost.
+    const spooled = async (edge: { ops: number }) =>
+      metricSum(await (await fetch(`http://127.0.0.1:${edge.ops}/metrics`)).text(), "facerec_edge_crops", {
+        state: "spooled_now",
+      });
+    await eventually(async () => expect(await spooled(claimed)).toBeGreaterThan(0));
+    expect(await spooled(own)).toBe(0);
+    for (const p of [own, claimed, nats]) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("the edge's push endpoint with EDGE_PUSH_KEY: 401 without the key, 202 with it; none made, an empty one refused", async () => {

@@ -22,6 +22,32 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.nats.url -}}{{ .Values.nats.url }}{{- else -}}nats://{{ include "facerec.fullname" . }}-nats:4222{{- end -}}
 {{- end -}}
 
+{{/* Whether the in-chart NATS has a user per tenant (nats.tenantUsers): "true" or empty. */}}
+{{- define "facerec.natsUsers" -}}
+{{- if and .Values.nats.deploy (not .Values.nats.url) (not .Values.nats.credentialsSecret) .Values.nats.tenantUsers -}}true{{- end -}}
+{{- end -}}
+
+{{/* The tenants with a NATS user: those listed, and the release's own edge detectors' tenant. */}}
+{{- define "facerec.natsTenants" -}}
+{{- uniq (append (.Values.nats.tenantUsers | default list) .Values.tenant) | sortAlpha | toJson -}}
+{{- end -}}
+
+{{- define "facerec.natsUsersSecret" -}}{{ include "facerec.fullname" . }}-nats-users{{- end -}}
+
+{{/* A NATS user's password as the environment variable nats.conf reads it: edge-my-site -> NATS_PASSWORD_EDGE_MY_SITE. */}}
+{{- define "facerec.natsPasswordVar" -}}NATS_PASSWORD_{{ . | upper | replace "-" "_" }}{{- end -}}
+
+{{/* NATS_USER and NATS_PASSWORD for a service, as `user` of the in-chart NATS's users. */}}
+{{- define "facerec.natsUserEnv" -}}
+- name: NATS_USER
+  value: {{ .user | quote }}
+- name: NATS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "facerec.natsUsersSecret" .root }}
+      key: {{ .user }}
+{{- end -}}
+
 {{/* Volumes (and their mounts) for the Secrets a service reads as files: NATS credentials and CA, the gateway's TLS pair. */}}
 {{- define "facerec.secretVolumes" -}}
 {{- if .root.Values.nats.credentialsSecret }}
