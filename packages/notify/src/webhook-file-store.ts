@@ -76,6 +76,21 @@ export class FileWebhookStore implements WebhookStore {
     return true;
   }
 
+  async forgetSubject(tenant: string, subjectId: string): Promise<{ filters: number; deleted: number }> {
+    const naming = [...this.hooks.values()].filter((h) => h.tenant === tenant && h.subjects.includes(subjectId));
+    if (naming.length === 0) return { filters: 0, deleted: 0 };
+    const alone = naming.filter((h) => h.subjects.length === 1);
+    for (const h of naming) {
+      if (h.subjects.length === 1) {
+        this.hooks.delete(h.id);
+        this.log.delete(h.id);
+      } else this.hooks.set(h.id, { ...h, subjects: h.subjects.filter((s) => s !== subjectId) });
+    }
+    // Rewritten, not appended: the log's earlier records would still name the subject.
+    this.rewrite([...this.hooks.values()]);
+    return { filters: naming.length, deleted: alone.length };
+  }
+
   async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
     const kept = this.log.get(attempt.webhookId) ?? [];
     kept.push(attempt);

@@ -91,6 +91,12 @@ export interface WebhookStore {
    * when it resolves.
    */
   remove(tenant: string, id: string, at: string): Promise<boolean>;
+  /**
+   * Strike an erased subject's id from the tenant's webhooks' `subjects` filters, deleted webhooks'
+   * records included. A webhook that followed that subject alone is deleted: its filter left empty
+   * would follow everyone. How many filters named the subject, and how many webhooks went with it.
+   */
+  forgetSubject(tenant: string, subjectId: string): Promise<{ filters: number; deleted: number }>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   /** The newest `limit` attempts for one webhook, newest first. */
   attempts(tenant: string, webhookId: string, limit: number): Promise<DeliveryAttempt[]>;

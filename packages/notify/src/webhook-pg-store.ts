@@ -104,6 +104,24 @@ export class PgWebhookStore implements WebhookStore {
     return (rowCount ?? 0) > 0;
   }
 
+  async forgetSubject(tenant: string, subjectId: string): Promise<{ filters: number; deleted: number }> {
+    return this.db.transaction(async (client) => {
+      const alone = await client.query(
+        `UPDATE webhooks SET deleted_at = $3, secret = NULL
+         WHERE tenant = $1 AND deleted_at IS NULL AND subjects = ARRAY[$2]::text[] RETURNING id`,
+        [tenant, subjectId, new Date().toISOString()],
+      );
+      for (const { id } of alone.rows as { id: string }[])
+        await client.query("DELETE FROM webhook_deliveries WHERE tenant = $1 AND webhook_id = $2", [tenant, id]);
+      // Every record, deleted webhooks' included, loses the id.
+      const struck = await client.query(
+        "UPDATE webhooks SET subjects = array_remove(subjects, $2) WHERE tenant = $1 AND $2 = ANY(subjects)",
+        [tenant, subjectId],
+      );
+      return { filters: struck.rowCount ?? 0, deleted: alone.rowCount ?? 0 };
+    });
+  }
+
   async recordAttempt(a: DeliveryAttempt): Promise<void> {
     await this.db.query(
       `INSERT INTO webhook_deliveries (webhook_id, tenant, delivery_id, event_id, attempt, status, error, delivered, at)

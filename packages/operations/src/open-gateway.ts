@@ -3,7 +3,7 @@ import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
-import { type DeliveryQueue, WebhookDispatcher } from "@facerec/notify";
+import { type DeliveryQueue, DestinationPolicy, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
@@ -106,7 +106,8 @@ export async function openGateway(
   const engine = await FaceEngine.create(engineConfigFromEnv());
   const state = await openProductState(data, engine, env);
   const { gallery, audit, keys } = state;
-  const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue);
+  // The destinations webhooks may reach, from the environment this gateway was given.
+  const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue, { destinations: DestinationPolicy.fromEnv(env) });
   if (options.jobs) state.personalData.register(jobRecordData(options.jobs.queue));
   const recognition = new Recognition(engine, gallery, audit, keys, {
     feed: options.feed ?? new LocalMatchFeed(),

@@ -70,7 +70,13 @@ export class Recognition {
     });
     this.limits = this.ctx.limits;
     this.personalData =
-      personalData ?? productPersonalData({ gallery, challenges, ...(rest.review ? { review: rest.review.store } : {}) });
+      personalData ??
+      productPersonalData({
+        gallery,
+        challenges,
+        ...(rest.review ? { review: rest.review.store } : {}),
+        ...(rest.webhooks ? { webhooks: rest.webhooks.store } : {}),
+      });
     this.limiter = this.limits.ratePerMinute > 0 ? new RateLimiter(this.limits.ratePerMinute) : undefined;
     this.guard = new AuthGuard(this.limits.authFailuresPerMinute, audit);
     this.uploads = new UploadBudget({ process: this.limits.uploadBytesInFlight, tenant: this.limits.tenantUploadBytes });

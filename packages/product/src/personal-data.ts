@@ -1,4 +1,5 @@
 import type { Gallery, ReviewStore } from "@facerec/gallery";
+import type { WebhookStore } from "@facerec/notify";
 import { PersonalDataRegistry, type PersonalDataStore } from "@facerec/privacy";
 import type { ChallengeStore } from "./challenge-store.js";
 
@@ -96,6 +97,28 @@ export function challengeData(challenges: ChallengeStore): PersonalDataStore {
 }
 
 /**
+ * The tenants' webhooks: a `subjects` filter names the people a tenant follows. The erased subject's id
+ * leaves every filter; a webhook that followed that subject alone is deleted (left empty, its filter
+ * would follow everyone).
+ */
+export function webhookData(webhooks: WebhookStore): PersonalDataStore {
+  return {
+    name: "webhook-filters",
+    async erase(tenant, subject) {
+      const { filters, deleted } = await webhooks.forgetSubject(tenant, subject.id);
+      return { removed: filters, detail: `${filters} webhook filters, ${deleted} webhooks that followed the subject alone` };
+    },
+    async export(tenant, subject) {
+      const naming = (await webhooks.list(tenant)).filter((h) => h.subjects.includes(subject.id));
+      return {
+        held: `${naming.length} webhooks whose filter follows the subject`,
+        records: naming.map((h) => ({ kind: "webhook", id: h.id, createdAt: h.createdAt })),
+      };
+    },
+  };
+}
+
+/**
  * The registry over the product's stores that keep anything about a person. API keys, tenant policies
  * and the audit trail name no person (the trail is kept by law and holds no image); a process that
  * keeps more (the job queue) registers it too.
@@ -104,9 +127,11 @@ export function productPersonalData(stores: {
   gallery: Gallery;
   review?: ReviewStore;
   challenges?: ChallengeStore;
+  webhooks?: WebhookStore;
 }): PersonalDataRegistry {
   const registry = new PersonalDataRegistry();
   if (stores.review) registry.register(reviewData(stores.review));
   if (stores.challenges) registry.register(challengeData(stores.challenges));
+  if (stores.webhooks) registry.register(webhookData(stores.webhooks));
   return registry.register(galleryData(stores.gallery));
 }

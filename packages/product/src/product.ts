@@ -101,7 +101,7 @@ async function openStores(
   const policies = db ? new PgPolicyStore(db) : FilePolicyStore.open(join(data, "policy"));
   const challenges = db ? new PgChallengeStore(db) : new MemoryChallengeStore();
   const journal = db ? undefined : new ChangeJournal(join(data, "journal"));
-  const personalData = productPersonalData({ gallery, review, challenges });
+  const personalData = productPersonalData({ gallery, review, challenges, webhooks });
   // An erasure a stopped process left half done is finished before anything else is served.
   if (journal) await finishErasures(journal, { gallery, personalData, audit });
   return {

@@ -44,6 +44,8 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
         FACEREC_RETAIN_CROPS: "1",
         FACEREC_REVIEW_LOW_MARGIN: "1",
         FACEREC_LIVENESS_POLICY: "off",
+        // Webhooks to a receiver on this machine: nothing listens there; only their filters matter here.
+        FACEREC_WEBHOOK_ALLOW: "127.0.0.1/32",
       },
     });
     key = (await gateway.keys.create("acme", "admin", ["admin"])).key;
@@ -70,6 +72,11 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
     await call("POST", "/v1/identify", key, { image: photo("Colin_Powell", 3) });
     for (const n of [1, 2]) await call("POST", "/v1/identify", key, { image: photo("Jean_Chretien", n) });
 
+    // Two webhooks follow him: one him alone, one him and Colin.
+    const hook = async (subjects: string[]) =>
+      (await call("POST", "/v1/webhooks", key, { url: "http://127.0.0.1:9/hook", subjects })).json.webhook.id as string;
+    const onlyHim = await hook([gerhard]);
+    const both = await hook([gerhard, colin]);
     const naming = (faces: Json[]) =>
       faces.filter((f) => f.subjectId === gerhard || f.candidates.some((c: Json) => c.subjectId === gerhard));
     const before = await reviewFaces();
@@ -84,7 +91,16 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
     const erased = await call("DELETE", `/v1/subjects/${gerhard}`, key);
     expect(erased.status).toBe(200);
     const removed = Object.fromEntries(erased.json.receipt.stores.map((s: Json) => [s.store, s.removed]));
-    expect(removed).toMatchObject({ templates: 2, "review-queue": expect.any(Number), "liveness-challenges": 0 });
+    expect(removed).toMatchObject({
+      templates: 2,
+      "review-queue": expect.any(Number),
+      "liveness-challenges": 0,
+      "webhook-filters": 2,
+    });
+    // The webhook that followed him alone is gone (its filter, left empty, would follow everyone); the other follows Colin.
+    const hooks = (await call("GET", "/v1/webhooks", key)).json.webhooks as Json[];
+    expect(hooks.map((h) => [h.id, h.subjects])).toEqual([[both, [colin]]]);
+    expect(hooks.some((h) => h.id === onlyHim)).toBe(false);
     expect(removed["review-queue"]).toBeGreaterThanOrEqual(3);
 
     // Nothing of him is served: not his review faces, their crops, his page or his export.

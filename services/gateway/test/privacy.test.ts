@@ -133,6 +133,7 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(withdrawn.json.receipt.stores.map((s: Json) => [s.store, s.removed])).toEqual([
       ["review-queue", 0],
       ["liveness-challenges", 0],
+      ["webhook-filters", 0],
       ["templates", 2],
     ]);
     expect((await call("GET", `/v1/subjects/${john.id}`, keyOf.desk)).status).toBe(404);
