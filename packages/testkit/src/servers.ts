@@ -378,10 +378,7 @@ export async function edgeProcess(env: Record<string, string>): Promise<ServerPr
   return Object.assign(edge, { pushKey });
 }
 
-/**
- * The gateway (services/gateway/dist/main.js) as its own process, as the Helm chart runs it: REST, gRPC
- * and ops ports free on loopback, a data folder of its own; `admin` is the key it prints at first start.
- */
+/** The gateway as its own process, as the chart runs it: free loopback ports, a data folder of its own; `admin` is its first-start key. */
 export async function gatewayProcess(
   env: Record<string, string>,
 ): Promise<ServerProcess & { url: string; grpc: string; ops: number; admin: string }> {
@@ -395,6 +392,9 @@ export async function gatewayProcess(
     ...env,
   });
   await proc.start();
+  // Ready once it says so: its ports are bound before it prints a first-start key, and that before this line.
+  for (const until = Date.now() + 60_000; !proc.output.includes("gateway listening on") && Date.now() < until; )
+    await new Promise((r) => setTimeout(r, 50));
   const admin = /frk_[A-Za-z0-9_-]+/.exec(proc.output)?.[0] ?? "";
   return Object.assign(proc, { url: `http://127.0.0.1:${port}`, grpc: `127.0.0.1:${grpcPort}`, ops, admin });
 }
