@@ -55,6 +55,9 @@ const PREFIX = "frk";
 /** Cameras one key may be bound to: a site's, not a city's. */
 const MAX_KEY_CAMERAS = 100;
 const KEY_FORM = /^frk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** The id of a presented key of the product's form (`frk_<id>_<secret>`), else undefined. */
+export const keyIdOf = (presented: string | undefined): string | undefined => KEY_FORM.exec(presented?.trim() ?? "")?.[1];
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /**

@@ -5,6 +5,7 @@ export {
   type AuthFailure,
   ForbiddenError,
   KeyNotFoundError,
+  keyIdOf,
   type Principal,
   SCOPES,
   type Scope,

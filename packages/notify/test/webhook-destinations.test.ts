@@ -17,6 +17,7 @@ import {
   type Webhook,
   WebhookDispatcher,
 } from "../src/index.js";
+import { hook as webhookOf } from "./fixtures.js";
 
 describe("address classes", () => {
   it.each([
@@ -125,18 +126,6 @@ describe("the destination policy", () => {
   });
 });
 
-/** A webhook of tenant acme to `url`. */
-const hook = (url: string): Webhook => ({
-  id: randomUUID().replaceAll("-", "").slice(0, 16),
-  tenant: "acme",
-  url,
-  outcomes: [],
-  cameras: [],
-  subjects: [],
-  secret: `whsec_${randomUUID()}`,
-  createdAt: new Date().toISOString(),
-});
-
 const loopback = () => new DestinationPolicy({ allow: "127.0.0.1/32" });
 const job = (h: Webhook) => ({ webhookId: h.id, tenant: "acme", deliveryId: randomUUID(), eventId: "e1", body: "{}" });
 
@@ -159,7 +148,7 @@ describe("deliveries through the destination policy, to real servers on loopback
 
   it("delivers to an allowed receiver; refuses it at delivery time once the allow-list no longer holds it, without retrying", async () => {
     const webhooks = store();
-    const h = hook(receiver.url);
+    const h = webhookOf("acme", receiver.url);
     await webhooks.insert(h);
     const allowed = new WebhookDispatcher(webhooks, undefined, { destinations: loopback() });
     const before = receiver.requests.length;
@@ -183,7 +172,7 @@ describe("deliveries through the destination policy, to real servers on loopback
     const webhooks = store();
     const port = Number(new URL(receiver.url).port);
     // No DNS knows rebind.test: the delivery arrives only if the connection took the checked address.
-    const h = hook(`http://rebind.test:${port}/hook`);
+    const h = webhookOf("acme", `http://rebind.test:${port}/hook`);
     await webhooks.insert(h);
     const answers = ["127.0.0.1", "169.254.169.254"];
     const asked: string[] = [];
@@ -221,7 +210,7 @@ describe("deliveries through the destination policy, to real servers on loopback
     const dispatcher = new WebhookDispatcher(webhooks, undefined, { destinations: loopback(), timeoutMs: 500 });
     const errors: (string | undefined)[] = [];
     for (const port of [closed, silent, garbled]) {
-      const h = hook(`http://127.0.0.1:${port}/`);
+      const h = webhookOf("acme", `http://127.0.0.1:${port}/`);
       await webhooks.insert(h);
       dispatcher.changed("acme");
       await expect(dispatcher.attempt(job(h), 1)).rejects.toThrow(DELIVERY_FAILED);
@@ -229,7 +218,7 @@ describe("deliveries through the destination policy, to real servers on loopback
     }
     expect(errors).toEqual([DELIVERY_FAILED, DELIVERY_FAILED, DELIVERY_FAILED]);
     const before = receiver.requests.length;
-    const moved = hook(`http://127.0.0.1:${redirecting}/`);
+    const moved = webhookOf("acme", `http://127.0.0.1:${redirecting}/`);
     await webhooks.insert(moved);
     dispatcher.changed("acme");
     await expect(dispatcher.attempt(job(moved), 1)).rejects.toThrow("the receiver answered 302");

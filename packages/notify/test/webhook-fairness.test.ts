@@ -15,20 +15,10 @@ import {
   WebhookDispatcher,
   type WebhookStore,
 } from "../src/index.js";
+import { hook as webhookOf } from "./fixtures.js";
 
 /** The receivers here listen on loopback, which webhooks reach only where the operator allows it. */
 const loopbackAllowed = () => new DestinationPolicy({ allow: "127.0.0.1/32" });
-
-const hook = (tenant: string, url: string): Webhook => ({
-  id: randomUUID().replaceAll("-", "").slice(0, 16),
-  tenant,
-  url,
-  outcomes: [],
-  cameras: [],
-  subjects: [],
-  secret: `whsec_${randomUUID()}`,
-  createdAt: new Date().toISOString(),
-});
 
 const decision = (tenant: string): MatchEvent =>
   MatchEvent.fromPartial({ cropId: randomUUID(), tenant, camera: "door", outcome: "match", score: 0.7, threshold: 0.4 });
@@ -97,8 +87,8 @@ describe("the process's own delivery queue, shared fairly between tenants", () =
     });
     const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhook-fairness-")));
     cleanup.push(() => store.close());
-    const aHooks = silent.map(({ url }) => hook("tenant-a", url));
-    const bHook = hook("tenant-b", working.url);
+    const aHooks = silent.map(({ url }) => webhookOf("tenant-a", url));
+    const bHook = webhookOf("tenant-b", working.url);
     for (const h of [...aHooks, bHook]) await store.insert(h);
     // The queue's defaults (1,000 places, 128 attempts at once, 16 a tenant, 6 attempts a delivery); a
     // 2 s timeout for a short test, and the breakers out of the way: the queue alone keeps B whole.
@@ -159,8 +149,8 @@ describe("the process's own delivery queue, shared fairly between tenants", () =
     });
     const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhook-shares-")));
     cleanup.push(() => store.close());
-    const a = hook("tenant-a", silent.url);
-    const c = hook("tenant-c", silent.url);
+    const a = webhookOf("tenant-a", silent.url);
+    const c = webhookOf("tenant-c", silent.url);
     for (const h of [a, c]) await store.insert(h);
     const dispatcher = new WebhookDispatcher(store, undefined, {
       destinations: loopbackAllowed(),
@@ -203,7 +193,7 @@ describe("a circuit breaker per webhook", () => {
     cleanup.push(() => receiver.stop());
     const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhook-breaker-")));
     cleanup.push(() => store.close());
-    const h = hook("acme", receiver.url);
+    const h = webhookOf("acme", receiver.url);
     await store.insert(h);
     // One attempt a delivery and one at a time, so that each delivery is one step of the circuit's story.
     const dispatcher = new WebhookDispatcher(store, undefined, {

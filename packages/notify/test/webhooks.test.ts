@@ -20,11 +20,11 @@ import {
   LocalDeliveryQueue,
   PgWebhookStore,
   startWebhookWorker,
-  type Webhook,
   WebhookDispatcher,
   WebhookSecrets,
   type WebhookStore,
 } from "../src/index.js";
+import { hook as webhookOf } from "./fixtures.js";
 
 /** The receivers here listen on loopback, which webhooks reach only where the operator allows it. */
 const loopbackAllowed = () => ({ destinations: new DestinationPolicy({ allow: "127.0.0.1/32" }) });
@@ -42,18 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const db of databases) await db.close();
   for (const p of running.reverse()) await p.stop();
-});
-
-const hook = (tenant: string, url: string, filters: Partial<Webhook> = {}): Webhook => ({
-  id: randomUUID().replaceAll("-", "").slice(0, 16),
-  tenant,
-  url,
-  outcomes: [],
-  cameras: [],
-  subjects: [],
-  secret: `whsec_${randomUUID()}`,
-  createdAt: new Date().toISOString(),
-  ...filters,
 });
 
 const decision = (tenant: string, outcome: string, subjectId = ""): MatchEvent =>
@@ -75,8 +63,8 @@ for (const [name, open] of adapters) {
   describe(`webhook store on ${name}`, () => {
     it("keeps each tenant's webhooks apart, deletes within the tenant only, and logs attempts newest first", async () => {
       const store = await open();
-      const a = hook("acme", "http://127.0.0.1:1/a", { outcomes: ["match"] });
-      const b = hook("globex", "http://127.0.0.1:1/b");
+      const a = webhookOf("acme", "http://127.0.0.1:1/a", { outcomes: ["match"] });
+      const b = webhookOf("globex", "http://127.0.0.1:1/b");
       await store.insert(a);
       await store.insert(b);
       await expect(store.insert(a)).rejects.toThrow(/already exists/);
@@ -107,7 +95,7 @@ for (const [name, open] of adapters) {
 
     it("keeps each webhook's newest 200 attempts, and drops the log with the webhook", async () => {
       const store = await open();
-      const h = hook("acme", "http://127.0.0.1:1/h");
+      const h = webhookOf("acme", "http://127.0.0.1:1/h");
       await store.insert(h);
       for (let attempt = 1; attempt <= 205; attempt++) {
         await store.recordAttempt({
@@ -152,7 +140,7 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
     const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
     const worker = startWebhookWorker(connection, delivering);
     try {
-      const watched = hook("acme", receiver.url, { subjects: ["s-1"] });
+      const watched = webhookOf("acme", receiver.url, { subjects: ["s-1"] });
       await queuing.store.insert(watched);
       const { requests, answers } = receiver;
       answers.push(500);
@@ -206,7 +194,7 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
     });
     const worker = startWebhookWorker(connection, delivering);
     try {
-      const watched = hook("acme", receiver.url);
+      const watched = webhookOf("acme", receiver.url);
       await queuing.store.insert(watched);
       receiver.answers.push(500, 500, 500, 500, 500);
       queuing.notify(decision("acme", "match"));
@@ -242,7 +230,7 @@ describe("webhook deliveries retried in this process (embedded mode)", () => {
     const receiver = await httpReceiver();
     try {
       const store = FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-local-")));
-      const h = hook("acme", receiver.url);
+      const h = webhookOf("acme", receiver.url);
       await store.insert(h);
       const dispatcher = new WebhookDispatcher(store, undefined, loopbackAllowed());
       // A retry ten minutes away: stopping must not wait for it (the test's own timeout is shorter).

@@ -1,10 +1,7 @@
 import type { AuditTrail } from "@facerec/audit";
-import type { AuthError } from "@facerec/auth";
+import { type AuthError, keyIdOf } from "@facerec/auth";
 import { RateLimitError } from "./errors.js";
 import { RateLimiter } from "./rate-limit.js";
-
-/** A presented key that has the product's form: its id is what its failures count against. */
-const KEY_ID = /^frk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
 
 /**
  * Failure tallies held between flushes at most; past it the oldest is flushed early. @default 10,000:
@@ -52,7 +49,7 @@ export class AuthGuard {
    * cannot escape the address's limit or add an audit entry of its own.
    */
   static bucketOf(presented: string | undefined, client: string, error: AuthError): string {
-    const id = KEY_ID.exec(presented?.trim() ?? "")?.[1];
+    const id = keyIdOf(presented);
     return id && (error.reason === "wrong-secret" || error.reason === "revoked") ? `key id ${id}` : `address ${client}`;
   }
 

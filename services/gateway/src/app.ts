@@ -54,8 +54,6 @@ export interface AppOptions {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
-    /** Gives back the upload budget this request holds until it is answered. */
-    releaseUpload: (() => void) | undefined;
   }
 }
 
@@ -157,11 +155,8 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
 
-  const release = (request: FastifyRequest) => request.releaseUpload?.();
-
   await app.register(async (api) => {
     api.decorateRequest("principal", null as unknown as Principal);
-    api.decorateRequest("releaseUpload", undefined);
     api.addHook("onRoute", (route) => {
       // Every API route is one declared operation, named by its OpenAPI operationId.
       const id = route.schema?.operationId;
@@ -203,22 +198,20 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
       // their own limit and never queued behind uploads in flight.
       const limit = OPERATIONS[operation].quota === "image" ? limits.requestBytes : limits.plainRequestBytes;
       if (declared > limit) throw new TooLargeError(`the request is ${declared} bytes; the limit is ${limit}`);
-      // A client gone while it was admitted holds nothing: its abort hook has already run.
+      // A client gone while it was admitted holds nothing: its response has closed already.
       if (OPERATIONS[operation].quota !== "image" || request.raw.destroyed) return;
       const give = recognition.uploads.reserve(
         request.principal.tenant,
         Number.isFinite(declared) ? declared : limits.requestBytes,
       );
       const watch = slowUploadWatch(request, limits.minUploadBytesPerSecond);
-      request.releaseUpload = () => {
+      // However the exchange ends (answered, aborted, the socket destroyed), the response closes: the
+      // one place the reservation goes back.
+      reply.raw.once("close", () => {
         clearInterval(watch);
         give();
-      };
-      // However the exchange ends (answered, aborted, the socket destroyed), the response closes.
-      reply.raw.once("close", () => release(request));
+      });
     });
-    api.addHook("onResponse", async (request) => release(request));
-    api.addHook("onRequestAbort", async (request) => release(request));
     api.addHook("onError", async (request, _reply, err) => {
       // Auth and rate-limit refusals were audited where they were made; every other refusal is audited here.
       if (!request.principal || err instanceof AuthError || err instanceof RateLimitError) return;
