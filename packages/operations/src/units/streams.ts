@@ -1,10 +1,18 @@
 import type { Principal } from "@facerec/auth";
 import type { MatchEvent } from "@facerec/contracts";
 import type { OperationContext } from "../context.js";
+import { OPERATIONS } from "../declarations.js";
 import { BadRequestError, RateLimitError, UnavailableError } from "../errors.js";
 
 /** Cameras one match stream may name; a site with more follows them all with an empty list. */
 const MAX_CAMERAS = 100;
+
+/** One slot of `key` back; a key holding none leaves the map. */
+function giveBack(held: Map<string, number>, key: string): void {
+  const left = (held.get(key) ?? 1) - 1;
+  if (left > 0) held.set(key, left);
+  else held.delete(key);
+}
 
 /** Match streams: follow the tenant's decisions as they are made, a bounded number per key. */
 export function streamOperations(ctx: OperationContext) {
@@ -36,12 +44,8 @@ export function streamOperations(ctx: OperationContext) {
         const release = () => {
           if (stopped) return;
           stopped = true;
-          const left = (open.get(keyId) ?? 1) - 1;
-          if (left > 0) open.set(keyId, left);
-          else open.delete(keyId);
-          const tenantLeft = (perTenant.get(call.tenant) ?? 1) - 1;
-          if (tenantLeft > 0) perTenant.set(call.tenant, tenantLeft);
-          else perTenant.delete(call.tenant);
+          giveBack(open, keyId);
+          giveBack(perTenant, call.tenant);
         };
         try {
           await call.record("started");
@@ -60,7 +64,7 @@ export function streamOperations(ctx: OperationContext) {
 
     /** A stream whose reader fell behind by more than the backlog limit was ended: audited as a refusal. */
     streamDropped: async (p: Principal, requestId: string): Promise<void> => {
-      await ctx.record(p, "watch-matches", "dropped-slow-reader", Date.now(), {}, requestId);
+      await ctx.record(p, OPERATIONS.watchMatches.audit, "dropped-slow-reader", Date.now(), {}, requestId);
     },
   };
 }
