@@ -15,13 +15,14 @@ const IMAGE = /\.(jpe?g|png|webp|gif|pgm)$/i;
 /**
  * Open-set split of a folder-per-person dataset: people with more than `enrol` images enrol their first
  * `enrol` (sorted by name); their remaining images are mated probes. People with `enrol` images or fewer
- * are never enrolled, and all their images are non-mated probes.
+ * are never enrolled, and all their images are non-mated probes. `only` keeps the named people alone.
  */
-export function splitForIdentification(root: string, enrol: number): IdentifySplit {
+export function splitForIdentification(root: string, enrol: number, only?: ReadonlySet<string>): IdentifySplit {
   const gallery = new Map<string, string[]>();
   const mated: { path: string; person: string }[] = [];
   const nonMated: string[] = [];
   for (const person of readdirSync(root).sort()) {
+    if (only && !only.has(person)) continue;
     const dir = join(root, person);
     if (!statSync(dir).isDirectory()) continue;
     const images = readdirSync(dir)

@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { subjectTailOf, thresholdForTarget } from "@facerec/gallery";
 import { describeWithShared, shared } from "@facerec/testkit";
 import { FaceEngine } from "@facerec/vision";
 import { describe, expect, it } from "vitest";
-import { evalIdentify } from "../src/commands/eval-identify.js";
+import { evalIdentify, type OperatingRow } from "../src/commands/eval-identify.js";
 import { splitForIdentification } from "../src/identify-split.js";
 import { rateRule, ruleGrid } from "../src/rule-search.js";
 
@@ -41,6 +42,10 @@ describeWithShared("open-set identification evaluation", () => {
     expect([...split.gallery.values()].every((files) => files.length === 2)).toBe(true);
     expect(split.mated).toHaveLength(18);
     expect(split.nonMated).toHaveLength(2);
+    // A people list keeps its people alone (the held-out half of a calibration).
+    const only = splitForIdentification(bbtSet(), 2, new Set(["howard", "leonard"]));
+    expect([...only.gallery.keys()].sort()).toEqual(["howard", "leonard"]);
+    expect(only.mated).toHaveLength(6);
   });
 
   it("reports rank-1 and FNIR at FPIR for the global and the adaptive rule", async () => {
@@ -53,6 +58,18 @@ describeWithShared("open-set identification evaluation", () => {
     expect(report.non_mated_probes).toBe(2);
     expect(report.rank1.global).toBeGreaterThanOrEqual(0.8);
     expect(report.rank5.global).toBeGreaterThanOrEqual(report.rank1.global);
+    // The operating point is read at the threshold the product sets for six enrolled people.
+    const tail = subjectTailOf(engine.embedder.model.thresholds);
+    if (!tail) throw new Error("the default pack has no subject tail");
+    const operating = report.operating as NonNullable<typeof report.operating>;
+    expect(operating.targets.map((t) => t.target)).toEqual([1e-3, 1e-2, 1e-4]);
+    for (const t of operating.targets) expect(t.threshold).toBeCloseTo(thresholdForTarget(tail, t.target, 6), 12);
+    expect(operating).toMatchObject({ subjects: 6, target: 1e-3, people: "every person under the root" });
+    const [at3, at2, at4] = operating.targets as [OperatingRow, OperatingRow, OperatingRow];
+    // A stricter target names no more strangers and misses no fewer enrolled people.
+    expect(at2.fpir).toBeGreaterThanOrEqual(at3.fpir);
+    expect(at4.fnir).toBeGreaterThanOrEqual(at3.fnir);
+    expect(at3.fnir).toBeGreaterThanOrEqual(at2.fnir);
     for (const key of ["fnir_at_fpir_1e-2", "fnir_at_fpir_1e-3"] as const) {
       expect(report[key].global).toBeGreaterThanOrEqual(0);
       expect(report[key].adaptive).toBeLessThanOrEqual(1);

@@ -31,7 +31,7 @@ export interface GalleryOptions {
    * the templates' index, and the subject centroids' under `centroids/<model>`.
    */
   graphs?: string;
-  thresholds: Omit<ThresholdOptions, "global"> & { global: number };
+  thresholds: ThresholdOptions;
   policy?: Partial<DecisionPolicy>;
   /**
    * Keep aligned face crops so that templates can be re-embedded after a model upgrade. Off by default:

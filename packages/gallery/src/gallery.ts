@@ -16,7 +16,13 @@ import {
 } from "./gallery-store.js";
 import { Holdings, keyOf, withoutVector } from "./holdings.js";
 import { isNegative, negativeModel, overrulingNegative } from "./negatives.js";
-import { DEFAULT_THRESHOLD_OPTIONS, SubjectThresholds, type ThresholdExplanation } from "./subject-thresholds.js";
+import {
+  DEFAULT_THRESHOLD_OPTIONS,
+  type GlobalThreshold,
+  globalAt,
+  SubjectThresholds,
+  type ThresholdExplanation,
+} from "./subject-thresholds.js";
 import type { IndexFilter, IndexPoint, VectorIndex } from "./types.js";
 
 /** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
@@ -35,7 +41,7 @@ export class Gallery {
   private readonly thresholds = new Map<string, Promise<SubjectThresholds>>();
   private readonly readyThresholds = new Map<string, SubjectThresholds>();
   /** Global thresholds of tenants whose policy targets another false-match rate (setGlobalThreshold). */
-  private readonly tenantGlobals = new Map<string, number>();
+  private readonly tenantGlobals = new Map<string, GlobalThreshold>();
   private readonly mutex = new Mutex();
   private watching: Watch | undefined;
   readonly policy: DecisionPolicy;
@@ -367,12 +373,19 @@ export class Gallery {
     return this.readyThresholds.get(keyOf(tenant, model))?.explain(subject);
   }
 
-  thresholdOf(tenant: string, model: string, subject: string): number {
+  /** `subject`'s threshold against the whole gallery, or against itself alone (`oneToOne`: a 1:1 claim). */
+  thresholdOf(tenant: string, model: string, subject: string, oneToOne = false): number {
     const k = keyOf(tenant, model);
-    return this.readyThresholds.get(k)?.thresholdOf(subject) ?? this.globalOf(k);
+    const ready = this.readyThresholds.get(k);
+    return ready ? ready.thresholdOf(subject, oneToOne ? 1 : undefined) : globalAt(this.globalOf(k), 1);
   }
 
-  private globalOf(key: string): number {
+  /** Whether the tenant's global threshold follows its gallery's size (set for a target FPIR). */
+  thresholdIsSized(tenant: string, model: string): boolean {
+    return typeof this.globalOf(keyOf(tenant, model)) === "function";
+  }
+
+  private globalOf(key: string): GlobalThreshold {
     return this.tenantGlobals.get(key) ?? this.options.thresholds.global;
   }
 
@@ -380,7 +393,7 @@ export class Gallery {
    * A tenant's global threshold for a model, where its policy targets another false-match rate than
    * the deployment's; undefined returns it to the deployment's. Per-subject shifts apply on top.
    */
-  setGlobalThreshold(tenant: string, model: string, value: number | undefined): void {
+  setGlobalThreshold(tenant: string, model: string, value: GlobalThreshold | undefined): void {
     const k = keyOf(tenant, model);
     if (value === undefined) this.tenantGlobals.delete(k);
     else this.tenantGlobals.set(k, value);
@@ -429,7 +442,7 @@ export class Gallery {
         : undefined;
     const hits = (centroid ? [centroid] : vectors).map((v, i) => ({ id: String(i), subject, score: cosine(v, vector) }));
     const score = aggregate(hits, this.policy.aggregation).get(subject) ?? -1;
-    const threshold = this.thresholdOf(tenant, model, subject);
+    const threshold = this.thresholdOf(tenant, model, subject, true);
     const match = score >= threshold && (await this.overruled(tenant, model, { subject, score }, vector)) === undefined;
     return { match, score, threshold };
   }

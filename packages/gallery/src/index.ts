@@ -1,5 +1,12 @@
 export { type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
-export { thresholdAtFmr } from "./calibration.js";
+export {
+  DEFAULT_TARGET,
+  SUBJECT_FMRS,
+  type SubjectTail,
+  subjectTailOf,
+  thresholdAtFmr,
+  thresholdForTarget,
+} from "./calibration.js";
 export {
   type Cluster,
   type ClusterOptions,
@@ -46,6 +53,8 @@ export {
 } from "./review-store.js";
 export {
   DEFAULT_THRESHOLD_OPTIONS,
+  type GlobalThreshold,
+  globalAt,
   meanPairwise,
   SubjectThresholds,
   type ThresholdExplanation,

@@ -4,9 +4,20 @@ import { EmbeddedIndex } from "./embedded-index.js";
 import { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 import type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
 
+/**
+ * The global threshold: a fixed cosine, or one set for the gallery's size, so that a stranger is named
+ * at the target rate however many people are enrolled (thresholdForTarget over the pack's subject tail).
+ */
+export type GlobalThreshold = number | ((subjects: number) => number);
+
+/** The value of a global threshold for a gallery of `subjects`. */
+export function globalAt(global: GlobalThreshold, subjects: number): number {
+  return typeof global === "number" ? global : global(subjects);
+}
+
 export interface ThresholdOptions {
-  /** The calibrated global threshold (cosine) at the target false-match rate. */
-  global: number;
+  /** The global threshold (cosine): fixed, or for the gallery's size at the target rate. */
+  global: GlobalThreshold;
   /** Use per-subject thresholds; when false every subject gets the global threshold. */
   adaptive: boolean;
   rule: AdaptiveRule;
@@ -68,8 +79,13 @@ export class SubjectThresholds {
   ) {}
 
   /** Change the global threshold (a tenant's policy chose another target error rate); shifts stay. */
-  setGlobal(value: number): void {
+  setGlobal(value: GlobalThreshold): void {
     this.options.global = value;
+  }
+
+  /** The global threshold now: a sized one follows the subjects enrolled. */
+  get global(): number {
+    return globalAt(this.options.global, this.stats.size);
   }
 
   static async create(
@@ -93,11 +109,15 @@ export class SubjectThresholds {
     return { tenant: this.filter.tenant, model: CENTROIDS };
   }
 
-  /** The threshold a probe must reach to match `subject`. */
-  thresholdOf(subject: string): number {
+  /**
+   * The threshold a probe must reach to match `subject` when compared with `against` subjects: the
+   * whole gallery for identification, one for a 1:1 claim (verification).
+   */
+  thresholdOf(subject: string, against = this.stats.size): number {
     const s = this.stats.get(subject);
-    if (!this.options.adaptive || !s) return this.options.global;
-    return this.options.global + thresholdShift(s, this.typical, this.options.rule);
+    const global = globalAt(this.options.global, against);
+    if (!this.options.adaptive || !s) return global;
+    return global + thresholdShift(s, this.typical, this.options.rule);
   }
 
   /**
@@ -109,8 +129,8 @@ export class SubjectThresholds {
     if (!s) return undefined;
     const shift = this.options.adaptive ? thresholdShift(s, this.typical, this.options.rule) : 0;
     return {
-      value: this.options.global + shift,
-      global: this.options.global,
+      value: this.global + shift,
+      global: this.global,
       shift,
       impostorMean: s.impostorMean,
       typicalImpostorMean: this.typical,

@@ -1,4 +1,12 @@
-export { buildNotice, fmrRate, type NoticeRate, ratesOf, readEvidence, type TransparencyNotice } from "./notice.js";
+export {
+  buildNotice,
+  fmrRate,
+  type NoticeRate,
+  ratesOf,
+  readEvidence,
+  type TransparencyNotice,
+  targetRate,
+} from "./notice.js";
 export {
   type DataSubject,
   type ErasureReceipt,

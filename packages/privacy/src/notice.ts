@@ -51,6 +51,19 @@ export function fmrRate(thresholds: Record<string, unknown>, thresholdInUse: num
     source,
   };
 }
+/**
+ * What a threshold set for the gallery's size is set for: strangers named as someone enrolled at the
+ * target rate (FPIR), at the threshold the people enrolled now call for.
+ */
+export function targetRate(target: number, thresholdInUse: number, source: string): NoticeRate {
+  return {
+    measure: "strangers named as someone enrolled (false positive identification rate): the target the threshold is set for",
+    value: target,
+    at: `threshold ${thresholdInUse.toFixed(4)} for the people enrolled now`,
+    source,
+  };
+}
+
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /**
@@ -65,6 +78,20 @@ export function ratesOf(report: Json, source: string, thresholdInUse: number): N
       { measure: "1:1 verification accuracy", value: report.accuracy, at: `threshold ${report.threshold}`, source: on },
       { measure: "true match rate at 1 false match in 1,000", value: report["tar_at_far_1e-3"], at: "FMR 1e-3", source: on },
       { measure: "equal error rate", value: report.eer, at: "where false match and false non-match rates are equal", source: on },
+    ];
+  }
+  const operating = report.operating as Json | undefined;
+  if (operating && isNumber(operating.fpir) && isNumber(operating.fnir) && isNumber(operating.threshold)) {
+    const on = `${source}: ${operating.subjects} enrolled, ${report.mated_probes} mated and ${report.non_mated_probes} non-mated probes of people the thresholds were not calibrated on (${String(operating.people)})`;
+    const at = `the product's threshold for target ${String(operating.target)} (${operating.threshold.toFixed(4)})`;
+    return [
+      {
+        measure: "strangers named as someone enrolled (false positive identification rate)",
+        value: operating.fpir,
+        at,
+        source: on,
+      },
+      { measure: "enrolled people not recognised (false non-identification rate)", value: operating.fnir, at, source: on },
     ];
   }
   const adaptive = report.adaptive as Json | undefined;

@@ -19,4 +19,9 @@ export {
   type ReviewPolicy,
   reviewPolicyFromEnv,
 } from "./review.js";
-export { type CalibratedEmbedder, POLICY_CACHE_MS, TenantPolicies } from "./tenant-policies.js";
+export {
+  type CalibratedEmbedder,
+  POLICY_CACHE_MS,
+  TenantPolicies,
+  thresholdAtTarget,
+} from "./tenant-policies.js";

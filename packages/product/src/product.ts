@@ -5,6 +5,7 @@ import {
   type AnnOptions,
   DEFAULT_CLUSTER_OPTIONS,
   DEFAULT_POLICY,
+  DEFAULT_TARGET,
   DEFAULT_THRESHOLD_OPTIONS,
   FileGalleryStore,
   FileReviewStore,
@@ -22,6 +23,7 @@ import type { FaceEngine } from "@facerec/vision";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
 import { ChangeJournal, finishErasures } from "./change-journal.js";
 import { productPersonalData } from "./personal-data.js";
+import { thresholdAtTarget } from "./tenant-policies.js";
 
 /** The product's state: the gallery, the API keys, the audit trail and the webhooks, all in one place. */
 export interface ProductState {
@@ -147,7 +149,7 @@ export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> 
 }
 
 /**
- * The gallery as the product runs it: the embedder's calibrated FMR 1e-3 threshold as the global one,
+ * The gallery as the product runs it: the global threshold at the deployment's target (DEFAULT_TARGET),
  * the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when QDRANT_URL is
  * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
  * change, off by default as data minimisation asks. `graphs` is where large partitions' graphs are
@@ -168,10 +170,7 @@ export async function openProductGallery(
     if (!Number.isFinite(value) || value < -1 || value > 1) throw new RangeError(`${name}=${raw} is not a number in [-1, 1]`);
     return value;
   };
-  const global = override("FACEREC_GLOBAL_THRESHOLD") ?? engine.embedder.model.thresholds?.["fmr_1e-3"];
-  if (global === undefined) {
-    throw new Error(`the embedder ${engine.embedder.id} has no calibrated fmr_1e-3 threshold in its manifest`);
-  }
+  const global = override("FACEREC_GLOBAL_THRESHOLD") ?? thresholdAtTarget(engine.embedder, DEFAULT_TARGET);
   const minLiveness =
     override("FACEREC_MIN_LIVENESS") ?? engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
   const minQuality = override("FACEREC_MIN_QUALITY") ?? DEFAULT_POLICY.minQuality;

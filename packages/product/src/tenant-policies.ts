@@ -1,5 +1,5 @@
-import type { Gallery } from "@facerec/gallery";
-import { mayIdentify, type PolicyStore, type PolicyVersion, type TenantPolicy } from "@facerec/privacy";
+import { type Gallery, type GlobalThreshold, subjectTailOf, thresholdForTarget } from "@facerec/gallery";
+import { mayIdentify, type PolicyStore, type PolicyVersion, type TargetFmr, type TenantPolicy } from "@facerec/privacy";
 
 /**
  * How long a process trusts a policy it read before reading it again. A change made through one
@@ -7,10 +7,23 @@ import { mayIdentify, type PolicyStore, type PolicyVersion, type TenantPolicy } 
  */
 export const POLICY_CACHE_MS = 5000;
 
-/** The embedder's calibrated thresholds (`fmr_1e-3`, ...), by which a target false-match rate is met. */
+/** The embedder's calibrated thresholds (`fmr_1e-3`, `subject_fmr_1e-3`, ...), by which a target rate is met. */
 export interface CalibratedEmbedder {
   id: string;
   model: { thresholds?: Record<string, number> };
+}
+
+/**
+ * The global threshold a target calls for. With the pack's subject tail it is set for the gallery's size,
+ * so that a stranger is named at the target rate (FPIR) however many people are enrolled; a pack
+ * without one gives the per-comparison `fmr_<target>`, whose FPIR grows with the gallery.
+ */
+export function thresholdAtTarget(embedder: CalibratedEmbedder, target: TargetFmr): GlobalThreshold {
+  const tail = subjectTailOf(embedder.model.thresholds);
+  if (tail) return (subjects) => thresholdForTarget(tail, Number(target), subjects);
+  const value = embedder.model.thresholds?.[`fmr_${target}`];
+  if (value === undefined) throw new RangeError(`the embedder ${embedder.id} has no threshold calibrated at ${target}`);
+  return value;
 }
 
 /**
@@ -29,13 +42,9 @@ export class TenantPolicies {
   ) {}
 
   /** The threshold a policy's target calls for, undefined for the deployment's; an error when the pack has none. */
-  thresholdFor(policy: TenantPolicy): number | undefined {
+  thresholdFor(policy: TenantPolicy): GlobalThreshold | undefined {
     const target = policy.thresholds.targetFmr;
-    if (target === null) return undefined;
-    const value = this.embedder.model.thresholds?.[`fmr_${target}`];
-    if (value === undefined)
-      throw new RangeError(`the embedder ${this.embedder.id} has no threshold calibrated at FMR ${target}`);
-    return value;
+    return target === null ? undefined : thresholdAtTarget(this.embedder, target);
   }
 
   /** The tenant's policy in force, its threshold applied to the gallery. */

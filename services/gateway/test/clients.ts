@@ -1,6 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { globalAt } from "@facerec/gallery";
 import type { Gateway } from "@facerec/operations";
+import type { TargetFmr } from "@facerec/privacy";
+import { thresholdAtTarget } from "@facerec/product";
 import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { buildApp, buildGrpcServer, listenGrpc } from "../src/index.js";
 
@@ -56,4 +59,12 @@ export async function serveOnLoopback(gateway: Gateway): Promise<{
       await gateway.close();
     },
   };
+}
+
+/** The global threshold the product sets for a tenant's target with the people it has enrolled now. */
+export function sizedGlobal(gateway: Gateway, tenant: string, target: TargetFmr): number {
+  const enrolled = gateway.gallery
+    .listSubjects(tenant)
+    .filter((s) => gateway.gallery.templatesOf(tenant, s.id).length > 0).length;
+  return globalAt(thresholdAtTarget(gateway.engine.embedder, target), enrolled);
 }

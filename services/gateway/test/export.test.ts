@@ -6,7 +6,7 @@ import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { grpcCaller, type Json, restCaller, serveOnLoopback } from "./clients.js";
+import { grpcCaller, type Json, restCaller, serveOnLoopback, sizedGlobal } from "./clients.js";
 import { knn } from "./scenarios.js";
 
 let gateway: Gateway;
@@ -41,7 +41,7 @@ describeWithShared("subject access: everything held about one subject, scoped an
 
     // The subject's threshold says where it comes from.
     const read = await call("GET", `/v1/subjects/${id}`, keyOf.kiosk);
-    expect(read.json.threshold.global).toBeCloseTo(0.3359, 4);
+    expect(read.json.threshold.global).toBeCloseTo(sizedGlobal(gateway, "acme", "1e-3"), 6);
     expect(read.json.threshold.value).toBeCloseTo(read.json.threshold.global + read.json.threshold.shift, 6);
     expect(read.json.threshold.reason).toMatch(/nearest other subjects|global threshold/);
     const viaGrpc = await rpc<{ subject: { threshold: { value: number } } }>("getSubject", { id }, keyOf.kiosk);

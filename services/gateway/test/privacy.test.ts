@@ -9,7 +9,7 @@ import { pruneAudit, purgeExpiredSubjects, purgeTenantReviews } from "@facerec/p
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { grpcCaller, type Json, restCaller, serveOnLoopback } from "./clients.js";
+import { grpcCaller, type Json, restCaller, serveOnLoopback, sizedGlobal } from "./clients.js";
 
 let gateway: Gateway;
 let client: InstanceType<typeof FaceRecognitionServiceClient>;
@@ -195,12 +195,14 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(notice.models).toContainEqual({ role: "embedder", id: "arcface512" });
     // The identification figures are the evaluation output's, not numbers written by hand.
     const fnir = notice.errorRates.find((r: Json) => /not recognised/.test(r.measure));
-    expect(fnir.value).toBe(evidence.adaptive["fnir_at_fpir_1e-2"]);
+    expect(fnir.value).toBe(evidence.operating.fnir);
+    expect(fnir.at).toBe(`the product's threshold for target 0.001 (${evidence.operating.threshold.toFixed(4)})`);
     expect(fnir.source).toMatch(/^identify-bbt\.json \(\d{4}-\d\d-\d\d\): 8 enrolled/);
-    // The false match rate at the threshold in use comes from the model pack's calibration (facerec calibrate).
-    const fmr = notice.errorRates.find((r: Json) => /false match rate/.test(r.measure));
-    expect(fmr).toMatchObject({ value: 0.001, at: "threshold 0.3359" });
-    expect(fmr.source).toMatch(/impostor pairs/);
+    // The rate the threshold in use is set for, for the people enrolled now, from the model pack's subject tail.
+    const target = notice.errorRates.find((r: Json) => /the target the threshold is set for/.test(r.measure));
+    const inUse = sizedGlobal(gateway, "acme", "1e-3");
+    expect(target).toMatchObject({ value: 0.001, at: `threshold ${inUse.toFixed(4)} for the people enrolled now` });
+    expect(target.source).toMatch(/^model pack calibration: .*subject_fmr/);
     expect(notice.unreadEvidence).toEqual(["notes.json"]);
     expect(notice.retention[0]).toBe("face templates: until the person is erased or withdraws consent");
     expect(notice.liveness).toMatch(/^liveness128: .*APCER 5%/);
@@ -284,18 +286,24 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: photo("John_Stockton", 1), camera: "door" })).status).toBe(
       200,
     );
-    // The threshold at FMR 1e-4 from the pack's calibration (0.3889), with each subject's shift on top.
+    // The threshold for FPIR 1e-4 with the tenant's enrolled people, from the pack's subject tail, each
+    // subject's shift on top; stricter than the deployment's 1e-3 for the same people.
     const subject = (await call("POST", "/v1/subjects", keyOf.desk, { name: "Jean Chretien", consent: consent("form-4") })).json;
     await call("POST", `/v1/subjects/${subject.id}/enroll`, keyOf.desk, { images: [1, 2].map((n) => photo("Jean_Chretien", n)) });
-    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBe(0.3889);
+    const strict = sizedGlobal(gateway, "acme", "1e-4");
+    expect(strict).toBeGreaterThan(sizedGlobal(gateway, "acme", "1e-3"));
+    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBeCloseTo(strict, 6);
     const fmr = (await call("GET", "/v1/notice", keyOf.kiosk)).json.errorRates.find((r: Json) =>
-      /false match rate/.test(r.measure),
+      /false positive identification rate\): the target/.test(r.measure),
     );
-    expect(fmr).toMatchObject({ value: 0.0001, at: "threshold 0.3889" });
+    expect(fmr).toMatchObject({ value: 0.0001, at: `threshold ${strict.toFixed(4)} for the people enrolled now` });
     // Another tenant keeps the deployment's threshold.
     const theirs = (await call("POST", "/v1/subjects", keyOf.other, { name: "Jean" })).json;
     await call("POST", `/v1/subjects/${theirs.id}/enroll`, keyOf.other, { images: [1, 2].map((n) => photo("Jean_Chretien", n)) });
-    expect((await call("GET", `/v1/subjects/${theirs.id}`, keyOf.other)).json.threshold.global).toBe(0.3359);
+    expect((await call("GET", `/v1/subjects/${theirs.id}`, keyOf.other)).json.threshold.global).toBeCloseTo(
+      sizedGlobal(gateway, "globex", "1e-3"),
+      6,
+    );
     const viaGrpc = await rpc<Json>("getPolicy", {}, keyOf.admin);
     expect(viaGrpc.policy.policy).toMatchObject({ identifyCameras: ["door"], targetFmr: "1e-4" });
     const back = await rpc<Json>(
@@ -316,7 +324,10 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
       keyOf.admin,
     );
     expect(back.policy.policy).toMatchObject({ identifyCameras: [], targetFmr: "" });
-    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBe(0.3359);
+    expect((await call("GET", `/v1/subjects/${subject.id}`, keyOf.desk)).json.threshold.global).toBeCloseTo(
+      sizedGlobal(gateway, "acme", "1e-3"),
+      6,
+    );
   });
 
   it("sets how liveness bears on the tenant's identifications; another tenant keeps the deployment's", async () => {

@@ -1,6 +1,16 @@
+import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { cosine } from "@facerec/common";
-import { type AdaptiveRule, type Aggregation, aggregate, EmbeddedIndex, meanPairwise, SubjectThresholds } from "@facerec/gallery";
+import {
+  type AdaptiveRule,
+  type Aggregation,
+  aggregate,
+  EmbeddedIndex,
+  meanPairwise,
+  SubjectThresholds,
+  subjectTailOf,
+  thresholdForTarget,
+} from "@facerec/gallery";
 import type { FaceEngine } from "@facerec/vision";
 import { embedFiles } from "../embed-files.js";
 import type { EmbeddingCache } from "../embedding-cache.js";
@@ -32,7 +42,32 @@ export interface IdentifyEvalOptions {
    * statistics (see rule-search.ts), in sample and on held-out halves of the people.
    */
   searchRules?: boolean;
+  /**
+   * Only the people of this LFW people list (a count line, then `Name<TAB>images`): those the pack's
+   * thresholds were not calibrated on (`peopleDevTest.txt`), so the operating point is read out of sample.
+   */
+  people?: string;
   cache?: EmbeddingCache;
+}
+
+/** The product's target rates the operating point is read at; the product's default comes first. */
+const OPERATING_TARGETS = [1e-3, 1e-2, 1e-4];
+
+/** What the product's own threshold for a target does: strangers named (FPIR) and mated probes missed (FNIR). */
+export interface OperatingRow {
+  target: number;
+  threshold: number;
+  fpir: number;
+  fnir: number;
+}
+
+/** The operating point at the product's default target, with the other targets beside it. */
+export interface OperatingReport extends OperatingRow {
+  /** Enrolled subjects: the gallery size the threshold was set for. */
+  subjects: number;
+  /** Whose probes these are: a people list the thresholds were not calibrated on, or every person under the root. */
+  people: string;
+  targets: OperatingRow[];
 }
 
 /** How the approximate index's candidates compared with the exact index's, probe by probe. */
@@ -119,6 +154,8 @@ export interface IdentifyReport {
   aggregation: Aggregation;
   rule: AdaptiveRule;
   ann?: AnnAgreement;
+  /** At the threshold the product uses (undefined when the embedder's pack has no subject tail). */
+  operating?: OperatingReport;
   /** The global rule on normalised scores, with the cohort's size (with --asnorm). */
   asnorm?: RuleReport & { top_k: number; cohort_images: number };
   /** The normalisation rules searched (with --search-rules). */
@@ -155,6 +192,33 @@ function fnirAtFpir(results: ProbeResult[], fpir: number, adaptive: boolean): { 
     return !best || best.subject !== r.truth || adjusted(best, adaptive) < threshold;
   }).length;
   return { fnir: misses / Math.max(1, mated.length), threshold };
+}
+
+/** The names of an LFW people list (a count line, then `Name<TAB>images` lines). */
+function peopleOf(list: string): Set<string> {
+  const lines = readFileSync(list, "utf8").trim().split(/\r?\n/).slice(1);
+  return new Set(lines.map((l) => l.trim().split(/\s+/)[0] ?? ""));
+}
+
+/** Each target's threshold as the product sets it, and what the adaptive rule decides there. */
+function operatingReport(
+  results: readonly ProbeResult[],
+  thresholdOf: (target: number) => number,
+  subjects: number,
+  people: string,
+): OperatingReport {
+  const mated = results.filter((r) => r.truth !== null);
+  const nonMated = results.filter((r) => r.truth === null);
+  const targets = OPERATING_TARGETS.map((target): OperatingRow => {
+    const threshold = thresholdOf(target);
+    return {
+      target,
+      threshold,
+      fpir: nonMated.filter((r) => decisionOf(r, threshold) !== null).length / Math.max(1, nonMated.length),
+      fnir: mated.filter((r) => decisionOf(r, threshold) !== r.truth).length / Math.max(1, mated.length),
+    };
+  });
+  return { ...(targets[0] as OperatingRow), subjects, people, targets };
 }
 
 function rankRate(results: ProbeResult[], rank: number, adaptive: boolean): number {
@@ -209,7 +273,7 @@ function ruleReport(results: ProbeResult[], adaptive: boolean): RuleReport {
 
 export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOptions): Promise<IdentifyReport> {
   const started = Date.now();
-  const split = splitForIdentification(options.root, options.enrol);
+  const split = splitForIdentification(options.root, options.enrol, options.people ? peopleOf(options.people) : undefined);
   const enrolPaths = [...split.gallery.values()].flat();
   const paths = [...enrolPaths, ...split.mated.map((m) => m.path), ...split.nonMated];
   const vectors = await embedFiles(engine, paths, options.concurrency, options.cache);
@@ -308,6 +372,15 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     return results;
   };
   const results = await searchAll(false);
+  const tail = subjectTailOf(engine.embedder.model.thresholds);
+  const operating = tail
+    ? operatingReport(
+        results,
+        (target) => thresholdForTarget(tail, target, enrolled.size),
+        enrolled.size,
+        options.people ?? "every person under the root",
+      )
+    : undefined;
   const global = ruleReport(results, false);
   const adaptive = ruleReport(results, true);
   const ann = options.index === "ann" ? annAgreement(results, await searchAll(true)) : undefined;
@@ -338,6 +411,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     aggregation: options.aggregation,
     rule: options.rule,
     ...(ann ? { ann } : {}),
+    ...(operating ? { operating } : {}),
     ...(asnorm ? { asnorm } : {}),
     ...(options.searchRules ? { rule_search: searchRules(searchProbes(results, probes)) } : {}),
     seconds: (Date.now() - started) / 1000,
@@ -360,6 +434,15 @@ export function formatIdentify(r: IdentifyReport): string {
     row("global", r.global),
     row("adaptive", r.adaptive),
     ...(r.asnorm ? [row("as-norm", r.asnorm)] : []),
+    ...(r.operating
+      ? [
+          `at the product's threshold for ${r.operating.subjects} subjects (people: ${r.operating.people}):`,
+          ...r.operating.targets.map(
+            (t) =>
+              `  target ${t.target.toExponential(0)}: threshold ${t.threshold.toFixed(4)}, FPIR ${pct(t.fpir)} (${(t.fpir / t.target).toFixed(2)}x the target), FNIR ${pct(t.fnir)}`,
+          ),
+        ]
+      : []),
     "review margin (adaptive, FPIR=1%)   false matches kept   true matches kept",
     ...r.low_margin_review.map(
       (m) =>

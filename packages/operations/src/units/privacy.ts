@@ -1,5 +1,5 @@
 import { PAGE as AUDIT_PAGE, type AuditEntry } from "@facerec/audit";
-import type { Subject } from "@facerec/gallery";
+import { DEFAULT_TARGET, type Subject } from "@facerec/gallery";
 import {
   buildNotice,
   checkPolicy,
@@ -10,6 +10,7 @@ import {
   readEvidence,
   type StoreExport,
   type TransparencyNotice,
+  targetRate,
 } from "@facerec/privacy";
 import type { OperationContext } from "../context.js";
 import { BadRequestError } from "../errors.js";
@@ -84,11 +85,10 @@ export function privacyOperations(ctx: OperationContext, personalData: PersonalD
       const policy = await ctx.policies().current(call.tenant);
       const threshold = gallery.thresholdOf(call.tenant, ctx.modelId, "");
       const embedder = engine.embedder.model;
-      const fmr = fmrRate(
-        embedder.thresholds ?? {},
-        threshold,
-        `model pack calibration: ${embedder.calibration ?? "not described"}`,
-      );
+      const calibration = `model pack calibration: ${embedder.calibration ?? "not described"}`;
+      const fmr = gallery.thresholdIsSized(call.tenant, ctx.modelId)
+        ? targetRate(Number(policy.policy.thresholds.targetFmr ?? DEFAULT_TARGET), threshold, calibration)
+        : fmrRate(embedder.thresholds ?? {}, threshold, calibration);
       const liveness = engine.liveness?.model;
       const livenessText = liveness
         ? `${liveness.id}: ${liveness.calibration ?? "no calibration recorded"} A printed photo or a screen can still pass: the check is one signal, not proof of presence. Where a person is asked to turn or close their eyes (the active check), a photo held still, moved, turned or tipped did not pass with two actions asked (ORL's 400 photos); a replayed video of the person making the asked moves can.`
