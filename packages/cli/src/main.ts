@@ -5,12 +5,14 @@ import {
   DEFAULT_ADAPTIVE_RULE,
   DEFAULT_CLUSTER_OPTIONS,
   DEFAULT_POLICY,
+  DEFAULT_TARGET,
   DEFAULT_THRESHOLD_OPTIONS,
 } from "@facerec/gallery";
 import { CorruptLogError, FolderLockedError } from "@facerec/storage";
 import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
+import { calibrateLiveness, formatLivenessCalibration } from "./commands/calibrate-liveness.js";
 import { evalChallenge, formatChallenge } from "./commands/eval-challenge.js";
 import { evalCluster, formatCluster } from "./commands/eval-cluster.js";
 import { evalFeedback, formatFeedback } from "./commands/eval-feedback.js";
@@ -30,12 +32,19 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--track N] [--json]
+                   [--sessions] [--shifts] [--photos DIR [--photo-count N]]
+                   (leave a capture session out; the operating threshold under light, lens and
+                   encoding shifts; the share of real photos under DIR it refuses)
   facerec eval challenge --root DIR [--subjects N] [--json]   (photo attacks on the active liveness check; ORL's png folder)
   facerec train liveness-head --root DIR --real LIST --spoof LIST --out FILE   (a head on both liveness models' features, for FACEREC_LIVENESS_HEAD)
-  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K [--search-rules]] [--json]
+  facerec eval identify --root DIR [--enroll N] [--aggregation centroid|max|mean-top2] [--index exact|ann] [--asnorm K [--search-rules]]
+                        [--people LIST] [--json]   (LIST: only those people, e.g. LFW's peopleDevTest.txt)
   facerec eval cluster --root DIR [--min-images N] [--join T] [--merge T] [--sweep] [--json]
   facerec eval feedback --root DIR [--min-images N] [--enroll N] [--json]
   facerec calibrate --root DIR --people FILE [--impostor-pairs N] [--json]
+  facerec calibrate liveness --real DIR --attack DIR [--apcer 0.05] [--json]
+                   (the liveness threshold on your own cameras' real and attack shots, checked on
+                   captures it was not fitted on)
   facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
   facerec keys list --tenant T [--data DIR]
   facerec keys revoke --tenant T --id KEY_ID [--data DIR]
@@ -95,6 +104,12 @@ function parseCommandLine() {
       sweep: { type: "boolean" },
       head: { type: "boolean" },
       track: { type: "string" },
+      sessions: { type: "boolean" },
+      shifts: { type: "boolean" },
+      photos: { type: "string" },
+      "photo-count": { type: "string" },
+      attack: { type: "string" },
+      apcer: { type: "string" },
       "no-cache": { type: "boolean" },
       data: { type: "string" },
       tenant: { type: "string" },
@@ -158,10 +173,16 @@ async function main(): Promise<void> {
   if (command === "embed" && args[0]) return print(await embedCommand(await FaceEngine.create(config), args[0]));
   if (command === "compare" && args[0] && args[1]) {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
-    const threshold = values.threshold ? numberFlag(values, "threshold", 0) : engine.embedder.model.thresholds?.verify;
+    // One photo against one at the deployment's target: the per-comparison rate the server's threshold
+    // story starts from (its 1:1 verify reads a subject's centroid at the same target).
+    const calibrated = engine.embedder.model.thresholds?.[`fmr_${DEFAULT_TARGET}`];
+    const threshold = values.threshold ? numberFlag(values, "threshold", 0) : calibrated;
     if (threshold === undefined)
       throw new UsageError(`the embedder ${engine.embedder.id} has no calibrated threshold; pass --threshold`);
-    return print(await compareCommand(engine, args[0], args[1], threshold));
+    const source = values.threshold
+      ? "--threshold"
+      : `fmr_${DEFAULT_TARGET}: one false match in ${1 / Number(DEFAULT_TARGET)} comparisons of two strangers' photos, the deployment's default target`;
+    return print({ ...(await compareCommand(engine, args[0], args[1], threshold)), threshold_source: source });
   }
   const evalEngine = async (): Promise<{ engine: FaceEngine; cache?: EmbeddingCache }> => {
     const engine = await FaceEngine.create({ ...config, liveness: "none" });
@@ -182,6 +203,7 @@ async function main(): Promise<void> {
       index,
       ...(values.asnorm ? { asNorm: numberFlag(values, "asnorm", 10) } : {}),
       ...(values["search-rules"] ? { searchRules: true } : {}),
+      ...(values.people ? { people: values.people } : {}),
       enrol: numberFlag(values, "enroll", 1),
       concurrency,
       aggregation,
@@ -222,6 +244,18 @@ async function main(): Promise<void> {
     });
     return print(report, formatFeedback(report));
   }
+  if (command === "calibrate" && args[0] === "liveness") {
+    const engine = await FaceEngine.create(config);
+    const apcer = numberFlag(values, "apcer", 0.05);
+    if (!(apcer > 0 && apcer < 1)) throw new UsageError("--apcer is a rate between 0 and 1, e.g. 0.05");
+    const report = await calibrateLiveness(engine, {
+      real: required(values, "real"),
+      attack: required(values, "attack"),
+      apcer,
+      concurrency,
+    });
+    return print(report, formatLivenessCalibration(report));
+  }
   if (command === "calibrate") {
     const { engine, cache } = await evalEngine();
     const report = await calibrate(engine, {
@@ -261,7 +295,14 @@ async function main(): Promise<void> {
     const report = await evalPad(
       engine,
       models,
-      { ...padLists(), head, ...(values.track ? { track: numberFlag(values, "track", 5) } : {}) },
+      {
+        ...padLists(),
+        head,
+        ...(values.track ? { track: numberFlag(values, "track", 5) } : {}),
+        sessions: values.sessions === true,
+        shifts: values.shifts === true,
+        ...(values.photos ? { photos: { root: values.photos, count: numberFlag(values, "photo-count", 1000) } } : {}),
+      },
       pick,
     );
     return print(report, formatPad(report));

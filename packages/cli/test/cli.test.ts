@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, describeWithShared, facerec, shared } from "@facerec/testkit";
+import { PHOTOMETRIC_SHIFTS } from "@facerec/vision";
 import { expect, it } from "vitest";
 
+const LFW_ROOT = shared("data", "lfw", "lfw-deepfunneled");
 const work = mkdtempSync(join(tmpdir(), "facerec-cli-"));
 
 /** A small View 1-style list: the first `n` matched and `n` mismatched pairs of a View 1 file. */
@@ -88,6 +90,12 @@ describeWithShared("facerec CLI", () => {
       list("real_train.txt"),
       "--spoof",
       list("spoof_train.txt"),
+      "--sessions",
+      "--shifts",
+      "--photos",
+      LFW_ROOT,
+      "--photo-count",
+      "12",
       "--json",
     );
     const report = JSON.parse(r.stdout);
@@ -95,6 +103,27 @@ describeWithShared("facerec CLI", () => {
     expect(report.model).toBe("liveness128");
     expect(report.models.map((m: { model: string }) => m.model)).toEqual(["liveness128", "minifasnet"]);
     expect(report.bona_fide).toBe(18);
+    // The operating threshold is the pack's, and each session left out is read at one fitted on the other.
+    expect(report.operating_threshold).toBe(0.354);
+    type Fold = { held_out: string; bona_fide: number; attacks: number; threshold: number; apcer: number };
+    const folds: Fold[] = report.sessions;
+    expect(folds.map((f) => f.held_out)).toEqual(["01", "02"]);
+    expect(folds.reduce((n, f) => n + f.bona_fide + f.attacks, 0)).toBe(report.bona_fide + report.attacks);
+    for (const f of folds) expect(f.apcer).toBeGreaterThanOrEqual(0);
+    // Every shift is read for both models, at their operating thresholds, and the worst APCER is named.
+    type Shifted = { model: string; threshold: number; worst_apcer: number; rows: { shift: string; apcer: number }[] };
+    const shifts: Shifted[] = report.shifts;
+    expect(shifts.map((s) => s.model)).toEqual(["liveness128", "minifasnet"]);
+    expect(shifts[0]?.threshold).toBe(0.354);
+    for (const s of shifts) {
+      expect(s.rows.map((row) => row.shift)).toEqual(PHOTOMETRIC_SHIFTS.map((shift) => shift.id));
+      expect(s.worst_apcer).toBe(Math.max(...s.rows.map((row) => row.apcer)));
+    }
+    // Real photos: all bona fide, so what the threshold refuses of them is BPCER on web photos.
+    expect(report.photos.map((p: { model: string; photos: number }) => [p.model, p.photos])).toEqual([
+      ["liveness128", 12],
+      ["minifasnet", 12],
+    ]);
   });
 
   it("eval challenge plays photo attacks to the active liveness check, and none passes", async () => {

@@ -107,6 +107,18 @@ export function ratesOf(report: Json, source: string, thresholdInUse: number): N
       { measure: "enrolled people ranked first (rank-1)", value: adaptive.rank1, at: "closed set", source: on },
     ];
   }
+  const heldOut = report.held_out as { apcer?: Json; bpcer?: Json } | undefined;
+  if (report.kind === "facerec-liveness-calibration" && heldOut?.apcer && heldOut.bpcer && isNumber(report.threshold)) {
+    const interval = (r: Json) => `${String(r.low)} to ${String(r.high)} (95%), of ${String(r.of)}`;
+    return [
+      {
+        measure: "real faces refused as attacks (BPCER), on captures the threshold was not fitted on",
+        value: Number(heldOut.bpcer.value),
+        at: `liveness threshold ${report.threshold} (APCER ${String(report.target_apcer)} on this site's captures); attacks accepted (APCER) ${String(heldOut.apcer.value)}, ${interval(heldOut.apcer)}`,
+        source: `${source}: ${String(report.bona_fide)} real and ${String(report.attacks)} attack images from the deployment's own cameras, \`facerec calibrate liveness\`; BPCER ${interval(heldOut.bpcer)}`,
+      },
+    ];
+  }
   if (isNumber(report.bpcer_at_apcer_5) && isNumber(report.auc)) {
     return [
       {

@@ -44,6 +44,7 @@ export {
 export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, type Role } from "./model-pack.js";
 export { makeBatchDynamic } from "./onnx-batch.js";
 export { modelCacheDir, sharedDir } from "./paths.js";
+export { PHOTOMETRIC_SHIFTS, type PhotometricShift } from "./photometric.js";
 export { type FacePose, poseOf } from "./pose.js";
 export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
 export {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { repoRoot } from "@facerec/common";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway } from "@facerec/operations";
@@ -16,6 +16,7 @@ let client: InstanceType<typeof FaceRecognitionServiceClient>;
 let base: string;
 let close: () => Promise<void>;
 let evidence: Json;
+let livenessEvidence: Json;
 const keyOf = { admin: "", desk: "", kiosk: "", other: "" };
 
 const call = restCaller(() => base);
@@ -49,6 +50,35 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
       { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
     );
     writeFileSync(join(data, "evidence", "identify-bbt.json"), output);
+    // A liveness threshold calibrated on "the site's own" shots: every 40th NUAA crop of each class.
+    const shots = (list: string, name: string): string => {
+      const dir = join(data, "shots", name);
+      mkdirSync(dir, { recursive: true });
+      const lines = readFileSync(shared("data", "nuaa", "splits", list), "utf8")
+        .trim()
+        .split(/\r?\n/);
+      for (const line of lines.filter((_, i) => i % 40 === 0)) {
+        const path = shared("data", "nuaa", "Detectedface", line.trim());
+        symlinkSync(path, join(dir, basename(path)));
+      }
+      return dir;
+    };
+    const calibration = execFileSync(
+      process.execPath,
+      [
+        join(repoRoot, "packages", "cli", "dist", "main.js"),
+        "calibrate",
+        "liveness",
+        "--real",
+        shots("real_train.txt", "real"),
+        "--attack",
+        shots("spoof_train.txt", "attack"),
+        "--json",
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    writeFileSync(join(data, "evidence", "liveness-site.json"), calibration);
+    livenessEvidence = JSON.parse(calibration);
     writeFileSync(join(data, "evidence", "notes.json"), JSON.stringify({ hello: "not an evaluation" }));
     evidence = JSON.parse(output);
     gateway = await openGateway(data, { env: { ...process.env, FACEREC_LIVENESS_POLICY: "off" } });
@@ -204,6 +234,13 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     expect(target).toMatchObject({ value: 0.001, at: `threshold ${inUse.toFixed(4)} for the people enrolled now` });
     expect(target.source).toMatch(/^model pack calibration: .*subject_fmr/);
     expect(notice.unreadEvidence).toEqual(["notes.json"]);
+    // The site's own liveness calibration, checked on captures it was not fitted on, with its interval.
+    const refused = notice.errorRates.find((r: Json) => /real faces refused as attacks \(BPCER\), on captures/.test(r.measure));
+    expect(refused.value).toBe(livenessEvidence.held_out.bpcer.value);
+    expect(refused.at).toMatch(new RegExp(`^liveness threshold ${livenessEvidence.threshold} \\(APCER 0.05`));
+    expect(refused.source).toMatch(
+      /^liveness-site\.json \(\d{4}-\d\d-\d\d\): \d+ real and \d+ attack images .*calibrate liveness/,
+    );
     expect(notice.retention[0]).toBe("face templates: until the person is erased or withdraws consent");
     expect(notice.liveness).toMatch(/^liveness128: .*APCER 5%/);
     const viaGrpc = await rpc<Json>("getNotice", {}, keyOf.kiosk);

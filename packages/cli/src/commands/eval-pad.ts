@@ -6,12 +6,24 @@ import {
   joinedFeatures,
   type LivenessHeadFile,
   type LivenessModel,
+  PHOTOMETRIC_SHIFTS,
   trackLiveness,
 } from "@facerec/vision";
 import { loadImage } from "../engine-options.js";
 import { fitLogistic, leaveOneGroupOut } from "../logistic.js";
 import { auc, bpcerAtApcer, type PadRates, padRates, roc, type Scored } from "../metrics.js";
 import { mapConcurrent, Progress } from "../progress.js";
+import {
+  leaveOneSessionOut,
+  nuaaSession,
+  type PadItem,
+  type PadShiftReport,
+  type PhotoReport,
+  photoRefusals,
+  type SessionFold,
+  samplePhotos,
+  shiftedRates,
+} from "./pad-transfer.js";
 
 export interface PadEvalOptions {
   root: string;
@@ -30,6 +42,15 @@ export interface PadEvalOptions {
    * files named `<capture>_<frame>.<ext>` (NUAA's) are one capture's frames, in frame order.
    */
   track?: number;
+  /**
+   * Also leave one capture session out (NUAA file names carry it): a threshold fitted on the other
+   * sessions, read on the one left out; with `head`, the head is checked leaving a session out too.
+   */
+  sessions?: boolean;
+  /** Also read each model's operating threshold under every photometric shift (PHOTOMETRIC_SHIFTS). */
+  shifts?: boolean;
+  /** Also score this many real photos sampled from a folder-per-person root (LFW: all bona fide). */
+  photos?: { root: string; count: number };
 }
 
 /** A model's rates over windows of consecutive frames, each scored by trackLiveness. */
@@ -47,6 +68,8 @@ export interface PadTrackReport {
 /** The learnt head's cross-validated rates, at each L2 weight tried. */
 export interface PadHeadReport {
   features: number;
+  /** What one held-out fold is: a subject, or (with `sessions`) a capture session. */
+  left_out: "subject" | "session";
   subjects: number;
   rows: { lambda: number; bpcer_at_apcer_5: number; auc: number }[];
 }
@@ -57,7 +80,10 @@ export interface PadModelReport extends PadRates {
   bpcer_at_apcer_5: number;
   threshold_at_apcer_5: number;
   auc: number;
+  /** The threshold the product gates one frame on (the pack's `apcer_5e-2`, else 0.5). */
+  operating_threshold: number;
   track?: PadTrackReport;
+  sessions?: SessionFold[];
 }
 
 export interface PadReport extends PadModelReport {
@@ -66,6 +92,8 @@ export interface PadReport extends PadModelReport {
   no_face: number;
   models: PadModelReport[];
   head?: PadHeadReport;
+  shifts?: PadShiftReport[];
+  photos?: PhotoReport[];
   seconds: number;
 }
 
@@ -95,6 +123,14 @@ export function frameWindows(paths: readonly string[], size: number): number[][]
   return windows;
 }
 
+/** A crop's capture session, for leaving one out; a name that does not carry one is refused. */
+function sessionOf(path: string): string {
+  const session = nuaaSession(path);
+  if (session === undefined)
+    throw new RangeError(`--sessions needs NUAA file names (ID_glasses_pos_session_pic); ${path} is not one`);
+  return session;
+}
+
 const readList = (file: string): string[] =>
   readFileSync(file, "utf8")
     .split(/\r?\n/)
@@ -115,6 +151,7 @@ export async function evalPad(
   ];
   let noFace = 0;
   const features: Float32Array[] = [];
+  const boxes: Box[] = [];
   const progress = new Progress("liveness", items.length);
   const scores = await mapConcurrent(items, options.concurrency, async (item) => {
     const img = await loadImage(item.path);
@@ -122,6 +159,7 @@ export async function evalPad(
     const largest = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
     if (!largest) noFace++;
     const box: Box = largest?.box ?? { x: 0, y: 0, width: img.width, height: img.height };
+    boxes[items.indexOf(item)] = box;
     const perModel = await Promise.all(models.map((m) => m.score(img, box)));
     if (options.head) features[items.indexOf(item)] = (await joinedFeatures(models, img, [box]))[0] as Float32Array;
     progress.tick();
@@ -134,6 +172,8 @@ export async function evalPad(
         options.track,
       )
     : undefined;
+  const sessions = options.sessions ? items.map((it) => sessionOf(it.path)) : undefined;
+  const operating = models.map((m) => m.model.thresholds?.["apcer_5e-2"] ?? 0.5);
   const reports = models.map((m, k): PadModelReport => {
     const scored: Scored[] = items.map((it, i) => ({ score: (scores[i] as number[])[k] as number, positive: it.positive }));
     const atFive = bpcerAtApcer(scored, 0.05);
@@ -160,18 +200,21 @@ export async function evalPad(
       bpcer_at_apcer_5: atFive.bpcer,
       threshold_at_apcer_5: atFive.threshold,
       auc: auc(roc(scored)),
+      operating_threshold: operating[k] as number,
       ...(track ? { track } : {}),
+      ...(sessions ? { sessions: leaveOneSessionOut(scored, sessions) } : {}),
     };
   });
   const chosen = reports.find((r) => r.model === pick) ?? (reports[0] as PadModelReport);
   let head: PadHeadReport | undefined;
   if (options.head) {
     // NUAA lists read ClientFace/0001/... : the folder under the class is the subject.
-    const subjects = items.map((it) => it.path.split(/[\\/]/).at(-2) ?? "");
+    const subjects = sessions ?? items.map((it) => it.path.split(/[\\/]/).at(-2) ?? "");
     const labels = items.map((it) => (it.positive ? 1 : 0));
     const thresholds = new Map<number, number>();
     head = {
       features: features[0]?.length ?? 0,
+      left_out: sessions ? "session" : "subject",
       subjects: new Set(subjects).size,
       rows: HEAD_LAMBDAS.map((lambda) => {
         const scores = leaveOneGroupOut(features, labels, subjects, lambda);
@@ -201,6 +244,13 @@ export async function evalPad(
       writeFileSync(options.writeHead, `${JSON.stringify(file)}\n`);
     }
   }
+  const padItems = (): PadItem[] => items.map((it, i) => ({ ...it, box: boxes[i] as Box }));
+  const shifts = options.shifts
+    ? await shiftedRates(models, operating, padItems(), PHOTOMETRIC_SHIFTS, options.concurrency)
+    : undefined;
+  const photos = options.photos
+    ? await photoRefusals(engine, models, operating, samplePhotos(options.photos.root, options.photos.count), options.concurrency)
+    : undefined;
   return {
     ...chosen,
     bona_fide: items.filter((i) => i.positive).length,
@@ -208,6 +258,8 @@ export async function evalPad(
     no_face: noFace,
     models: reports,
     ...(head ? { head } : {}),
+    ...(shifts ? { shifts } : {}),
+    ...(photos ? { photos } : {}),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -231,11 +283,25 @@ export function formatPad(r: PadReport): string {
     ),
     ...(r.head
       ? [
-          `logistic head on both models' last-layer features (${r.head.features}), leaving one of ${r.head.subjects} subjects out:`,
+          `logistic head on both models' last-layer features (${r.head.features}), leaving one of ${r.head.subjects} ${r.head.left_out}s out:`,
           ...r.head.rows.map(
             (h) => `  L2 ${String(h.lambda).padEnd(5)} BPCER@APCER=5% ${pct(h.bpcer_at_apcer_5)}   AUC ${h.auc.toFixed(4)}`,
           ),
         ]
       : []),
+    ...r.models.flatMap((m) =>
+      (m.sessions ?? []).map(
+        (f) =>
+          `${m.model} leaving session ${f.held_out} out (${f.bona_fide} bona fide, ${f.attacks} attacks): threshold ${f.threshold.toFixed(3)} from the other sessions gives APCER ${pct(f.apcer)}, BPCER ${pct(f.bpcer)} (the session's own best: BPCER ${pct(f.bpcer_at_apcer_5_in_session)} at APCER 5%)`,
+      ),
+    ),
+    ...(r.shifts ?? []).flatMap((m) => [
+      `${m.model} at its operating threshold ${m.threshold.toFixed(3)} under photometric shifts (worst APCER ${pct(m.worst_apcer)}):`,
+      ...m.rows.map((row) => `  ${row.shift.padEnd(14)} APCER ${pct(row.apcer)}  BPCER ${pct(row.bpcer)}   ${row.stands_for}`),
+    ]),
+    ...(r.photos ?? []).map(
+      (p) =>
+        `${p.model}: of ${p.photos - p.no_face} real photos with a face (${p.no_face} without), ${pct(p.refused)} score under ${p.threshold.toFixed(3)} (refused by the "required" policy); 5% score under ${p.score_at_5_percent.toFixed(3)}`,
+    ),
   ].join("\n");
 }
