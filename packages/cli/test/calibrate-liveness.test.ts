@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { describeWithShared, facerec, shared } from "@facerec/testkit";
+import { join } from "node:path";
+import { describeWithShared, facerec, nuaaShots } from "@facerec/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { captureOf, wilson } from "../src/commands/calibrate-liveness.js";
 
@@ -27,28 +27,14 @@ describeWithShared("facerec calibrate liveness", () => {
   const work = mkdtempSync(join(tmpdir(), "facerec-calib-live-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  /** Every 25th crop of a NUAA list, linked into a folder as a deployment would lay out its shots. */
-  const folder = (list: string, name: string): string => {
-    const dir = join(work, name);
-    mkdirSync(dir);
-    const lines = readFileSync(shared("data", "nuaa", "splits", list), "utf8")
-      .trim()
-      .split(/\r?\n/);
-    for (const line of lines.filter((_, i) => i % 25 === 0)) {
-      const path = shared("data", "nuaa", "Detectedface", line.trim());
-      symlinkSync(path, join(dir, basename(path)));
-    }
-    return dir;
-  };
-
   it("fits a threshold on the site's shots and checks it on captures it was not fitted on", async () => {
     const r = await facerec(
       "calibrate",
       "liveness",
       "--real",
-      folder("real_train.txt", "real"),
+      nuaaShots(join(work, "real"), "real_train.txt", 25),
       "--attack",
-      folder("spoof_train.txt", "attack"),
+      nuaaShots(join(work, "attack"), "spoof_train.txt", 25),
       "--apcer",
       "0.1",
       "--json",

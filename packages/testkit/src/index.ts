@@ -5,7 +5,7 @@ import { createDatabase, postgresServer, type ServerProcess } from "./servers.js
 
 export { cli, facerec, facerecWith } from "./cli.js";
 export { gaussianNoise } from "./noise.js";
-export { LFW, repoRoot, shared, sharedBytes } from "./paths.js";
+export { LFW, nuaaShots, repoRoot, shared, sharedBytes } from "./paths.js";
 export { pngBomb } from "./png-bomb.js";
 
 const warned = new Set<string>();

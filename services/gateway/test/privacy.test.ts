@@ -1,12 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { repoRoot } from "@facerec/common";
+import { join } from "node:path";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
 import { type Gateway, openGateway } from "@facerec/operations";
 import { pruneAudit, purgeExpiredSubjects, purgeTenantReviews } from "@facerec/product";
-import { describeWithShared, LFW, shared } from "@facerec/testkit";
+import { describeWithShared, facerec, LFW, nuaaShots, shared } from "@facerec/testkit";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { grpcCaller, type Json, restCaller, serveOnLoopback, sizedGlobal } from "./clients.js";
@@ -34,48 +32,26 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
     const data = mkdtempSync(join(tmpdir(), "privacy-"));
     // The notice's evidence: the JSON output of a real evaluation run, saved as an operator would.
     mkdirSync(join(data, "evidence"));
-    const output = execFileSync(
-      process.execPath,
-      [
-        join(repoRoot, "packages", "cli", "dist", "main.js"),
-        "eval",
-        "identify",
-        "--root",
-        shared("data", "faceapi_bbt", "identities"),
-        "--enroll",
-        "2",
-        "--json",
-        "--no-cache",
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    const { stdout: output } = await facerec(
+      "eval",
+      "identify",
+      "--root",
+      shared("data", "faceapi_bbt", "identities"),
+      "--enroll",
+      "2",
+      "--json",
+      "--no-cache",
     );
     writeFileSync(join(data, "evidence", "identify-bbt.json"), output);
     // A liveness threshold calibrated on "the site's own" shots: every 40th NUAA crop of each class.
-    const shots = (list: string, name: string): string => {
-      const dir = join(data, "shots", name);
-      mkdirSync(dir, { recursive: true });
-      const lines = readFileSync(shared("data", "nuaa", "splits", list), "utf8")
-        .trim()
-        .split(/\r?\n/);
-      for (const line of lines.filter((_, i) => i % 40 === 0)) {
-        const path = shared("data", "nuaa", "Detectedface", line.trim());
-        symlinkSync(path, join(dir, basename(path)));
-      }
-      return dir;
-    };
-    const calibration = execFileSync(
-      process.execPath,
-      [
-        join(repoRoot, "packages", "cli", "dist", "main.js"),
-        "calibrate",
-        "liveness",
-        "--real",
-        shots("real_train.txt", "real"),
-        "--attack",
-        shots("spoof_train.txt", "attack"),
-        "--json",
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    const { stdout: calibration } = await facerec(
+      "calibrate",
+      "liveness",
+      "--real",
+      nuaaShots(join(data, "shots", "real"), "real_train.txt", 40),
+      "--attack",
+      nuaaShots(join(data, "shots", "attack"), "spoof_train.txt", 40),
+      "--json",
     );
     writeFileSync(join(data, "evidence", "liveness-site.json"), calibration);
     livenessEvidence = JSON.parse(calibration);
