@@ -32,7 +32,7 @@ usage:
   facerec compare A B [--threshold T]
   facerec eval lfw --root DIR --pairs FILE [--train-pairs FILE] [--roc PREFIX] [--json]
   facerec eval pad --root DIR --real LIST --spoof LIST [--model NAME] [--head] [--track N] [--json]
-                   [--sessions] [--shifts] [--photos DIR [--photo-count N]]
+                   [--sessions] [--shifts] [--photos DIR [--photo-count N] [--photo-offset K]]
                    (leave a capture session out; the operating threshold under light, lens and
                    encoding shifts; the share of real photos under DIR it refuses)
   facerec eval challenge --root DIR [--subjects N] [--json]   (photo attacks on the active liveness check; ORL's png folder)
@@ -108,6 +108,7 @@ function parseCommandLine() {
       shifts: { type: "boolean" },
       photos: { type: "string" },
       "photo-count": { type: "string" },
+      "photo-offset": { type: "string" },
       attack: { type: "string" },
       apcer: { type: "string" },
       "no-cache": { type: "boolean" },
@@ -301,7 +302,15 @@ async function main(): Promise<void> {
         ...(values.track ? { track: numberFlag(values, "track", 5) } : {}),
         sessions: values.sessions === true,
         shifts: values.shifts === true,
-        ...(values.photos ? { photos: { root: values.photos, count: numberFlag(values, "photo-count", 1000) } } : {}),
+        ...(values.photos
+          ? {
+              photos: {
+                root: values.photos,
+                count: numberFlag(values, "photo-count", 1000),
+                offset: numberFlag(values, "photo-offset", 0),
+              },
+            }
+          : {}),
       },
       pick,
     );

@@ -150,7 +150,7 @@ export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> 
 
 /**
  * The gallery as the product runs it: the global threshold at the deployment's target (DEFAULT_TARGET),
- * the liveness gate at the pack's APCER-5% threshold, and the vectors in Qdrant when QDRANT_URL is
+ * the liveness gate at the pack's photo threshold (else its APCER-5% one), and the vectors in Qdrant when QDRANT_URL is
  * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
  * change, off by default as data minimisation asks. `graphs` is where large partitions' graphs are
  * saved for the next start.
@@ -171,8 +171,14 @@ export async function openProductGallery(
     return value;
   };
   const global = override("FACEREC_GLOBAL_THRESHOLD") ?? thresholdAtTarget(engine.embedder, DEFAULT_TARGET);
+  // One uploaded photo is judged at the pack's photo threshold: a still refused 5% of real web photos
+  // there, where the APCER-5% threshold of camera frames refused 16% (see docs/liveness.md).
+  const livenessThresholds = engine.liveness?.model.thresholds;
   const minLiveness =
-    override("FACEREC_MIN_LIVENESS") ?? engine.liveness?.model.thresholds?.["apcer_5e-2"] ?? DEFAULT_POLICY.minLiveness;
+    override("FACEREC_MIN_LIVENESS") ??
+    livenessThresholds?.["photo_bpcer_5e-2"] ??
+    livenessThresholds?.["apcer_5e-2"] ??
+    DEFAULT_POLICY.minLiveness;
   const minQuality = override("FACEREC_MIN_QUALITY") ?? DEFAULT_POLICY.minQuality;
   return Gallery.open({
     store,

@@ -344,8 +344,8 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
   });
 
   it("sets how liveness bears on the tenant's identifications; another tenant keeps the deployment's", async () => {
-    // The deployment runs with liveness off; acme requires it. In bbt5.jpg one real face scores 0.11.
-    const image = readFileSync(shared("data", "faceapi_bbt", "group", "bbt5.jpg")).toString("base64");
+    // The deployment runs with liveness off; acme requires it. A printed photo held to a camera scores 0.0003.
+    const image = readFileSync(shared("data", "antispoof_samples", "silentface", "image_F1.jpg")).toString("base64");
     type Faces = { faces: { outcome: string; liveness?: number }[]; liveness: string };
     expect((await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, liveness: "maybe" })).status).toBe(400);
     expect((await call("PUT", "/v1/policy", keyOf.admin, { consent: { required: true }, liveness: "required" })).status).toBe(

@@ -340,8 +340,8 @@ describeWithShared("REST gateway over real HTTP", () => {
   });
 
   it("applies the liveness policy: required refuses a failing face, advisory reports it, off skips it", async () => {
-    // In bbt5.jpg one real face scores 0.11 on the liveness model, under its 0.354 threshold.
-    const image = b64(shared("data", "faceapi_bbt", "group", "bbt5.jpg"));
+    // A printed photo held to a camera scores 0.0003 on the liveness model, under its 0.027 photo threshold.
+    const image = b64(shared("data", "antispoof_samples", "silentface", "image_F1.jpg"));
     type Faces = {
       faces: { outcome: string; liveness?: number; reason?: string }[];
       liveness: string;
@@ -349,7 +349,7 @@ describeWithShared("REST gateway over real HTTP", () => {
       livenessThreshold: number;
     };
     const required = (await call("POST", "/v1/identify", keyOf.kiosk, { image })).json as unknown as Faces;
-    expect(required).toMatchObject({ liveness: "required", livenessSource: "deployment" });
+    expect(required).toMatchObject({ liveness: "required", livenessSource: "deployment", livenessThreshold: 0.027 });
     const refused = required.faces.filter((f) => f.outcome === "rejected-spoof");
     expect(refused).toHaveLength(1);
     // The refusal explains itself: the score, the threshold, the policy and who set it.
@@ -360,7 +360,7 @@ describeWithShared("REST gateway over real HTTP", () => {
     const advisory = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "advisory" })).json as unknown as Faces;
     expect(advisory).toMatchObject({ liveness: "advisory", livenessSource: "request" });
     expect(advisory.faces.some((f) => f.outcome === "rejected-spoof")).toBe(false);
-    expect(Math.min(...advisory.faces.map((f) => f.liveness as number))).toBeLessThan(0.354);
+    expect(Math.min(...advisory.faces.map((f) => f.liveness as number))).toBeLessThan(required.livenessThreshold);
     const off = (await call("POST", "/v1/identify", keyOf.admin, { image, liveness: "off" })).json as unknown as Faces;
     expect(off.faces).toHaveLength(required.faces.length);
     expect(off.faces.every((f) => f.liveness === undefined && f.outcome !== "rejected-spoof")).toBe(true);

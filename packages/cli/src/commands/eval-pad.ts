@@ -49,8 +49,11 @@ export interface PadEvalOptions {
   sessions?: boolean;
   /** Also read each model's operating threshold under every photometric shift (PHOTOMETRIC_SHIFTS). */
   shifts?: boolean;
-  /** Also score this many real photos sampled from a folder-per-person root (LFW: all bona fide). */
-  photos?: { root: string; count: number };
+  /**
+   * Also score this many real photos sampled from a folder-per-person root (LFW: all bona fide), from
+   * `offset` (a sample other than the one a threshold was chosen on).
+   */
+  photos?: { root: string; count: number; offset: number };
 }
 
 /** A model's rates over windows of consecutive frames, each scored by trackLiveness. */
@@ -80,7 +83,10 @@ export interface PadModelReport extends PadRates {
   bpcer_at_apcer_5: number;
   threshold_at_apcer_5: number;
   auc: number;
-  /** The threshold the product gates one frame on (the pack's `apcer_5e-2`, else 0.5). */
+  /**
+   * The threshold the product gates one uploaded photo on: the pack's `photo_bpcer_5e-2`, else its
+   * `apcer_5e-2`, else 0.5.
+   */
   operating_threshold: number;
   track?: PadTrackReport;
   sessions?: SessionFold[];
@@ -173,7 +179,7 @@ export async function evalPad(
       )
     : undefined;
   const sessions = options.sessions ? items.map((it) => sessionOf(it.path)) : undefined;
-  const operating = models.map((m) => m.model.thresholds?.["apcer_5e-2"] ?? 0.5);
+  const operating = models.map((m) => m.model.thresholds?.["photo_bpcer_5e-2"] ?? m.model.thresholds?.["apcer_5e-2"] ?? 0.5);
   const reports = models.map((m, k): PadModelReport => {
     const scored: Scored[] = items.map((it, i) => ({ score: (scores[i] as number[])[k] as number, positive: it.positive }));
     const atFive = bpcerAtApcer(scored, 0.05);
@@ -249,7 +255,13 @@ export async function evalPad(
     ? await shiftedRates(models, operating, padItems(), PHOTOMETRIC_SHIFTS, options.concurrency)
     : undefined;
   const photos = options.photos
-    ? await photoRefusals(engine, models, operating, samplePhotos(options.photos.root, options.photos.count), options.concurrency)
+    ? await photoRefusals(
+        engine,
+        models,
+        operating,
+        samplePhotos(options.photos.root, options.photos.count, options.photos.offset),
+        options.concurrency,
+      )
     : undefined;
   return {
     ...chosen,

@@ -109,8 +109,11 @@ export async function shiftedRates(
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
 
-/** Every `step`-th image under a folder-per-person root (sorted), so a sample is the same on every run. */
-export function samplePhotos(root: string, count: number): string[] {
+/**
+ * Every `step`-th image under a folder-per-person root (sorted), starting at `offset` (below the step),
+ * so a sample is the same on every run and two offsets give two samples with no photo in common.
+ */
+export function samplePhotos(root: string, count: number, offset = 0): string[] {
   const all = readdirSync(root)
     .sort()
     .flatMap((person) => {
@@ -124,7 +127,8 @@ export function samplePhotos(root: string, count: number): string[] {
       }
     });
   const step = Math.max(1, Math.floor(all.length / count));
-  return all.filter((_, i) => i % step === 0).slice(0, count);
+  if (offset >= step) throw new RangeError(`a photo offset is below ${step} (one step of the sample)`);
+  return all.filter((_, i) => i % step === offset).slice(0, count);
 }
 
 /** How real photos (web photos of real people, all bona fide) fare at each model's operating threshold. */
