@@ -70,6 +70,16 @@ export function aggregate(hits: readonly SearchHit[], aggregation: Aggregation):
 }
 
 /**
+ * What a face brings to its decision besides its embedding: its quality and liveness scores, and the
+ * liveness bar when it is not the policy's (a burst of frames is judged as a camera track is).
+ */
+export interface Gates {
+  quality?: number;
+  liveness?: number;
+  minLiveness?: number;
+}
+
+/**
  * Open-set decision: the best candidate is the one furthest above its own threshold; it is a match only
  * if it clears that threshold by the policy's margin over the runner-up. Everything else is unknown.
  */
@@ -77,13 +87,14 @@ export function decide(
   hits: readonly SearchHit[],
   thresholdOf: (subject: string) => number,
   policy: DecisionPolicy,
-  gates: { quality?: number; liveness?: number } = {},
+  gates: Gates = {},
 ): Decision {
   if (gates.quality !== undefined && gates.quality < policy.minQuality) {
     return { outcome: "rejected-quality", quality: gates.quality, minimum: policy.minQuality, candidates: [] };
   }
-  if (gates.liveness !== undefined && gates.liveness < policy.minLiveness) {
-    return { outcome: "rejected-spoof", liveness: gates.liveness, minimum: policy.minLiveness, candidates: [] };
+  const minLiveness = gates.minLiveness ?? policy.minLiveness;
+  if (gates.liveness !== undefined && gates.liveness < minLiveness) {
+    return { outcome: "rejected-spoof", liveness: gates.liveness, minimum: minLiveness, candidates: [] };
   }
   const candidates = [...aggregate(hits, policy.aggregation)]
     .map(([subject, score]) => ({ subject, score, threshold: thresholdOf(subject) }))

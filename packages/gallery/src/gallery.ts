@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { cosine } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
-import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide } from "./decide.js";
+import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide, type Gates } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
 import { type GalleryOptions, Mutex, type NewTemplate } from "./gallery-options.js";
 import {
@@ -401,12 +401,7 @@ export class Gallery {
   }
 
   /** 1:N: who is this, or nobody enrolled. */
-  async identify(
-    tenant: string,
-    model: string,
-    vector: Float32Array,
-    gates: { quality?: number; liveness?: number } = {},
-  ): Promise<Decision> {
+  async identify(tenant: string, model: string, vector: Float32Array, gates: Gates = {}): Promise<Decision> {
     const k = Math.max(50, this.policy.topK * 4);
     const hits =
       this.policy.aggregation === "centroid"

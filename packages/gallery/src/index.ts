@@ -23,6 +23,7 @@ export {
   type Decision,
   type DecisionPolicy,
   decide,
+  type Gates,
 } from "./decide.js";
 export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";

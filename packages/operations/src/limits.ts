@@ -25,6 +25,11 @@ export interface Limits {
   metadataValue: number;
   /** @default 20 images in one enrolment: a handful of photos per person is what enrolment needs */
   enrolImages: number;
+  /**
+   * Frames one identification may send after its image, for liveness over a burst.
+   * @default 9: ten frames in all, twice the five a camera track is decided over
+   */
+  burstFrames: number;
   /** @default 20 MiB for one image: a 40-megapixel JPEG at high quality fits */
   imageBytes: number;
   /**
@@ -107,6 +112,7 @@ export const DEFAULT_LIMITS: Limits = {
   metadataEntries: 50,
   metadataValue: 1000,
   enrolImages: 20,
+  burstFrames: 9,
   imageBytes: 20 * MiB,
   requestBytes: 30 * MiB,
   plainRequestBytes: MiB,

@@ -97,7 +97,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Identify every face in an image */
+        /**
+         * Identify every face in an image
+         * @description `frames` (up to 9): more frames of the same scene taken just after the image, a burst or a short clip's. Each face's liveness is then combined over the frames it is found in, as a camera track is, and judged at a camera's thresholds.
+         */
         post: operations["identify"];
         delete?: never;
         options?: never;
@@ -1682,6 +1685,7 @@ export interface operations {
                     liveness?: "required" | "advisory" | "off";
                     /** @description the image (JPEG, PNG, WebP or GIF), base64 */
                     image: string;
+                    frames?: string[];
                 };
                 "multipart/form-data": {
                     /** @description where the image came from */
@@ -1693,6 +1697,7 @@ export interface operations {
                     liveness?: "required" | "advisory" | "off";
                     /** @description the image file (JPEG, PNG, WebP, ...) */
                     image: Record<string, never>;
+                    frames?: Record<string, never>[];
                 };
             };
         };
@@ -1730,6 +1735,8 @@ export interface operations {
                             threshold?: number;
                             quality?: number;
                             liveness?: number;
+                            /** @description with frames: how many the liveness score was combined over (the face's own and those it was found in) */
+                            livenessFrames?: number;
                             candidates?: {
                                 subjectId?: string;
                                 subjectName?: string;

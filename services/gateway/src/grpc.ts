@@ -275,6 +275,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         r.image,
         r.camera || undefined,
         r.liveness || undefined,
+        r.frames,
       );
       return {
         faces: faces.map((f) => ({
@@ -287,6 +288,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
           threshold: f.threshold ?? 0,
           quality: f.quality,
           liveness: f.liveness ?? 0,
+          livenessFrames: f.livenessFrames ?? 0,
           candidates: r.topK > 0 ? f.candidates.slice(0, r.topK) : f.candidates,
         })),
         modelId: recognition.modelId,

@@ -372,6 +372,45 @@ describeWithShared("REST gateway over real HTTP", () => {
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image, liveness: "maybe" })).status).toBe(400);
   });
 
+  it("decides liveness over a burst of frames as a camera track: the face's own and those it is found in", async () => {
+    // Consecutive frames of one NUAA capture: a person (0.060, 0.075, 0.321, 0.685, 0.041 one by one)
+    // and a printed photo of them (0.001, 0.026, no face found, 0.000, 0.001).
+    const nuaa = (cls: string, n: number) => b64(shared("data", "nuaa", "Detectedface", cls, "0001", `0001_00_00_01_${n}.jpg`));
+    type Burst = {
+      faces: { outcome: string; liveness: number; livenessFrames?: number; reason?: string }[];
+      livenessThreshold: number;
+    };
+    const alone = async (cls: string, n: number) =>
+      ((await call("POST", "/v1/identify", keyOf.admin, { image: nuaa(cls, n), liveness: "advisory" })).json as unknown as Burst)
+        .faces[0]?.liveness as number;
+    const real = [0, 2, 6, 12, 16];
+    const live = (
+      await call("POST", "/v1/identify", keyOf.kiosk, {
+        image: nuaa("ClientFace", 0),
+        frames: real.slice(1).map((n) => nuaa("ClientFace", n)),
+      })
+    ).json as unknown as Burst;
+    // Five frames: judged at the pack's track threshold, on the mean of the five scores' log-odds.
+    expect(live.livenessThreshold).toBe(0.133);
+    expect(live.faces[0]).toMatchObject({ livenessFrames: 5 });
+    expect(live.faces[0]?.outcome).not.toBe("rejected-spoof");
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const scores = await Promise.all(real.map((n) => alone("ClientFace", n)));
+    const mean = scores.reduce((sum, p) => sum + logit(p), 0) / scores.length;
+    expect(live.faces[0]?.liveness).toBeCloseTo(1 / (1 + Math.exp(-mean)), 5);
+    const printed = (
+      await call("POST", "/v1/identify", keyOf.kiosk, {
+        image: nuaa("ImposterFace", 0),
+        frames: [5, 13, 18, 22].map((n) => nuaa("ImposterFace", n)),
+      })
+    ).json as unknown as Burst;
+    // The frame with no face adds nothing: four frames, judged at the one-frame threshold.
+    expect(printed.faces[0]).toMatchObject({ outcome: "rejected-spoof", livenessFrames: 4 });
+    expect(printed.faces[0]?.reason).toMatch(/^liveness 0\.\d{3} over 4 frames is under 0\.354: the "required" policy/);
+    const many = Array.from({ length: 10 }, () => nuaa("ClientFace", 0));
+    expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: nuaa("ClientFace", 0), frames: many })).status).toBe(413);
+  });
+
   it("erases a subject: it is never returned again", async () => {
     const r = await call("DELETE", `/v1/subjects/${ids.alex_lacamoire}`, keyOf.admin);
     expect(r.json).toMatchObject({ templatesRemoved: 1 });

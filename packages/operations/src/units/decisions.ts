@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { ForbiddenError, type Principal } from "@facerec/auth";
 import { cosine } from "@facerec/common";
 import { type MatchEvent, matchEventOf } from "@facerec/contracts";
-import type { Decision } from "@facerec/gallery";
+import { DEFAULT_TARGET, type Decision } from "@facerec/gallery";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
+import { burstLiveness } from "../burst.js";
 import type { OperationContext } from "../context.js";
-import { BadRequestError } from "../errors.js";
+import { BadRequestError, TooLargeError } from "../errors.js";
 import { isRequestId } from "../request-id.js";
 
 export interface FaceResult {
@@ -21,11 +22,13 @@ export interface FaceResult {
   threshold?: number;
   quality: number;
   liveness?: number;
+  /** Frames the liveness score was combined over, when the request sent a burst. */
+  livenessFrames?: number;
   candidates: { subjectId: string; subjectName: string; score: number; threshold: number }[];
 }
 
 /** One face's answer, from its match event (so the API, the feed, MQTT and webhooks say the same). */
-function faceResultOf(event: MatchEvent, d: Decision, face: Face): FaceResult {
+function faceResultOf(event: MatchEvent, d: Decision, face: Face, liveness: { score?: number; frames?: number }): FaceResult {
   const scored = d.outcome === "match" || (d.outcome === "unknown" && d.score !== null);
   return {
     box: face.box,
@@ -33,7 +36,8 @@ function faceResultOf(event: MatchEvent, d: Decision, face: Face): FaceResult {
     ...(d.outcome === "match" ? { subjectId: event.subjectId, subjectName: event.subjectName } : {}),
     ...(scored ? { score: event.score, threshold: event.threshold } : {}),
     quality: face.quality.score,
-    ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+    ...(liveness.score !== undefined ? { liveness: liveness.score } : {}),
+    ...(liveness.frames !== undefined ? { livenessFrames: liveness.frames } : {}),
     candidates: event.topK.map((c) => ({ ...c })),
   };
 }
@@ -92,6 +96,7 @@ export function decisionOperations(ctx: OperationContext) {
         image: Uint8Array,
         named?: string,
         liveness?: string,
+        frames: readonly Uint8Array[] = [],
       ): Promise<{
         faces: FaceResult[];
         requestId: string;
@@ -110,21 +115,36 @@ export function decisionOperations(ctx: OperationContext) {
           );
         const claimedBy = p.cameras ? "camera" : `api:${p.keyId}`;
         ctx.checkImage(image);
+        if (frames.length > ctx.limits.burstFrames)
+          throw new TooLargeError(`${frames.length} frames; a burst takes at most ${ctx.limits.burstFrames} after its image`);
+        for (const [i, frame] of frames.entries()) ctx.checkImage(frame, `frame ${i + 1}`);
         // The tenant's policy names the cameras that may identify (and sets its threshold for the decision).
         const privacy = ctx.options.privacy;
         if (privacy && !(await privacy.policies.mayIdentify(p.tenant, camera))) {
           throw new ForbiddenError(`this tenant's policy does not allow identification at camera ${camera}`);
         }
         const { policy, source: livenessSource } = await livenessFor(p, camera, liveness);
-        const livenessThreshold = gallery.policy.minLiveness;
-        const faces = await call.admitted(() => ctx.analyse("identify", image, policy !== "off"));
+        const scorer = policy !== "off" ? ctx.engine.liveness : undefined;
+        const { faces, burst } = await call.admitted(async () => {
+          const found = await ctx.analyse("identify", image, scorer !== undefined);
+          if (!scorer || frames.length === 0) return { faces: found, burst: [] };
+          const others = [];
+          for (const frame of frames) others.push(await ctx.analyse("identify", frame, true));
+          return { faces: found, burst: burstLiveness(found, others, scorer.model) };
+        });
+        // A burst is judged as a camera's capture; one image at the bar for one uploaded photo.
+        const livenessThreshold = burst.find((b) => b)?.minimum ?? gallery.policy.minLiveness;
         const requestId = randomUUID();
         const results: FaceResult[] = [];
-        for (const face of faces) {
+        for (const [i, face] of faces.entries()) {
+          const over = burst[i];
+          const live = over?.score ?? face.liveness;
           // Advisory: the score is reported with the face, but it does not gate the decision.
           const d = await gallery.identify(p.tenant, ctx.modelId, face.embedding as Float32Array, {
             quality: face.quality.score,
-            ...(policy === "required" && face.liveness !== undefined ? { liveness: face.liveness } : {}),
+            ...(policy === "required" && live !== undefined
+              ? { liveness: live, ...(over ? { minLiveness: over.minimum } : {}) }
+              : {}),
           });
           const event = matchEventOf(d, {
             cropId: `${requestId}:${results.length}`,
@@ -135,13 +155,18 @@ export function decisionOperations(ctx: OperationContext) {
             frameTime: new Date(call.started),
             box: face.box,
             quality: face.quality.score,
-            ...(face.liveness !== undefined ? { liveness: face.liveness } : {}),
+            ...(live !== undefined ? { liveness: live } : {}),
             nameOf: (id) => gallery.peekSubject(p.tenant, id)?.name,
           });
-          const result = faceResultOf(event, d, face);
+          const result = faceResultOf(event, d, face, {
+            ...(live !== undefined ? { score: live } : {}),
+            ...(over ? { frames: over.frames } : {}),
+          });
           // A refusal says why, in the terms a caller can act on: the score, the bar, whose rule.
           if (d.outcome === "rejected-spoof")
-            result.reason = `liveness ${d.liveness.toFixed(3)} is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`;
+            result.reason = over
+              ? `liveness ${d.liveness.toFixed(3)} over ${over.frames} frames is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it`
+              : `liveness ${d.liveness.toFixed(3)} is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`;
           if (d.outcome === "rejected-quality")
             result.reason = `quality ${d.quality.toFixed(2)} is under ${d.minimum.toFixed(2)}: the face is too small, blurred or turned to be judged`;
           results.push(result);
@@ -178,7 +203,9 @@ export function decisionOperations(ctx: OperationContext) {
         } else {
           const other = await call.admitted(() => mainFace(against.otherImage));
           const score = cosine(probe, other);
-          const threshold = ctx.engine.embedder.model.thresholds?.verify ?? gallery.thresholdOf(call.tenant, ctx.modelId, "");
+          // One photo against one at the deployment's target rate, as `facerec compare` decides.
+          const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${DEFAULT_TARGET}`];
+          const threshold = calibrated ?? gallery.thresholdOf(call.tenant, ctx.modelId, "", true);
           result = { match: score >= threshold, score, threshold };
         }
         const subjectId = "subjectId" in against ? against.subjectId : undefined;

@@ -20,15 +20,17 @@ const camera = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", description: 
 /** 1:N identify and 1:1 verify. */
 export function recogniseRoutes(app: FastifyInstance, recognition: Recognition): void {
   const tags = ["recognition"];
-  app.post<{ Body: { image: string | Buffer; camera?: string; liveness?: string } }>(
+  app.post<{ Body: { image: string | Buffer; frames?: (string | Buffer)[]; camera?: string; liveness?: string } }>(
     "/v1/identify",
     {
       schema: {
         tags,
         operationId: "identify",
         summary: "Identify every face in an image",
+        description:
+          "`frames` (up to 9): more frames of the same scene taken just after the image, a burst or a short clip's. Each face's liveness is then combined over the frames it is found in, as a camera track is, and judged at a camera's thresholds.",
         body: imageBody(
-          { image: "one" },
+          { image: "one", frames: "optional-many" },
           {
             camera,
             liveness: {
@@ -67,6 +69,11 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
                     threshold: { type: "number" },
                     quality: { type: "number" },
                     liveness: { type: "number" },
+                    livenessFrames: {
+                      type: "integer",
+                      description:
+                        "with frames: how many the liveness score was combined over (the face's own and those it was found in)",
+                    },
                     candidates: { type: "array", items: candidate },
                   },
                 },
@@ -82,6 +89,7 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
         imageBytes(request.body.image),
         request.body.camera,
         request.body.liveness,
+        (request.body.frames ?? []).map(imageBytes),
       )),
       modelId: recognition.modelId,
     }),

@@ -75,7 +75,7 @@ export const error = {
   properties: { error: { type: "string", description: "gRPC status name" }, message: { type: "string" } },
 } as const;
 
-type Shape = "one" | "many" | "optional";
+type Shape = "one" | "many" | "optional" | "optional-many";
 
 /**
  * A body of image fields (each one image, a list of them, or an optional one) plus plain fields,
@@ -90,13 +90,18 @@ export function imageBody(
   const variant = (image: object) => {
     const properties: Record<string, object> = { ...fields };
     for (const [name, shape] of Object.entries(images)) {
-      properties[name] = shape === "many" ? { type: "array", minItems: 1, items: image } : image;
+      properties[name] =
+        shape === "many"
+          ? { type: "array", minItems: 1, items: image }
+          : shape === "optional-many"
+            ? { type: "array", items: image }
+            : image;
     }
     return {
       type: "object",
       additionalProperties: false,
       required: Object.entries(images)
-        .filter(([, shape]) => shape !== "optional")
+        .filter(([, shape]) => shape === "one" || shape === "many")
         .map(([name]) => name),
       properties,
       ...(extra.oneOf ? { oneOf: extra.oneOf } : {}),
