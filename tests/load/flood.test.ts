@@ -218,7 +218,7 @@ describeWithShared("a flood on one gateway process", () => {
     meta.set("x-api-key", key);
     const call = () =>
       new Promise<number>((resolve) =>
-        client.identify({ image: photo, topK: 0, camera: "", liveness: "" }, meta, (error: ServiceError | null) =>
+        client.identify({ image: photo, topK: 0, camera: "", liveness: "", frames: [] }, meta, (error: ServiceError | null) =>
           resolve(error ? error.code : status.OK),
         ),
       );
@@ -244,7 +244,7 @@ describeWithShared("a flood on one gateway process", () => {
     const image = Buffer.alloc(25 * 2 ** 20, 7);
     const call = () =>
       new Promise<number>((resolve) =>
-        client.identify({ image, topK: 0, camera: "", liveness: "" }, meta, (error: ServiceError | null) =>
+        client.identify({ image, topK: 0, camera: "", liveness: "", frames: [] }, meta, (error: ServiceError | null) =>
           resolve(error ? error.code : status.OK),
         ),
       );

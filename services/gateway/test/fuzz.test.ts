@@ -88,7 +88,7 @@ describeWithShared("fuzz pass", () => {
 
   it("the gRPC server answers every malformed or mangled request with a typed status, never INTERNAL, and stays up", async () => {
     const valid = Buffer.from(
-      IdentifyRequest.encode({ image: jpeg.subarray(0, 4096), topK: 3, camera: "door", liveness: "" }).finish(),
+      IdentifyRequest.encode({ image: jpeg.subarray(0, 4096), topK: 3, camera: "door", liveness: "", frames: [] }).finish(),
     );
     const methods = ["Identify", "CreateSubject", "Enroll", "QueryAudit", "StartJob", "CreateKey"];
     const codes = new Map<string, number>();
