@@ -88,6 +88,8 @@ export interface PadModelReport extends PadRates {
    * `apcer_5e-2`, else 0.5.
    */
   operating_threshold: number;
+  /** APCER and BPCER at the operating threshold, on the clean crops. */
+  at_operating: { apcer: number; bpcer: number };
   track?: PadTrackReport;
   sessions?: SessionFold[];
 }
@@ -207,6 +209,7 @@ export async function evalPad(
       threshold_at_apcer_5: atFive.threshold,
       auc: auc(roc(scored)),
       operating_threshold: operating[k] as number,
+      at_operating: ((r) => ({ apcer: r.apcer, bpcer: r.bpcer }))(padRates(scored, operating[k] as number)),
       ...(track ? { track } : {}),
       ...(sessions ? { sessions: leaveOneSessionOut(scored, sessions) } : {}),
     };
@@ -301,6 +304,10 @@ export function formatPad(r: PadReport): string {
           ),
         ]
       : []),
+    ...r.models.map(
+      (m) =>
+        `${m.model} at its operating threshold ${m.operating_threshold.toFixed(3)}: APCER ${pct(m.at_operating.apcer)}, BPCER ${pct(m.at_operating.bpcer)}`,
+    ),
     ...r.models.flatMap((m) =>
       (m.sessions ?? []).map(
         (f) =>
