@@ -64,7 +64,11 @@ describeWithShared("gRPC API over loopback", () => {
     return names;
   };
   const who = async (file: string, key: string, names: Map<string, string>): Promise<string[]> => {
-    const r = await rpc<unknown, Identified>("identify", { image: readFileSync(file), topK: 0, camera: "", liveness: "" }, key);
+    const r = await rpc<unknown, Identified>(
+      "identify",
+      { image: readFileSync(file), topK: 0, camera: "", liveness: "", frames: [] },
+      key,
+    );
     return [...r.faces]
       .sort((a, b) => a.box.x - b.box.x)
       .map((f) => (f.outcome === Outcome.OUTCOME_MATCH ? (names.get(f.subjectId) ?? "?") : Outcome[f.outcome]));
@@ -118,17 +122,17 @@ describeWithShared("gRPC API over loopback", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await rpc(
       "identify",
-      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "" },
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "", frames: [] },
       keyOf.other,
     );
     await rpc(
       "identify",
-      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "lobby", liveness: "" },
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "lobby", liveness: "", frames: [] },
       keyOf.admin,
     );
     await rpc(
       "identify",
-      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "" },
+      { image: readFileSync(knnCases[0]?.[0] as string), topK: 0, camera: "gate", liveness: "", frames: [] },
       keyOf.admin,
     );
     const { event } = await first;
@@ -141,7 +145,7 @@ describeWithShared("gRPC API over loopback", () => {
 
   it("refuses a decompression bomb with RESOURCE_EXHAUSTED", async () => {
     const bomb = await pngBomb(20000, 20000);
-    const error = await rpc("identify", { image: bomb, topK: 0, camera: "", liveness: "" }, keyOf.admin).catch(
+    const error = await rpc("identify", { image: bomb, topK: 0, camera: "", liveness: "", frames: [] }, keyOf.admin).catch(
       (e: ServiceError) => e,
     );
     expect((error as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
@@ -151,9 +155,11 @@ describeWithShared("gRPC API over loopback", () => {
   it("maps refusals to gRPC status codes", async () => {
     const missing = await rpc("listSubjects", { pageSize: 10, pageToken: "" }).catch((e: ServiceError) => e.code);
     expect(missing).toBe(status.UNAUTHENTICATED);
-    const notImage = await rpc("identify", { image: Buffer.from("hello"), topK: 1, camera: "", liveness: "" }, keyOf.admin).catch(
-      (e: ServiceError) => e,
-    );
+    const notImage = await rpc(
+      "identify",
+      { image: Buffer.from("hello"), topK: 1, camera: "", liveness: "", frames: [] },
+      keyOf.admin,
+    ).catch((e: ServiceError) => e);
     expect((notImage as ServiceError).code).toBe(status.INVALID_ARGUMENT);
     expect((notImage as ServiceError).details).toMatch(/NOT_AN_IMAGE/);
   });

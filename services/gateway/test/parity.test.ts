@@ -153,13 +153,20 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "an image over the size limit",
         rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(photo) }),
-        grpc: () => rpc("identify", { image: photo, topK: 0, camera: "", liveness: "" }, keyOf.kiosk),
+        grpc: () => rpc("identify", { image: photo, topK: 0, camera: "", liveness: "", frames: [] }, keyOf.kiosk),
+        expect: 413,
+      },
+      {
+        name: "a burst past its frames",
+        rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), frames: Array(10).fill(b64(small)) }),
+        grpc: () =>
+          rpc("identify", { image: small, topK: 0, camera: "", liveness: "", frames: Array(10).fill(small) }, keyOf.kiosk),
         expect: 413,
       },
       {
         name: "a camera name that is not a token",
         rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), camera: "two words" }),
-        grpc: () => rpc("identify", { image: small, topK: 0, camera: "two words", liveness: "" }, keyOf.kiosk),
+        grpc: () => rpc("identify", { image: small, topK: 0, camera: "two words", liveness: "", frames: [] }, keyOf.kiosk),
         expect: 400,
       },
       {
@@ -201,7 +208,7 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "a looser liveness policy from a key that is not admin",
         rest: () => rest("POST", "/v1/identify", keyOf.kiosk, { image: b64(small), liveness: "off" }),
-        grpc: () => rpc("identify", { image: small, topK: 0, camera: "", liveness: "off" }, keyOf.kiosk),
+        grpc: () => rpc("identify", { image: small, topK: 0, camera: "", liveness: "off", frames: [] }, keyOf.kiosk),
         expect: 403,
       },
       {
