@@ -75,7 +75,7 @@ export const API_ERRORS = [
   {
     status: 413,
     code: "RESOURCE_EXHAUSTED",
-    when: "a request over 30 MiB (1 MiB without images), an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment, 9 frames after an identify's image or 100 frames in one liveness challenge",
+    when: "a request over 30 MiB (1 MiB without images), an image over 20 MiB or 40 megapixels, more than 20 images in one enrolment, 9 frames after an identify's or verify's image or 100 frames in one liveness challenge",
   },
   {
     status: 429,

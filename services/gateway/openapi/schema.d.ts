@@ -117,7 +117,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify the main face of an image against a subject or against a second image */
+        /**
+         * Verify the main face of an image against a subject or against a second image
+         * @description `frames` (up to 9): more frames of the person taken just after the image. The main face's liveness is then combined over them, and under the `required` policy a match below the bar is refused (`match` false, with a `reason`).
+         */
         post: operations["verify"];
         delete?: never;
         options?: never;
@@ -1855,6 +1858,7 @@ export interface operations {
                     image: string;
                     /** @description the image (JPEG, PNG, WebP or GIF), base64 */
                     otherImage?: string;
+                    frames?: string[];
                 } & (unknown | unknown);
                 "multipart/form-data": {
                     subjectId?: string;
@@ -1862,6 +1866,7 @@ export interface operations {
                     image: Record<string, never>;
                     /** @description the image file (JPEG, PNG, WebP, ...) */
                     otherImage?: Record<string, never>;
+                    frames?: Record<string, never>[];
                 } & (unknown | unknown);
             };
         };
@@ -1879,6 +1884,14 @@ export interface operations {
                         requestId?: string;
                         /** @description the subject verified against, when one was named */
                         subjectName?: string;
+                        /** @description with frames: the main face's liveness over them */
+                        liveness?: number;
+                        /** @description with frames: how many the score was combined over */
+                        livenessFrames?: number;
+                        /** @description with frames: the bar the score had to clear */
+                        livenessThreshold?: number;
+                        /** @description why a match was refused (liveness under the bar) */
+                        reason?: string;
                     };
                 };
             };

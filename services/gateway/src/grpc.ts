@@ -304,8 +304,16 @@ export function buildGrpcServer(recognition: Recognition): Server {
         p,
         r.image,
         r.subjectId ? { subjectId: r.subjectId } : { otherImage: r.otherImage as Uint8Array },
+        r.frames,
       );
-      return { ...v, subjectName: v.subjectName ?? "" };
+      return {
+        ...v,
+        subjectName: v.subjectName ?? "",
+        liveness: v.liveness ?? 0,
+        livenessFrames: v.livenessFrames ?? 0,
+        livenessThreshold: v.livenessThreshold ?? 0,
+        reason: v.reason ?? "",
+      };
     }),
     // The verdict's words are checked in the operation layer, as for REST.
     feedback: unary("feedback", async (p, r) =>

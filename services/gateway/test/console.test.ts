@@ -92,13 +92,13 @@ describeWithShared("web console in headless Chromium", () => {
       .poll(() => page.$$eval("#audit-rows tr td:nth-child(5)", (cells) => [...new Set(cells.map((c) => c.textContent))]))
       .toEqual(["Barack Obama"]);
 
-    // The transparency notice: the policy in force, and the false match rate at the threshold in use.
+    // The transparency notice: the policy in force, and the rate the threshold in use is set for.
     await page.click("#notice-load");
     await expect
       .poll(() => page.textContent("#notice-result"))
       .toMatch(/^Policy version 0, notice version 1; consent not required/);
     expect(await page.$$eval("#notice-rates tr td:first-child", (cells) => cells.map((c) => c.textContent))).toContain(
-      "false match rate per comparison with one enrolled person",
+      "strangers named as someone enrolled (false positive identification rate): the target the threshold is set for",
     );
     await page.screenshot({ path: join(tmpdir(), "facerec-console-notice.png"), fullPage: true });
 

@@ -214,7 +214,7 @@ describeWithShared("REST and gRPC parity", () => {
       {
         name: "a verify probe over the size limit",
         rest: () => rest("POST", "/v1/verify", keyOf.kiosk, { image: b64(photo), subjectId: subject }),
-        grpc: () => rpc("verify", { image: photo, subjectId: subject }, keyOf.kiosk),
+        grpc: () => rpc("verify", { image: photo, subjectId: subject, frames: [] }, keyOf.kiosk),
         expect: 413,
       },
       {

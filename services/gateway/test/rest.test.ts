@@ -407,6 +407,26 @@ describeWithShared("REST gateway over real HTTP", () => {
     // The frame with no face adds nothing: four frames, judged at the one-frame threshold.
     expect(printed.faces[0]).toMatchObject({ outcome: "rejected-spoof", livenessFrames: 4 });
     expect(printed.faces[0]?.reason).toMatch(/^liveness 0\.\d{3} over 4 frames is under 0\.354: the "required" policy/);
+    // Verify takes a burst too: the same person's five frames pass; their print's five are no match.
+    type Verified = { match: boolean; liveness: number; livenessFrames: number; livenessThreshold: number; reason?: string };
+    const person = (
+      await call("POST", "/v1/verify", keyOf.kiosk, {
+        image: nuaa("ClientFace", 0),
+        otherImage: nuaa("ClientFace", 12),
+        frames: real.slice(1).map((n) => nuaa("ClientFace", n)),
+      })
+    ).json as unknown as Verified;
+    expect(person).toMatchObject({ match: true, livenessFrames: 5, livenessThreshold: 0.133 });
+    expect(person.liveness).toBeCloseTo(live.faces[0]?.liveness as number, 6);
+    const print = (
+      await call("POST", "/v1/verify", keyOf.kiosk, {
+        image: nuaa("ImposterFace", 0),
+        otherImage: nuaa("ImposterFace", 18),
+        frames: [5, 18, 22, 27].map((n) => nuaa("ImposterFace", n)),
+      })
+    ).json as unknown as Verified;
+    expect(print).toMatchObject({ match: false, livenessFrames: 5 });
+    expect(print.reason).toMatch(/^liveness 0\.\d{3} over 5 frames is under 0\.133: the "required" policy/);
     const many = Array.from({ length: 10 }, () => nuaa("ClientFace", 0));
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: nuaa("ClientFace", 0), frames: many })).status).toBe(413);
   });

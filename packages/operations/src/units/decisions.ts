@@ -5,7 +5,7 @@ import { type MatchEvent, matchEventOf } from "@facerec/contracts";
 import { DEFAULT_TARGET, type Decision } from "@facerec/gallery";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
-import { burstLiveness } from "../burst.js";
+import { type BurstLiveness, burstLiveness } from "../burst.js";
 import type { OperationContext } from "../context.js";
 import { BadRequestError, TooLargeError } from "../errors.js";
 import { isRequestId } from "../request-id.js";
@@ -25,6 +25,19 @@ export interface FaceResult {
   /** Frames the liveness score was combined over, when the request sent a burst. */
   livenessFrames?: number;
   candidates: { subjectId: string; subjectName: string; score: number; threshold: number }[];
+}
+
+/** A 1:1 answer; with a burst, the main face's liveness over it and why a match was refused. */
+export interface VerifyResult {
+  match: boolean;
+  score: number;
+  threshold: number;
+  requestId: string;
+  subjectName?: string;
+  liveness?: number;
+  livenessFrames?: number;
+  livenessThreshold?: number;
+  reason?: string;
 }
 
 /** One face's answer, from its match event (so the API, the feed, MQTT and webhooks say the same). */
@@ -76,10 +89,25 @@ export function decisionOperations(ctx: OperationContext) {
     return { policy: asked as LivenessPolicy, source: "request" };
   };
 
-  const mainFace = async (image: Uint8Array): Promise<Float32Array> => {
-    const face = FaceEngine.primary(await ctx.analyse("verify", image, false));
+  const checkFrames = (frames: readonly Uint8Array[]): void => {
+    if (frames.length > ctx.limits.burstFrames)
+      throw new TooLargeError(`${frames.length} frames; a burst takes at most ${ctx.limits.burstFrames} after its image`);
+    for (const [i, frame] of frames.entries()) ctx.checkImage(frame, `frame ${i + 1}`);
+  };
+
+  /** The image's main face; with frames, its liveness over them too (see burstLiveness). */
+  const mainFace = async (
+    image: Uint8Array,
+    frames: readonly Uint8Array[] = [],
+  ): Promise<{ probe: Float32Array; live?: BurstLiveness }> => {
+    const scorer = frames.length > 0 ? ctx.engine.liveness : undefined;
+    const face = FaceEngine.primary(await ctx.analyse("verify", image, scorer !== undefined));
     if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
-    return face.embedding;
+    if (!scorer) return { probe: face.embedding };
+    const others = [];
+    for (const frame of frames) others.push(await ctx.analyse("verify", frame, true));
+    const [live] = burstLiveness([face], others, scorer.model);
+    return { probe: face.embedding, ...(live ? { live } : {}) };
   };
 
   return {
@@ -115,9 +143,7 @@ export function decisionOperations(ctx: OperationContext) {
           );
         const claimedBy = p.cameras ? "camera" : `api:${p.keyId}`;
         ctx.checkImage(image);
-        if (frames.length > ctx.limits.burstFrames)
-          throw new TooLargeError(`${frames.length} frames; a burst takes at most ${ctx.limits.burstFrames} after its image`);
-        for (const [i, frame] of frames.entries()) ctx.checkImage(frame, `frame ${i + 1}`);
+        checkFrames(frames);
         // The tenant's policy names the cameras that may identify (and sets its threshold for the decision).
         const privacy = ctx.options.privacy;
         if (privacy && !(await privacy.policies.mayIdentify(p.tenant, camera))) {
@@ -189,27 +215,41 @@ export function decisionOperations(ctx: OperationContext) {
         call,
         image: Uint8Array,
         against: { subjectId: string } | { otherImage: Uint8Array },
-      ): Promise<{ match: boolean; score: number; threshold: number; requestId: string; subjectName?: string }> => {
+        frames: readonly Uint8Array[] = [],
+      ): Promise<VerifyResult> => {
         ctx.checkImage(image);
+        checkFrames(frames);
         if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
         else ctx.checkId("subjectId", against.subjectId);
-        const probe = await call.admitted(() => mainFace(image));
-        let result: { match: boolean; score: number; threshold: number; subjectName?: string };
+        const { probe, live } = await call.admitted(() => mainFace(image, frames));
+        let result: Omit<VerifyResult, "requestId">;
         if ("subjectId" in against) {
           const { name } = await gallery.findSubject(call.tenant, against.subjectId);
           // The tenant's threshold, where its policy targets another false-match rate.
           await ctx.options.privacy?.policies.current(call.tenant);
           result = { ...(await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe)), subjectName: name };
         } else {
-          const other = await call.admitted(() => mainFace(against.otherImage));
+          const { probe: other } = await call.admitted(() => mainFace(against.otherImage));
           const score = cosine(probe, other);
           // One photo against one at the deployment's target rate, as `facerec compare` decides.
           const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${DEFAULT_TARGET}`];
           const threshold = calibrated ?? gallery.thresholdOf(call.tenant, ctx.modelId, "", true);
           result = { match: score >= threshold, score, threshold };
         }
+        if (live) {
+          // A burst asks whether the person is present: under "required" a face under the bar is no match.
+          const { policy } = await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api");
+          result = { ...result, liveness: live.score, livenessFrames: live.frames, livenessThreshold: live.minimum };
+          if (policy === "required" && live.score < live.minimum && result.match)
+            result = {
+              ...result,
+              match: false,
+              reason: `liveness ${live.score.toFixed(3)} over ${live.frames} frames is under ${live.minimum.toFixed(3)}: the "required" policy refuses a face scored under it`,
+            };
+        }
         const subjectId = "subjectId" in against ? against.subjectId : undefined;
-        const requestId = await call.record(result.match ? "match" : "no-match", {
+        const refusedSpoof = result.reason !== undefined;
+        const requestId = await call.record(refusedSpoof ? "rejected-spoof" : result.match ? "match" : "no-match", {
           scores: [result.score],
           ...(subjectId ? { subjectId } : {}),
         });

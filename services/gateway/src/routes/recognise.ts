@@ -95,15 +95,17 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
     }),
   );
 
-  app.post<{ Body: { image: string | Buffer; subjectId?: string; otherImage?: string | Buffer } }>(
+  app.post<{ Body: { image: string | Buffer; frames?: (string | Buffer)[]; subjectId?: string; otherImage?: string | Buffer } }>(
     "/v1/verify",
     {
       schema: {
         tags,
         operationId: "verify",
         summary: "Verify the main face of an image against a subject or against a second image",
+        description:
+          "`frames` (up to 9): more frames of the person taken just after the image. The main face's liveness is then combined over them, and under the `required` policy a match below the bar is refused (`match` false, with a `reason`).",
         body: imageBody(
-          { image: "one", otherImage: "optional" },
+          { image: "one", otherImage: "optional", frames: "optional-many" },
           { subjectId: entityId },
           { oneOf: [{ required: ["subjectId"] }, { required: ["otherImage"] }] },
         ),
@@ -116,15 +118,19 @@ export function recogniseRoutes(app: FastifyInstance, recognition: Recognition):
               threshold: { type: "number" },
               requestId: { type: "string" },
               subjectName: { type: "string", description: "the subject verified against, when one was named" },
+              liveness: { type: "number", description: "with frames: the main face's liveness over them" },
+              livenessFrames: { type: "integer", description: "with frames: how many the score was combined over" },
+              livenessThreshold: { type: "number", description: "with frames: the bar the score had to clear" },
+              reason: { type: "string", description: "why a match was refused (liveness under the bar)" },
             },
           },
         },
       },
     },
     async (request) => {
-      const { image, subjectId, otherImage } = request.body;
+      const { image, subjectId, otherImage, frames } = request.body;
       const against = subjectId ? { subjectId } : { otherImage: imageBytes(otherImage as string | Buffer) };
-      return recognition.verify(request.principal, imageBytes(image), against);
+      return recognition.verify(request.principal, imageBytes(image), against, (frames ?? []).map(imageBytes));
     },
   );
 
