@@ -100,7 +100,13 @@ describeWithShared("BullMQ jobs on a real redis-server", () => {
     );
     expect(erased.templates).toBeGreaterThan(0);
     // The job walks the personal-data registry as DELETE /v1/subjects/:id does.
-    expect(erased.stores.map((s) => s.store)).toEqual(["review-queue", "liveness-challenges", "webhook-filters", "templates"]);
+    expect(erased.stores.map((s) => s.store)).toEqual([
+      "review-queue",
+      "liveness-challenges",
+      "webhook-filters",
+      "webhook-deliveries",
+      "templates",
+    ]);
     expect(await done()).not.toContain(leaving?.name);
     expect((await done()).length).toBe(names.length - 1);
     await records.close();

@@ -22,6 +22,13 @@ export const DELIVERY_FAILED = "delivery failed: no answer from the receiver";
 export interface DeliveryQueue {
   /** Queue a delivery; false when the queue dropped it (full, or stopping), having counted and logged it. */
   add(job: DeliveryJob): Promise<boolean>;
+  /** The tenant's deliveries this queue holds whose decision names `subjectId` (as the match or a candidate). */
+  naming(tenant: string, subjectId: string): Promise<DeliveryJob[]>;
+  /**
+   * Give up every held delivery whose decision names the subject (erasure): those waiting are removed
+   * now, one under way is not retried. The count of those removed, and of those under way.
+   */
+  forgetSubject(tenant: string, subjectId: string): Promise<{ removed: number; underWay: number }>;
   /** Stop taking deliveries; wait for the attempts under way. */
   close(): Promise<void>;
 }
@@ -208,6 +215,14 @@ export class WebhookDispatcher {
 
 export const WEBHOOK_QUEUE = "facerec-webhooks";
 
+/** Whether a delivery's decision names the subject: its id, as a JSON string, anywhere in the body. */
+export function namesSubject(job: DeliveryJob, tenant: string, subjectId: string): boolean {
+  return job.tenant === tenant && job.body.includes(JSON.stringify(subjectId));
+}
+
+/** The states a BullMQ delivery keeps its body in, besides the one under way. */
+const HELD_STATES = ["waiting", "delayed", "prioritized", "paused", "completed", "failed"] as const;
+
 /**
  * Deliveries on BullMQ (distributed mode): any gateway or matcher queues them, the matchers' workers
  * attempt them, with BullMQ's exponential backoff between attempts; a delivery outlives the process
@@ -233,6 +248,25 @@ export class BullDeliveryQueue implements DeliveryQueue {
       removeOnFail: 5000,
     });
     return true;
+  }
+
+  async naming(tenant: string, subjectId: string): Promise<DeliveryJob[]> {
+    const jobs = await this.queue.getJobs([...HELD_STATES, "active"]);
+    return jobs.filter((j) => j && namesSubject(j.data, tenant, subjectId)).map((j) => j.data);
+  }
+
+  /** Waiting, delayed and kept (completed, failed) deliveries are removed; an active one is left to finish. */
+  async forgetSubject(tenant: string, subjectId: string): Promise<{ removed: number; underWay: number }> {
+    let removed = 0;
+    for (const job of await this.queue.getJobs([...HELD_STATES])) {
+      if (!job || !namesSubject(job.data, tenant, subjectId)) continue;
+      await job.remove().then(
+        () => removed++,
+        () => undefined,
+      );
+    }
+    const active = (await this.queue.getJobs(["active"])).filter((j) => j && namesSubject(j.data, tenant, subjectId));
+    return { removed, underWay: active.length };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { DeliveryQueue, WebhookDispatcher } from "./webhook-dispatcher.js";
+import { type DeliveryQueue, namesSubject, type WebhookDispatcher } from "./webhook-dispatcher.js";
 import { type DeliveryJob, WEBHOOK_DEFAULTS } from "./webhook-model.js";
 
 export interface LocalQueueOptions {
@@ -51,6 +51,10 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   private held = 0;
   private running = 0;
   private closed = false;
+  /** Deliveries under way whose subject was erased meanwhile: not retried. */
+  private readonly forgotten = new Set<string>();
+  /** Every delivery under way. */
+  private readonly underWay = new Set<Held>();
   /** Attempts and delivery-log writes under way, for close() to wait for. */
   private readonly tasks = new Set<Promise<void>>();
   /** Serves again when the earliest open circuit holding back a delivery lets its trial through. */
@@ -87,6 +91,37 @@ export class LocalDeliveryQueue implements DeliveryQueue {
     this.held++;
     this.serve();
     return true;
+  }
+
+  async naming(tenant: string, subjectId: string): Promise<DeliveryJob[]> {
+    const lane = this.lanes.get(tenant);
+    const held = [...(lane?.ready ?? []), ...(lane?.retrying ?? []), ...this.underWay];
+    return held.filter((h) => namesSubject(h.job, tenant, subjectId)).map((h) => h.job);
+  }
+
+  async forgetSubject(tenant: string, subjectId: string): Promise<{ removed: number; underWay: number }> {
+    const lane = this.lanes.get(tenant);
+    let removed = 0;
+    if (lane) {
+      const kept = lane.ready.filter((h) => !namesSubject(h.job, tenant, subjectId));
+      const gone = lane.ready.length - kept.length;
+      lane.ready = kept;
+      for (const h of [...lane.retrying]) {
+        if (!namesSubject(h.job, tenant, subjectId)) continue;
+        clearTimeout(h.timer);
+        lane.retrying.delete(h);
+        removed++;
+      }
+      removed += gone;
+      for (let i = 0; i < removed; i++) this.release(tenant, lane);
+    }
+    let underWay = 0;
+    for (const h of this.underWay) {
+      if (!namesSubject(h.job, tenant, subjectId)) continue;
+      this.forgotten.add(h.job.deliveryId);
+      underWay++;
+    }
+    return { removed, underWay };
   }
 
   /** Why a delivery found no place: its tenant's own backlog fills the queue, or holds its share of it. */
@@ -163,6 +198,7 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   private start(tenant: string, lane: Lane, held: Held): void {
     this.running++;
     lane.running++;
+    this.underWay.add(held);
     this.track(
       this.dispatcher.attempt(held.job, held.attempt).then(
         () => this.settle(tenant, lane, held, true),
@@ -175,7 +211,9 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   private settle(tenant: string, lane: Lane, held: Held, ended: boolean): void {
     this.running--;
     lane.running--;
-    if (ended || held.attempt >= this.attempts) this.release(tenant, lane);
+    this.underWay.delete(held);
+    const erased = this.forgotten.delete(held.job.deliveryId);
+    if (ended || erased || held.attempt >= this.attempts) this.release(tenant, lane);
     else if (this.closed) {
       this.release(tenant, lane);
       this.drop(held.job, held.attempt + 1, STOPPED);

@@ -225,6 +225,43 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
   });
 });
 
+describe("erasure reaches the deliveries BullMQ holds", () => {
+  it("removes the tenant's waiting deliveries that name the subject, and only those", async () => {
+    const db = await Database.connect(createDatabase(pg.url));
+    databases.push(db);
+    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    process.env.FACEREC_WEBHOOK_KEY = randomBytes(32).toString("base64");
+    // No worker runs: every delivery waits on the queue, as behind a receiver that is down.
+    const dispatcher = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
+    try {
+      for (const tenant of ["acme", "globex"]) await dispatcher.store.insert(webhookOf(tenant, "http://127.0.0.1:9/hook"));
+      for (const [tenant, subject] of [
+        ["acme", "s-9"],
+        ["acme", "s-9"],
+        ["acme", "s-8"],
+        ["globex", "s-9"],
+      ] as const)
+        dispatcher.notify(decision(tenant, "match", subject));
+      const held = async () =>
+        Promise.all(
+          [
+            ["acme", "s-9"],
+            ["acme", "s-8"],
+            ["globex", "s-9"],
+          ].map(async ([tenant, subject]) => (await dispatcher.queue.naming(tenant as string, subject as string)).length),
+        );
+      const end = Date.now() + 10_000;
+      while ((await held()).join() !== "2,1,1" && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(await held()).toEqual([2, 1, 1]);
+      expect(await dispatcher.queue.forgetSubject("acme", "s-9")).toEqual({ removed: 2, underWay: 0 });
+      expect(await held()).toEqual([0, 1, 1]);
+    } finally {
+      await dispatcher.queue.close();
+      delete process.env.FACEREC_WEBHOOK_KEY;
+    }
+  });
+});
+
 describe("webhook deliveries retried in this process (embedded mode)", () => {
   it("gives up retries not yet due when the process stops, with every attempt made and every one given up in the log", async () => {
     const receiver = await httpReceiver();

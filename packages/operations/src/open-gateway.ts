@@ -6,7 +6,7 @@ import type { Gallery } from "@facerec/gallery";
 import { type DeliveryQueue, DestinationPolicy, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
-import { openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
+import { openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicies, webhookDeliveryData } from "@facerec/product";
 import { engineConfigFromEnv } from "@facerec/runtime";
 import { CHALLENGE_ACTIONS, type ChallengeAction, FaceEngine } from "@facerec/vision";
 import type { ChallengeOptions } from "./challenge.js";
@@ -109,6 +109,7 @@ export async function openGateway(
   // The destinations webhooks may reach, from the environment this gateway was given.
   const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue, { destinations: DestinationPolicy.fromEnv(env) });
   if (options.jobs) state.personalData.register(jobRecordData(options.jobs.queue));
+  state.personalData.register(webhookDeliveryData(webhooks.queue));
   const recognition = new Recognition(engine, gallery, audit, keys, {
     feed: options.feed ?? new LocalMatchFeed(),
     ...(options.jobs ? { jobs: options.jobs } : {}),

@@ -8,7 +8,7 @@ export {
   PgChallengeStore,
 } from "./challenge-store.js";
 export { ChangeJournal, type ErasureIntent, finishErasures, intentKey } from "./change-journal.js";
-export { challengeData, galleryData, productPersonalData, reviewData } from "./personal-data.js";
+export { challengeData, galleryData, productPersonalData, reviewData, webhookDeliveryData } from "./personal-data.js";
 export { openProductGallery, openProductState, type ProductState } from "./product.js";
 export { pruneAudit, purgeExpiredSubjects, purgeTenantReviews, RETENTION_EVERY_MS, scheduleRetention } from "./retention.js";
 export {

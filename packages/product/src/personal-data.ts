@@ -1,5 +1,5 @@
 import type { Gallery, ReviewStore } from "@facerec/gallery";
-import type { WebhookStore } from "@facerec/notify";
+import type { DeliveryQueue, WebhookStore } from "@facerec/notify";
 import { PersonalDataRegistry, type PersonalDataStore } from "@facerec/privacy";
 import type { ChallengeStore } from "./challenge-store.js";
 
@@ -113,6 +113,31 @@ export function webhookData(webhooks: WebhookStore): PersonalDataStore {
       return {
         held: `${naming.length} webhooks whose filter follows the subject`,
         records: naming.map((h) => ({ kind: "webhook", id: h.id, createdAt: h.createdAt })),
+      };
+    },
+  };
+}
+
+/**
+ * Webhook deliveries a queue holds (waiting, retrying, and on BullMQ the completed and failed it keeps):
+ * each carries its decision, with the subject's id and name. Erasure removes those naming the subject;
+ * one under way is not retried.
+ */
+export function webhookDeliveryData(queue: Pick<DeliveryQueue, "naming" | "forgetSubject">): PersonalDataStore {
+  return {
+    name: "webhook-deliveries",
+    async erase(tenant, subject) {
+      const { removed, underWay } = await queue.forgetSubject(tenant, subject.id);
+      return {
+        removed,
+        detail: `${removed} queued webhook deliveries naming the subject${underWay ? `, ${underWay} under way (not retried)` : ""}`,
+      };
+    },
+    async export(tenant, subject) {
+      const jobs = await queue.naming(tenant, subject.id);
+      return {
+        held: `${jobs.length} webhook deliveries the queue holds that name the subject`,
+        records: jobs.map((j) => ({ kind: "webhook-delivery", id: j.deliveryId, webhookId: j.webhookId })),
       };
     },
   };

@@ -65,6 +65,12 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
     };
     const gerhard = await enrol("Gerhard Schroeder", "Gerhard_Schroeder");
     const colin = await enrol("Colin Powell", "Colin_Powell");
+    // Two webhooks follow him: one him alone, one him and Colin. Their receiver is down (nothing
+    // listens on port 9), so the deliveries of the decisions below wait in the queue to be retried.
+    const hook = async (subjects: string[]) =>
+      (await call("POST", "/v1/webhooks", key, { url: "http://127.0.0.1:9/hook", subjects })).json.webhook.id as string;
+    const onlyHim = await hook([gerhard]);
+    const both = await hook([gerhard, colin]);
     for (const n of [3, 4, 5]) {
       const r = await call("POST", "/v1/identify", key, { image: photo("Gerhard_Schroeder", n) });
       expect(r.json.faces[0]).toMatchObject({ outcome: "match", subjectId: gerhard });
@@ -72,11 +78,6 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
     await call("POST", "/v1/identify", key, { image: photo("Colin_Powell", 3) });
     for (const n of [1, 2]) await call("POST", "/v1/identify", key, { image: photo("Jean_Chretien", n) });
 
-    // Two webhooks follow him: one him alone, one him and Colin.
-    const hook = async (subjects: string[]) =>
-      (await call("POST", "/v1/webhooks", key, { url: "http://127.0.0.1:9/hook", subjects })).json.webhook.id as string;
-    const onlyHim = await hook([gerhard]);
-    const both = await hook([gerhard, colin]);
     const naming = (faces: Json[]) =>
       faces.filter((f) => f.subjectId === gerhard || f.candidates.some((c: Json) => c.subjectId === gerhard));
     const before = await reviewFaces();
@@ -85,6 +86,8 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
     for (const f of his) expect(await cropStatus(f.id)).toBe(200);
     const exported = (await call("GET", `/v1/subjects/${gerhard}/export`, key)).json;
     expect(exported.stores.find((s: Json) => s.store === "review-queue").records.length).toBe(naming(before).length);
+    // Three decisions that named him, to two webhooks each, held by the delivery queue.
+    expect(exported.stores.find((s: Json) => s.store === "webhook-deliveries").records.length).toBeGreaterThanOrEqual(6);
     const files = filesOutsideAudit(data);
     expect(files.some((f) => readFileSync(f).includes(gerhard))).toBe(true);
 
@@ -96,7 +99,18 @@ describeWithShared("erasure reaches every store: nothing of an erased person is 
       "review-queue": expect.any(Number),
       "liveness-challenges": 0,
       "webhook-filters": 2,
+      "webhook-deliveries": expect.any(Number),
     });
+    // No delivery naming him is left to send (one under way at the erasure is not retried).
+    const queued = () => gateway.webhooks.queue.naming("acme", gerhard);
+    for (const end = Date.now() + 5000; (await queued()).length > 0 && Date.now() < end; )
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await queued()).toEqual([]);
+    // Every one was still held (six attempts span 31 s, and the open circuit spends none): removed, or
+    // under way and not retried.
+    const detail = erased.json.receipt.stores.find((st: Json) => st.store === "webhook-deliveries").detail as string;
+    const underWay = Number(/, (\d+) under way/.exec(detail)?.[1] ?? 0);
+    expect(removed["webhook-deliveries"] + underWay).toBeGreaterThanOrEqual(6);
     // The webhook that followed him alone is gone (its filter, left empty, would follow everyone); the other follows Colin.
     const hooks = (await call("GET", "/v1/webhooks", key)).json.webhooks as Json[];
     expect(hooks.map((h) => [h.id, h.subjects])).toEqual([[both, [colin]]]);

@@ -140,6 +140,7 @@ describeWithShared("privacy: tenant policy, consent, retention, subject access a
       ["review-queue", 0],
       ["liveness-challenges", 0],
       ["webhook-filters", 0],
+      ["webhook-deliveries", 0],
       ["templates", 2],
     ]);
     expect((await call("GET", `/v1/subjects/${john.id}`, keyOf.desk)).status).toBe(404);

@@ -13,7 +13,7 @@ import {
   webhookMetrics,
 } from "@facerec/notify";
 import { ensureConsumer, JobRunner, MatchWorker, redisConnection, startWorkerService } from "@facerec/pipeline";
-import { DecisionAftermath, openProductState, reviewPolicyFromEnv, TenantPolicies } from "@facerec/product";
+import { DecisionAftermath, openProductState, reviewPolicyFromEnv, TenantPolicies, webhookDeliveryData } from "@facerec/product";
 import { consumerLag, engineConfigFromEnv, exitOnDamagedState, numberSetting, setting } from "@facerec/runtime";
 import { FaceEngine } from "@facerec/vision";
 import { Counter, Histogram } from "prom-client";
@@ -63,6 +63,8 @@ const webhooks = new WebhookDispatcher(state.webhooks, connection ? new BullDeli
   onError: (error) => log.warn({ err: (error as Error).message }, "a decision could not be queued for its webhooks"),
 });
 webhookMetrics(registry, webhooks);
+// The erase job this matcher runs reaches the queued deliveries too.
+state.personalData.register(webhookDeliveryData(webhooks.queue));
 const webhookWorker = connection ? startWebhookWorker(connection, webhooks) : undefined;
 const reviewPolicy = reviewPolicyFromEnv();
 // The tenants' policies: the cameras they let identify, and the false-match rate they target.
