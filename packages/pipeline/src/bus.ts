@@ -47,8 +47,15 @@ export function connectBus(servers: string, name: string): Promise<NatsConnectio
 export interface StreamOptions {
   /** How long a message id is remembered, so that a republished crop, embedding or event is dropped. */
   duplicateWindowMs: number;
-  /** How long the pipeline's messages are kept. */
+  /** How long the pipeline's messages are kept (a work queue's only until processed, at most this). */
   maxAgeMs: number;
+  /**
+   * How long match events stay on their stream for subscribers that read it with a consumer of their
+   * own (the gateways' feeds follow it live). An event names a person, and every decision is in the
+   * audit trail, so it stays only long enough for a subscriber to reconnect and catch up.
+   * @default 15 min: above the 10 min duplicate window, which JetStream requires
+   */
+  matchesMaxAgeMs: number;
   /**
    * Copies of each stream (and of the consumers on it) across a JetStream cluster: a stream at 3
    * survives the loss of any one server. @default FACEREC_STREAM_REPLICAS, else 1 (one server)
@@ -59,6 +66,7 @@ export interface StreamOptions {
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   duplicateWindowMs: 10 * 60_000,
   maxAgeMs: 24 * 3600_000,
+  matchesMaxAgeMs: 15 * 60_000,
   replicas: streamReplicas(),
 };
 
@@ -87,12 +95,22 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
   // Crops (face images) and embeddings are personal data in transit: a work queue keeps each only
   // until its consumer acknowledges it, however long that takes, never 24 h after it was processed.
   const wanted = [
-    { name: streams.crops, subjects: [subjects.allCrops], retention: RetentionPolicy.Workqueue },
-    { name: streams.embeddings, subjects: [subjects.allEmbeddings], retention: RetentionPolicy.Workqueue },
-    { name: streams.matches, subjects: [subjects.allMatches], retention: RetentionPolicy.Limits },
-    { name: streams.deadLetter, subjects: [subjects.deadLetter], retention: RetentionPolicy.Limits },
+    { name: streams.crops, subjects: [subjects.allCrops], retention: RetentionPolicy.Workqueue, maxAgeMs: options.maxAgeMs },
+    {
+      name: streams.embeddings,
+      subjects: [subjects.allEmbeddings],
+      retention: RetentionPolicy.Workqueue,
+      maxAgeMs: options.maxAgeMs,
+    },
+    {
+      name: streams.matches,
+      subjects: [subjects.allMatches],
+      retention: RetentionPolicy.Limits,
+      maxAgeMs: options.matchesMaxAgeMs,
+    },
+    { name: streams.deadLetter, subjects: [subjects.deadLetter], retention: RetentionPolicy.Limits, maxAgeMs: options.maxAgeMs },
   ];
-  for (const { name, subjects: subs, retention: wantedRetention } of wanted) {
+  for (const { name, subjects: subs, retention: wantedRetention, maxAgeMs } of wanted) {
     const held = await jsm.streams.info(name).then(
       (info) => info.config.retention,
       () => undefined,
@@ -106,7 +124,7 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
       storage: StorageType.File,
       retention,
       duplicate_window: nanos(options.duplicateWindowMs),
-      max_age: nanos(options.maxAgeMs),
+      max_age: nanos(maxAgeMs),
       num_replicas: options.replicas,
     };
     if (held !== undefined)
