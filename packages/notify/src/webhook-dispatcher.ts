@@ -220,6 +220,22 @@ export function namesSubject(job: DeliveryJob, tenant: string, subjectId: string
   return job.tenant === tenant && job.body.includes(JSON.stringify(subjectId));
 }
 
+/**
+ * Deliveries erased while under way, by id: the worker attempts none of them again and removes each
+ * once its attempt ends (it would otherwise be retried, or kept with its body). @default kept 7 days,
+ * past the last retry of any delivery
+ */
+const ERASED = `${WEBHOOK_QUEUE}:erased`;
+const ERASED_TTL_S = 7 * 86_400;
+
+/** The set commands the erased mark needs, on the ioredis client BullMQ holds (typed narrower there). */
+interface SetCommands {
+  sadd(key: string, ...members: string[]): Promise<number>;
+  expire(key: string, seconds: number): Promise<number>;
+  sismember(key: string, member: string): Promise<number>;
+}
+const sets = async (client: Promise<unknown>): Promise<SetCommands> => (await client) as SetCommands;
+
 /** The states a BullMQ delivery keeps its body in, besides the one under way. */
 const HELD_STATES = ["waiting", "delayed", "prioritized", "paused", "completed", "failed"] as const;
 
@@ -255,18 +271,29 @@ export class BullDeliveryQueue implements DeliveryQueue {
     return jobs.filter((j) => j && namesSubject(j.data, tenant, subjectId)).map((j) => j.data);
   }
 
-  /** Waiting, delayed and kept (completed, failed) deliveries are removed; an active one is left to finish. */
+  /**
+   * Waiting, delayed and kept (completed, failed) deliveries are removed. One under way, or one that
+   * became active before its removal, is marked erased: the worker removes it when its attempt ends and
+   * never attempts it again.
+   */
   async forgetSubject(tenant: string, subjectId: string): Promise<{ removed: number; underWay: number }> {
     let removed = 0;
-    for (const job of await this.queue.getJobs([...HELD_STATES])) {
-      if (!job || !namesSubject(job.data, tenant, subjectId)) continue;
-      await job.remove().then(
-        () => removed++,
-        () => undefined,
+    const busy: string[] = [];
+    for (const job of await this.queue.getJobs([...HELD_STATES, "active"])) {
+      if (!job?.id || !namesSubject(job.data, tenant, subjectId)) continue;
+      const gone = await job.remove().then(
+        () => true,
+        () => false,
       );
+      if (gone) removed++;
+      else busy.push(job.id);
     }
-    const active = (await this.queue.getJobs(["active"])).filter((j) => j && namesSubject(j.data, tenant, subjectId));
-    return { removed, underWay: active.length };
+    if (busy.length) {
+      const client = await sets(this.queue.client);
+      await client.sadd(ERASED, ...busy);
+      await client.expire(ERASED, ERASED_TTL_S);
+    }
+    return { removed, underWay: busy.length };
   }
 
   async close(): Promise<void> {
@@ -281,9 +308,20 @@ export class BullDeliveryQueue implements DeliveryQueue {
  * tenant's dead receivers cost the workers one timeout each per cool-down, not one per queued attempt.
  */
 export function startWebhookWorker(connection: ConnectionOptions, dispatcher: WebhookDispatcher): Worker<DeliveryJob> {
-  return new Worker<DeliveryJob>(
+  const erased = async (id: string | undefined): Promise<boolean> =>
+    id !== undefined && (await (await sets(worker.client)).sismember(ERASED, id)) === 1;
+  // An erased delivery's attempt has ended: it leaves the queue, body and all.
+  const dropIfErased = (job: { id?: string; remove(): Promise<void> } | undefined) => {
+    if (job)
+      erased(job.id)
+        .then((yes) => (yes ? job.remove() : undefined))
+        .catch(() => undefined);
+  };
+  const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(
     WEBHOOK_QUEUE,
     async (job, token) => {
+      // Erased while it waited or between attempts: never attempted again.
+      if (await erased(job.id)) return;
       if (!dispatcher.breakers.admit(job.data.webhookId)) {
         await job.moveToDelayed(dispatcher.heldUntil(job.data.webhookId), token);
         throw new DelayedError();
@@ -292,6 +330,9 @@ export function startWebhookWorker(connection: ConnectionOptions, dispatcher: We
     },
     { connection, concurrency: 8 },
   );
+  worker.on("completed", dropIfErased);
+  worker.on("failed", dropIfErased);
+  return worker;
 }
 
 /** facerec_webhook_attempts{result="delivered"|"failed"|"refused"} and the deliveries a queue dropped unattempted. */

@@ -1,5 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchEvent } from "@facerec/contracts";
@@ -257,6 +259,49 @@ describe("erasure reaches the deliveries BullMQ holds", () => {
       expect(await held()).toEqual([0, 1, 1]);
     } finally {
       await dispatcher.queue.close();
+      delete process.env.FACEREC_WEBHOOK_KEY;
+    }
+  });
+});
+
+describe("erasure reaches a delivery BullMQ is attempting", () => {
+  it("marks it erased: when its attempt fails it is removed, never retried", async () => {
+    process.env.FACEREC_WEBHOOK_KEY = randomBytes(32).toString("base64");
+    // A receiver that holds each request 600 ms, then answers 500: the attempt is under way meanwhile.
+    const arrived: number[] = [];
+    const server = createServer((_req, res) => {
+      arrived.push(Date.now());
+      setTimeout(() => {
+        res.statusCode = 500;
+        res.end();
+      }, 600);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const db = await Database.connect(createDatabase(pg.url));
+    databases.push(db);
+    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    // Retries 50 ms apart: one that was not prevented would come well within the wait below.
+    const dispatcher = new WebhookDispatcher(
+      new PgWebhookStore(db),
+      new BullDeliveryQueue(connection, { attempts: 5, firstRetryMs: 50 }),
+      loopbackAllowed(),
+    );
+    const worker = startWebhookWorker(connection, dispatcher);
+    try {
+      await dispatcher.store.insert(webhookOf("initech", url));
+      dispatcher.notify(decision("initech", "match", "s-7"));
+      for (const end = Date.now() + 10_000; arrived.length === 0 && Date.now() < end; )
+        await new Promise((r) => setTimeout(r, 20));
+      expect(arrived).toHaveLength(1);
+      expect(await dispatcher.queue.forgetSubject("initech", "s-7")).toEqual({ removed: 0, underWay: 1 });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(arrived).toHaveLength(1);
+      expect(await dispatcher.queue.naming("initech", "s-7")).toEqual([]);
+    } finally {
+      await worker.close();
+      await dispatcher.queue.close();
+      await new Promise((resolve) => server.close(resolve));
       delete process.env.FACEREC_WEBHOOK_KEY;
     }
   });

@@ -1,4 +1,17 @@
+import { createHash } from "node:crypto";
 import { type Face, iou, type LivenessInfo, trackLiveness } from "@facerec/vision";
+
+/** The frames that differ from the image and from each other: a frame sent twice counts once. */
+export function distinctFrames(image: Uint8Array, frames: readonly Uint8Array[]): Uint8Array[] {
+  const digest = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+  const seen = new Set([digest(image)]);
+  return frames.filter((frame) => {
+    const d = digest(frame);
+    if (seen.has(d)) return false;
+    seen.add(d);
+    return true;
+  });
+}
 
 /**
  * The least overlap a frame's face needs with the image's face to be taken as the same person in a
@@ -21,12 +34,15 @@ export interface BurstLiveness {
  * and, from every frame, the score of the face overlapping it most (at least BURST_MIN_IOU), combined
  * as the mean of their log-odds. A burst is a live capture, so it is judged at a camera's thresholds:
  * from TRACK_FRAMES frames the pack's track threshold (`apcer_5e-2_track5`), below that its one-frame
- * one (`apcer_5e-2`), never at the lower bar of one uploaded photo. Undefined for a face without a score.
+ * one (`apcer_5e-2`), never at the lower bar of one uploaded photo, and never under `floor` (the
+ * deployment's own bar, FACEREC_MIN_LIVENESS, where a site calibrated one). Undefined for a face
+ * without a score.
  */
 export function burstLiveness(
   faces: readonly Face[],
   frames: readonly Face[][],
   model: LivenessInfo,
+  floor = 0,
 ): (BurstLiveness | undefined)[] {
   return faces.map((face) => {
     if (face.liveness === undefined) return undefined;
@@ -39,10 +55,11 @@ export function burstLiveness(
       if (same) scores.push(same.f.liveness as number);
     }
     const thresholds = model.thresholds ?? {};
-    const minimum =
+    const camera =
       scores.length >= TRACK_FRAMES
         ? (thresholds["apcer_5e-2_track5"] ?? thresholds["apcer_5e-2"] ?? 0.5)
         : (thresholds["apcer_5e-2"] ?? 0.5);
+    const minimum = Math.max(camera, floor);
     return { score: trackLiveness(scores), frames: scores.length, minimum };
   });
 }

@@ -427,6 +427,15 @@ describeWithShared("REST gateway over real HTTP", () => {
     ).json as unknown as Verified;
     expect(print).toMatchObject({ match: false, livenessFrames: 5 });
     expect(print.reason).toMatch(/^liveness 0\.\d{3} over 5 frames is under 0\.133: the "required" policy/);
+    // The same frame sent again adds nothing: one frame, judged at the one-frame threshold.
+    const copies = (
+      await call("POST", "/v1/identify", keyOf.kiosk, {
+        image: nuaa("ClientFace", 12),
+        frames: [12, 12, 12, 12].map((n) => nuaa("ClientFace", n)),
+      })
+    ).json as unknown as Burst;
+    expect(copies.faces[0]).toMatchObject({ livenessFrames: 1 });
+    expect(copies.livenessThreshold).toBe(0.354);
     const many = Array.from({ length: 10 }, () => nuaa("ClientFace", 0));
     expect((await call("POST", "/v1/identify", keyOf.kiosk, { image: nuaa("ClientFace", 0), frames: many })).status).toBe(413);
   });

@@ -5,7 +5,7 @@ import { type MatchEvent, matchEventOf } from "@facerec/contracts";
 import { DEFAULT_TARGET, type Decision } from "@facerec/gallery";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
-import { type BurstLiveness, burstLiveness } from "../burst.js";
+import { type BurstLiveness, burstLiveness, distinctFrames } from "../burst.js";
 import type { OperationContext } from "../context.js";
 import { BadRequestError, TooLargeError } from "../errors.js";
 import { isRequestId } from "../request-id.js";
@@ -105,8 +105,8 @@ export function decisionOperations(ctx: OperationContext) {
     if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
     if (!scorer) return { probe: face.embedding };
     const others = [];
-    for (const frame of frames) others.push(await ctx.analyse("verify", frame, true));
-    const [live] = burstLiveness([face], others, scorer.model);
+    for (const frame of distinctFrames(image, frames)) others.push(await ctx.analyse("verify", frame, true));
+    const [live] = burstLiveness([face], others, scorer.model, gallery.policy.minLiveness);
     return { probe: face.embedding, ...(live ? { live } : {}) };
   };
 
@@ -155,8 +155,8 @@ export function decisionOperations(ctx: OperationContext) {
           const found = await ctx.analyse("identify", image, scorer !== undefined);
           if (!scorer || frames.length === 0) return { faces: found, burst: [] };
           const others = [];
-          for (const frame of frames) others.push(await ctx.analyse("identify", frame, true));
-          return { faces: found, burst: burstLiveness(found, others, scorer.model) };
+          for (const frame of distinctFrames(image, frames)) others.push(await ctx.analyse("identify", frame, true));
+          return { faces: found, burst: burstLiveness(found, others, scorer.model, gallery.policy.minLiveness) };
         });
         // A burst is judged as a camera's capture; one image at the bar for one uploaded photo.
         const livenessThreshold = burst.find((b) => b)?.minimum ?? gallery.policy.minLiveness;
@@ -221,7 +221,9 @@ export function decisionOperations(ctx: OperationContext) {
         checkFrames(frames);
         if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
         else ctx.checkId("subjectId", against.subjectId);
-        const { probe, live } = await call.admitted(() => mainFace(image, frames));
+        // A burst asks whether the person is present, under the liveness policy; "off" skips its frames.
+        const policy = frames.length ? (await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api")).policy : "off";
+        const { probe, live } = await call.admitted(() => mainFace(image, policy === "off" ? [] : frames));
         let result: Omit<VerifyResult, "requestId">;
         if ("subjectId" in against) {
           const { name } = await gallery.findSubject(call.tenant, against.subjectId);
@@ -231,14 +233,15 @@ export function decisionOperations(ctx: OperationContext) {
         } else {
           const { probe: other } = await call.admitted(() => mainFace(against.otherImage));
           const score = cosine(probe, other);
-          // One photo against one at the deployment's target rate, as `facerec compare` decides.
-          const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${DEFAULT_TARGET}`];
+          // One photo against one at the tenant's target rate (the deployment's, as `facerec compare`
+          // decides, where it sets none).
+          const target = (await ctx.options.privacy?.policies.current(call.tenant))?.policy.thresholds.targetFmr;
+          const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${target ?? DEFAULT_TARGET}`];
           const threshold = calibrated ?? gallery.thresholdOf(call.tenant, ctx.modelId, "", true);
           result = { match: score >= threshold, score, threshold };
         }
         if (live) {
-          // A burst asks whether the person is present: under "required" a face under the bar is no match.
-          const { policy } = await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api");
+          // Under "required" a face under the bar is no match.
           result = { ...result, liveness: live.score, livenessFrames: live.frames, livenessThreshold: live.minimum };
           if (policy === "required" && live.score < live.minimum && result.match)
             result = {
