@@ -96,18 +96,25 @@ export function decisionOperations(ctx: OperationContext) {
   };
 
   /** The image's main face; with frames, its liveness over them too (see burstLiveness). */
-  const mainFace = async (
-    image: Uint8Array,
-    frames: readonly Uint8Array[] = [],
-  ): Promise<{ probe: Float32Array; live?: BurstLiveness }> => {
-    const scorer = frames.length > 0 ? ctx.engine.liveness : undefined;
-    const face = FaceEngine.primary(await ctx.analyse("verify", image, scorer !== undefined));
+  const mainFace = async (image: Uint8Array, liveness = false): Promise<Face> => {
+    const face = FaceEngine.primary(await ctx.analyse("verify", image, liveness));
     if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
-    if (!scorer) return { probe: face.embedding };
-    const others = [];
-    for (const frame of distinctFrames(image, frames)) others.push(await ctx.analyse("verify", frame, true));
-    const [live] = burstLiveness([face], others, scorer.model, gallery.policy.minLiveness);
-    return { probe: face.embedding, ...(live ? { live } : {}) };
+    return face;
+  };
+
+  /**
+   * The faces of a burst's frames, each frame admitted as an image operation of its own: a burst of
+   * ten costs its tenant ten places in the image queue, as ten requests would, not one.
+   */
+  const burstFrames = async (
+    admit: <T>(work: () => Promise<T>) => Promise<T>,
+    operation: string,
+    image: Uint8Array,
+    frames: readonly Uint8Array[],
+  ): Promise<Face[][]> => {
+    const others: Face[][] = [];
+    for (const frame of distinctFrames(image, frames)) others.push(await admit(() => ctx.analyse(operation, frame, true)));
+    return others;
   };
 
   return {
@@ -151,13 +158,16 @@ export function decisionOperations(ctx: OperationContext) {
         }
         const { policy, source: livenessSource } = await livenessFor(p, camera, liveness);
         const scorer = policy !== "off" ? ctx.engine.liveness : undefined;
-        const { faces, burst } = await call.admitted(async () => {
-          const found = await ctx.analyse("identify", image, scorer !== undefined);
-          if (!scorer || frames.length === 0) return { faces: found, burst: [] };
-          const others = [];
-          for (const frame of distinctFrames(image, frames)) others.push(await ctx.analyse("identify", frame, true));
-          return { faces: found, burst: burstLiveness(found, others, scorer.model, gallery.policy.minLiveness) };
-        });
+        const faces = await call.admitted(() => ctx.analyse("identify", image, scorer !== undefined));
+        const burst =
+          scorer && frames.length > 0
+            ? burstLiveness(
+                faces,
+                await burstFrames((w) => call.admitted(w), "identify", image, frames),
+                scorer.model,
+                gallery.policy.minLiveness,
+              )
+            : [];
         // A burst is judged as a camera's capture; one image at the bar for one uploaded photo.
         const livenessThreshold = burst.find((b) => b)?.minimum ?? gallery.policy.minLiveness;
         const requestId = randomUUID();
@@ -223,7 +233,17 @@ export function decisionOperations(ctx: OperationContext) {
         else ctx.checkId("subjectId", against.subjectId);
         // A burst asks whether the person is present, under the liveness policy; "off" skips its frames.
         const policy = frames.length ? (await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api")).policy : "off";
-        const { probe, live } = await call.admitted(() => mainFace(image, policy === "off" ? [] : frames));
+        const scorer = policy !== "off" ? ctx.engine.liveness : undefined;
+        const face = await call.admitted(() => mainFace(image, scorer !== undefined));
+        const probe = face.embedding as Float32Array;
+        const live: BurstLiveness | undefined = scorer
+          ? burstLiveness(
+              [face],
+              await burstFrames((w) => call.admitted(w), "verify", image, frames),
+              scorer.model,
+              gallery.policy.minLiveness,
+            )[0]
+          : undefined;
         let result: Omit<VerifyResult, "requestId">;
         if ("subjectId" in against) {
           const { name } = await gallery.findSubject(call.tenant, against.subjectId);
@@ -231,7 +251,7 @@ export function decisionOperations(ctx: OperationContext) {
           await ctx.options.privacy?.policies.current(call.tenant);
           result = { ...(await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe)), subjectName: name };
         } else {
-          const { probe: other } = await call.admitted(() => mainFace(against.otherImage));
+          const other = (await call.admitted(() => mainFace(against.otherImage))).embedding as Float32Array;
           const score = cosine(probe, other);
           // One photo against one at the tenant's target rate (the deployment's, as `facerec compare`
           // decides, where it sets none).
