@@ -17,6 +17,8 @@ interface Held {
   /** The delay before the retry after its next failure. */
   wait: number;
   timer?: NodeJS.Timeout;
+  /** Its subject was erased while its attempt was under way: not retried. */
+  erased?: boolean;
 }
 
 /** One tenant's part of the queue. */
@@ -51,8 +53,6 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   private held = 0;
   private running = 0;
   private closed = false;
-  /** Deliveries under way whose subject was erased meanwhile: not retried. */
-  private readonly forgotten = new Set<string>();
   /** Every delivery under way. */
   private readonly underWay = new Set<Held>();
   /** Attempts and delivery-log writes under way, for close() to wait for. */
@@ -100,28 +100,20 @@ export class LocalDeliveryQueue implements DeliveryQueue {
   }
 
   async forgetSubject(tenant: string, subjectId: string): Promise<{ removed: number; underWay: number }> {
+    const naming = (h: Held) => namesSubject(h.job, tenant, subjectId);
     const lane = this.lanes.get(tenant);
-    let removed = 0;
+    const gone = lane ? [...lane.ready, ...lane.retrying].filter(naming) : [];
     if (lane) {
-      const kept = lane.ready.filter((h) => !namesSubject(h.job, tenant, subjectId));
-      const gone = lane.ready.length - kept.length;
-      lane.ready = kept;
-      for (const h of [...lane.retrying]) {
-        if (!namesSubject(h.job, tenant, subjectId)) continue;
+      lane.ready = lane.ready.filter((h) => !naming(h));
+      for (const h of gone) {
         clearTimeout(h.timer);
         lane.retrying.delete(h);
-        removed++;
+        this.release(tenant, lane);
       }
-      removed += gone;
-      for (let i = 0; i < removed; i++) this.release(tenant, lane);
     }
-    let underWay = 0;
-    for (const h of this.underWay) {
-      if (!namesSubject(h.job, tenant, subjectId)) continue;
-      this.forgotten.add(h.job.deliveryId);
-      underWay++;
-    }
-    return { removed, underWay };
+    const busy = [...this.underWay].filter(naming);
+    for (const h of busy) h.erased = true;
+    return { removed: gone.length, underWay: busy.length };
   }
 
   /** Why a delivery found no place: its tenant's own backlog fills the queue, or holds its share of it. */
@@ -212,8 +204,7 @@ export class LocalDeliveryQueue implements DeliveryQueue {
     this.running--;
     lane.running--;
     this.underWay.delete(held);
-    const erased = this.forgotten.delete(held.job.deliveryId);
-    if (ended || erased || held.attempt >= this.attempts) this.release(tenant, lane);
+    if (ended || held.erased || held.attempt >= this.attempts) this.release(tenant, lane);
     else if (this.closed) {
       this.release(tenant, lane);
       this.drop(held.job, held.attempt + 1, STOPPED);

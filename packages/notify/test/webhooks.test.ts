@@ -46,19 +46,19 @@ afterAll(async () => {
   for (const p of running.reverse()) await p.stop();
 });
 
+/** A fresh PostgreSQL database (closed after the tests) and the Redis connection BullMQ takes. */
+async function distributed() {
+  const db = await Database.connect(createDatabase(pg.url));
+  databases.push(db);
+  return { db, connection: { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null } };
+}
+
 const decision = (tenant: string, outcome: string, subjectId = ""): MatchEvent =>
   MatchEvent.fromPartial({ cropId: randomUUID(), tenant, camera: "door", outcome, subjectId, score: 0.7, threshold: 0.4 });
 
 const adapters: [string, () => Promise<WebhookStore>][] = [
   ["local files", async () => FileWebhookStore.open(mkdtempSync(join(tmpdir(), "webhooks-")))],
-  [
-    "PostgreSQL",
-    async () => {
-      const db = await Database.connect(createDatabase(pg.url));
-      databases.push(db);
-      return new PgWebhookStore(db, { secrets: new WebhookSecrets(randomBytes(32)) });
-    },
-  ],
+  ["PostgreSQL", async () => new PgWebhookStore((await distributed()).db, { secrets: new WebhookSecrets(randomBytes(32)) })],
 ];
 
 for (const [name, open] of adapters) {
@@ -134,9 +134,7 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
   });
 
   it("a delivery queued by one replica is attempted by another's worker, retried after a 500, signed", async () => {
-    const db = await Database.connect(createDatabase(pg.url));
-    databases.push(db);
-    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    const { db, connection } = await distributed();
     // The gateway's side queues; the matcher's side runs the worker. They share PostgreSQL and Redis only.
     const queuing = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
     const delivering = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
@@ -181,9 +179,7 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
   });
 
   it("a webhook whose circuit opened waits on the queue for the cool-down without spending attempts, then is delivered", async () => {
-    const db = await Database.connect(createDatabase(pg.url));
-    databases.push(db);
-    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    const { db, connection } = await distributed();
     // Retries 20 ms apart, doubling, so that five failures come within a second; up to 8 attempts.
     const queuing = new WebhookDispatcher(
       new PgWebhookStore(db),
@@ -229,9 +225,7 @@ describe("webhook deliveries on BullMQ (a real redis-server), the log in Postgre
 
 describe("erasure reaches the deliveries BullMQ holds", () => {
   it("removes the tenant's waiting deliveries that name the subject, and only those", async () => {
-    const db = await Database.connect(createDatabase(pg.url));
-    databases.push(db);
-    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    const { db, connection } = await distributed();
     process.env.FACEREC_WEBHOOK_KEY = randomBytes(32).toString("base64");
     // No worker runs: every delivery waits on the queue, as behind a receiver that is down.
     const dispatcher = new WebhookDispatcher(new PgWebhookStore(db), new BullDeliveryQueue(connection), loopbackAllowed());
@@ -278,9 +272,7 @@ describe("erasure reaches a delivery BullMQ is attempting", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    const db = await Database.connect(createDatabase(pg.url));
-    databases.push(db);
-    const connection = { host: "127.0.0.1", port: Number(new URL(redis.url).port), maxRetriesPerRequest: null };
+    const { db, connection } = await distributed();
     // Retries 50 ms apart: one that was not prevented would come well within the wait below.
     const dispatcher = new WebhookDispatcher(
       new PgWebhookStore(db),

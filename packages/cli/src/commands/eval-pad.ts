@@ -131,6 +131,9 @@ export function frameWindows(paths: readonly string[], size: number): number[][]
   return windows;
 }
 
+/** The two rates of a threshold, without the rest of its report. */
+const atOperating = ({ apcer, bpcer }: PadRates) => ({ apcer, bpcer });
+
 /** A crop's capture session, for leaving one out; a name that does not carry one is refused. */
 function sessionOf(path: string): string {
   const session = nuaaSession(path);
@@ -209,7 +212,7 @@ export async function evalPad(
       threshold_at_apcer_5: atFive.threshold,
       auc: auc(roc(scored)),
       operating_threshold: operating[k] as number,
-      at_operating: ((r) => ({ apcer: r.apcer, bpcer: r.bpcer }))(padRates(scored, operating[k] as number)),
+      at_operating: atOperating(padRates(scored, operating[k] as number)),
       ...(track ? { track } : {}),
       ...(sessions ? { sessions: leaveOneSessionOut(scored, sessions) } : {}),
     };

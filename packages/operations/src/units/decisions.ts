@@ -6,7 +6,7 @@ import { DEFAULT_TARGET, type Decision } from "@facerec/gallery";
 import { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 import { encodePng, type Face, FaceEngine, ImageError } from "@facerec/vision";
 import { type BurstLiveness, burstLiveness, distinctFrames } from "../burst.js";
-import type { OperationContext } from "../context.js";
+import type { Call, OperationContext } from "../context.js";
 import { BadRequestError, TooLargeError } from "../errors.js";
 import { isRequestId } from "../request-id.js";
 
@@ -95,7 +95,7 @@ export function decisionOperations(ctx: OperationContext) {
     for (const [i, frame] of frames.entries()) ctx.checkImage(frame, `frame ${i + 1}`);
   };
 
-  /** The image's main face; with frames, its liveness over them too (see burstLiveness). */
+  /** The image's main face (with its liveness score where asked); none is a bad request. */
   const mainFace = async (image: Uint8Array, liveness = false): Promise<Face> => {
     const face = FaceEngine.primary(await ctx.analyse("verify", image, liveness));
     if (!face?.embedding) throw new ImageError("NO_FACE", "no face was found in the image");
@@ -106,16 +106,18 @@ export function decisionOperations(ctx: OperationContext) {
    * The faces of a burst's frames, each frame admitted as an image operation of its own: a burst of
    * ten costs its tenant ten places in the image queue, as ten requests would, not one.
    */
-  const burstFrames = async (
-    admit: <T>(work: () => Promise<T>) => Promise<T>,
-    operation: string,
-    image: Uint8Array,
-    frames: readonly Uint8Array[],
-  ): Promise<Face[][]> => {
+  const burstFrames = async (call: Call, image: Uint8Array, frames: readonly Uint8Array[]): Promise<Face[][]> => {
     const others: Face[][] = [];
-    for (const frame of distinctFrames(image, frames)) others.push(await admit(() => ctx.analyse(operation, frame, true)));
+    for (const frame of distinctFrames(image, frames))
+      others.push(await call.admitted(() => ctx.analyse(call.spec.audit, frame, true)));
     return others;
   };
+
+  /** Why a face under the liveness bar was refused: its score (over how many frames), the bar, whose rule. */
+  const spoofReason = (score: number, minimum: number, policy: LivenessPolicy, source: LivenessSource, frames?: number) =>
+    frames === undefined
+      ? `liveness ${score.toFixed(3)} is under ${minimum.toFixed(3)}: the "${policy}" policy, set by the ${source}, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`
+      : `liveness ${score.toFixed(3)} over ${frames} frames is under ${minimum.toFixed(3)}: the "${policy}" policy, set by the ${source}, refuses a face scored under it`;
 
   return {
     livenessFor,
@@ -161,12 +163,7 @@ export function decisionOperations(ctx: OperationContext) {
         const faces = await call.admitted(() => ctx.analyse("identify", image, scorer !== undefined));
         const burst =
           scorer && frames.length > 0
-            ? burstLiveness(
-                faces,
-                await burstFrames((w) => call.admitted(w), "identify", image, frames),
-                scorer.model,
-                gallery.policy.minLiveness,
-              )
+            ? burstLiveness(faces, await burstFrames(call, image, frames), scorer.model, gallery.policy.minLiveness)
             : [];
         // A burst is judged as a camera's capture; one image at the bar for one uploaded photo.
         const livenessThreshold = burst.find((b) => b)?.minimum ?? gallery.policy.minLiveness;
@@ -200,9 +197,7 @@ export function decisionOperations(ctx: OperationContext) {
           });
           // A refusal says why, in the terms a caller can act on: the score, the bar, whose rule.
           if (d.outcome === "rejected-spoof")
-            result.reason = over
-              ? `liveness ${d.liveness.toFixed(3)} over ${over.frames} frames is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it`
-              : `liveness ${d.liveness.toFixed(3)} is under ${d.minimum.toFixed(3)}: the "${policy}" policy, set by the ${livenessSource}, refuses a face scored under it (a stored photo of a real person can score low: liveness "off" judges photos, with an admin key)`;
+            result.reason = spoofReason(d.liveness, d.minimum, policy, livenessSource, over?.frames);
           if (d.outcome === "rejected-quality")
             result.reason = `quality ${d.quality.toFixed(2)} is under ${d.minimum.toFixed(2)}: the face is too small, blurred or turned to be judged`;
           results.push(result);
@@ -232,31 +227,28 @@ export function decisionOperations(ctx: OperationContext) {
         if ("otherImage" in against) ctx.checkImage(against.otherImage, "the other image");
         else ctx.checkId("subjectId", against.subjectId);
         // A burst asks whether the person is present, under the liveness policy; "off" skips its frames.
-        const policy = frames.length ? (await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api")).policy : "off";
+        const { policy, source } = frames.length
+          ? await livenessFor(call.principal, call.principal.cameras?.[0] ?? "api")
+          : { policy: "off" as const, source: "request" as const };
         const scorer = policy !== "off" ? ctx.engine.liveness : undefined;
         const face = await call.admitted(() => mainFace(image, scorer !== undefined));
         const probe = face.embedding as Float32Array;
         const live: BurstLiveness | undefined = scorer
-          ? burstLiveness(
-              [face],
-              await burstFrames((w) => call.admitted(w), "verify", image, frames),
-              scorer.model,
-              gallery.policy.minLiveness,
-            )[0]
+          ? burstLiveness([face], await burstFrames(call, image, frames), scorer.model, gallery.policy.minLiveness)[0]
           : undefined;
+        // Read through the cache, which also applies the tenant's target to the gallery's threshold.
+        const tenantPolicy = await ctx.options.privacy?.policies.current(call.tenant);
         let result: Omit<VerifyResult, "requestId">;
         if ("subjectId" in against) {
           const { name } = await gallery.findSubject(call.tenant, against.subjectId);
-          // The tenant's threshold, where its policy targets another false-match rate.
-          await ctx.options.privacy?.policies.current(call.tenant);
           result = { ...(await gallery.verify(call.tenant, ctx.modelId, against.subjectId, probe)), subjectName: name };
         } else {
           const other = (await call.admitted(() => mainFace(against.otherImage))).embedding as Float32Array;
           const score = cosine(probe, other);
           // One photo against one at the tenant's target rate (the deployment's, as `facerec compare`
           // decides, where it sets none).
-          const target = (await ctx.options.privacy?.policies.current(call.tenant))?.policy.thresholds.targetFmr;
-          const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${target ?? DEFAULT_TARGET}`];
+          const target = tenantPolicy?.policy.thresholds.targetFmr ?? DEFAULT_TARGET;
+          const calibrated = ctx.engine.embedder.model.thresholds?.[`fmr_${target}`];
           const threshold = calibrated ?? gallery.thresholdOf(call.tenant, ctx.modelId, "", true);
           result = { match: score >= threshold, score, threshold };
         }
@@ -267,7 +259,7 @@ export function decisionOperations(ctx: OperationContext) {
             result = {
               ...result,
               match: false,
-              reason: `liveness ${live.score.toFixed(3)} over ${live.frames} frames is under ${live.minimum.toFixed(3)}: the "required" policy refuses a face scored under it`,
+              reason: spoofReason(live.score, live.minimum, policy, source, live.frames),
             };
         }
         const subjectId = "subjectId" in against ? against.subjectId : undefined;
