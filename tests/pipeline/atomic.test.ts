@@ -9,6 +9,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
  * A change and its audit entry are stored together or not at all: a gateway killed (SIGKILL, by the
  * FACEREC_TEST_KILL_BEFORE_AUDIT test hook) after its change and before its audit entry leaves
  * neither in PostgreSQL, for an erasure and for naming a review cluster (four writes in three stores).
+ * With local files the same changes are killed before their entry (neither is kept, or an erasure is
+ * finished at the restart) and right after their journal commit (FACEREC_TEST_KILL_AFTER_COMMIT: both
+ * are there after the restart).
  */
 let pg: ServerProcess & { url: string };
 const running: ServerProcess[] = [];
@@ -96,33 +99,116 @@ describeWithShared("a change and its audit entry commit together (PostgreSQL)", 
   });
 });
 
-describeWithShared("an erasure and its audit entry are both kept or neither (local files)", () => {
+describeWithShared("a change and its audit entry are both kept or neither (local files)", () => {
   const data = mkdtempSync(join(tmpdir(), "atomic-files-"));
+  const env = { FACEREC_LIVENESS_POLICY: "off", FACEREC_REVIEW: "all" };
+  let admin: string;
   afterAll(() => rmSync(data, { recursive: true, force: true }));
 
+  /** An embedded gateway on the folder; `hook` makes it die at that point of one change. */
+  async function embedded(hook: Record<string, string> = {}) {
+    const g = await embeddedGateway(data, { ...env, ...hook });
+    admin ??= /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(g.output)?.[1] as string;
+    return g;
+  }
+
+  /** `call` kills the gateway (SIGKILL, no answer); then one starts again on the folder. */
+  async function killedBy(g: Awaited<ReturnType<typeof embedded>>, call: (url: string) => Promise<unknown>) {
+    const exited = new Promise((resolve) => g.child.once("exit", (_code, signal) => resolve(signal)));
+    await dies(call(g.url));
+    expect(await exited).toBe("SIGKILL");
+    return embedded();
+  }
+
+  /** Files in the data folder, outside the audit trail, that hold `text`. */
+  const naming = (text: string) =>
+    readdirSync(data, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !relative(data, join(e.parentPath, e.name)).startsWith("audit"))
+      .filter((e) => readFileSync(join(e.parentPath, e.name)).includes(text))
+      .map((e) => e.name);
+
   it("an embedded gateway killed between an erasure and its entry finishes both when it starts again", async () => {
-    const env = { FACEREC_LIVENESS_POLICY: "off" };
-    const doomed = await embeddedGateway(data, { ...env, FACEREC_TEST_KILL_BEFORE_AUDIT: "delete-subject" });
-    const admin = /(frk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/.exec(doomed.output)?.[1] as string;
+    const doomed = await embedded({ FACEREC_TEST_KILL_BEFORE_AUDIT: "delete-subject" });
     const { id } = (await api(doomed.url, admin, "POST", "/v1/subjects", { name: "Colin Powell" })).json;
     await api(doomed.url, admin, "POST", `/v1/subjects/${id}/enroll`, { images: [photo("Colin_Powell", 1)] });
-    const exited = new Promise((resolve) => doomed.child.once("exit", resolve));
-    await dies(api(doomed.url, admin, "DELETE", `/v1/subjects/${id}`));
-    expect(await exited).toBeNull();
-
-    const again = await embeddedGateway(data, env);
+    const again = await killedBy(doomed, (url) => api(url, admin, "DELETE", `/v1/subjects/${id}`));
     try {
       expect((await api(again.url, admin, "GET", `/v1/subjects/${id}`)).status).toBe(404);
       const entries = (await api(again.url, admin, "GET", "/v1/audit?operation=delete-subject")).json.entries;
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ subjectId: id, decision: expect.stringMatching(/finished at restart/) });
       // The intent named the subject until it was finished; nothing outside the audit trail does now.
-      const leaks = readdirSync(data, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile() && !relative(data, join(e.parentPath, e.name)).startsWith("audit"))
-        .filter((e) => readFileSync(join(e.parentPath, e.name)).includes(id));
-      expect(leaks.map((e) => e.name)).toEqual([]);
+      expect(naming(id)).toEqual([]);
     } finally {
       await again.stop();
+    }
+  });
+
+  it("naming a review cluster killed before its entry: nothing of it is on disk, the cluster is still queued", async () => {
+    const g = await embedded();
+    for (const n of [1, 2]) await api(g.url, admin, "POST", "/v1/identify", { image: photo("Jean_Chretien", n) });
+    const [cluster] = (await api(g.url, admin, "GET", "/v1/review/clusters")).json.clusters;
+    expect(cluster.faces).toBeGreaterThan(0);
+    await g.stop();
+
+    const doomed = await embedded({ FACEREC_TEST_KILL_BEFORE_AUDIT: "review-assign" });
+    const assign = (url: string) =>
+      api(url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" });
+    const after = await killedBy(doomed, assign);
+    try {
+      expect((await api(after.url, admin, "GET", `/v1/review/clusters/${cluster.id}`)).json.faces).toHaveLength(cluster.faces);
+      const subjects = (await api(after.url, admin, "GET", "/v1/subjects")).json.subjects;
+      expect(subjects.map((s: { name: string }) => s.name)).not.toContain("Jean Chretien");
+      expect((await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries).toEqual([]);
+      expect(naming("Jean Chretien")).toEqual([]);
+    } finally {
+      await after.stop();
+    }
+  });
+
+  it("naming a review cluster killed right after its commit: the subject, its templates, the emptied queue and the entry are all there", async () => {
+    const doomed = await embedded({ FACEREC_TEST_KILL_AFTER_COMMIT: "review-assign" });
+    const [cluster] = (await api(doomed.url, admin, "GET", "/v1/review/clusters")).json.clusters;
+    const assign = (url: string) =>
+      api(url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" });
+    const after = await killedBy(doomed, assign);
+    try {
+      expect((await api(after.url, admin, "GET", `/v1/review/clusters/${cluster.id}`)).status).toBe(404);
+      const subjects = (await api(after.url, admin, "GET", "/v1/subjects")).json.subjects;
+      const named = subjects.find((s: { name: string }) => s.name === "Jean Chretien");
+      expect((await api(after.url, admin, "GET", `/v1/subjects/${named.id}`)).json).toMatchObject({ templates: cluster.faces });
+      const entries = (await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries;
+      expect(entries).toHaveLength(1);
+      expect(entries[0].subjectId).toBe(named.id);
+      // The journal held the change's embeddings until its entry was written; it is empty now.
+      expect(readFileSync(join(data, "journal", "transactions.log"))).toHaveLength(0);
+    } finally {
+      await after.stop();
+    }
+  });
+
+  it("a key made by an admin killed after its commit works after the restart, with its entry; one killed before has neither", async () => {
+    const beforeAudit = await embedded({ FACEREC_TEST_KILL_BEFORE_AUDIT: "create-key" });
+    const create = (url: string) => api(url, admin, "POST", "/v1/keys", { name: "lost", scopes: ["recognise"] });
+    const mid = await killedBy(beforeAudit, create);
+    const listed = (await api(mid.url, admin, "GET", "/v1/keys")).json.keys;
+    expect(listed.map((k: { name: string }) => k.name)).not.toContain("lost");
+    expect((await api(mid.url, admin, "GET", "/v1/audit?operation=create-key")).json.entries).toEqual([]);
+    await mid.stop();
+
+    const afterCommit = await embedded({ FACEREC_TEST_KILL_AFTER_COMMIT: "create-key" });
+    const after = await killedBy(afterCommit, (url) =>
+      api(url, admin, "POST", "/v1/keys", { name: "kept", scopes: ["recognise"] }),
+    );
+    try {
+      const keys = (await api(after.url, admin, "GET", "/v1/keys")).json.keys;
+      const kept = keys.find((k: { name: string }) => k.name === "kept");
+      expect(kept).toBeDefined();
+      const entries = (await api(after.url, admin, "GET", "/v1/audit?operation=create-key")).json.entries;
+      expect(entries).toHaveLength(1);
+      expect(entries[0].decision).toContain(kept.id);
+    } finally {
+      await after.stop();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { RecordLog, writeDurably } from "@facerec/storage";
+import { RecordLog, Transaction, type TransactionJournal, writeDurably } from "@facerec/storage";
 import {
   AppendListeners,
   type AppendOptions,
@@ -31,6 +31,8 @@ const MIN_FREE_BYTES = 1024 * 1024;
 
 type Head = { sequence: number; hash: string };
 type Stored = AuditEntry & { dedupeKey?: string };
+/** A change's entry as its commit record carries it. */
+type CarriedEntry = { record: AuditRecord; dedupeKey: string };
 
 /**
  * The audit trail in one local file (embedded mode): entries of every tenant interleaved, each
@@ -63,7 +65,10 @@ export class FileAuditTrail implements AuditTrail {
   }
 
   private replay(): RecordLog {
-    return RecordLog.open(join(this.dir, "audit.log"), (r, offset) => this.remember(JSON.parse(r.toString()), offset)).log;
+    // Outside transactions: an entry's write is what completes a change's commit, never staged with it.
+    return RecordLog.open(join(this.dir, "audit.log"), (r, offset) => this.remember(JSON.parse(r.toString()), offset), {
+      outsideTransactions: true,
+    }).log;
   }
 
   private remember({ dedupeKey, ...entry }: Stored, offset: number): void {
@@ -80,11 +85,42 @@ export class FileAuditTrail implements AuditTrail {
     }
   }
 
+  /**
+   * Inside a change's transaction (embedded mode) the entry commits it: the change's staged writes and
+   * the entry go into one journal record, then to their logs, then the entry here. A crash after that
+   * record leaves the entry to `finishCommits` at the next start, under the same dedupe key.
+   */
   async append(record: AuditRecord, options: AppendOptions = {}): Promise<AuditEntry> {
-    const seen = options.dedupeKey ? this.dedupe.get(`${record.tenant}\u0000${options.dedupeKey}`) : undefined;
+    const tx = Transaction.current();
+    if (!tx) return this.appendNow(record, options.dedupeKey);
+    const carried: CarriedEntry = { record, dedupeKey: options.dedupeKey ?? `tx:${tx.id}` };
+    let entry: AuditEntry | undefined;
+    tx.commit({
+      payload: carried,
+      label: record.operation,
+      store: () => {
+        entry = this.appendNow(record, carried.dedupeKey);
+      },
+    });
+    return entry as AuditEntry;
+  }
+
+  /** Append the entries of changes that committed before a crash kept them from the trail. */
+  async finishCommits(journal: TransactionJournal): Promise<number> {
+    const unfinished = journal.unfinished();
+    for (const { id, carried } of unfinished) {
+      const { record, dedupeKey } = carried as CarriedEntry;
+      this.appendNow(record, dedupeKey);
+      journal.finish(id);
+    }
+    return unfinished.length;
+  }
+
+  private appendNow(record: AuditRecord, dedupeKey: string | undefined): AuditEntry {
+    const seen = dedupeKey ? this.dedupe.get(`${record.tenant}\u0000${dedupeKey}`) : undefined;
     if (seen) return seen;
     const entry = nextEntry(record, this.heads.get(record.tenant));
-    const stored: Stored = options.dedupeKey ? { ...entry, dedupeKey: options.dedupeKey } : entry;
+    const stored: Stored = dedupeKey ? { ...entry, dedupeKey } : entry;
     const offset = this.log.size;
     this.log.append([Buffer.from(JSON.stringify(stored))]);
     this.remember(stored, offset);

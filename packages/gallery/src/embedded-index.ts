@@ -281,13 +281,10 @@ export class EmbeddedIndex implements VectorIndex {
     }
   }
 
-  /** Rewrite the log with only live points, and reopen it. */
+  /** Rewrite the log with only live points. */
   compact(): void {
     if (!this.log || !this.options.dir) return;
-    const path = join(this.options.dir, "index.log");
-    RecordLog.rewrite(path, [...this.points()].map(encodeUpsert));
-    this.log.close();
-    this.log = RecordLog.open(path, () => {}).log;
+    this.log.rewrite([...this.points()].map(encodeUpsert));
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,7 @@ export class FileGalleryStore implements GalleryStore {
 
   private constructor(
     private readonly dir: string,
-    private log: RecordLog,
+    private readonly log: RecordLog,
   ) {}
 
   /** Open the folder; `dims` reads embeddings that an earlier version kept in a separate index log. */
@@ -172,17 +172,14 @@ export class FileGalleryStore implements GalleryStore {
     return { templates: templates.length };
   }
 
-  /** Rewrite the log with what is live (subjects, templates, erasure tombstones), and reopen it. */
+  /** Rewrite the log with what is live (subjects, templates, erasure tombstones). */
   private compact(): void {
-    const path = join(this.dir, "gallery.log");
     const json = (e: JsonEvent) => Buffer.from(JSON.stringify(e));
-    RecordLog.rewrite(path, [
+    this.log.rewrite([
       ...[...this.erased].map((tombstone) => json({ op: "erased", tombstone })),
       ...[...this.subjects.values()].map((subject) => json({ op: "subject", subject })),
       ...[...this.templates.values()].flatMap((m) => [...m.values()].map(encodeTemplate)),
     ]);
-    this.log.close();
-    this.log = RecordLog.open(path, () => {}).log;
     this.unrewritten = false;
   }
 

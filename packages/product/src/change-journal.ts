@@ -32,10 +32,16 @@ export class ChangeJournal {
   private readonly store: JsonRecordStore<JournalRecord>;
 
   constructor(dir: string) {
-    this.store = JsonRecordStore.open(dir, "intents.log", (r: JournalRecord) => {
-      if (r.type === "begin") this.open.set(r.intent.id, r.intent);
-      else this.open.delete(r.id);
-    });
+    // Outside transactions: an intent is durable before the erasure's first change, not with its commit.
+    this.store = JsonRecordStore.open(
+      dir,
+      "intents.log",
+      (r: JournalRecord) => {
+        if (r.type === "begin") this.open.set(r.intent.id, r.intent);
+        else this.open.delete(r.id);
+      },
+      { outsideTransactions: true },
+    );
   }
 
   begin(intent: Omit<ErasureIntent, "id">): ErasureIntent {

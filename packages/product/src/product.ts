@@ -18,7 +18,7 @@ import {
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
 import { FilePolicyStore, type PersonalDataRegistry, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
-import { Database, FolderLock } from "@facerec/storage";
+import { Database, FolderLock, TransactionJournal } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
 import { ChangeJournal, finishErasures } from "./change-journal.js";
@@ -45,7 +45,8 @@ export interface ProductState {
   personalData: PersonalDataRegistry;
   /**
    * Run a change and its audit entry in one transaction: with PostgreSQL every store's writes inside
-   * `work` (audit trail included) join it; local files are written as `work` runs.
+   * `work` (audit trail included) join it; with local files, the logs' writes inside `work` are staged
+   * and committed with the audit entry in one journal record (TransactionJournal), one change at a time.
    */
   atomic<T>(work: () => Promise<T>): Promise<T>;
   /** Erasures in flight (local files only: PostgreSQL erases in one transaction). */
@@ -89,13 +90,16 @@ async function openStores(
   db: Database | undefined,
   lock: FolderLock | undefined,
 ): Promise<ProductState> {
+  // Before any store reads its log: what committed changes had not yet written is written now.
+  const transactions = db ? undefined : TransactionJournal.open(data);
   const galleryStore: GalleryStore = db
     ? new PgGalleryStore(db)
     : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);
   // Graphs are saved in the data folder only where one process owns it (embedded mode).
   const gallery = await openProductGallery(galleryStore, engine, env, db ? undefined : join(data, "graphs"));
   const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
-  const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(data, "audit"));
+  const fileAudit = db ? undefined : FileAuditTrail.open(join(data, "audit"));
+  const audit: AuditTrail = fileAudit ?? new PgAuditTrail(db as Database);
   const webhooks = db ? new PgWebhookStore(db) : FileWebhookStore.open(join(data, "webhooks"));
   const review = db
     ? new PgReviewStore(db, DEFAULT_CLUSTER_OPTIONS)
@@ -104,7 +108,9 @@ async function openStores(
   const challenges = db ? new PgChallengeStore(db) : new MemoryChallengeStore();
   const journal = db ? undefined : new ChangeJournal(join(data, "journal"));
   const personalData = productPersonalData({ gallery, review, challenges, webhooks });
-  // An erasure a stopped process left half done is finished before anything else is served.
+  // A change that committed before a crash gets its entry, and an erasure a stopped process left half
+  // done is finished, before anything else is served.
+  if (transactions) await fileAudit?.finishCommits(transactions);
   if (journal) await finishErasures(journal, { gallery, personalData, audit });
   return {
     gallery,
@@ -115,7 +121,7 @@ async function openStores(
     policies,
     challenges,
     personalData,
-    atomic: (work) => (db ? db.transaction(() => work()) : work()),
+    atomic: (work) => (transactions ? transactions.run(work) : (db as Database).transaction(() => work())),
     ...(journal ? { journal } : {}),
     storage: db ? "postgres" : "files",
     async close() {
@@ -127,6 +133,7 @@ async function openStores(
       await policies.close();
       await challenges.close();
       journal?.close();
+      transactions?.close();
       await db?.close();
       lock?.release();
     },

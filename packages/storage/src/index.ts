@@ -4,3 +4,5 @@ export { JsonRecordStore } from "./json-record-store.js";
 export { Database, isTransient, type Queryable, SchemaBehindError } from "./postgres.js";
 export { privateFolder } from "./private-files.js";
 export { CorruptLogError, RecordLog, type Recovery, syncDir, writeDurably } from "./record-log.js";
+export { type Carried, Transaction } from "./transaction.js";
+export { TransactionJournal, type Unfinished } from "./transaction-journal.js";

@@ -19,18 +19,24 @@ export class JsonRecordStore<R, A = void> {
   private constructor(
     /** The log's file, `<dir>/<file>`. */
     readonly path: string,
-    private log: RecordLog,
+    private readonly log: RecordLog,
     private readonly apply: (record: R) => A,
   ) {}
 
   /**
    * Open `<dir>/<file>` (creating both if needed, private: the folder 0700, the log 0600) and replay its
-   * records, in order, through `apply`.
+   * records, in order, through `apply`. Its writes take part in transactions unless `outsideTransactions`
+   * (see RecordLog.open).
    */
-  static open<R, A = void>(dir: string, file: string, apply: (record: R) => A): JsonRecordStore<R, A> {
+  static open<R, A = void>(
+    dir: string,
+    file: string,
+    apply: (record: R) => A,
+    options: { outsideTransactions?: boolean } = {},
+  ): JsonRecordStore<R, A> {
     privateFolder(dir);
     const path = join(dir, file);
-    const { log } = RecordLog.open(path, (payload) => apply(JSON.parse(payload.toString()) as R));
+    const { log } = RecordLog.open(path, (payload) => apply(JSON.parse(payload.toString()) as R), options);
     return new JsonRecordStore(path, log, apply);
   }
 
@@ -41,14 +47,12 @@ export class JsonRecordStore<R, A = void> {
   }
 
   /**
-   * Replace the log with exactly `records` (read lazily), as RecordLog.rewrite does: a crash leaves the
+   * Replace the log with exactly `records` (read lazily), as RecordLog's rewrite does: a crash leaves the
    * old log or the new one. Nothing is applied: they are the state the store already holds, written
    * again without what it dropped.
    */
   rewrite(records: Iterable<R>): void {
-    RecordLog.rewrite(this.path, encoded(records));
-    this.log.close();
-    this.log = RecordLog.open(this.path, () => {}).log;
+    this.log.rewrite(encoded(records));
   }
 
   close(): void {

@@ -6,15 +6,17 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
   writeSync,
 } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import { PRIVATE_FILE, restrictOpenFile } from "./private-files.js";
+import { type StagedRewrite, type StagedWrites, Transaction } from "./transaction.js";
 
 /** What reopening a log found: how many records were good and whether a torn tail was cut off. */
 export interface Recovery {
@@ -124,6 +126,74 @@ export function syncDir(dir: string): void {
 }
 
 /**
+ * Write `payloads` framed to `aside` (created or truncated, private), one write and one fsync a batch,
+ * and return it open. A failure removes it: only a partial copy, taking room (a full disk, likely).
+ */
+function writeAside(aside: string, payloads: Iterable<Buffer>, flags: "w" | "w+" = "w"): number {
+  const fd = openSync(aside, flags, PRIVATE_FILE);
+  try {
+    restrictOpenFile(fd);
+    let at = 0;
+    let batch: Buffer[] = [];
+    const flush = () => {
+      const bytes = framed(batch);
+      writeAll(fd, bytes, at);
+      fsyncSync(fd);
+      at += bytes.length;
+      batch = [];
+    };
+    for (const payload of payloads) {
+      batch.push(payload);
+      if (batch.length === REWRITE_BATCH) flush();
+    }
+    if (batch.length) flush();
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    rmSync(aside, { force: true });
+    throw error;
+  }
+}
+
+/** Rename a complete aside file over `path`, durably; `<path>.torn` goes with the old file. */
+function replaceWith(aside: string, path: string): void {
+  rmSync(`${path}.torn`, { force: true });
+  renameSync(aside, path);
+  syncDir(dirname(path));
+}
+
+/** Append framed bytes with one write and one fsync; on any failure the file is cut back to where it was. */
+function appendFramed(fd: number, bytes: Buffer): void {
+  const start = fstatSync(fd).size;
+  try {
+    writeAll(fd, bytes, start);
+    fsyncSync(fd);
+  } catch (error) {
+    try {
+      ftruncateSync(fd, start);
+      fsyncSync(fd);
+    } catch {
+      // The truncation failing too leaves a torn tail, which the next open cuts: still never acknowledged.
+    }
+    throw error;
+  }
+}
+
+/** What names a transaction's aside file: `<log>.tx-<transaction id>`. */
+export const TX_ASIDE = ".tx-";
+
+/**
+ * Aside files of transactions that never committed, left beside `path` by a crash: the journal renames
+ * those of committed ones over their logs before any log is opened, so what is left is never read.
+ */
+function removeUncommittedAsides(path: string): void {
+  const prefix = `${basename(path)}${TX_ASIDE}`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+/**
  * An append-only file of length-prefixed, CRC32-checked records. `append` returns only after every byte
  * is written and fsync'd, so a record acknowledged to a caller survives a crash; an append that fails
  * (a full disk, a short write) is taken back before the error goes on. On reopen an append torn by a
@@ -132,10 +202,14 @@ export function syncDir(dir: string): void {
  */
 export class RecordLog {
   private fd: number;
+  /** A rewrite an open transaction staged for this log, which appends outside it also go to. */
+  private aside: StagedRewrite | undefined;
 
   private constructor(
     readonly path: string,
     fd: number,
+    /** Whether writes inside a Transaction are staged there (see `open`). */
+    private readonly transactional: boolean,
   ) {
     this.fd = fd;
   }
@@ -229,9 +303,16 @@ export class RecordLog {
    * Open (creating if needed, private: 0600) and replay every record in order, with its offset in the
    * file (for `readAt`); throws CorruptLogError on damage. A torn last append is set aside in
    * `<log>.torn` and cut. A log an earlier version left readable by group or other is made private.
+   * Its writes inside a Transaction are staged there, unless `outsideTransactions` (the audit trail and
+   * the journals, whose writes are what commits a change or must precede it).
    */
-  static open(path: string, onRecord: (payload: Buffer, offset: number) => void): { log: RecordLog; recovery: Recovery } {
+  static open(
+    path: string,
+    onRecord: (payload: Buffer, offset: number) => void,
+    options: { outsideTransactions?: boolean } = {},
+  ): { log: RecordLog; recovery: Recovery } {
     const created = !existsSync(path);
+    if (!created) removeUncommittedAsides(path);
     const fd = openSync(path, created ? "w+" : "r+", PRIVATE_FILE);
     try {
       restrictOpenFile(fd);
@@ -249,7 +330,7 @@ export class RecordLog {
         fsyncSync(fd);
       }
       if (created) syncDir(dirname(path));
-      return { log: new RecordLog(path, fd), recovery: { records, discardedBytes: size - end } };
+      return { log: new RecordLog(path, fd, !options.outsideTransactions), recovery: { records, discardedBytes: size - end } };
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -296,57 +377,72 @@ export class RecordLog {
    * the new one: written to `<path>.rewriting` (one write and one fsync a batch), renamed over, and the
    * folder fsync'd. `<path>.torn` goes too: its bytes were never acknowledged, but they may hold a
    * record the rewrite is there to drop (an erased person's). A RecordLog open on `path` goes on
-   * writing the old file, so its owner closes it afterwards and opens `path` again; until then
-   * `payloads` may be read from it lazily.
+   * writing the old file: its owner calls the instance's `rewrite` instead.
    */
   static rewrite(path: string, payloads: Iterable<Buffer>): void {
     const aside = `${path}.rewriting`;
-    // Truncated: whatever a rewrite that a crash cut short left there is never read (and its mode not kept).
-    const fd = openSync(aside, "w", PRIVATE_FILE);
-    try {
-      restrictOpenFile(fd);
-      let at = 0;
-      let batch: Buffer[] = [];
-      const flush = () => {
-        const bytes = framed(batch);
-        writeAll(fd, bytes, at);
-        fsyncSync(fd);
-        at += bytes.length;
-        batch = [];
-      };
-      for (const payload of payloads) {
-        batch.push(payload);
-        if (batch.length === REWRITE_BATCH) flush();
-      }
-      if (batch.length) flush();
-    } catch (error) {
-      closeSync(fd);
-      // Only a partial copy of records the log still holds, taking room (a full disk is a likely cause).
-      rmSync(aside, { force: true });
-      throw error;
-    }
-    closeSync(fd);
-    rmSync(`${path}.torn`, { force: true });
-    renameSync(aside, path);
-    syncDir(dirname(path));
+    closeSync(writeAside(aside, payloads));
+    replaceWith(aside, path);
   }
 
-  /** Append records as one write and one fsync; on any failure the log is cut back to where it was. */
-  append(payloads: readonly Buffer[]): void {
-    const all = framed(payloads);
-    const start = fstatSync(this.fd).size;
-    try {
-      writeAll(this.fd, all, start);
-      fsyncSync(this.fd);
-    } catch (error) {
-      try {
-        ftruncateSync(this.fd, start);
-        fsyncSync(this.fd);
-      } catch {
-        // The truncation failing too leaves a torn tail, which the next open cuts: still never acknowledged.
-      }
-      throw error;
+  /**
+   * Replace this log with exactly `payloads` (read lazily, so they may come from this log), as the
+   * static `rewrite` does, and go on appending to the new file. Inside a transaction the new file is
+   * written aside and renamed over at its commit; appends made outside it until then go to both files.
+   */
+  rewrite(payloads: Iterable<Buffer>): void {
+    const tx = this.transactional ? Transaction.current() : undefined;
+    if (!tx) {
+      const aside = `${this.path}.rewriting`;
+      const fd = writeAside(aside, payloads, "w+");
+      replaceWith(aside, this.path);
+      closeSync(this.fd);
+      this.fd = fd;
+      return;
     }
+    const staged = tx.staged(this);
+    this.dropAside();
+    // The rewrite holds the state the staged appends built: they are in it.
+    staged.appends = [];
+    const path = `${this.path}${TX_ASIDE}${tx.id}`;
+    staged.rewrite = { path, fd: writeAside(path, payloads, "w+") };
+    this.aside = staged.rewrite;
+  }
+
+  /** Apply a committed transaction's writes: its rewrite renamed over this log, then its appends. */
+  applyStaged(staged: StagedWrites): void {
+    if (staged.rewrite) {
+      replaceWith(staged.rewrite.path, this.path);
+      closeSync(this.fd);
+      this.fd = staged.rewrite.fd;
+      this.aside = undefined;
+    }
+    if (staged.appends.length) this.appendNow(staged.appends);
+  }
+
+  /** Give up a staged rewrite (a transaction that could not commit): its aside file goes. */
+  dropAside(): void {
+    if (!this.aside) return;
+    closeSync(this.aside.fd);
+    rmSync(this.aside.path, { force: true });
+    this.aside = undefined;
+  }
+
+  /**
+   * Append records as one write and one fsync; on any failure the log is cut back to where it was.
+   * Inside a transaction they are staged, and written when it commits.
+   */
+  append(payloads: readonly Buffer[]): void {
+    const tx = this.transactional ? Transaction.current() : undefined;
+    if (tx) tx.staged(this).appends.push(...payloads);
+    else this.appendNow(payloads);
+  }
+
+  private appendNow(payloads: readonly Buffer[]): void {
+    const all = framed(payloads);
+    appendFramed(this.fd, all);
+    // A rewrite an open transaction staged replaces this file when it commits: it must hold these too.
+    if (this.aside) appendFramed(this.aside.fd, all);
   }
 
   get size(): number {

@@ -4,7 +4,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { type AuditVerification, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore, SCOPES, type Scope } from "@facerec/auth";
-import { CorruptLogError, Database, FolderLock, RecordLog } from "@facerec/storage";
+import { CorruptLogError, Database, FolderLock, RecordLog, TransactionJournal } from "@facerec/storage";
 import { UsageError } from "../usage.js";
 
 /** Where the product keeps its state: FACEREC_DATA, or ./data beside where it runs. */
@@ -38,10 +38,14 @@ export function keysCommand(
   const tenant = options.tenant;
   if (!tenant) throw new UsageError("--tenant is required");
   return withState(async (db) => {
+    // As the product opens the folder: what committed changes had not yet written goes first.
+    const transactions = db ? undefined : TransactionJournal.open(options.data);
     const store = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(options.data, "keys")));
-    const audit = db ? new PgAuditTrail(db) : FileAuditTrail.open(join(options.data, "audit"));
+    const fileAudit = db ? undefined : FileAuditTrail.open(join(options.data, "audit"));
+    const audit = fileAudit ?? new PgAuditTrail(db as Database);
+    if (transactions) await fileAudit?.finishCommits(transactions);
     // A key changed on the host is audited as one changed over the API, under the operator's login;
-    // with PostgreSQL the key and its entry commit together.
+    // the key and its entry commit together (one transaction, or one journal record).
     const audited = <T>(operation: string, change: () => Promise<T & { id: string }>, verb: string) => {
       const work = async () => {
         const done = await change();
@@ -54,7 +58,7 @@ export function keysCommand(
         });
         return done;
       };
-      return db ? db.transaction(work) : work();
+      return transactions ? transactions.run(work) : (db as Database).transaction(work);
     };
     try {
       if (action === "create") {
@@ -83,6 +87,7 @@ export function keysCommand(
     } finally {
       await store.close();
       await audit.close();
+      transactions?.close();
     }
   }, options.data);
 }
