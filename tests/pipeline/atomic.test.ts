@@ -101,7 +101,7 @@ describeWithShared("a change and its audit entry commit together (PostgreSQL)", 
 
 describeWithShared("a change and its audit entry are both kept or neither (local files)", () => {
   const data = mkdtempSync(join(tmpdir(), "atomic-files-"));
-  const env = { FACEREC_LIVENESS_POLICY: "off", FACEREC_REVIEW: "all" };
+  const env = { FACEREC_LIVENESS_POLICY: "off", FACEREC_REVIEW: "all", FACEREC_RETAIN_CROPS: "1" };
   let admin: string;
   afterAll(() => rmSync(data, { recursive: true, force: true }));
 
@@ -156,7 +156,14 @@ describeWithShared("a change and its audit entry are both kept or neither (local
       api(url, admin, "POST", `/v1/review/clusters/${cluster.id}/assign`, { name: "Jean Chretien" });
     const after = await killedBy(doomed, assign);
     try {
-      expect((await api(after.url, admin, "GET", `/v1/review/clusters/${cluster.id}`)).json.faces).toHaveLength(cluster.faces);
+      const { faces } = (await api(after.url, admin, "GET", `/v1/review/clusters/${cluster.id}`)).json;
+      expect(faces).toHaveLength(cluster.faces);
+      // Their crops too: they are deleted only once a change that takes the faces commits.
+      for (const face of faces) {
+        expect(face.hasCrop).toBe(true);
+        const crop = await fetch(`${after.url}/v1/review/faces/${face.id}/crop`, { headers: { "x-api-key": admin } });
+        expect(crop.status).toBe(200);
+      }
       const subjects = (await api(after.url, admin, "GET", "/v1/subjects")).json.subjects;
       expect(subjects.map((s: { name: string }) => s.name)).not.toContain("Jean Chretien");
       expect((await api(after.url, admin, "GET", "/v1/audit?operation=review-assign")).json.entries).toEqual([]);

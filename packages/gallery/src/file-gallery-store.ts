@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NO_WATCH, RecordLog, syncDir, type Watch } from "@facerec/storage";
+import { NO_WATCH, RecordLog, syncDir, Transaction, type Watch } from "@facerec/storage";
 import { EmbeddedIndex } from "./embedded-index.js";
 import {
   type GalleryStore,
@@ -66,7 +66,24 @@ export class FileGalleryStore implements GalleryStore {
     await store.adoptLegacyIndex(dims);
     // An erasure whose rewrite did not happen (a crash between the two) is finished now.
     if (store.unrewritten) store.compact();
+    store.sweepCrops();
     return store;
+  }
+
+  /**
+   * Delete crop files no template names: written for a change that a crash kept from committing, or
+   * left by an erasure cut short. Nothing could reach them otherwise, not even the person's erasure.
+   */
+  private sweepCrops(): void {
+    const root = join(this.dir, "crops");
+    if (!existsSync(root)) return;
+    const named = new Set<string>();
+    for (const list of this.templates.values()) for (const t of list.values()) if (t.crop) named.add(join(t.tenant, t.crop));
+    for (const tenant of readdirSync(root)) {
+      for (const file of readdirSync(join(root, tenant))) {
+        if (!named.has(join(tenant, file))) rmSync(join(root, tenant, file), { force: true });
+      }
+    }
   }
 
   private replay(r: Buffer): void {
@@ -166,7 +183,9 @@ export class FileGalleryStore implements GalleryStore {
     // The record first: a crash after it leaves only orphaned crop files, never a half-erased subject.
     this.log.append([Buffer.from(JSON.stringify({ op: "erase", tenant, subject }))]);
     this.applyErase(tenant, subject);
-    for (const t of templates) if (t.crop) rmSync(this.cropPath(tenant, t.crop), { force: true });
+    Transaction.whenCommitted(() => {
+      for (const t of templates) if (t.crop) rmSync(this.cropPath(tenant, t.crop), { force: true });
+    });
     // The erased embeddings are still in the log's earlier records: rewrite it without them.
     this.compact();
     return { templates: templates.length };

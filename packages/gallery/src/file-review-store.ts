@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { JsonRecordStore, writeDurably } from "@facerec/storage";
+import { JsonRecordStore, Transaction, writeDurably } from "@facerec/storage";
 import { type ClusterOptions, FaceClusters, type Placement } from "./clustering.js";
 import { vectorBytes, vectorOf } from "./gallery-store.js";
 import {
@@ -166,7 +166,10 @@ export class FileReviewStore implements ReviewStore {
     this.faces = next;
     this.partitions.clear();
     for (const item of next.values()) this.partition(item.tenant, item.model).adopt(item.cluster, item.id, item.vector);
-    for (const item of gone) if (item.hasCrop) rmSync(this.cropFile(item.tenant, item.id), { force: true });
+    // After the change commits: a crash before then keeps these faces queued, and their crops with them.
+    Transaction.whenCommitted(() => {
+      for (const item of gone) if (item.hasCrop) rmSync(this.cropFile(item.tenant, item.id), { force: true });
+    });
   }
 
   /** The queue without the faces `leaves` picks, or undefined when it picks none. */

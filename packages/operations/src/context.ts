@@ -57,6 +57,11 @@ export interface RecognitionOptions {
    * (ProductState.atomic). @default the work as it is
    */
   atomic?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * Whether the change the caller runs in holds writes that a failure cannot take back (local files:
+   * they commit when it ends, ProductState.heldWrites). @default never (PostgreSQL rolls back)
+   */
+  heldWrites?: () => boolean;
   /** Erasures in flight, where the stores have no transaction across them (local files). */
   journal?: ChangeJournal;
 }
@@ -170,7 +175,7 @@ export class OperationContext {
 
   private call(p: Principal, spec: OperationSpec): Call {
     const started = Date.now();
-    return {
+    const call: Call = {
       principal: p,
       tenant: p.tenant,
       spec,
@@ -183,13 +188,25 @@ export class OperationContext {
         const word = options.qualifier ? `${spec.audit}-${options.qualifier}` : spec.audit;
         return this.record(p, word, decision, started, extra, options.requestId, options.dedupeKey);
       },
-      atomic: (work) => this.atomic(() => this.inChange.run(true, work)),
+      atomic: (work) =>
+        this.atomic(() =>
+          this.inChange.run(true, async () => {
+            try {
+              return await work();
+            } catch (error) {
+              // Part of the change is in the stores and stays (local files): its entry says so.
+              if (spec.changes && this.options.heldWrites?.()) await call.record(`failed part way: ${(error as Error).message}`);
+              throw error;
+            }
+          }),
+        ),
       require: (scope) => ApiKeyStore.require(p, scope),
       admitted: (work) => {
         if (spec.quota !== "image") throw new Error(`${spec.audit} is not declared an image operation`);
         return this.admission.run(p.tenant, work);
       },
     };
+    return call;
   }
 
   async record(

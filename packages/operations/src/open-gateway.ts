@@ -121,6 +121,7 @@ export async function openGateway(
     review: { store: state.review, policy: reviewPolicyFromEnv(env) },
     personalData: state.personalData,
     atomic: (work) => state.atomic(work),
+    ...(state.heldWrites ? { heldWrites: state.heldWrites } : {}),
     ...(state.journal ? { journal: state.journal } : {}),
     // The evaluation outputs the transparency notice quotes: FACEREC_EVIDENCE, or `evidence` in the data folder.
     privacy: {

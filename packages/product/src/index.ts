@@ -1,4 +1,5 @@
 export { type DecidedFaceData, DecisionAftermath, type DecisionSource } from "./aftermath.js";
+export { type Atomic, direct } from "./atomic.js";
 export {
   type Challenge,
   type ChallengeStore,

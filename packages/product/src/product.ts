@@ -18,8 +18,9 @@ import {
 } from "@facerec/gallery";
 import { FileWebhookStore, PgWebhookStore, type WebhookStore } from "@facerec/notify";
 import { FilePolicyStore, type PersonalDataRegistry, PgPolicyStore, type PolicyStore } from "@facerec/privacy";
-import { Database, FolderLock, TransactionJournal } from "@facerec/storage";
+import { Database, FolderLock, Transaction, TransactionJournal } from "@facerec/storage";
 import type { FaceEngine } from "@facerec/vision";
+import type { Atomic } from "./atomic.js";
 import { type ChallengeStore, MemoryChallengeStore, PgChallengeStore } from "./challenge-store.js";
 import { ChangeJournal, finishErasures } from "./change-journal.js";
 import { productPersonalData } from "./personal-data.js";
@@ -48,7 +49,12 @@ export interface ProductState {
    * `work` (audit trail included) join it; with local files, the logs' writes inside `work` are staged
    * and committed with the audit entry in one journal record (TransactionJournal), one change at a time.
    */
-  atomic<T>(work: () => Promise<T>): Promise<T>;
+  atomic: Atomic;
+  /**
+   * Whether the change the caller runs in holds writes a failure cannot take back (local files: the
+   * journal commits them when the change ends, so memory and disk agree). Absent with PostgreSQL.
+   */
+  heldWrites?: () => boolean;
   /** Erasures in flight (local files only: PostgreSQL erases in one transaction). */
   journal?: ChangeJournal;
   /** Where it lives: `postgres` (shared by every replica) or the local folder. */
@@ -122,6 +128,7 @@ async function openStores(
     challenges,
     personalData,
     atomic: (work) => (transactions ? transactions.run(work) : (db as Database).transaction(() => work())),
+    ...(transactions ? { heldWrites: () => (Transaction.current()?.logs.size ?? 0) > 0 } : {}),
     ...(journal ? { journal } : {}),
     storage: db ? "postgres" : "files",
     async close() {

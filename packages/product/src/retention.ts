@@ -1,6 +1,7 @@
 import type { AuditTrail } from "@facerec/audit";
 import { type Gallery, NotFoundError, type ReviewStore } from "@facerec/gallery";
 import { type PersonalDataRegistry, type PolicyStore, receiptText, type TenantPolicy } from "@facerec/privacy";
+import { type Atomic, direct } from "./atomic.js";
 import { purgeReview, type ReviewPolicy } from "./review.js";
 
 /** How often the retention job runs: expiry is in days, so an hour late is within the promise. */
@@ -33,6 +34,7 @@ export async function purgeExpiredSubjects(
   personalData: PersonalDataRegistry,
   audit: AuditTrail,
   now: number = Date.now(),
+  atomic: Atomic = direct,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   await gallery.sync();
@@ -43,14 +45,16 @@ export async function purgeExpiredSubjects(
       const newest = times.sort().at(-1) ?? subject.createdAt;
       if (newest >= before) continue;
       try {
-        const receipt = await personalData.erase(tenant, subject);
-        await audit.append({
-          tenant,
-          keyId: "system",
-          operation: "retention-erase",
-          decision: `${receiptText(receipt)}; newest template ${newest}, policy version ${version}`,
-          subjectId: subject.id,
-          requestId: `retention:${before}:${subject.id}`,
+        await atomic(async () => {
+          const receipt = await personalData.erase(tenant, subject);
+          await audit.append({
+            tenant,
+            keyId: "system",
+            operation: "retention-erase",
+            decision: `${receiptText(receipt)}; newest template ${newest}, policy version ${version}`,
+            subjectId: subject.id,
+            requestId: `retention:${before}:${subject.id}`,
+          });
         });
         erased++;
       } catch (error) {
@@ -81,19 +85,22 @@ export async function purgeTenantReviews(
   audit: AuditTrail,
   deployment: ReviewPolicy,
   now: number = Date.now(),
+  atomic: Atomic = direct,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const { tenant, before, version, days } of await cutoffs(policies, (p) => p.retention.reviewDays, now)) {
     if (days >= deployment.retentionDays) continue;
-    const purged = (await store.purge(before, tenant)).get(tenant);
-    if (!purged) continue;
-    counts.set(tenant, purged);
-    await audit.append({
-      tenant,
-      keyId: "system",
-      operation: "review-purge",
-      decision: `purged ${purged} before ${before} (policy version ${version})`,
-      requestId: `review-purge:${tenant}:${before}`,
+    await atomic(async () => {
+      const purged = (await store.purge(before, tenant)).get(tenant);
+      if (!purged) return;
+      counts.set(tenant, purged);
+      await audit.append({
+        tenant,
+        keyId: "system",
+        operation: "review-purge",
+        decision: `purged ${purged} before ${before} (policy version ${version})`,
+        requestId: `review-purge:${tenant}:${before}`,
+      });
     });
   }
   return counts;
@@ -131,15 +138,16 @@ export async function pruneAudit(
  * deployment's retention, subjects and audit entries past their tenant's.
  */
 export function scheduleRetention(
-  state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery; personalData: PersonalDataRegistry },
+  state: { review: ReviewStore; policies: PolicyStore; gallery: Gallery; personalData: PersonalDataRegistry; atomic: Atomic },
   audit: AuditTrail,
   review: ReviewPolicy,
   onError: (error: unknown) => void,
 ): { stop: () => void } {
   const run = async () => {
-    await purgeReview(state.review, audit, review).catch(onError);
-    await purgeTenantReviews(state.policies, state.review, audit, review).catch(onError);
-    await purgeExpiredSubjects(state.policies, state.gallery, state.personalData, audit).catch(onError);
+    const now = Date.now();
+    await purgeReview(state.review, audit, review, now, state.atomic).catch(onError);
+    await purgeTenantReviews(state.policies, state.review, audit, review, now, state.atomic).catch(onError);
+    await purgeExpiredSubjects(state.policies, state.gallery, state.personalData, audit, now, state.atomic).catch(onError);
     await pruneAudit(state.policies, audit).catch(onError);
   };
   const timer = setInterval(run, RETENTION_EVERY_MS);

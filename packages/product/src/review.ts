@@ -1,5 +1,6 @@
 import type { AuditTrail } from "@facerec/audit";
 import type { NewReviewItem, ReviewStore } from "@facerec/gallery";
+import { type Atomic, direct } from "./atomic.js";
 
 /** Which faces the review queue keeps (unknown ones, and close-call matches), and for how long. */
 export interface ReviewPolicy {
@@ -81,23 +82,30 @@ export async function queueForReview(
   });
 }
 
-/** Purge the faces seen more than the retention period before `now`; each tenant's purge is audited with its count. */
+/**
+ * Purge the faces seen more than the retention period before `now`; each tenant's purge is audited with
+ * its count. One transaction (`atomic`): with local files the first tenant's entry commits the purge,
+ * and a crash before the other tenants' entries are written leaves those entries out, not the faces in.
+ */
 export async function purgeReview(
   store: ReviewStore,
   audit: AuditTrail,
   policy: ReviewPolicy,
   now: number = Date.now(),
+  atomic: Atomic = direct,
 ): Promise<Map<string, number>> {
   const before = new Date(now - policy.retentionDays * 86_400_000).toISOString();
-  const counts = await store.purge(before);
-  for (const [tenant, count] of counts) {
-    await audit.append({
-      tenant,
-      keyId: "system",
-      operation: "review-purge",
-      decision: `purged ${count} before ${before}`,
-      requestId: `review-purge:${before}`,
-    });
-  }
-  return counts;
+  return atomic(async () => {
+    const counts = await store.purge(before);
+    for (const [tenant, count] of counts) {
+      await audit.append({
+        tenant,
+        keyId: "system",
+        operation: "review-purge",
+        decision: `purged ${count} before ${before}`,
+        requestId: `review-purge:${before}`,
+      });
+    }
+    return counts;
+  });
 }

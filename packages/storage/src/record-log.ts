@@ -204,6 +204,8 @@ export class RecordLog {
   private fd: number;
   /** A rewrite an open transaction staged for this log, which appends outside it also go to. */
   private aside: StagedRewrite | undefined;
+  /** The transaction holding writes to this log until it commits. */
+  private pending: Transaction | undefined;
 
   private constructor(
     readonly path: string,
@@ -393,24 +395,42 @@ export class RecordLog {
   rewrite(payloads: Iterable<Buffer>): void {
     const tx = this.transactional ? Transaction.current() : undefined;
     if (!tx) {
+      // It would write the state in memory, uncommitted changes and all, and the change's commit
+      // would then rename its older aside file over it.
+      if (this.pending?.isOpen) throw new Error(`${this.path} was rewritten outside the change that holds writes to it`);
       const aside = `${this.path}.rewriting`;
       const fd = writeAside(aside, payloads, "w+");
-      replaceWith(aside, this.path);
+      try {
+        replaceWith(aside, this.path);
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
       closeSync(this.fd);
       this.fd = fd;
       return;
     }
-    const staged = tx.staged(this);
-    this.dropAside();
+    const path = `${this.path}${TX_ASIDE}${tx.id}`;
+    // Written whole before it replaces an earlier rewrite of the same change (the same path: reopened).
+    const next = { path: `${path}.next`, fd: writeAside(`${path}.next`, payloads, "w+") };
+    renameSync(next.path, path);
+    if (this.aside) closeSync(this.aside.fd);
+    const staged = this.stage(tx);
     // The rewrite holds the state the staged appends built: they are in it.
     staged.appends = [];
-    const path = `${this.path}${TX_ASIDE}${tx.id}`;
-    staged.rewrite = { path, fd: writeAside(path, payloads, "w+") };
+    staged.rewrite = { path, fd: next.fd };
     this.aside = staged.rewrite;
+  }
+
+  /** This log's writes in `tx`, which now holds it until it commits. */
+  private stage(tx: Transaction): StagedWrites {
+    this.pending = tx;
+    return tx.staged(this);
   }
 
   /** Apply a committed transaction's writes: its rewrite renamed over this log, then its appends. */
   applyStaged(staged: StagedWrites): void {
+    this.pending = undefined;
     if (staged.rewrite) {
       replaceWith(staged.rewrite.path, this.path);
       closeSync(this.fd);
@@ -420,8 +440,9 @@ export class RecordLog {
     if (staged.appends.length) this.appendNow(staged.appends);
   }
 
-  /** Give up a staged rewrite (a transaction that could not commit): its aside file goes. */
-  dropAside(): void {
+  /** Give up what a transaction staged here (it could not commit): a rewrite's aside file goes. */
+  dropStaged(): void {
+    this.pending = undefined;
     if (!this.aside) return;
     closeSync(this.aside.fd);
     rmSync(this.aside.path, { force: true });
@@ -434,7 +455,7 @@ export class RecordLog {
    */
   append(payloads: readonly Buffer[]): void {
     const tx = this.transactional ? Transaction.current() : undefined;
-    if (tx) tx.staged(this).appends.push(...payloads);
+    if (tx) this.stage(tx).appends.push(...payloads);
     else this.appendNow(payloads);
   }
 

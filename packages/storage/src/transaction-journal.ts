@@ -27,7 +27,7 @@ export interface Unfinished {
   carried: unknown;
 }
 
-type JournalRecord = { commit: Commit } | { applied: string } | { finished: string };
+type JournalRecord = { commit: Commit };
 
 /**
  * Changes to local record logs that commit whole, for embedded mode, where a change (say, naming a
@@ -37,8 +37,9 @@ type JournalRecord = { commit: Commit } | { applied: string } | { finished: stri
  * and only then to their logs, the audit trail last, all in one synchronous step. A crash before that
  * record leaves none of the change on disk (its aside files are removed when their logs open); after
  * it, `open` writes the logs again before any store reads them (each log's size at the commit says
- * whether its appends are there) and `unfinished` hands the entry back for the trail. The journal is
- * emptied once nothing is unfinished, since a commit holds personal data (an enrolment's embeddings).
+ * whether its appends are there) and `unfinished` hands the entry back for the trail. After each
+ * change the journal is rewritten to hold only entries not yet in the trail (usually nothing): a
+ * commit's writes hold personal data (an enrolment's embeddings).
  *
  * Changes run one at a time: two interleaved could reach a log in another order than they were applied
  * in memory. What writes a log outside any change (a face queued for review) goes straight to it.
@@ -47,8 +48,8 @@ export class TransactionJournal implements Committer {
   private readonly unfinishedCommits = new Map<string, Unfinished>();
   private queue: Promise<unknown> = Promise.resolve();
   /**
-   * Set when a commit's writes failed to reach their logs (a full disk): its record stays for the next
-   * start to finish, and no change is taken until then, since later appends would hide what is missing.
+   * Set when a change could not be made durable whole (a full disk): memory holds what disk may not,
+   * so no change is taken until a restart reads the logs and this journal again.
    */
   private broken: Error | undefined;
 
@@ -65,24 +66,22 @@ export class TransactionJournal implements Committer {
     const dir = join(root, "journal");
     privateFolder(dir);
     const commits: Commit[] = [];
-    const applied = new Set<string>();
-    const finished = new Set<string>();
     const { log } = RecordLog.open(
       join(dir, "transactions.log"),
-      (payload) => {
-        const r = JSON.parse(payload.toString()) as JournalRecord;
-        if ("commit" in r) commits.push(r.commit);
-        else if ("applied" in r) applied.add(r.applied);
-        else finished.add(r.finished);
-      },
+      (payload) => commits.push((JSON.parse(payload.toString()) as JournalRecord).commit),
       { outsideTransactions: true },
     );
     const journal = new TransactionJournal(root, log);
-    for (const commit of commits.filter((c) => !finished.has(c.id))) {
-      if (!applied.has(commit.id)) for (const writes of commit.writes) redo(root, writes);
-      if (commit.carried !== undefined) journal.unfinishedCommits.set(commit.id, { id: commit.id, carried: commit.carried });
+    try {
+      for (const commit of commits) {
+        for (const writes of commit.writes) redo(root, writes);
+        if (commit.carried !== undefined) journal.unfinishedCommits.set(commit.id, { id: commit.id, carried: commit.carried });
+      }
+      if (commits.length) journal.keepUnfinished();
+    } catch (error) {
+      log.close();
+      throw error;
     }
-    if (journal.unfinishedCommits.size === 0 && log.size > 0) log.rewrite([]);
     return journal;
   }
 
@@ -90,14 +89,15 @@ export class TransactionJournal implements Committer {
    * Run `work` as one transaction, after the changes before it. It commits when what it carries is
    * handed over (Transaction.commit: the audit trail does it with the change's entry) or, with what it
    * staged and nothing carried, when `work` ends, failed or not: its changes are in memory already, and
-   * memory and disk must not part. Inside a transaction, `work` joins it.
+   * memory and disk must not part. Inside a transaction's scope, `work` joins it (or, once it has
+   * committed, writes directly).
    */
   run<T>(work: () => Promise<T>): Promise<T> {
-    if (Transaction.current()) return work();
+    if (Transaction.inScope()) return work();
     const turn = this.queue.then(async () => {
       if (this.broken) {
         throw new Error(
-          `a change committed but could not be written to its logs (${this.broken.message}); restart the product to finish it`,
+          `an earlier change could not be written whole (${this.broken.message}); restart the product to finish or undo it`,
         );
       }
       const tx = new Transaction(this);
@@ -113,58 +113,74 @@ export class TransactionJournal implements Committer {
 
   /**
    * Write the commit record (the change is decided here), then the staged writes to their logs, then
-   * store what it carries. A failure to store that leaves it unfinished: handed back at the next start.
+   * store what it carries, then what waited for the commit. A carried payload that could not be stored
+   * is kept here and handed back at the next start.
    */
   commit(tx: Transaction, carried?: Carried): void {
     tx.close();
     const staged = [...tx.logs];
-    if (staged.length === 0 && carried === undefined) return;
-    const writes: LoggedWrites[] = staged.map(([log, s]) => ({
-      log: relative(this.root, log.path),
-      ...(s.rewrite ? { aside: relative(this.root, s.rewrite.path) } : {}),
-      at: s.rewrite ? fstatSync(s.rewrite.fd).size : log.size,
-      appends: s.appends.map((a) => a.toString("base64")),
-    }));
-    const commit: Commit = { id: tx.id, writes, ...(carried ? { carried: carried.payload } : {}) };
+    if (staged.length === 0 && carried === undefined) {
+      runAfterCommit(tx);
+      return;
+    }
     try {
-      this.append({ commit });
+      const writes: LoggedWrites[] = staged.map(([log, s]) => ({
+        log: relative(this.root, log.path),
+        ...(s.rewrite ? { aside: relative(this.root, s.rewrite.path) } : {}),
+        at: s.rewrite ? fstatSync(s.rewrite.fd).size : log.size,
+        appends: s.appends.map((a) => a.toString("base64")),
+      }));
+      this.append({ commit: { id: tx.id, writes, ...(carried ? { carried: carried.payload } : {}) } });
     } catch (error) {
-      for (const [log] of staged) log.dropAside();
-      throw error;
+      for (const [log] of staged) log.dropStaged();
+      throw this.fail(error);
     }
     if (killAfterCommit && killAfterCommit === carried?.label) process.kill(process.pid, "SIGKILL");
     try {
       for (const [log, s] of staged) log.applyStaged(s);
     } catch (error) {
-      this.broken = error as Error;
-      throw error;
+      throw this.fail(error);
     }
+    let unstored: unknown;
     if (carried) {
       try {
         carried.store();
       } catch (error) {
         this.unfinishedCommits.set(tx.id, { id: tx.id, carried: carried.payload });
-        this.append({ applied: tx.id });
-        throw error;
+        unstored = error;
       }
     }
-    this.done(tx.id);
+    this.keepUnfinished();
+    runAfterCommit(tx);
+    if (unstored) throw unstored;
   }
 
   /** What a commit carried is stored now (handed back by `unfinished` at start). */
   finish(id: string): void {
-    if (this.unfinishedCommits.delete(id)) this.done(id);
-  }
-
-  /** A commit is whole: the journal is emptied, or, while others are unfinished, told so. */
-  private done(id: string): void {
-    if (this.unfinishedCommits.size > 0) this.append({ finished: id });
-    else if (this.log.size > 0) this.log.rewrite([]);
+    if (this.unfinishedCommits.delete(id)) this.keepUnfinished();
   }
 
   /** Commits whose carried payload a crash kept from its store: store each, then `finish` it. */
   unfinished(): Unfinished[] {
     return [...this.unfinishedCommits.values()];
+  }
+
+  /** Rewrite the journal to hold only what is not yet stored: the carried payloads, without their writes. */
+  private keepUnfinished(): void {
+    try {
+      this.log.rewrite(
+        [...this.unfinishedCommits.values()].map(({ id, carried }) =>
+          Buffer.from(JSON.stringify({ commit: { id, writes: [], carried } } satisfies JournalRecord)),
+        ),
+      );
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): unknown {
+    this.broken ??= error as Error;
+    return error;
   }
 
   private append(record: JournalRecord): void {
@@ -173,6 +189,17 @@ export class TransactionJournal implements Committer {
 
   close(): void {
     this.log.close();
+  }
+}
+
+/** What waited for a commit; a failure there (a crop file left) is swept when its store next opens. */
+function runAfterCommit(tx: Transaction): void {
+  for (const work of tx.afterCommit.splice(0)) {
+    try {
+      work();
+    } catch {
+      // Left for the sweep at open.
+    }
   }
 }
 

@@ -40,6 +40,8 @@ export interface Committer {
 export class Transaction {
   readonly id = randomUUID();
   readonly logs = new Map<RecordLog, StagedWrites>();
+  /** What waits for the commit: deleting files the change no longer names (a taken face's crop). */
+  readonly afterCommit: (() => void)[] = [];
   private open = true;
 
   constructor(private readonly committer: Committer) {}
@@ -48,6 +50,21 @@ export class Transaction {
   static current(): Transaction | undefined {
     const tx = scope.getStore();
     return tx?.open ? tx : undefined;
+  }
+
+  /** The transaction whose scope the caller runs in, committed or not. */
+  static inScope(): Transaction | undefined {
+    return scope.getStore();
+  }
+
+  /**
+   * Do `work` once the change the caller runs in has committed, or now outside one: what must not
+   * happen to a change that a crash may still undo (a file deleted that its uncommitted records name).
+   */
+  static whenCommitted(work: () => void): void {
+    const tx = Transaction.current();
+    if (tx) tx.afterCommit.push(work);
+    else work();
   }
 
   /** Run `work` with its log writes staged in `tx`. */
