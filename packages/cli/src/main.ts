@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type Aggregation,
@@ -9,7 +10,7 @@ import {
   DEFAULT_THRESHOLD_OPTIONS,
 } from "@facerec/gallery";
 import { CorruptLogError, FolderLockedError } from "@facerec/storage";
-import { FaceEngine, ImageError, ModelPackError } from "@facerec/vision";
+import { FaceEngine, ImageError, ModelPackError, sharedDir } from "@facerec/vision";
 import { auditVerifyCommand, dataDir, dbCommand, keysCommand, repairCommand } from "./commands/admin.js";
 import { calibrate } from "./commands/calibrate.js";
 import { calibrateLiveness, formatLivenessCalibration } from "./commands/calibrate-liveness.js";
@@ -19,6 +20,7 @@ import { evalFeedback, formatFeedback } from "./commands/eval-feedback.js";
 import { evalIdentify, formatIdentify } from "./commands/eval-identify.js";
 import { evalLfw, formatLfw } from "./commands/eval-lfw.js";
 import { evalPad, formatPad } from "./commands/eval-pad.js";
+import { quantizeModel } from "./commands/quantize.js";
 import { compareCommand, detectCommand, embedCommand } from "./commands/single.js";
 import { EmbeddingCache } from "./embedding-cache.js";
 import { type EngineFlags, engineConfig, engineOptionSpec } from "./engine-options.js";
@@ -45,6 +47,10 @@ usage:
   facerec calibrate liveness --real DIR --attack DIR [--apcer 0.05] [--json]
                    (the liveness threshold on your own cameras' real and attack shots, checked on
                    captures it was not fitted on)
+  facerec models quantize [--root DIR] [--people FILE] [--count 300] [--keep-float 0,-1] [--quantile Q]
+                   (the embedder as int8, calibrated on the first image of COUNT people of FILE,
+                   LFW's peopleDevTrain.txt by default; written to the model cache as the model
+                   <id>-int8, for --embedder)
   facerec keys create --tenant T --scopes admin,enrol,recognise,audit [--name N] [--data DIR]
   facerec keys list --tenant T [--data DIR]
   facerec keys revoke --tenant T --id KEY_ID [--data DIR]
@@ -112,6 +118,9 @@ function parseCommandLine() {
       attack: { type: "string" },
       apcer: { type: "string" },
       "no-cache": { type: "boolean" },
+      count: { type: "string" },
+      "keep-float": { type: "string" },
+      quantile: { type: "string" },
       data: { type: "string" },
       tenant: { type: "string" },
       name: { type: "string" },
@@ -164,6 +173,21 @@ async function main(): Promise<void> {
     );
   }
   if (command === "db") return print(await dbCommand(args[0]));
+  if (command === "models" && args[0] === "quantize") {
+    const lfw = join(sharedDir(), "data", "lfw");
+    return print(
+      await quantizeModel({
+        root: values.root ?? join(lfw, "lfw-deepfunneled"),
+        people: values.people ?? join(lfw, "peopleDevTrain.txt"),
+        count: numberFlag(values, "count", 300),
+        ...(values["keep-float"]
+          ? { keepFloat: values["keep-float"].split(",").map((v) => parseNumber("keep-float", v, 0)) }
+          : {}),
+        ...(values.quantile ? { quantile: parseNumber("quantile", values.quantile, 1) } : {}),
+        flags: values as EngineFlags,
+      }),
+    );
+  }
   if (command === "repair") return print(repairCommand(dataDir(values.data)));
   if (command === "audit" && args[0] === "verify") {
     const result = await auditVerifyCommand(dataDir(values.data), values.tenant);

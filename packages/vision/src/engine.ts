@@ -145,6 +145,8 @@ export class FaceEngine {
       ids.detector,
       ids.landmarks,
       ids.embedder,
+      // The file's content too: a variant made again (`facerec models quantize`) keeps its id.
+      this.embedder.model.sha256.slice(0, 12),
       `s${detect.scoreThreshold}`,
       `m${detect.minFaceSize}`,
       this.flip ? "flip" : "noflip",

@@ -41,12 +41,20 @@ export {
   type LogisticModel,
   predictLogistic,
 } from "./liveness-head.js";
-export { ModelCatalogue, type ModelSpec, type PackManifest, type ResolvedModel, type Role } from "./model-pack.js";
+export {
+  generatedPacksDir,
+  ModelCatalogue,
+  type ModelSpec,
+  type PackManifest,
+  type ResolvedModel,
+  type Role,
+} from "./model-pack.js";
 export { makeBatchDynamic } from "./onnx-batch.js";
 export { modelCacheDir, sharedDir } from "./paths.js";
 export { PHOTOMETRIC_SHIFTS, type PhotometricShift } from "./photometric.js";
 export { type FacePose, poseOf } from "./pose.js";
 export { assessQuality, combineQuality, laplacianVariance, type QualityReport } from "./quality.js";
+export { type ActivationRanges, CALIBRATION_QUANTILE, calibrate, type QuantizeOptions, quantizeQdq } from "./quantize.js";
 export {
   createSession,
   DEFAULT_EMBEDDER_THREADS,

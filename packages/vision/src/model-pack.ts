@@ -33,6 +33,8 @@ export interface ModelSpec {
    */
   thresholds?: Record<string, number>;
   calibration?: string;
+  /** Anything else a reader of the manifest should know (how a variant was made, say). */
+  note?: string;
 }
 
 export interface PackManifest {
@@ -64,6 +66,12 @@ function packRoot(manifest: PackManifest, manifestDir: string): string {
   return isAbsolute(manifest.root) ? manifest.root : join(manifestDir, manifest.root);
 }
 
+/**
+ * Manifests of pack variants made on this machine (`facerec models quantize`), beside the files they
+ * name in the model cache: read like the repository's own, after them.
+ */
+export const generatedPacksDir = (): string => join(modelCacheDir(), "packs");
+
 const verified = new Map<string, string>();
 
 function verifyFile(path: string, sha256: string, id: string): void {
@@ -94,12 +102,19 @@ export class ModelCatalogue {
     }
   }
 
+  /** The repository's packs, then those made on this machine (generatedPacksDir), then `extra`. */
   static builtIn(extra: string[] = []): ModelCatalogue {
     const own = readdirSync(packsDir)
       .filter((f) => f.endsWith(".json"))
       .sort((a, b) => (a.startsWith("faceplugin") ? -1 : b.startsWith("faceplugin") ? 1 : a.localeCompare(b)))
       .map((f) => join(packsDir, f));
-    return new ModelCatalogue([...own, ...extra]);
+    const generated = existsSync(generatedPacksDir())
+      ? readdirSync(generatedPacksDir())
+          .filter((f) => f.endsWith(".json"))
+          .sort()
+          .map((f) => join(generatedPacksDir(), f))
+      : [];
+    return new ModelCatalogue([...own, ...generated, ...extra]);
   }
 
   ids(role?: Role): string[] {
