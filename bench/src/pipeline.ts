@@ -51,6 +51,7 @@ async function main(): Promise<void> {
 
   // The bare engine: the same crops through the embedder in batches of 8, in this process.
   const bareStart = performance.now();
+  const bareCpu = process.cpuUsage();
   let bareFaces = 0;
   while (performance.now() - bareStart < (quick ? 3000 : 8000)) {
     await engine.embedder.embed(
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     bareFaces += 8;
   }
   const bare = bareFaces / ((performance.now() - bareStart) / 1000);
+  const used = process.cpuUsage(bareCpu);
+  const bareCpuPerFace = (used.user + used.system) / 1e6 / bareFaces;
   // The steady phase offers half of what the bare engine can embed, spread over the cameras.
   const steadyRate = (bare * 0.5) / cameras;
 
@@ -175,6 +178,13 @@ async function main(): Promise<void> {
       mean_ms: Number(mean(steadyLat).toFixed(1)),
     },
     pipeline_over_bare: Number((throughput / bare).toFixed(3)),
+    // CPU-seconds a delivered face cost every process of the distributed path together (embedder,
+    // matcher, nats-server, the cameras), over what one cost the bare engine: a cost, fair on 2 cores.
+    cpu_ms_per_face: Number(((1000 * Object.values(cpu).reduce((a, b) => a + b, 0)) / Math.max(1, satLat.length)).toFixed(2)),
+    bare_cpu_ms_per_face: Number((1000 * bareCpuPerFace).toFixed(2)),
+    cpu_per_face_over_bare: Number(
+      (Object.values(cpu).reduce((a, b) => a + b, 0) / Math.max(1, satLat.length) / bareCpuPerFace).toFixed(3),
+    ),
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
   if (asJson) {
@@ -212,6 +222,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `pipeline / bare engine (saturated throughput): ${result.pipeline_over_bare}; latency is frame time to match event received`,
+  );
+  console.log(
+    `CPU a face: ${result.cpu_ms_per_face} ms over every distributed process against the bare engine's ${result.bare_cpu_ms_per_face} ms (${result.cpu_per_face_over_bare}x)`,
   );
   console.log(
     `CPU seconds while saturated (${result.saturated.seconds} s x ${result.saturated.cores} cores): ${Object.entries(cpu)
