@@ -144,11 +144,36 @@ describeWithShared("facerec CLI", () => {
     expect(report.attacks[0].showedAnAction + report.attacks[1].showedAnAction).toBe(0);
   });
 
-  it("detect draws the faces it finds", async () => {
+  it("detect draws the faces it finds, numbered as it lists them", async () => {
     const out = join(work, "annotated.png");
-    const r = await facerec("detect", shared("data", "faceapi_bbt", "group", "bbt4.jpg"), "--out", out);
-    expect(JSON.parse(r.stdout).faces).toHaveLength(6);
+    const photo = shared("data", "faceapi_bbt", "group", "bbt4.jpg");
+    const r = await facerec("detect", photo, "--out", out);
+    const faces = JSON.parse(r.stdout).faces;
+    expect(faces.map((f: { number: number }) => f.number)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(readFileSync(out).subarray(1, 4).toString()).toBe("PNG");
+    // The numbers are drawn: pure white pixels just above the first box that the photo did not have.
+    const { decodeImage } = await import("@facerec/vision");
+    const drawn = await decodeImage(readFileSync(out));
+    const original = await decodeImage(readFileSync(photo));
+    const box = faces[0].box;
+    const white = (img: typeof drawn, o: number) => img.data[o] === 255 && img.data[o + 1] === 255 && img.data[o + 2] === 255;
+    let added = 0;
+    for (let y = Math.max(0, Math.round(box.y) - 12); y < box.y; y++) {
+      for (let x = Math.round(box.x); x < box.x + 12; x++) {
+        const o = (y * drawn.width + x) * 3;
+        if (white(drawn, o) && !white(original, o)) added++;
+      }
+    }
+    expect(added).toBeGreaterThan(3);
+  });
+
+  it("compare says which face of a group photo it compared", async () => {
+    const ex = (f: string) => shared("data", "facerec_examples", "knn_examples", f);
+    const r = JSON.parse((await facerec("compare", ex("train/obama/obama.jpg"), ex("test/obama_and_biden.jpg"))).stdout);
+    expect(r.note).toMatch(/obama_and_biden\.jpg holds [2-9] faces: the largest face of each was compared/);
+    expect(r.compared.b).toMatchObject({ width: expect.any(Number), height: expect.any(Number) });
+    const single = JSON.parse((await facerec("compare", ex("train/obama/obama.jpg"), ex("train/obama/obama2.jpg"))).stdout);
+    expect(single.note).toBeUndefined();
   });
 
   it("compare decides same and different people with the pack's threshold", async () => {

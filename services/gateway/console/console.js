@@ -155,14 +155,21 @@ $("identify-form").addEventListener("submit", async (event) => {
     canvas.height = bitmap.height;
     const g = canvas.getContext("2d");
     g.drawImage(bitmap, 0, 0);
-    g.lineWidth = Math.max(2, bitmap.width / 300);
-    g.font = `${Math.max(14, bitmap.width / 40)}px system-ui`;
+    // Labels read at about 16 CSS pixels however far the photo is scaled down to fit, on a dark
+    // backing: on a group photo a label sized by the image was a few pixels tall.
+    const px = Math.max(14, Math.round((16 * bitmap.width) / (canvas.getBoundingClientRect().width || bitmap.width)));
+    g.lineWidth = Math.max(2, px / 6);
+    g.font = `bold ${px}px system-ui`;
     for (const face of faces) {
       const colour = face.outcome === "match" ? "#1db954" : "#e04848";
+      const text = label(face);
+      const y = Math.max(px + 4, face.box.y - 6);
       g.strokeStyle = colour;
-      g.fillStyle = colour;
       g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
-      g.fillText(label(face), face.box.x, Math.max(16, face.box.y - 6));
+      g.fillStyle = "rgba(0, 0, 0, 0.7)";
+      g.fillRect(face.box.x, y - px, g.measureText(text).width + px / 2, px * 1.3);
+      g.fillStyle = colour;
+      g.fillText(text, face.box.x + px / 4, y);
     }
     $("identify-faces").replaceChildren(
       ...faces.map((face, i) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scope } from "@facerec/auth";
@@ -119,6 +119,25 @@ describe("operations: every REST route and gRPC method is one declared operation
     // Two refusals of each operation (REST and gRPC), each under the declared word and nothing else.
     expect(new Set(entries.map((e) => e.operation))).toEqual(words);
     expect(entries).toHaveLength(2 * Object.keys(OPERATIONS).length);
+  });
+
+  it("suggests in the console's audit filter only words the product writes", () => {
+    const html = readFileSync(join(import.meta.dirname, "..", "console", "index.html"), "utf8");
+    const list = /<datalist id="audit-operations">([\s\S]*?)<\/datalist>/.exec(html)?.[1] ?? "";
+    const suggested = [...list.matchAll(/value="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(suggested.length).toBeGreaterThan(5);
+    // Declared operations' words, a declared word with its qualifier (feedback-wrong), and the words
+    // of the product's own jobs as its sources write them (review-purge, retention-erase).
+    const declared = Object.values(OPERATIONS).map((o) => o.audit);
+    const sources = ["product", "operations"].map((p) => join(import.meta.dirname, "..", "..", "..", "packages", p, "src"));
+    const written = sources
+      .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))))
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) => [...readFileSync(f, "utf8").matchAll(/operation: "([a-z-]+)"/g)].map((m) => m[1] as string));
+    for (const word of suggested) {
+      const known = declared.includes(word) || written.includes(word) || declared.some((d) => word.startsWith(`${d}-`));
+      expect(known, `${word} is suggested but never written`).toBe(true);
+    }
   });
 
   it("holds a body without images to the small limit, never to the upload budget", async () => {
