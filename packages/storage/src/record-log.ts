@@ -129,8 +129,8 @@ export function syncDir(dir: string): void {
  * Write `payloads` framed to `aside` (created or truncated, private), one write and one fsync a batch,
  * and return it open. A failure removes it: only a partial copy, taking room (a full disk, likely).
  */
-function writeAside(aside: string, payloads: Iterable<Buffer>, flags: "w" | "w+" = "w"): number {
-  const fd = openSync(aside, flags, PRIVATE_FILE);
+function writeAside(aside: string, payloads: Iterable<Buffer>): number {
+  const fd = openSync(aside, "w+", PRIVATE_FILE);
   try {
     restrictOpenFile(fd);
     let at = 0;
@@ -180,7 +180,7 @@ function appendFramed(fd: number, bytes: Buffer): void {
 }
 
 /** What names a transaction's aside file: `<log>.tx-<transaction id>`. */
-export const TX_ASIDE = ".tx-";
+const TX_ASIDE = ".tx-";
 
 /**
  * Aside files of transactions that never committed, left beside `path` by a crash: the journal renames
@@ -399,7 +399,7 @@ export class RecordLog {
       // would then rename its older aside file over it.
       if (this.pending?.isOpen) throw new Error(`${this.path} was rewritten outside the change that holds writes to it`);
       const aside = `${this.path}.rewriting`;
-      const fd = writeAside(aside, payloads, "w+");
+      const fd = writeAside(aside, payloads);
       try {
         replaceWith(aside, this.path);
       } catch (error) {
@@ -412,7 +412,7 @@ export class RecordLog {
     }
     const path = `${this.path}${TX_ASIDE}${tx.id}`;
     // Written whole before it replaces an earlier rewrite of the same change (the same path: reopened).
-    const next = { path: `${path}.next`, fd: writeAside(`${path}.next`, payloads, "w+") };
+    const next = { path: `${path}.next`, fd: writeAside(`${path}.next`, payloads) };
     renameSync(next.path, path);
     if (this.aside) closeSync(this.aside.fd);
     const staged = this.stage(tx);
