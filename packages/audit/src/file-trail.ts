@@ -134,21 +134,26 @@ export class FileAuditTrail implements AuditTrail {
   }
 
   async query(q: AuditQuery): Promise<AuditPage> {
-    const after = q.pageToken ? Number(q.pageToken) : 0;
     const size = pageSizeOf(q);
     const at = this.index.get(q.tenant);
     if (!at) return { entries: [] };
-    // The first entry past the token: sequences grow along the chain, so a binary search finds it.
+    const token = q.pageToken ? Number(q.pageToken) : q.newestFirst ? Number.POSITIVE_INFINITY : 0;
+    // The first entry past the token (oldest first), or the first at or past it (newest first, which
+    // reads down from the one before): sequences grow along the chain, so a binary search finds it.
     let lo = 0;
     let hi = at.sequences.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((at.sequences[mid] as number) <= after) lo = mid + 1;
+      const s = at.sequences[mid] as number;
+      if (s < token || (s === token && !q.newestFirst)) lo = mid + 1;
       else hi = mid;
     }
+    const step = q.newestFirst ? -1 : 1;
+    const start = q.newestFirst ? lo - 1 : lo;
+    const inRange = (i: number) => i >= 0 && i < at.offsets.length;
     const page: AuditEntry[] = [];
-    let i = lo;
-    for (; i < at.offsets.length && page.length <= size && i - lo < SCAN_LIMIT; i++) {
+    let i = start;
+    for (; inRange(i) && page.length <= size && Math.abs(i - start) < SCAN_LIMIT; i += step) {
       const { dedupeKey: _, ...entry } = JSON.parse(this.log.readAt(at.offsets[i] as number).toString()) as Stored;
       if (matches(entry, q)) page.push(entry);
     }
@@ -157,7 +162,7 @@ export class FileAuditTrail implements AuditTrail {
       return { entries: page, nextPageToken: String((page.at(-1) as AuditEntry).sequence) };
     }
     // Stopped at the scan limit with entries left: go on from the last one read.
-    if (i < at.offsets.length) return { entries: page, nextPageToken: String(at.sequences[i - 1]) };
+    if (inRange(i)) return { entries: page, nextPageToken: String(at.sequences[i - step]) };
     return { entries: page };
   }
 

@@ -82,8 +82,8 @@ export class PgAuditTrail implements AuditTrail {
 
   async query(q: AuditQuery): Promise<AuditPage> {
     const size = pageSizeOf(q);
-    const where = ["tenant = $1", "sequence > $2"];
-    const values: unknown[] = [q.tenant, q.pageToken ? Number(q.pageToken) : 0];
+    const where = ["tenant = $1", q.newestFirst ? "sequence < $2" : "sequence > $2"];
+    const values: unknown[] = [q.tenant, q.pageToken ? Number(q.pageToken) : q.newestFirst ? Number.MAX_SAFE_INTEGER : 0];
     const add = (column: string, op: string, value: unknown) => {
       values.push(value);
       where.push(`${column} ${op} $${values.length}`);
@@ -95,7 +95,7 @@ export class PgAuditTrail implements AuditTrail {
     if (q.until) add("time", "<", q.until.toISOString());
     values.push(size + 1);
     const { rows } = await this.db.query<{ entry: string }>(
-      `SELECT entry FROM audit_entries WHERE ${where.join(" AND ")} ORDER BY sequence LIMIT $${values.length}`,
+      `SELECT entry FROM audit_entries WHERE ${where.join(" AND ")} ORDER BY sequence ${q.newestFirst ? "DESC" : "ASC"} LIMIT $${values.length}`,
       values,
     );
     const entries = rows.slice(0, size).map((r) => JSON.parse(r.entry) as AuditEntry);

@@ -29,8 +29,10 @@ export interface AuditQuery {
   since?: Date;
   until?: Date;
   pageSize?: number;
-  /** The sequence number to continue after, from the previous page's `nextPageToken`. */
+  /** The sequence number to continue from (after it, or before it when newest first), from the previous page's `nextPageToken`. */
   pageToken?: string;
+  /** Newest entries first: what an operator looking at the trail wants to see first. */
+  newestFirst?: boolean;
 }
 
 export interface AuditPage {

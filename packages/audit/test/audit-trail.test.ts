@@ -59,6 +59,26 @@ function conformance(name: string, adapter: () => Adapter): void {
       const third = await audit.query({ tenant: "acme", pageSize: 2, pageToken: second.nextPageToken as string });
       expect(third.entries.map((e) => e.requestId)).toEqual(["r6"]);
       expect(third.nextPageToken).toBeUndefined();
+      // Newest first, the token continues before its entry.
+      const newest = await audit.query({ tenant: "acme", pageSize: 2, newestFirst: true });
+      expect(newest.entries.map((e) => e.requestId)).toEqual(["r6", "r5"]);
+      const older = await audit.query({
+        tenant: "acme",
+        pageSize: 2,
+        newestFirst: true,
+        pageToken: newest.nextPageToken as string,
+      });
+      expect(older.entries.map((e) => e.requestId)).toEqual(["r3", "r2"]);
+      const oldest = await audit.query({
+        tenant: "acme",
+        pageSize: 2,
+        newestFirst: true,
+        pageToken: older.nextPageToken as string,
+      });
+      expect([oldest.entries.map((e) => e.requestId), oldest.nextPageToken]).toEqual([["r1"], undefined]);
+      expect(
+        (await audit.query({ tenant: "acme", operation: "identify", newestFirst: true })).entries.map((e) => e.requestId),
+      ).toEqual(["r3", "r2"]);
       expect((await audit.query({ tenant: "acme", decision: "rejected-spoof" })).entries).toHaveLength(1);
       expect((await audit.query({ tenant: "acme", subjectId: "s1", operation: "identify" })).entries[0]?.scores).toEqual([
         0.7123456789012345, 0.2,

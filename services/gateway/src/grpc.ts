@@ -356,6 +356,7 @@ export function buildGrpcServer(recognition: Recognition): Server {
         ...(r.decision ? { decision: r.decision } : {}),
         ...(r.pageSize ? { pageSize: r.pageSize } : {}),
         ...(r.pageToken ? { pageToken: r.pageToken } : {}),
+        ...(r.newestFirst ? { newestFirst: true } : {}),
       });
       return {
         entries: page.entries.map(toAuditEntry),

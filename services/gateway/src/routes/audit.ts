@@ -12,6 +12,7 @@ type Query = {
   until?: string;
   pageSize?: number;
   pageToken?: string;
+  order?: "oldest" | "newest";
 };
 
 /** The tenant's audit trail, and the check of the whole hash chain. */
@@ -23,7 +24,7 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
       schema: {
         tags,
         operationId: "queryAudit",
-        summary: "The tenant's audit entries, oldest first, filtered and paged",
+        summary: "The tenant's audit entries, oldest first (or newest first), filtered and paged",
         querystring: {
           type: "object",
           additionalProperties: false,
@@ -35,6 +36,7 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
             until: { type: "string", format: "date-time" },
             pageSize: { type: "integer", minimum: 1, maximum: 1000 },
             pageToken: { type: "string", pattern: "^[0-9]+$" },
+            order: { type: "string", enum: ["oldest", "newest"], description: "oldest (the default) or newest first" },
           },
         },
         response: {
@@ -43,9 +45,10 @@ export function auditRoutes(app: FastifyInstance, recognition: Recognition): voi
       },
     },
     async (request) => {
-      const { since, until, ...rest } = request.query;
+      const { since, until, order, ...rest } = request.query;
       return recognition.queryAudit(request.principal, {
         ...rest,
+        ...(order === "newest" ? { newestFirst: true } : {}),
         ...(since ? { since: new Date(since) } : {}),
         ...(until ? { until: new Date(until) } : {}),
       });
