@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the TypeScript types of the gateway's OpenAPI document (openapi-typescript) to
-// services/gateway/openapi/schema.d.ts, which a typed client (openapi-fetch) imports. `pnpm
+// packages/client/src/schema.d.ts, the types of the TypeScript SDK (@facerec/client). `pnpm
 // openapi:types` (from the repository root) rewrites it; the gateway's OpenAPI test fails when it is
 // out of date.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "..", "openapi", "schema.d.ts");
+const out = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "packages", "client", "src", "schema.d.ts");
 
 /** The document as the gateway serves it, rendered to the types file's text. */
 export async function openapiTypes(document) {

@@ -169,7 +169,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's audit entries, oldest first, filtered and paged */
+        /** The tenant's audit entries, oldest first (or newest first), filtered and paged */
         get: operations["queryAudit"];
         put?: never;
         post?: never;
@@ -2240,6 +2240,8 @@ export interface operations {
                 until?: string;
                 pageSize?: number;
                 pageToken?: string;
+                /** @description oldest (the default) or newest first */
+                order?: "oldest" | "newest";
             };
             header?: never;
             path?: never;
