@@ -11,6 +11,8 @@ export interface AuditRecord {
   modelId?: string;
   latencyMs?: number;
   requestId: string;
+  /** The camera a decision was made for (a pipeline camera, or the label an API call gave). */
+  camera?: string;
 }
 
 export interface AuditEntry extends AuditRecord {
@@ -121,6 +123,8 @@ function canonical(e: Omit<AuditEntry, "hash">): string {
     e.modelId ?? null,
     e.latencyMs ?? null,
     e.requestId,
+    // Added after the first release: entries without a camera hash as they always did.
+    ...(e.camera !== undefined ? [e.camera] : []),
   ]);
 }
 

@@ -26,6 +26,7 @@ const decisions: AuditRecord[] = [
     scores: [0.7123456789012345, 0.2],
     requestId: "r2",
     latencyMs: 85,
+    camera: "door",
   },
   { tenant: "acme", keyId: "k2", operation: "identify", decision: "rejected-spoof", scores: [0.12], requestId: "r3" },
   { tenant: "globex", keyId: "k9", operation: "identify", decision: "unknown", requestId: "r4" },
@@ -80,9 +81,8 @@ function conformance(name: string, adapter: () => Adapter): void {
         (await audit.query({ tenant: "acme", operation: "identify", newestFirst: true })).entries.map((e) => e.requestId),
       ).toEqual(["r3", "r2"]);
       expect((await audit.query({ tenant: "acme", decision: "rejected-spoof" })).entries).toHaveLength(1);
-      expect((await audit.query({ tenant: "acme", subjectId: "s1", operation: "identify" })).entries[0]?.scores).toEqual([
-        0.7123456789012345, 0.2,
-      ]);
+      const match = (await audit.query({ tenant: "acme", subjectId: "s1", operation: "identify" })).entries[0];
+      expect([match?.scores, match?.camera]).toEqual([[0.7123456789012345, 0.2], "door"]);
       expect((await audit.query({ tenant: "globex" })).entries.map((e) => [e.requestId, e.sequence])).toEqual([["r4", 1]]);
       expect((await audit.query({ tenant: "acme", since: new Date(Date.now() + 60_000) })).entries).toEqual([]);
       expect((await audit.tenants()).sort()).toEqual(["acme", "globex"]);

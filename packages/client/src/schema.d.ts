@@ -1318,6 +1318,8 @@ export interface operations {
                             latencyMs?: number;
                             requestId?: string;
                             hash?: string;
+                            /** @description the camera a decision was made for */
+                            camera?: string;
                         }[];
                         decisionsTruncated?: boolean;
                         held?: string[];
@@ -2270,6 +2272,8 @@ export interface operations {
                             latencyMs?: number;
                             requestId?: string;
                             hash?: string;
+                            /** @description the camera a decision was made for */
+                            camera?: string;
                         }[];
                         nextPageToken?: string;
                     };

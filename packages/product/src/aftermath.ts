@@ -46,6 +46,7 @@ export class DecisionAftermath {
         ...who,
         decision: event.outcome,
         modelId: event.modelId,
+        ...(event.camera ? { camera: event.camera } : {}),
         ...(event.subjectId ? { subjectId: event.subjectId } : {}),
         ...(scored && event.score ? { scores: [event.score] } : {}),
       },

@@ -110,6 +110,7 @@ const toAuditEntry = (e: AuditEntry) => ({
   scores: e.scores ?? [],
   modelId: e.modelId ?? "",
   latencyMs: e.latencyMs ?? 0,
+  camera: e.camera ?? "",
 });
 
 const toCluster = (c: ReviewCluster): ReviewClusterMessage => ({

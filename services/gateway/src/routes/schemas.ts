@@ -138,6 +138,7 @@ export const auditEntry = {
     latencyMs: { type: "number" },
     requestId: text,
     hash: text,
+    camera: { type: "string", description: "the camera a decision was made for" },
   },
 } as const;
 
