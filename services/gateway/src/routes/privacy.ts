@@ -34,7 +34,9 @@ const policy = {
       properties: {
         cameras: {
           description: "`all`, or the cameras whose faces may be identified (others: 403 on the API, `rejected-camera` events)",
-          oneOf: [
+          // anyOf, not oneOf: fastify's validator coerces a string to a one-item array, so "all"
+          // matched both branches and a policy that said "all" was refused.
+          anyOf: [
             { type: "string", enum: ["all"] },
             { type: "array", items: { type: "string" } },
           ],
