@@ -80,32 +80,31 @@ describeWithShared("the operator's loop across the distributed system, in the co
       expect(events.map((e) => e.outcome)).toEqual(Array(5).fill("unknown"));
     });
 
-    const { page, failed } = await openConsole(browser, base, admin);
-    await page.click("#review-load");
+    const { page, failed } = await openConsole(browser, base, admin, "review");
     await expect.poll(() => page.textContent("#review-result")).toBe("2 group(s) to review");
-    const rows = await page.$$eval("#review-rows tr", (trs) =>
-      trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent)),
-    );
-    expect(rows.map(([faces]) => faces).sort()).toEqual(["2", "3"]);
-    expect(rows.every(([, cameras]) => cameras === "entrance")).toBe(true);
-    // The group of three, opened: the crops the edge cut, forwarded by the embedder, kept by the matcher.
-    const three = rows.findIndex(([faces]) => faces === "3");
-    await page.click(`#review-rows tr:nth-child(${three + 1}) button.link`);
+    const groups = await page.$$eval("#review-rows li.group .group-head", (heads) => heads.map((h) => h.textContent ?? ""));
+    expect(groups.map((g) => /(\d) face\(s\)/.exec(g)?.[1]).sort()).toEqual(["2", "3"]);
+    expect(groups.every((g) => g.includes("entrance"))).toBe(true);
+    // The group of three: the crops the edge cut, forwarded by the embedder, kept by the matcher.
+    const three = groups.findIndex((g) => g.includes("3 face(s)"));
     await expect
       .poll(() =>
-        page.$$eval("#review-rows tr.faces img", (imgs) =>
+        page.$$eval(`#review-rows li.group:nth-child(${three + 1}) img`, (imgs) =>
           imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
         ),
       )
       .toEqual([112, 112, 112]);
     await page.screenshot({ path: join(tmpdir(), "facerec-console-operator.png"), fullPage: true });
-    // Named from the keyboard: the group's name field, Tab to Assign, Enter.
-    await page.focus(`#review-rows tr:nth-child(${three + 1}) input`);
+    // Named from the keyboard: from the page, j to the group's name field, type, Enter.
+    await page.focus("#page-title");
+    for (let i = 0; i <= three; i++) {
+      if (i > 0) await page.keyboard.press("Escape");
+      await page.keyboard.press("j");
+    }
     await page.keyboard.type("Gerhard Schroeder");
-    await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.textContent("#review-result")).toMatch(/^Assigned to Gerhard Schroeder: 3 template\(s\)/);
-    await expect.poll(() => page.$$eval("#review-rows > tr:not(.faces)", (trs) => trs.length)).toBe(1);
+    await expect.poll(() => page.$$eval("#review-rows li.group", (els) => els.length)).toBe(1);
     expect(failed).toEqual([]);
 
     // The matcher follows the new subject from PostgreSQL: the next video of him, at another camera, names him.

@@ -57,7 +57,8 @@ declare module "fastify" {
   }
 }
 
-const consoleDir = join(repoRoot, "services", "gateway", "console");
+/** The operator console as @facerec/console builds it at install time. */
+const consoleDir = join(repoRoot, "packages", "console", "dist");
 
 /** How long an upload may take before its rate is judged: a slow start (TLS, a phone waking) is not slow. */
 const UPLOAD_GRACE_MS = 5000;

@@ -26,7 +26,7 @@ async function checkWithCamera(video: string, person?: string): Promise<string> 
     `--use-file-for-fake-video-capture=${video}`,
   ]);
   try {
-    const { page, failed } = await openConsole(browser, base, key);
+    const { page, failed } = await openConsole(browser, base, key, "check");
     if (person) {
       // The subjects come into the list once the key is in.
       await expect.poll(() => page.$$eval("#challenge-subject option", (os) => os.map((o) => o.textContent))).toContain(person);

@@ -45,7 +45,10 @@ describeWithShared("the OpenAPI document", () => {
   });
 
   it("is what the committed client types were generated from (pnpm openapi:types rewrites them)", async () => {
-    const committed = readFileSync(join(import.meta.dirname, "..", "..", "..", "packages", "client", "src", "schema.d.ts"), "utf8");
+    const committed = readFileSync(
+      join(import.meta.dirname, "..", "..", "..", "packages", "client", "src", "schema.d.ts"),
+      "utf8",
+    );
     expect(committed === (await openapiTypes(document)), "packages/client/src/schema.d.ts is out of date").toBe(true);
   });
 

@@ -122,9 +122,12 @@ describe("operations: every REST route and gRPC method is one declared operation
   });
 
   it("suggests in the console's audit filter only words the product writes", () => {
-    const html = readFileSync(join(import.meta.dirname, "..", "console", "index.html"), "utf8");
-    const list = /<datalist id="audit-operations">([\s\S]*?)<\/datalist>/.exec(html)?.[1] ?? "";
-    const suggested = [...list.matchAll(/value="([^"]+)"/g)].map((m) => m[1] as string);
+    const page = readFileSync(
+      join(import.meta.dirname, "..", "..", "..", "packages", "console", "src", "pages", "audit.tsx"),
+      "utf8",
+    );
+    const list = /const OPERATIONS = \[([\s\S]*?)\];/.exec(page)?.[1] ?? "";
+    const suggested = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
     expect(suggested.length).toBeGreaterThan(5);
     // Declared operations' words, a declared word with its qualifier (feedback-wrong), and the words
     // of the product's own jobs as its sources write them (review-purge, retention-erase).
