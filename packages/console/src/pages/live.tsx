@@ -46,7 +46,7 @@ function Tile({ camera, decisions }: { camera: string; decisions: Decision[] }) 
       {crop ? <img src={crop} width={112} height={112} alt={`the newest face at ${camera}`} /> : null}
       <ol id={`live-${camera}`}>
         {decisions.map((d, i) => (
-          <li key={`${d.cropId}-${i}`} class={tone(d.outcome)}>
+          <li key={d.cropId || `at-${i}`} class={tone(d.outcome)}>
             {new Date(d.frameTime ?? d.decidedAt ?? Date.now()).toLocaleTimeString()}{" "}
             {d.outcome === "match" ? (d.subjectName ?? nameOf(people, d.subjectId)) : d.outcome}
             {d.score ? ` (${score(d.score)})` : ""}

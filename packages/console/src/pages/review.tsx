@@ -45,7 +45,8 @@ function Group({ cluster, selected, onSelect, onDone }: GroupProps) {
     async () => (await value(settle(client.GET("/v1/review/clusters/{id}", { params: { path: { id } } })))).faces ?? [],
     [id],
   );
-  const list = faces.state === "ready" ? faces.value : [];
+  // Newest first: the latest sighting is the one an operator may remember, and where crops are kept.
+  const list = faces.state === "ready" ? [...faces.value].sort((a, b) => (b.time ?? "").localeCompare(a.time ?? "")) : [];
   const closeCalls = list.filter((f) => f.outcome === "match").length;
 
   const assign = async (event: Event) => {
