@@ -71,6 +71,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subjects/{id}/crop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subject's face: a template's aligned 112x112 crop as PNG, the newest kept unless `template` names one */
+        get: operations["getSubjectCrop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subjects/{id}/enroll": {
         parameters: {
             query?: never;
@@ -537,6 +554,8 @@ export interface operations {
                                 evidenceRef: string;
                             };
                             templates?: number;
+                            /** @description the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them) */
+                            cropTemplates?: string[];
                             /** @description the subject's threshold and why (read one subject; absent without templates) */
                             threshold?: {
                                 value?: number;
@@ -699,6 +718,8 @@ export interface operations {
                             evidenceRef: string;
                         };
                         templates?: number;
+                        /** @description the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them) */
+                        cropTemplates?: string[];
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
                             value?: number;
@@ -842,6 +863,8 @@ export interface operations {
                             evidenceRef: string;
                         };
                         templates?: number;
+                        /** @description the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them) */
+                        cropTemplates?: string[];
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
                             value?: number;
@@ -1129,6 +1152,8 @@ export interface operations {
                             evidenceRef: string;
                         };
                         templates?: number;
+                        /** @description the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them) */
+                        cropTemplates?: string[];
                         /** @description the subject's threshold and why (read one subject; absent without templates) */
                         threshold?: {
                             value?: number;
@@ -1274,6 +1299,8 @@ export interface operations {
                                 evidenceRef: string;
                             };
                             templates?: number;
+                            /** @description the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them) */
+                            cropTemplates?: string[];
                             /** @description the subject's threshold and why (read one subject; absent without templates) */
                             threshold?: {
                                 value?: number;
@@ -1448,6 +1475,121 @@ export interface operations {
                             }[];
                         };
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description gRPC status name */
+                        error?: string;
+                        message?: string;
+                    };
+                };
+            };
+        };
+    };
+    getSubjectCrop: {
+        parameters: {
+            query?: {
+                template?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
                 };
             };
             /** @description Default Response */

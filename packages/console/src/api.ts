@@ -44,15 +44,26 @@ export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[]): [Load<T>, 
   return [load, () => setRound((n) => n + 1)];
 }
 
-/** An image the API serves behind the key, as an object URL for an <img> (revoked when unmounted). */
-export function useCrop(faceId: string | undefined): string | undefined {
+/** A face the API serves behind the key: a review face's crop, or a subject's (a template's, or its newest). */
+export type Face = { review: string } | { subject: string; template?: string };
+
+function fetchFace(face: Face) {
+  if ("review" in face)
+    return client.GET("/v1/review/faces/{id}/crop", { params: { path: { id: face.review } }, parseAs: "blob" });
+  const query = face.template ? { template: face.template } : {};
+  return client.GET("/v1/subjects/{id}/crop", { params: { path: { id: face.subject }, query }, parseAs: "blob" });
+}
+
+/** A face as an object URL for an <img> (revoked when unmounted); undefined until it loads, or where none is kept. */
+export function useFace(face: Face | undefined): string | undefined {
   const [url, setUrl] = useState<string>();
+  const key = face ? JSON.stringify(face) : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the face it was made from
   useEffect(() => {
-    if (!faceId) return;
+    if (!face) return;
     let made: string | undefined;
     let current = true;
-    client
-      .GET("/v1/review/faces/{id}/crop", { params: { path: { id: faceId } }, parseAs: "blob" })
+    fetchFace(face)
       .then(({ data }) => {
         if (!current || !(data instanceof Blob)) return;
         made = URL.createObjectURL(data);
@@ -63,7 +74,7 @@ export function useCrop(faceId: string | undefined): string | undefined {
       current = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [faceId]);
+  }, [key]);
   return url;
 }
 

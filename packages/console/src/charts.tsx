@@ -38,7 +38,7 @@ export function StackedBars({ id, title, columns, every = 1 }: { id: string; tit
                 );
               })}
               {i % every === 0 ? (
-                <text x={i * w + w / 2} y={height + 14} text-anchor="middle" class="axis">
+                <text x={Math.min(width - 24, Math.max(24, i * w + w / 2))} y={height + 14} text-anchor="middle" class="axis">
                   {c.label}
                 </text>
               ) : null}

@@ -34,6 +34,8 @@ const op = (scope: Scope, audit: string, changes: boolean, quota: QuotaClass = "
 export const OPERATIONS = {
   createSubject: op("enrol", "create-subject", true),
   getSubject: op("recognise", "get-subject", false),
+  // A face is more than a name: its crop needs the scope that enrols faces, as a review face's does.
+  getSubjectCrop: op("enrol", "get-subject-crop", false),
   listSubjects: op("recognise", "list-subjects", false),
   updateSubject: op("enrol", "update-subject", true),
   deleteSubject: op("enrol", "delete-subject", true),

@@ -48,12 +48,13 @@ class Malformed {
   constructor(readonly reason: string) {}
 }
 
-const toSubject = (s: Subject & { templates?: number; threshold?: ThresholdExplanation }) => ({
+const toSubject = (s: Subject & { templates?: number; cropTemplates?: string[]; threshold?: ThresholdExplanation }) => ({
   id: s.id,
   name: s.name,
   metadata: s.metadata,
   createdAt: new Date(s.createdAt),
   templates: s.templates ?? 0,
+  cropTemplates: s.cropTemplates ?? [],
   ...(s.threshold ? { threshold: s.threshold } : {}),
   ...(s.consent ? { consent: { ...s.consent, givenAt: new Date(s.consent.givenAt) } } : {}),
 });
@@ -255,6 +256,10 @@ export function buildGrpcServer(recognition: Recognition): Server {
     getSubject: unary("getSubject", async (p, r) => ({
       subject: toSubject(await recognition.getSubject(p, r.id)),
     })),
+    getSubjectCrop: unary("getSubjectCrop", async (p, r) => {
+      const { png, templateId } = await recognition.getSubjectCrop(p, r.id, r.templateId || undefined);
+      return { png: Buffer.from(png), templateId };
+    }),
     listSubjects: unary("listSubjects", async (p) => ({
       subjects: (await recognition.listSubjects(p)).map(toSubject),
       nextPageToken: "",

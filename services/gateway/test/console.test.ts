@@ -113,6 +113,12 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await page.fill("#people-search", "blair");
     await expect.poll(() => texts(page, "#subjects .name")).toEqual(["Tony Blair"]);
     await page.fill("#people-search", "");
+    // Each card shows the person's face: a template's kept crop, asked for once the card is on screen.
+    await expect
+      .poll(() =>
+        page.$$eval("#subjects img", (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth)),
+      )
+      .toEqual([112, 112, 112, 112, 112]);
     await page.fill("#enrol-name", "Gray Davis");
     await page.setInputFiles("#enrol-photos", [LFW("Gray_Davis", 1), LFW("Gray_Davis", 2)]);
     await page.click("#enrol-form button");
@@ -124,6 +130,12 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await expect.poll(() => page.textContent("#subject-facts")).toMatch(/^Templates2Enrolled/);
     expect(await page.textContent("#subject-threshold")).toMatch(/^0\.\d{3}: /);
     await expect
+      .poll(() =>
+        page.$$eval("#subject-templates img", (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth)),
+      )
+      .toEqual([112, 112]);
+    const blair = decodeURIComponent(new URL(page.url()).hash.split("/")[2] as string);
+    await expect
       .poll(() => texts(page, "#subject-decisions li"))
       .toEqual(expect.arrayContaining([expect.stringMatching(/identify: match \(0\.\d\d\)$/)]));
     const download = page.waitForEvent("download");
@@ -134,6 +146,8 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     page.once("dialog", (dialog) => dialog.accept());
     await page.click("#subject-erase");
     await expect.poll(() => page.textContent("#subject-result")).toBe("Erased Tony Blair");
+    // Erased with his templates: his face is served no more.
+    expect((await fetch(`${base}/v1/subjects/${blair}/crop`, { headers: { "x-api-key": key } })).status).toBe(404);
     await page.click("text=Back to people");
     await expect.poll(() => page.textContent("#people-count")).toBe("5 of 5 people");
     expect(failed).toEqual([]);

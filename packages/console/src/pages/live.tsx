@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { client, errorText, settle, useCrop } from "../api.js";
+import { client, errorText, settle, useFace } from "../api.js";
 import { nameOf, Page, Status, score, tone, usePeople } from "../ui.js";
 
 /** A match event as the stream carries it (proto3 JSON of facerec.v1.MatchEvent). */
@@ -39,7 +39,7 @@ function Tile({ camera, decisions }: { camera: string; decisions: Decision[] }) 
   const people = usePeople();
   const newest = decisions[0];
   // Faces that went to the review queue (unknown, close calls) have their crop there while crops are retained.
-  const crop = useCrop(newest && newest.outcome !== "match" ? newest.cropId : undefined);
+  const crop = useFace(newest?.cropId && newest.outcome !== "match" ? { review: newest.cropId } : undefined);
   return (
     <article class="tile" aria-labelledby={`tile-${camera}`}>
       <h3 id={`tile-${camera}`}>{camera}</h3>

@@ -1,11 +1,24 @@
 import { useState } from "preact/hooks";
-import { client, download, errorText, settle, useLoad, value } from "../api.js";
+import { client, download, errorText, settle, useFace, useLoad, value } from "../api.js";
 import { type Stack, StackedBars } from "../charts.js";
 import { Page, Pending, Status, score, tone, usePeople, when } from "../ui.js";
 
 /** A person's decisions read at once: their newest, enough for a month of a regular's visits. */
 const DECISIONS_READ = 500;
 const DAYS = 30;
+const DECIDING = ["identify", "verify", "match"];
+
+/** Template faces a person's page shows: the newest, a row or two. */
+const TEMPLATES_SHOWN = 12;
+
+function Thumb({ subject, template, name }: { subject: string; template: string; name: string }) {
+  const url = useFace({ subject, template });
+  return url ? (
+    <img src={url} width={112} height={112} alt={`${name}: template ${template}`} />
+  ) : (
+    <div class="no-crop">loading</div>
+  );
+}
 
 export function PersonPage({ id }: { id: string }) {
   const people = usePeople();
@@ -38,9 +51,11 @@ export function PersonPage({ id }: { id: string }) {
   const s = subject.value;
   const entries = decisions.state === "ready" ? decisions.value : [];
   const today = Math.floor(Date.now() / 86_400_000);
+  // Decisions only (an enrolment or an export is not a sighting).
+  const decided = entries.filter((e) => DECIDING.includes(e.operation ?? ""));
   const days: Stack[] = Array.from({ length: DAYS }, (_, i) => {
     const day = today - DAYS + 1 + i;
-    const mine = entries.filter((e) => Math.floor(Date.parse(e.time ?? "") / 86_400_000) === day);
+    const mine = decided.filter((e) => Math.floor(Date.parse(e.time ?? "") / 86_400_000) === day);
     return {
       label: new Date(day * 86_400_000).toLocaleDateString(undefined, { month: "short", day: "numeric" }),
       parts: ["good", "bad", "neutral"].map((t) => ({ tone: t, count: mine.filter((e) => tone(e.decision) === t).length })),
@@ -83,6 +98,13 @@ export function PersonPage({ id }: { id: string }) {
             : "no consent record"}
         </dd>
       </dl>
+      <ul id="subject-templates" class="thumbs" aria-label="the faces kept of the templates">
+        {(s.cropTemplates ?? []).slice(0, TEMPLATES_SHOWN).map((t) => (
+          <li key={t}>
+            <Thumb subject={id} template={t} name={s.name ?? id} />
+          </li>
+        ))}
+      </ul>
       <StackedBars id="subject-chart" title={`Decisions naming ${s.name}, last ${DAYS} days`} columns={days} every={5} />
       <h3>Recent decisions</h3>
       <ol id="subject-decisions">

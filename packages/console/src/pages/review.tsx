@@ -1,6 +1,6 @@
 import type { Answer, ReviewCluster } from "@facerec/client";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { client, errorText, settle, useCrop, useLoad, value } from "../api.js";
+import { client, errorText, settle, useFace, useLoad, value } from "../api.js";
 import { nameOf, Page, Status, usePeople, when } from "../ui.js";
 
 type Face = NonNullable<Answer<"getReviewCluster">["faces"]>[number];
@@ -12,7 +12,7 @@ const FACES_CLOSED = 3;
 const FACES_OPEN = 12;
 
 function Crop({ face }: { face: Face }) {
-  const url = useCrop(face.hasCrop ? face.id : undefined);
+  const url = useFace(face.hasCrop && face.id ? { review: face.id } : undefined);
   const people = usePeople();
   const closeCall = face.outcome === "match" ? `close call: ${nameOf(people, face.subjectId)}` : "";
   return (

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ConsentRecord, NewTemplate, Subject, ThresholdExplanation } from "@facerec/gallery";
+import { type ConsentRecord, type NewTemplate, NotFoundError, type Subject, type ThresholdExplanation } from "@facerec/gallery";
 import { type ErasureReceipt, type PersonalDataRegistry, receiptText } from "@facerec/privacy";
 import { intentKey } from "@facerec/product";
 import { encodePng, FaceEngine, ImageError } from "@facerec/vision";
@@ -57,14 +57,44 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
       return gallery.listSubjects(call.tenant);
     }),
 
-    /** A subject with its template count and, once it has templates, why its threshold is what it is. */
+    /**
+     * A subject with its template count, the templates whose aligned crop is kept (newest first) and,
+     * once it has templates, why its threshold is what it is.
+     */
     getSubject: ctx.operation(
       "getSubject",
-      async (call, id: string): Promise<Subject & { templates: number; threshold?: ThresholdExplanation }> => {
+      async (
+        call,
+        id: string,
+      ): Promise<Subject & { templates: number; cropTemplates: string[]; threshold?: ThresholdExplanation }> => {
         ctx.checkId("id", id);
         const subject = await gallery.findSubject(call.tenant, id);
         const threshold = gallery.explainThreshold(call.tenant, ctx.modelId, id);
-        return { ...subject, templates: gallery.templatesOf(call.tenant, id).length, ...(threshold ? { threshold } : {}) };
+        const templates = gallery.templatesOf(call.tenant, id);
+        const cropTemplates = templates
+          .filter((t) => t.crop)
+          .map((t) => t.id)
+          .reverse();
+        return { ...subject, templates: templates.length, cropTemplates, ...(threshold ? { threshold } : {}) };
+      },
+    ),
+
+    /** The aligned crop (PNG) of one of a subject's templates, or of its newest with a crop kept. */
+    getSubjectCrop: ctx.operation(
+      "getSubjectCrop",
+      async (call, id: string, templateId?: string): Promise<{ png: Uint8Array; templateId: string }> => {
+        ctx.checkId("id", id);
+        if (templateId) ctx.checkId("templateId", templateId);
+        await gallery.findSubject(call.tenant, id);
+        const kept = gallery.templatesOf(call.tenant, id).filter((t) => t.crop && (!templateId || t.id === templateId));
+        const chosen = kept.at(-1);
+        const png = chosen ? await gallery.cropOf(chosen) : undefined;
+        if (!chosen || !png) {
+          throw new NotFoundError(
+            `no kept crop for ${templateId ? `template ${templateId} of ` : ""}subject ${id} (crops are kept only with crop retention on)`,
+          );
+        }
+        return { png, templateId: chosen.id };
       },
     ),
 

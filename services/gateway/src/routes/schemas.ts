@@ -41,6 +41,12 @@ export const subject = {
     createdAt: { type: "string", format: "date-time" },
     consent,
     templates: { type: "integer" },
+    cropTemplates: {
+      type: "array",
+      items: { type: "string" },
+      description:
+        "the templates whose aligned crop is kept, newest first (read one subject; GET /v1/subjects/:id/crop serves them)",
+    },
     threshold: {
       type: "object",
       description: "the subject's threshold and why (read one subject; absent without templates)",

@@ -155,6 +155,28 @@ export function subjectRoutes(app: FastifyInstance, recognition: Recognition): v
     async (request) => recognition.withdrawConsent(request.principal, request.params.id),
   );
 
+  app.get<{ Params: { id: string }; Querystring: { template?: string } }>(
+    "/v1/subjects/:id/crop",
+    {
+      schema: {
+        tags,
+        operationId: "getSubjectCrop",
+        summary: "A subject's face: a template's aligned 112x112 crop as PNG, the newest kept unless `template` names one",
+        params: idParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { template: { type: "string", maxLength: 100 } },
+        },
+        response: { 200: { description: "PNG", content: { "image/png": { schema: { type: "string", format: "binary" } } } } },
+      },
+    },
+    async (request, reply) => {
+      const { png, templateId } = await recognition.getSubjectCrop(request.principal, request.params.id, request.query.template);
+      return reply.type("image/png").header("x-template-id", templateId).send(Buffer.from(png));
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: { images: (string | Buffer)[] } }>(
     "/v1/subjects/:id/enroll",
     {
