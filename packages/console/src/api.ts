@@ -58,7 +58,7 @@ function fetchFace(face: Face) {
 export function useFace(face: Face | undefined): string | undefined {
   const [url, setUrl] = useState<string>();
   const key = face ? JSON.stringify(face) : "";
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the face it was made from
+  // `key` stands for the face it was made from: a new object with the same face loads nothing again.
   useEffect(() => {
     if (!face) return;
     let made: string | undefined;
