@@ -22,9 +22,10 @@ export type Subject = Answer<"getSubject">;
 /** What the client does unless told otherwise, and why. */
 export const CLIENT_DEFAULTS = {
   /**
-   * Further tries of a request answered 429 or 503 with a Retry-After header. The gateway sends one
-   * only where it refused the request before starting it (a key's rate or stream limit, a full
-   * process), so a retried change is never applied twice.
+   * Further tries of a request answered 429 or 503 with a Retry-After header. A read is tried again on
+   * either; a change (POST, PUT, PATCH, DELETE) only where the gateway says it refused the request
+   * before starting it (`facerec-not-started`: a key's rate or stream limit, a full process), since a
+   * 503 of a lost database may come after a commit, and a change sent twice could then apply twice.
    * @default 3
    */
   retries: 3,
@@ -70,6 +71,13 @@ export class FacerecError extends Error {
 }
 
 const RETRYABLE = new Set([429, 503]);
+const READS = new Set(["GET", "HEAD"]);
+
+/** Whether `response` to `request` may be answered by sending the request again. */
+function mayRetry(request: Request, response: Response): boolean {
+  if (!RETRYABLE.has(response.status)) return false;
+  return READS.has(request.method) || response.headers.get("facerec-not-started") === "1";
+}
 
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date); undefined where absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -95,12 +103,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A fetch that tries again after a 429 or 503 for as long as its Retry-After says, up to `retries` times. */
+/**
+ * A fetch that tries again after a 429 or 503 for as long as its Retry-After says, up to `retries`
+ * times (changes only when they were not started). Redirects are refused: the key would go with them.
+ */
 function retrying(send: (request: Request) => Promise<Response>, retries: number, maxWaitMs: number) {
-  return async (request: Request): Promise<Response> => {
+  return async (original: Request): Promise<Response> => {
+    const request = new Request(original, { redirect: "error" });
     for (let attempt = 0; ; attempt++) {
       const response = await send(attempt < retries ? request.clone() : request);
-      if (attempt >= retries || !RETRYABLE.has(response.status)) return response;
+      if (attempt >= retries || !mayRetry(request, response)) return response;
       const wait = retryAfterMs(response.headers.get("retry-after"));
       if (wait === undefined || wait > maxWaitMs) return response;
       await response.body?.cancel();

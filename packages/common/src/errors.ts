@@ -17,6 +17,11 @@ export type GrpcCode =
 export class ApiFailure extends Error {
   /** When to retry (HTTP Retry-After); declared, not defined, so only errors that know one carry it. */
   declare readonly retryAfterSeconds?: number;
+  /**
+   * Refused before any of the request's work began (a rate or stream limit, a full process): a client
+   * may send even a change again without applying it twice. Declared, like retryAfterSeconds.
+   */
+  declare readonly notStarted?: boolean;
 
   constructor(
     readonly status: number,

@@ -4,6 +4,7 @@ import { isTransient } from "@facerec/storage";
 /** Too many requests or streams for one API key. */
 export class RateLimitError extends apiFailure(429, "RESOURCE_EXHAUSTED") {
   override readonly name = "RateLimitError";
+  override readonly notStarted = true;
   constructor(
     message: string,
     override readonly retryAfterSeconds?: number,
@@ -46,6 +47,7 @@ export class ConsentRequiredError extends apiFailure(412, "FAILED_PRECONDITION")
 export class OverloadedError extends apiFailure(503, "UNAVAILABLE") {
   override readonly name = "OverloadedError";
   override readonly retryAfterSeconds = 1;
+  override readonly notStarted = true;
 }
 
 /**
@@ -90,7 +92,7 @@ export const API_ERRORS = [
   { status: 500, code: "INTERNAL", when: "anything else, with no detail (logged with its stack)" },
 ] as const;
 
-export type ApiError = { status: number; code: string; message: string; retryAfterSeconds?: number };
+export type ApiError = { status: number; code: string; message: string; retryAfterSeconds?: number; notStarted?: boolean };
 
 /**
  * What a thrown error means to a caller: its HTTP status, gRPC status name and message. Typed errors
@@ -104,6 +106,7 @@ export function httpStatusOf(error: unknown): ApiError {
       code: error.grpcCode,
       message: error.publicMessage,
       ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+      ...(error.notStarted ? { notStarted: true } : {}),
     };
   }
   const errno = (error as NodeJS.ErrnoException).code;
