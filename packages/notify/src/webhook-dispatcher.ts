@@ -65,6 +65,8 @@ export class WebhookDispatcher {
   refused = 0;
   dropped = 0;
   private readonly cache = new Map<string, { at: number; hooks: Promise<Webhook[]> }>();
+  /** Webhooks with a test delivery under way: one at a time each. */
+  private readonly testing = new Set<string>();
   readonly queue: DeliveryQueue;
   /** The destination policy: deliveries go through it, and the webhook API checks a new URL with it. */
   readonly destinations: DestinationPolicy;
@@ -126,6 +128,38 @@ export class WebhookDispatcher {
       const body = JSON.stringify({ type: "decision", deliveryId, webhookId: hook.id, decision: notificationOf(event) });
       await this.queue.add({ webhookId: hook.id, tenant: hook.tenant, deliveryId, eventId: event.cropId, body });
     }
+  }
+
+  /**
+   * A test delivery to one webhook, made now and not queued: a signed body of `type: "test"` (no
+   * decision, nobody's data), logged with the webhook's attempts and counted by its circuit like any
+   * attempt (it is made even while the circuit is open: an operator checking a mended receiver).
+   * Resolves with what the log records; a webhook already being tested answers `busy`.
+   */
+  async test(hook: Webhook): Promise<{ delivered: boolean; status?: number; error?: string } | "busy"> {
+    if (this.testing.has(hook.id)) return "busy";
+    this.testing.add(hook.id);
+    const deliveryId = randomUUID();
+    const job: DeliveryJob = {
+      webhookId: hook.id,
+      tenant: hook.tenant,
+      deliveryId,
+      eventId: `test:${deliveryId}`,
+      body: JSON.stringify({ type: "test", deliveryId, webhookId: hook.id, sentAt: new Date().toISOString() }),
+    };
+    try {
+      await this.attempt(job, 1);
+    } catch {
+      // A failed attempt is in the log, read below.
+    } finally {
+      this.testing.delete(hook.id);
+    }
+    const logged = (await this.store.attempts(hook.tenant, hook.id, 20)).find((a) => a.deliveryId === deliveryId);
+    return {
+      delivered: logged?.delivered ?? false,
+      ...(logged?.status !== undefined ? { status: logged.status } : {}),
+      ...(logged?.error ? { error: logged.error } : {}),
+    };
   }
 
   /**

@@ -119,6 +119,28 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
     expect(entries.some((e) => e.operation === "create-webhook" && e.decision === `created ${webhook.id}`)).toBe(true);
   });
 
+  it("sends a signed test body on request, says what the receiver did, and logs it", async () => {
+    const { secret, webhook } = (await call("POST", "/v1/webhooks", keyOf.admin, { url: receiver.url })).json;
+    const before = receiver.requests.length;
+    const sent = await call("POST", `/v1/webhooks/${webhook.id}/test`, keyOf.admin);
+    expect(sent).toMatchObject({ status: 200, json: { delivered: true, status: 200 } });
+    const got = receiver.requests[before];
+    expect(signedBy(secret, got?.headers ?? {}, got?.body ?? "")).toBe(true);
+    expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ type: "test", webhookId: webhook.id });
+    // A receiver that fails: the answer says so, over gRPC as well.
+    receiver.answers.push(503);
+    const failed = await rpc("testWebhook", { id: webhook.id }, keyOf.admin);
+    expect(failed).toMatchObject({ delivered: false, status: 503, error: "the receiver answered 503" });
+    const attempts = (await call("GET", `/v1/webhooks/${webhook.id}/deliveries`, keyOf.admin)).json.attempts as Json[];
+    expect(attempts.map((a) => [a.status, a.delivered, String(a.eventId).startsWith("test:")])).toEqual([
+      [503, false, true],
+      [200, true, true],
+    ]);
+    // Another tenant cannot test it.
+    expect((await call("POST", `/v1/webhooks/${webhook.id}/test`, keyOf.other)).status).toBe(404);
+    await call("DELETE", `/v1/webhooks/${webhook.id}`, keyOf.admin);
+  });
+
   it("refuses bad URLs and filters with a clear 400, over REST and gRPC alike", async () => {
     for (const body of [
       { url: "ftp://127.0.0.1/x" },
