@@ -1,7 +1,7 @@
 // The console's one way to the gateway: the SDK, with the key the operator typed, kept in this tab's
 // session storage only (closing the tab forgets it).
 import { type ApiError, createFacerecClient, type Result, settle } from "@facerec/client";
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 const KEY = "facerec-key";
 
@@ -26,12 +26,18 @@ export type Load<T> = { state: "loading" } | { state: "ready"; value: T } | { st
 
 /**
  * Loads `fetch` when the component mounts and again whenever `deps` change (the key among them), and
- * returns a `reload`; an answer that arrives after a newer load started is dropped.
+ * returns a stable `reload`. New deps show "loading" at once (never the previous subject's data under
+ * the new one's name); a reload keeps the old value until the new one comes. An answer that arrives
+ * after a newer load started is dropped.
  */
 export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[]): [Load<T>, () => void] {
   const [load, setLoad] = useState<Load<T>>({ state: "loading" });
   const [round, setRound] = useState(0);
+  const lastRound = useRef(round);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
   useEffect(() => {
+    if (lastRound.current === round) setLoad({ state: "loading" });
+    lastRound.current = round;
     let current = true;
     fetch().then(
       (v) => current && setLoad({ state: "ready", value: v }),
@@ -41,7 +47,7 @@ export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[]): [Load<T>, 
       current = false;
     };
   }, [...deps, round]);
-  return [load, () => setRound((n) => n + 1)];
+  return [load, reload];
 }
 
 /** A face the API serves behind the key: a review face's crop, or a subject's (a template's, or its newest). */
@@ -60,6 +66,8 @@ export function useFace(face: Face | undefined): string | undefined {
   const key = face ? JSON.stringify(face) : "";
   // `key` stands for the face it was made from: a new object with the same face loads nothing again.
   useEffect(() => {
+    // Another face (or none): the last one's picture must not stand for it meanwhile.
+    setUrl(undefined);
     if (!face) return;
     let made: string | undefined;
     let current = true;

@@ -27,11 +27,20 @@ const PAGES = [
 ] as const;
 type PageName = (typeof PAGES)[number][0];
 
+/** A path segment as typed: a stray `%` in an edited address is taken as it stands. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The page and its argument from `#/people/<id>`; anything unknown is the overview. */
 function route(): { page: PageName; arg: string | undefined } {
   const [, page, arg] = location.hash.split("/");
   const known = PAGES.find(([name]) => name === page)?.[0];
-  return { page: known ?? "overview", arg: arg ? decodeURIComponent(arg) : undefined };
+  return { page: known ?? "overview", arg: arg ? decoded(arg) : undefined };
 }
 
 function useRoute() {
@@ -143,7 +152,7 @@ function Body({ page, arg }: { page: PageName; arg: string | undefined }) {
     case "review":
       return <ReviewPage />;
     case "people":
-      return arg ? <PersonPage id={arg} /> : <PeoplePage />;
+      return arg ? <PersonPage key={arg} id={arg} /> : <PeoplePage />;
     case "identify":
       return <IdentifyPage />;
     case "audit":

@@ -57,6 +57,7 @@ export const OPERATIONS = {
   listWebhooks: op("admin", "list-webhooks", false),
   deleteWebhook: op("admin", "delete-webhook", true),
   listWebhookDeliveries: op("admin", "list-webhook-deliveries", false),
+  testWebhook: op("admin", "test-webhook", false),
   listReviewClusters: op("enrol", "list-review-clusters", false),
   getReviewCluster: op("enrol", "get-review-cluster", false),
   assignReviewCluster: op("enrol", "review-assign", true),

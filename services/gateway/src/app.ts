@@ -59,6 +59,19 @@ declare module "fastify" {
 
 /** The operator console as @facerec/console builds it at install time. */
 const consoleDir = join(repoRoot, "packages", "console", "dist");
+/**
+ * The console's content policy: its own scripts and styles only, faces as blob: URLs, no framing (its
+ * buttons change things, and its tab holds an API key).
+ */
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' blob:",
+  "media-src 'self' blob: mediastream:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 /** How long an upload may take before its rate is judged: a slow start (TLS, a phone waking) is not slow. */
 const UPLOAD_GRACE_MS = 5000;
@@ -117,10 +130,12 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
   recognition.onEngineTime = (operation, seconds) => metrics.engine.observe({ operation }, seconds);
   instrument(app, metrics);
   app.setErrorHandler((err, request, reply) => {
-    const { status, code, message, retryAfterSeconds } = httpStatusOf(err);
+    const { status, code, message, retryAfterSeconds, notStarted } = httpStatusOf(err);
     // An error the API does not know is a defect: logged with its stack, answered without detail.
     if (status >= 500 && code === "INTERNAL") request.log.error({ err }, "unexpected error");
     if (retryAfterSeconds) reply.header("retry-after", String(retryAfterSeconds));
+    // The SDK sends a change again only on this word: a 503 of a lost database may follow a commit.
+    if (notStarted) reply.header("facerec-not-started", "1");
     reply.status(status).send({ error: code, message });
   });
 
@@ -144,7 +159,16 @@ export async function buildApp(recognition: Recognition, audit: AuditTrail, opti
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  await app.register(fastifyStatic, { root: consoleDir, prefix: "/console/", decorateReply: false });
+  await app.register(fastifyStatic, {
+    root: consoleDir,
+    prefix: "/console/",
+    decorateReply: false,
+    setHeaders: (reply) => {
+      reply.header("content-security-policy", CONSOLE_CSP);
+      reply.header("referrer-policy", "no-referrer");
+      reply.header("x-content-type-options", "nosniff");
+    },
+  });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   // Ready while decisions can be audited: a full disk or an unreachable database takes the gateway

@@ -465,6 +465,10 @@ export function buildGrpcServer(recognition: Recognition): Server {
       return { ...frame, ...(pose ? { yaw: pose.yaw, eyes: pose.eyes ?? 0 } : {}) };
     }),
     challengeResult: unary("challengeResult", (p, r) => recognition.challengeResult(p, r.id)),
+    testWebhook: unary("testWebhook", async (p, r) => {
+      const sent = await recognition.testWebhook(p, r.id);
+      return { delivered: sent.delivered, status: sent.status ?? 0, error: sent.error ?? "" };
+    }),
     listWebhookDeliveries: unary("listWebhookDeliveries", async (p, r) => ({
       attempts: (await recognition.listWebhookDeliveries(p, r.id, r.limit || undefined)).map(toAttempt),
     })),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type Gateway, openGateway } from "@facerec/operations";
 import { describeWithShared, LFW } from "@facerec/testkit";
 import { axeViolations, launchChromium, openConsole } from "@facerec/testkit/browser";
+import { httpReceiver } from "@facerec/testkit/servers";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -57,7 +58,14 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     // liveness gate.
     data = mkdtempSync(join(tmpdir(), "console-"));
     embedded = await openGateway(data, {
-      env: { ...process.env, FACEREC_REVIEW: "all", FACEREC_LIVENESS_POLICY: "off", FACEREC_RETAIN_CROPS: "1" },
+      env: {
+        ...process.env,
+        FACEREC_REVIEW: "all",
+        FACEREC_LIVENESS_POLICY: "off",
+        FACEREC_RETAIN_CROPS: "1",
+        // The settings page's webhook receiver is on loopback, as an on-site receiver an operator allows.
+        FACEREC_WEBHOOK_ALLOW: "127.0.0.1/32",
+      },
     });
     key = (await embedded.keys.create("acme", "operator", ["admin"])).key;
     app = await buildApp(embedded.recognition, embedded.audit);
@@ -77,6 +85,10 @@ describeWithShared("web console in headless Chromium, page by page", () => {
   });
 
   it("Overview: the tenant's counts, decisions per hour and camera, scores against the threshold, in light and dark", async () => {
+    // Served under a content policy: its own code only, no framing.
+    const policy = (await fetch(`${base}/console/`)).headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
     const { page, failed } = await at(key, "overview");
     await expect
       .poll(() => page.textContent("#status-result"))
@@ -188,14 +200,15 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     const desk = (await embedded.keys.create("front-desk", "operator", ["admin"])).key;
     for (const n of [1, 2, 3]) expect((await identify(desk, "Gerhard_Schroeder", n, "door")).faces[0]?.outcome).toBe("unknown");
     for (const n of [1, 2]) await identify(desk, "Hugo_Chavez", n, "lobby");
+    for (const n of [1, 2]) await identify(desk, "Vladimir_Putin", n, "lobby");
     const { page, failed } = await at(desk, "review");
-    await expect.poll(() => page.textContent("#review-result")).toBe("2 group(s) to review");
+    await expect.poll(() => page.textContent("#review-result")).toBe("3 group(s) to review");
     // Each group shows its faces' crops, loaded behind the key.
     await expect
       .poll(() =>
         page.$$eval("#review-rows img", (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth)),
       )
-      .toEqual([112, 112, 112, 112, 112]);
+      .toEqual(Array(7).fill(112));
     await checked(page, "review");
     const groups = await page.$$eval("#review-rows li.group .count", (els) => els.map((e) => e.textContent));
     // Keyboard only: from the page (not a field), j moves to the next group's name field; type, Enter.
@@ -208,11 +221,23 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await page.keyboard.type("Gerhard Schroeder");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.textContent("#review-result")).toBe("Assigned to Gerhard Schroeder: 3 template(s)");
+    await expect.poll(() => page.$$eval("#review-rows li.group", (els) => els.length)).toBe(2);
+    // Selected groups named as one person (here one group): the queue's stand-in for merging.
+    const heads = await page.$$eval("#review-rows li.group .group-head", (els) => els.map((e) => e.textContent ?? ""));
+    const hugo = heads.findIndex((h) => h.includes("lobby")) + 1;
+    const first = await page.$$eval("#review-rows li.group", (els) => els.map((e) => e.getAttribute("data-cluster")));
+    const hugoGroup = (await api<{ faces: { id: string }[] }>(desk, "GET", `/v1/review/clusters/${first[hugo - 1]}`)).faces;
+    await page.check(`#review-rows li.group:nth-child(${hugo}) input[type=checkbox]`);
+    await page.fill("#review-together input", "Hugo Chavez");
+    await page.click("#review-together button");
+    await expect
+      .poll(() => page.textContent("#review-result"))
+      .toBe(`Named 1 group(s) as Hugo Chavez: ${hugoGroup.length} template(s)`);
     await expect.poll(() => page.$$eval("#review-rows li.group", (els) => els.length)).toBe(1);
-    // The other group, selected and dismissed in bulk.
+    // The last group, selected and dismissed in bulk.
     await page.check("#review-rows li.group input[type=checkbox]");
     await page.click("#review-dismiss-selected");
-    await expect.poll(() => page.textContent("#review-result")).toBe("Dismissed 1 group(s), 2 face(s)");
+    await expect.poll(() => page.textContent("#review-result")).toMatch(/^Dismissed 1 group\(s\), 2 face\(s\)$/);
     await expect.poll(() => page.$$eval("#review-rows li.group", (els) => els.length)).toBe(0);
     expect((await identify(desk, "Gerhard_Schroeder", 4, "door")).faces[0]?.outcome).toBe("match");
     expect(failed).toEqual([]);
@@ -247,6 +272,9 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     expect(sequences).toEqual([...sequences].sort((a, b) => b - a));
     await page.click("#audit-more");
     await expect.poll(() => page.$$eval("#audit-rows tr", (rows) => rows.length)).toBeGreaterThan(50);
+    // Across the page boundary nothing is repeated or skipped: the tenant's sequences, one by one, down.
+    const both = (await texts(page, "#audit-rows td:first-child")).map(Number);
+    expect(both).toEqual(both.map((_, i) => (both[0] as number) - i));
     await expect.poll(() => page.textContent("#audit-chain")).toMatch(/^Chain: intact, \d+ entries verified$/);
     await page.fill("#audit-operation", "enroll");
     await page.click("#audit-load");
@@ -260,7 +288,7 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     const csv = readFileSync((await (await download).path()) as string, "utf8")
       .trim()
       .split("\n");
-    expect(csv[0]).toBe("sequence,time,operation,decision,subject_id,subject,score,latency_ms,key_id,request_id");
+    expect(csv[0]).toBe("sequence,time,operation,decision,subject_id,subject,score,latency_ms,camera,key_id,request_id");
     expect(csv.slice(1).map((line) => line.split(",")[2])).toEqual(
       expect.arrayContaining(["create-subject", "enroll", "identify"]),
     );
@@ -293,10 +321,24 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await page.click("#key-form button[type=submit]");
     await expect.poll(() => page.textContent("#keys-result")).toMatch(/^Created door camera: frk_\S+ \(shown once/);
     await expect.poll(() => texts(page, "#keys-rows td:first-child")).toEqual(["operator", "door camera"]);
-    // A receiver on an internal address is refused, and says so.
-    await page.fill("#webhook-url", "http://127.0.0.1:9/hook");
+    // A receiver on an internal address not allowed is refused, and says so.
+    await page.fill("#webhook-url", "http://10.0.0.1/hook");
     await page.click("#webhook-form button");
-    await expect.poll(() => page.textContent("#webhooks-result")).toMatch(/^400 /);
+    await expect.poll(() => page.textContent("#webhooks-result")).toMatch(/^400 INVALID_ARGUMENT: url: /);
+    // One allowed, then sent a test: the receiver gets it, the page says so, the log shows it.
+    const receiver = await httpReceiver();
+    try {
+      await page.fill("#webhook-url", receiver.url);
+      await page.click("#webhook-form button");
+      await expect.poll(() => page.textContent("#webhooks-result")).toMatch(/^Added; its signing secret \(shown once\): whsec_/);
+      await page.click("#webhooks button >> text=Send a test");
+      await expect.poll(() => page.textContent("#webhooks-result")).toBe("Test delivered (HTTP 200)");
+      expect(JSON.parse(receiver.requests[0]?.body ?? "{}")).toMatchObject({ type: "test" });
+      await page.click("#webhooks button >> text=Delivery log");
+      await expect.poll(() => page.textContent("#webhooks .deliveries li")).toMatch(/attempt 1: delivered \(HTTP 200\)$/);
+    } finally {
+      await receiver.stop();
+    }
     await checked(page, "settings");
     expect(failed).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { type AuditEntry, auditEntries, FacerecError } from "@facerec/client";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { client, download, errorText, settle, useLoad, value } from "../api.js";
 import { nameOf, Page, Status, score, Table, usePeople } from "../ui.js";
 
@@ -27,9 +27,15 @@ const CSV_MAX = 10_000;
 
 type Filters = { operation?: string; decision?: string; subjectId?: string };
 
+/**
+ * A CSV cell that a spreadsheet shows as text: one that would start a formula (=, +, -, @, a tab or a
+ * carriage return: a person's name is free text) gets a leading apostrophe, and quotes, commas and line
+ * breaks are quoted.
+ */
 const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? "" : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  let s = v === undefined || v === null ? "" : String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
 export function AuditPage() {
@@ -40,12 +46,20 @@ export function AuditPage() {
   const [result, setResult] = useState({ text: "", error: false });
   const [chain] = useLoad(() => value(settle(client.GET("/v1/audit/verify"))), []);
 
+  // Each load has a number; an answer to any but the newest is dropped (a filter submitted while an
+  // older page loads, a double click on "Older entries").
+  const loads = useRef(0);
+  const [loading, setLoading] = useState(false);
   const load = async (more: boolean, f = filters) => {
+    const mine = ++loads.current;
+    setLoading(true);
     const r = await settle(
       client.GET("/v1/audit", {
         params: { query: { ...f, order: "newest", pageSize: PAGE, ...(more && next ? { pageToken: next } : {}) } },
       }),
     );
+    if (mine !== loads.current) return;
+    setLoading(false);
     if (!r.ok) return setResult({ text: errorText(r.error), error: true });
     const all = more ? [...rows, ...(r.value.entries ?? [])] : (r.value.entries ?? []);
     setRows(all);
@@ -76,7 +90,7 @@ export function AuditPage() {
   };
 
   const csv = async () => {
-    const lines = ["sequence,time,operation,decision,subject_id,subject,score,latency_ms,key_id,request_id"];
+    const lines = ["sequence,time,operation,decision,subject_id,subject,score,latency_ms,camera,key_id,request_id"];
     try {
       for await (const e of auditEntries(client, { ...filters, order: "newest", pageSize: 1000 })) {
         lines.push(
@@ -89,21 +103,25 @@ export function AuditPage() {
             nameOf(people, e.subjectId),
             e.scores?.[0],
             e.latencyMs,
+            e.camera,
             e.keyId,
             e.requestId,
           ]
             .map(csvCell)
             .join(","),
         );
-        if (lines.length > CSV_MAX) break;
+        // One past the most says there were more; it is not kept.
+        if (lines.length > CSV_MAX + 1) break;
         if (lines.length % 1000 === 1) setResult({ text: `reading: ${lines.length - 1} entries`, error: false });
       }
     } catch (e) {
       return setResult({ text: e instanceof FacerecError ? errorText(e.error) : String(e), error: true });
     }
+    const cut = lines.length > CSV_MAX + 1;
+    if (cut) lines.pop();
     download("audit.csv", "text/csv", `${lines.join("\n")}\n`);
     setResult({
-      text: `Downloaded ${lines.length - 1} entries${lines.length > CSV_MAX ? ` (the newest ${CSV_MAX})` : ""}`,
+      text: `Downloaded ${lines.length - 1} entries${cut ? ` (the newest ${CSV_MAX}; there are more)` : ""}`,
       error: false,
     });
   };
@@ -160,7 +178,7 @@ export function AuditPage() {
         ))}
       </Table>
       {next ? (
-        <button type="button" id="audit-more" onClick={() => load(true)}>
+        <button type="button" id="audit-more" disabled={loading} onClick={() => load(true)}>
           Older entries
         </button>
       ) : null}

@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { client, errorText, settle, value } from "../api.js";
 import { nameOf, Page, Status, usePeople } from "../ui.js";
 
@@ -9,6 +9,9 @@ const CHALLENGE_MS = 15_000;
 export function CheckPage() {
   const people = usePeople();
   const video = useRef<HTMLVideoElement>(null);
+  // Leaving the page ends a check under way: the camera goes off and no more frames are sent.
+  const left = useRef(new AbortController());
+  useEffect(() => () => left.current.abort(), []);
   const [subjectId, setSubjectId] = useState("");
   const [running, setRunning] = useState(false);
   const [steps, setSteps] = useState<{ prompt: string; done: boolean }[]>([]);
@@ -34,7 +37,7 @@ export function CheckPage() {
       canvas.height = v.videoHeight;
       const until = Date.now() + CHALLENGE_MS;
       const id = challenge.id as string;
-      for (let sent = 0; sent < (challenge.maxFrames ?? 0) && Date.now() < until; sent++) {
+      for (let sent = 0; sent < (challenge.maxFrames ?? 0) && Date.now() < until && !left.current.signal.aborted; sent++) {
         const next = Date.now() + FRAME_MS;
         canvas.getContext("2d")?.drawImage(v, 0, 0);
         const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
@@ -52,6 +55,7 @@ export function CheckPage() {
         if (frame.complete) break;
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
       }
+      if (left.current.signal.aborted) return;
       const verdict = await settle(client.POST("/v1/liveness/challenges/{id}/result", { params: { path: { id } } }));
       if (!verdict.ok) return setResult({ text: errorText(verdict.error), error: true });
       const r = verdict.value;

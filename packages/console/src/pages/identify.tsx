@@ -52,15 +52,20 @@ export function IdentifyPage() {
     const form = new FormData();
     form.append("image", file);
     setResult({ text: "identifying", error: false });
+    // The browser may not draw what the server reads (HEIC, say): the answer still comes, without the picture.
     const [r, bitmap] = await Promise.all([
       settle(client.POST("/v1/identify", { body: form as never })),
-      createImageBitmap(file),
+      createImageBitmap(file).catch(() => undefined),
     ]);
-    if (!r.ok) return setResult({ text: errorText(r.error), error: true });
+    if (!r.ok) {
+      bitmap?.close();
+      return setResult({ text: errorText(r.error), error: true });
+    }
     const faces = r.value.faces ?? [];
     setAnswer({ faces, requestId: r.value.requestId ?? "", file });
     setMarked(new Set());
-    if (canvas.current) draw(canvas.current, bitmap, faces, people);
+    if (canvas.current && bitmap) draw(canvas.current, bitmap, faces, people);
+    bitmap?.close();
     setResult({ text: `${faces.length} face(s)`, error: false });
   };
 

@@ -25,13 +25,25 @@ async function follow(signal: AbortSignal, onDecision: (d: Decision) => void, on
   const reader = (r.value as unknown as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return onState("the stream ended; pause and resume to go on", true);
-    buffer += decoder.decode(value, { stream: true });
-    const lines = buffer.split("\n");
-    buffer = lines.pop() ?? "";
-    for (const line of lines) if (line.startsWith("data: ")) onDecision(JSON.parse(line.slice(6)) as Decision);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return onState("the stream ended; pause and resume to go on", true);
+      buffer += decoder.decode(value, { stream: true });
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.startsWith("data: ")) continue;
+        try {
+          onDecision(JSON.parse(line.slice(6)) as Decision);
+        } catch {
+          // One unreadable event is skipped, not the stream: it holds one of the key's few stream slots.
+        }
+      }
+    }
+  } finally {
+    // However this ends, the connection goes, and its slot with it.
+    await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -48,13 +48,16 @@ export function OverviewPage() {
         value(settle(client.GET("/v1/audit", { params: { query: { operation, order: "newest", pageSize: DECISIONS_READ } } }))),
       ),
     );
-    return pages.flatMap((p) => p.entries ?? []).sort((a, b) => (b.sequence ?? 0) - (a.sequence ?? 0));
+    const entries = pages.flatMap((p) => p.entries ?? []).sort((a, b) => (b.sequence ?? 0) - (a.sequence ?? 0));
+    // A page cut short (the trail reads a bounded stretch per query) has more behind it: said, not hidden.
+    return { entries, more: pages.some((p) => p.nextPageToken) };
   }, []);
   const s = status.state === "ready" ? status.value : undefined;
   const jobs = Object.entries(s?.jobs ?? {})
     .map(([state, n]) => `${n} ${state}`)
     .join(", ");
-  const entries = decisions.state === "ready" ? decisions.value : [];
+  const entries = decisions.state === "ready" ? decisions.value.entries : [];
+  const more = decisions.state === "ready" && decisions.value.more;
   const sources = [...new Set(entries.map(sourceOf))].sort();
   const shown = camera ? entries.filter((e) => sourceOf(e) === camera) : entries;
   const latencies = shown.flatMap((e) => (e.latencyMs === undefined ? [] : [e.latencyMs])).sort((a, b) => a - b);
@@ -132,7 +135,7 @@ export function OverviewPage() {
         <span id="overview-count">
           {decisions.state === "failed"
             ? decisions.error
-            : `${shown.length} of the newest ${entries.length} decisions${entries.length >= DECISIONS_READ ? ` (the newest ${DECISIONS_READ} of the API's and of the cameras' are read)` : ""}`}
+            : `${shown.length} of the newest ${entries.length} decisions${more ? ` (the newest read: there are more)` : ""}`}
         </span>
       </p>
       <StackedBars

@@ -54,7 +54,11 @@ function EnrolForm() {
     const enrolled = await settle(
       client.POST("/v1/subjects/{id}/enroll", { params: { path: { id: created.value.id as string } }, body: photos as never }),
     );
-    if (!enrolled.ok) return setResult({ text: errorText(enrolled.error), error: true });
+    if (!enrolled.ok) {
+      // Not left behind as a person with no face (nor made twice on a retry): the new subject goes again.
+      await settle(client.DELETE("/v1/subjects/{id}", { params: { path: { id: created.value.id as string } } }));
+      return setResult({ text: `${errorText(enrolled.error)} (${name} was not enrolled)`, error: true });
+    }
     const refused = (enrolled.value.rejected ?? []).map((r) => `photo ${(r.index ?? 0) + 1}: ${r.reason}`).join("; ");
     setResult({
       text: `Enrolled ${created.value.name}: ${enrolled.value.templateIds?.length ?? 0} template(s)${refused ? `; refused ${refused}` : ""}`,

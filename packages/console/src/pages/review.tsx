@@ -136,6 +136,8 @@ export function ReviewPage() {
   // field Enter assigns and Escape goes back to its group, where j and k go on.
   useEffect(() => {
     const keys = (event: KeyboardEvent) => {
+      // Browser and system shortcuts (Ctrl+K, Cmd+J...) and text being composed are not ours.
+      if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
       const inputs = [...(list.current?.querySelectorAll<HTMLInputElement>("input[name=name]") ?? [])];
       const at = inputs.indexOf(document.activeElement as HTMLInputElement);
       if (event.key === "Escape" && at >= 0) return (inputs[at]?.closest("li.group") as HTMLElement | null)?.focus();
@@ -148,14 +150,47 @@ export function ReviewPage() {
         inputs[next]?.focus();
       } else if (event.key === "x" && focused) {
         const id = (focused as HTMLElement).dataset.cluster as string;
-        const next = new Set(selected);
-        if (!next.delete(id)) next.add(id);
-        setSelected(next);
+        setSelected((old) => {
+          const next = new Set(old);
+          if (!next.delete(id)) next.add(id);
+          return next;
+        });
       }
     };
     addEventListener("keydown", keys);
     return () => removeEventListener("keydown", keys);
-  }, [selected]);
+  }, []);
+
+  /** Another page of groups: what was selected on this one is not carried to groups out of sight. */
+  const turn = (to: number) => {
+    setSelected(new Set());
+    setOffset(to);
+  };
+
+  /**
+   * The selected groups named as one person (the queue cannot merge groups by itself): the first makes
+   * or finds the person, the rest are added to them.
+   */
+  const nameSelected = async (event: Event) => {
+    event.preventDefault();
+    const wanted = ((event.currentTarget as HTMLFormElement).elements.namedItem("together") as HTMLInputElement).value.trim();
+    if (!wanted) return done("type a name first", true);
+    let subjectId = people.list.find((p) => p.name === wanted)?.id;
+    let templates = 0;
+    for (const id of selected) {
+      const r = await settle(
+        client.POST("/v1/review/clusters/{id}/assign", {
+          params: { path: { id } },
+          body: subjectId ? { subjectId } : { name: wanted },
+        }),
+      );
+      if (!r.ok) return done(errorText(r.error), true);
+      subjectId = r.value.subject?.id;
+      templates += r.value.templates ?? 0;
+    }
+    people.reload();
+    done(`Named ${selected.size} group(s) as ${wanted}: ${templates} template(s)`);
+  };
 
   const dismissSelected = async () => {
     let faces = 0;
@@ -187,13 +222,25 @@ export function ReviewPage() {
         ))}
       </datalist>
       <div class="inline">
+        <form id="review-together" class="inline" onSubmit={nameSelected}>
+          <input
+            name="together"
+            maxLength={200}
+            placeholder="name"
+            list="review-people"
+            aria-label="one name for the selected groups"
+          />
+          <button type="submit" disabled={selected.size === 0}>
+            Name {selected.size} selected as one person
+          </button>
+        </form>
         <button type="button" id="review-dismiss-selected" disabled={selected.size === 0} onClick={dismissSelected}>
           Dismiss {selected.size} selected
         </button>
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+        <button type="button" disabled={offset === 0} onClick={() => turn(Math.max(0, offset - PAGE))}>
           Newer groups
         </button>
-        <button type="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+        <button type="button" disabled={offset + PAGE >= total} onClick={() => turn(offset + PAGE)}>
           Older groups
         </button>
         <span class="muted">{total ? `${offset + 1}-${Math.min(total, offset + PAGE)} of ${total}` : ""}</span>

@@ -242,6 +242,19 @@ function Webhooks() {
     form.reset();
     reload();
   };
+  const test = async (id: string) => {
+    setResult({ text: "sending a test", error: false });
+    const r = await settle(client.POST("/v1/webhooks/{id}/test", { params: { path: { id } } }));
+    if (!r.ok) return setResult({ text: errorText(r.error), error: true });
+    const status = r.value.status ? ` (HTTP ${r.value.status})` : "";
+    setResult(
+      r.value.delivered
+        ? { text: `Test delivered${status}`, error: false }
+        : { text: `Test failed${status}: ${r.value.error ?? "no answer"}`, error: true },
+    );
+    // The attempt is in the log: show it fresh.
+    setOpen(undefined);
+  };
   const remove = async (id: string) => {
     const r = await settle(client.DELETE("/v1/webhooks/{id}", { params: { path: { id } } }));
     setResult(r.ok ? { text: "Removed", error: false } : { text: errorText(r.error), error: true });
@@ -255,6 +268,9 @@ function Webhooks() {
             <code>{h.url}</code> {h.outcomes?.length ? `(${h.outcomes.join(", ")})` : "(every outcome)"}{" "}
             <button type="button" aria-expanded={open === h.id} onClick={() => setOpen(open === h.id ? undefined : h.id)}>
               Delivery log
+            </button>{" "}
+            <button type="button" onClick={() => test(h.id as string)}>
+              Send a test
             </button>{" "}
             <button type="button" onClick={() => remove(h.id as string)}>
               Remove

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isToken } from "@facerec/common";
 import { type DeliveryAttempt, DestinationError, type Webhook, type WebhookDispatcher } from "@facerec/notify";
 import type { OperationContext } from "../context.js";
-import { BadRequestError, WebhookNotFoundError } from "../errors.js";
+import { BadRequestError, RateLimitError, WebhookNotFoundError } from "../errors.js";
 
 /** What a caller sees of a webhook: everything but its secret. */
 export type WebhookView = Omit<Webhook, "secret" | "deletedAt">;
@@ -103,6 +103,21 @@ export function webhookOperations(ctx: OperationContext) {
       await call.record(`deleted ${id}`);
       return {};
     }),
+
+    /** Send one webhook of the caller's tenant a signed test body now, and say what its receiver did. */
+    testWebhook: ctx.operation(
+      "testWebhook",
+      async (call, id: string): Promise<{ delivered: boolean; status?: number; error?: string }> => {
+        ctx.checkId("id", id);
+        const webhooks = ctx.webhooks();
+        const hook = (await webhooks.store.list(call.tenant)).find((h) => h.id === id);
+        if (!hook) throw new WebhookNotFoundError(`no webhook ${id} in this tenant`);
+        const sent = await webhooks.test(hook);
+        if (sent === "busy") throw new RateLimitError(`a test delivery to webhook ${id} is under way; try again when it ends`, 1);
+        await call.record(sent.delivered ? `test delivered ${id}` : `test failed ${id}`);
+        return sent;
+      },
+    ),
 
     /** The newest delivery attempts of one webhook of the caller's tenant, newest first. */
     listWebhookDeliveries: ctx.operation(

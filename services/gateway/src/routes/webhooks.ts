@@ -111,4 +111,27 @@ export function webhookRoutes(app: FastifyInstance, recognition: Recognition): v
       attempts: await recognition.listWebhookDeliveries(request.principal, request.params.id, request.query.limit),
     }),
   );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/webhooks/:id/test",
+    {
+      schema: {
+        tags,
+        operationId: "testWebhook",
+        summary: "Send the webhook a signed test body now (type `test`, no decision) and say what its receiver did",
+        params,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              delivered: { type: "boolean" },
+              status: { type: "integer", description: "the receiver's HTTP status, where it answered" },
+              error: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    async (request) => recognition.testWebhook(request.principal, request.params.id),
+  );
 }
