@@ -36,7 +36,7 @@ function section(heading: string): string {
 
 /** Each REST operation's route, `METHOD /path/:param`, from the OpenAPI types the gateway's document generates. */
 function openapiRoutes(): Map<string, string> {
-  const types = readFileSync(join(repoRoot, "services", "gateway", "openapi", "schema.d.ts"), "utf8");
+  const types = readFileSync(join(repoRoot, "packages", "client", "src", "schema.d.ts"), "utf8");
   const paths = types.slice(types.indexOf("export interface paths"), types.indexOf("export interface components"));
   const routes = new Map<string, string>();
   let path = "";
