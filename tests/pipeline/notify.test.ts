@@ -92,6 +92,8 @@ describeWithShared("decisions pushed to MQTT (a real mosquitto)", () => {
       const metrics = await (await fetch(`${gw.ops}/metrics`)).text();
       expect(metricSum(metrics, "facerec_notifications", { state: "published" })).toBe(1);
       expect(metricSum(metrics, "facerec_notifications", { state: "dropped" })).toBe(0);
+      // The tenant's status says the same (the console's settings page shows it).
+      expect((await api("GET", "/v1/status")).mqtt).toEqual({ configured: true, connected: true, published: 1, dropped: 0 });
       const stopped = received.length;
       expect(await gw.stop()).toBe(0);
       await eventually(

@@ -427,7 +427,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's gallery, review queue and webhooks, the models, audit health and its jobs */
+        /** The tenant's gallery, review queue and webhooks, the models, audit health, its jobs, liveness and MQTT */
         get: operations["getStatus"];
         put?: never;
         post?: never;
@@ -4546,6 +4546,24 @@ export interface operations {
                         auditWritable?: boolean;
                         jobs?: {
                             [key: string]: number;
+                        };
+                        /** @description the liveness policy the tenant's identifications get, and the deployment's rules for the tenant's cameras */
+                        liveness?: {
+                            /** @enum {string} */
+                            policy?: "off" | "advisory" | "required";
+                            /** @enum {string} */
+                            source?: "tenant" | "deployment";
+                            /** @description per camera (of those the tenant's keys are bound to), where the deployment gives it its own policy */
+                            cameras?: {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @description this gateway's MQTT notifications (FACEREC_MQTT_URL): whether configured and connected, what it sent and dropped */
+                        mqtt?: {
+                            configured?: boolean;
+                            connected?: boolean;
+                            published?: number;
+                            dropped?: number;
                         };
                     };
                 };

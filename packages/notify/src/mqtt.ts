@@ -85,6 +85,11 @@ export class MqttNotifier {
     return new MqttNotifier(client, full);
   }
 
+  /** Whether the broker is connected now (it reconnects by itself a second after a loss). */
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
   /** Publish one decision, when it passes the filters and the broker is connected. */
   notify(event: MatchEvent): void {
     const { outcomes, cameras, prefix } = this.options;

@@ -23,6 +23,14 @@ import { BadRequestError, ConsentRequiredError, TooLargeError, UnavailableError 
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { MatchFeed } from "./match-feed.js";
 
+/** Where this gateway's decisions are announced (MQTT), and how that is going, for the status. */
+export interface Notifier {
+  notify(event: MatchEvent): void;
+  readonly connected: boolean;
+  readonly published: number;
+  readonly dropped: number;
+}
+
 export interface RecognitionOptions {
   /** Where WatchMatches and identify's events go: the matchers' NATS feed, or one in this process. */
   feed?: MatchFeed;
@@ -31,7 +39,7 @@ export interface RecognitionOptions {
   /** Overrides of DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
   /** Told of every decision this gateway makes (MQTT notifications); the matchers notify their own. */
-  notify?: (event: MatchEvent) => void;
+  notifier?: Notifier;
   /** The tenants' webhooks: this gateway's decisions go to them, and the webhook API manages them. */
   webhooks?: WebhookDispatcher;
   /** The review queue: which unknown faces it keeps (opt-in per camera), and where. */
@@ -134,7 +142,7 @@ export class OperationContext {
     this.aftermath = new DecisionAftermath({
       audit,
       ...(options.review ? { review: options.review } : {}),
-      ...(options.notify ? { mqtt: options.notify } : {}),
+      ...(options.notifier ? { mqtt: (event: MatchEvent) => options.notifier?.notify(event) } : {}),
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     });
     this.admission = new Admission({

@@ -2,7 +2,7 @@
 export { LIVENESS_POLICIES, type LivenessPolicy } from "@facerec/privacy";
 export { Admission } from "./admission.js";
 export { type ChallengeOptions, challengeOptions, DEFAULT_CHALLENGE, drawActions } from "./challenge.js";
-export { checkConsent, type RecognitionOptions } from "./context.js";
+export { checkConsent, type Notifier, type RecognitionOptions } from "./context.js";
 export { isOperation, OPERATIONS, type OperationName, type OperationSpec, type QuotaClass } from "./declarations.js";
 export {
   API_ERRORS,

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { ApiKeyStore } from "@facerec/auth";
-import type { MatchEvent } from "@facerec/contracts";
 import type { Gallery } from "@facerec/gallery";
 import { type DeliveryQueue, DestinationPolicy, WebhookDispatcher } from "@facerec/notify";
 import type { Jobs } from "@facerec/pipeline";
@@ -10,6 +9,7 @@ import { openProductState, type ProductState, reviewPolicyFromEnv, TenantPolicie
 import { engineConfigFromEnv } from "@facerec/runtime";
 import { CHALLENGE_ACTIONS, type ChallengeAction, FaceEngine } from "@facerec/vision";
 import type { ChallengeOptions } from "./challenge.js";
+import type { Notifier } from "./context.js";
 import type { Limits } from "./limits.js";
 import { LocalMatchFeed, type MatchFeed } from "./match-feed.js";
 import { Recognition } from "./recognition.js";
@@ -95,7 +95,7 @@ export async function openGateway(
     feed?: MatchFeed;
     jobs?: { queue: Jobs; importRoot: string };
     limits?: Partial<Limits>;
-    notify?: (event: MatchEvent) => void;
+    notifier?: Notifier;
     /** Where webhook deliveries wait: BullMQ in distributed mode. @default this process's own queue */
     webhookQueue?: DeliveryQueue;
     env?: NodeJS.ProcessEnv;
@@ -114,7 +114,7 @@ export async function openGateway(
     feed: options.feed ?? new LocalMatchFeed(),
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
     liveness,
     challenge: { ...challengeFromEnv(env), store: state.challenges },
     webhooks,

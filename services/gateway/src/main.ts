@@ -7,7 +7,6 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot, withoutSecrets } from "@facerec/common";
-import type { MatchEvent } from "@facerec/contracts";
 import { BullDeliveryQueue, notifierFromEnv, notifierMetrics, webhookMetrics } from "@facerec/notify";
 import { NatsMatchFeed, openGateway } from "@facerec/operations";
 import { connectBus, Jobs, redisConnection } from "@facerec/pipeline";
@@ -33,7 +32,7 @@ const { engine, keys, recognition, audit, storage, webhooks, state, close } = aw
   ...(nc ? { feed: new NatsMatchFeed(nc) } : {}),
   ...(queue ? { jobs: { queue, importRoot } } : {}),
   ...(process.env.REDIS_URL ? { webhookQueue: new BullDeliveryQueue(redisConnection(process.env.REDIS_URL)) } : {}),
-  ...(notifier ? { notify: (event: MatchEvent) => notifier.notify(event) } : {}),
+  ...(notifier ? { notifier } : {}),
 }).catch(exitOnDamagedState);
 
 // TLS for REST and gRPC alike from PEM files (a Kubernetes TLS Secret mounts tls.key and tls.crt).

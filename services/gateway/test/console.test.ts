@@ -317,6 +317,9 @@ describeWithShared("web console in headless Chromium, page by page", () => {
       (await api<{ policy: { retention: { auditDays: number } } }>(admin, "GET", "/v1/policy")).policy.retention.auditDays,
     ).toBe(400);
 
+    // What the deployment sets: liveness off here (no camera of its own), no MQTT broker.
+    expect(await page.textContent("#liveness-status")).toBe("off (from the deployment); no camera has its own");
+    expect(await page.textContent("#mqtt-status")).toBe("not configured on this gateway (FACEREC_MQTT_URL)");
     await page.fill("#key-name", "door camera");
     await page.click("#key-form button[type=submit]");
     await expect.poll(() => page.textContent("#keys-result")).toMatch(/^Created door camera: frk_\S+ \(shown once/);

@@ -295,11 +295,48 @@ function Webhooks() {
   );
 }
 
+/** What the deployment decides for the tenant: liveness per camera, and this gateway's MQTT notifications. */
+function Deployment() {
+  const [status] = useLoad(() => value(settle(client.GET("/v1/status"))), []);
+  if (status.state !== "ready")
+    return (
+      <Status
+        id="deployment-result"
+        text={status.state === "failed" ? status.error : "loading"}
+        error={status.state === "failed"}
+      />
+    );
+  const { liveness, mqtt } = status.value;
+  const cameras = Object.entries(liveness?.cameras ?? {});
+  return (
+    <dl class="facts">
+      <dt>Liveness</dt>
+      <dd id="liveness-status">
+        {liveness?.policy} (from the {liveness?.source === "tenant" ? "policy above" : "deployment"})
+        {cameras.length
+          ? `; cameras with their own: ${cameras.map(([c, p]) => `${c} ${p}`).join(", ")}`
+          : "; no camera has its own"}
+      </dd>
+      <dt>MQTT</dt>
+      <dd id="mqtt-status" class={mqtt?.configured && !mqtt.connected ? "error" : undefined}>
+        {mqtt?.configured
+          ? `${mqtt.connected ? "connected" : "NOT connected (reconnecting)"}; ${mqtt.published} published, ${mqtt.dropped} dropped while away`
+          : "not configured on this gateway (FACEREC_MQTT_URL)"}
+      </dd>
+    </dl>
+  );
+}
+
 export function SettingsPage() {
   return (
-    <Page title="Settings" intro="The tenant's privacy policy, its API keys and its webhooks (an admin key).">
+    <Page
+      title="Settings"
+      intro="The tenant's privacy policy, what the deployment sets for it (liveness per camera, MQTT), its API keys and its webhooks (an admin key)."
+    >
       <h3>Policy</h3>
       <PolicyForm />
+      <h3>Liveness and MQTT</h3>
+      <Deployment />
       <h3>Keys</h3>
       <Keys />
       <h3>Webhooks</h3>

@@ -34,12 +34,20 @@ export function auditOperations(ctx: OperationContext) {
     getStatus: ctx.operation("getStatus", async (call) => {
       const subjects = gallery.listSubjects(call.tenant);
       const { review, webhooks, jobs } = ctx.options;
-      const [health, clusters, hooks, counts] = await Promise.all([
+      const [health, clusters, hooks, counts, keys, policy] = await Promise.all([
         ctx.auditHealth(),
         review ? review.store.clusters(call.tenant, 1, 0) : Promise.resolve({ total: 0 }),
         webhooks ? webhooks.store.list(call.tenant) : Promise.resolve([]),
         jobs ? jobs.queue.countsFor(call.tenant) : Promise.resolve({}),
+        ctx.keys.list(call.tenant),
+        ctx.options.privacy?.policies.current(call.tenant),
       ]);
+      // The deployment's per-camera rules for this tenant's cameras only (those its live keys are
+      // bound to): another tenant's camera names are not this one's business.
+      const mine = new Set(keys.filter((k) => !k.revokedAt).flatMap((k) => k.cameras ?? []));
+      const cameras = Object.fromEntries(Object.entries(ctx.liveness.cameras).filter(([camera]) => mine.has(camera)));
+      const tenantLiveness = policy?.policy.liveness ?? null;
+      const { notifier } = ctx.options;
       return {
         subjects: subjects.length,
         templates: subjects.reduce((n, s) => n + gallery.templatesOf(call.tenant, s.id).length, 0),
@@ -48,6 +56,14 @@ export function auditOperations(ctx: OperationContext) {
         models: [ctx.modelId],
         auditWritable: health.writable,
         jobs: counts as Record<string, number>,
+        liveness: {
+          policy: tenantLiveness ?? ctx.liveness.policy,
+          source: tenantLiveness ? "tenant" : "deployment",
+          cameras,
+        },
+        mqtt: notifier
+          ? { configured: true, connected: notifier.connected, published: notifier.published, dropped: notifier.dropped }
+          : { configured: false, connected: false, published: 0, dropped: 0 },
       };
     }),
   };
