@@ -169,10 +169,10 @@ export class OperationContext {
       ApiKeyStore.require(p, spec.scope);
       if (!spec.changes) return impl(this.call(p, spec), ...args);
       await this.changeable();
-      // A change without images runs whole in its transaction; one with images analyses them first
+      // A change runs whole in its transaction, unless it prepares (images, a host to resolve) first
       // and opens its transaction (call.atomic) only around the change and its audit entry.
       const call = this.call(p, spec);
-      return spec.quota === "image" ? impl(call, ...args) : call.atomic(() => impl(call, ...args));
+      return spec.prepares ? impl(call, ...args) : call.atomic(() => impl(call, ...args));
     };
   }
 

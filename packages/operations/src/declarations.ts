@@ -16,14 +16,21 @@ export interface OperationSpec {
   audit: string;
   /** Whether it changes state: refused before it starts while the audit trail cannot be written. */
   changes: boolean;
+  /**
+   * A change whose slow preparation (analysing images, resolving a webhook's host) must not hold the
+   * transaction every other change waits behind: its implementation opens the transaction itself
+   * (call.atomic) around the change and its entry. Every image operation prepares.
+   */
+  prepares: boolean;
 }
 
-const op = (scope: Scope, audit: string, changes: boolean, quota: QuotaClass = "plain"): OperationSpec => ({
-  scope,
-  quota,
-  audit,
-  changes,
-});
+const op = (
+  scope: Scope,
+  audit: string,
+  changes: boolean,
+  quota: QuotaClass = "plain",
+  prepares = quota === "image",
+): OperationSpec => ({ scope, quota, audit, changes, prepares });
 
 /**
  * Every operation of the API, declared once. The names are the gRPC methods' (camel case); each REST
@@ -53,7 +60,8 @@ export const OPERATIONS = {
   createKey: op("admin", "create-key", true),
   listKeys: op("admin", "list-keys", false),
   revokeKey: op("admin", "revoke-key", true),
-  createWebhook: op("admin", "create-webhook", true),
+  // Resolves the receiver's host first: a slow DNS answer must not stall other tenants' changes.
+  createWebhook: op("admin", "create-webhook", true, "plain", true),
   listWebhooks: op("admin", "list-webhooks", false),
   deleteWebhook: op("admin", "delete-webhook", true),
   listWebhookDeliveries: op("admin", "list-webhook-deliveries", false),

@@ -98,6 +98,8 @@ export async function openGateway(
     notifier?: Notifier;
     /** Where webhook deliveries wait: BullMQ in distributed mode. @default this process's own queue */
     webhookQueue?: DeliveryQueue;
+    /** The destinations webhooks may reach. @default from the environment (FACEREC_WEBHOOK_ALLOW) */
+    destinations?: DestinationPolicy;
     env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<Gateway> {
@@ -107,7 +109,8 @@ export async function openGateway(
   const state = await openProductState(data, engine, env);
   const { gallery, audit, keys } = state;
   // The destinations webhooks may reach, from the environment this gateway was given.
-  const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue, { destinations: DestinationPolicy.fromEnv(env) });
+  const destinations = options.destinations ?? DestinationPolicy.fromEnv(env);
+  const webhooks = new WebhookDispatcher(state.webhooks, options.webhookQueue, { destinations });
   if (options.jobs) state.personalData.register(jobRecordData(options.jobs.queue));
   state.personalData.register(webhookDeliveryData(webhooks.queue));
   const recognition = new Recognition(engine, gallery, audit, keys, {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditTrail } from "@facerec/audit";
 import type { FaceRecognitionServiceClient } from "@facerec/contracts";
+import { DestinationPolicy } from "@facerec/notify";
 import { openGateway } from "@facerec/operations";
 import { describeWithShared } from "@facerec/testkit";
 import { type HttpReceiver, httpReceiver } from "@facerec/testkit/servers";
@@ -139,6 +140,42 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
     // Another tenant cannot test it.
     expect((await call("POST", `/v1/webhooks/${webhook.id}/test`, keyOf.other)).status).toBe(404);
     await call("DELETE", `/v1/webhooks/${webhook.id}`, keyOf.admin);
+  });
+
+  it("resolves a receiver's host outside the transaction: a slow lookup holds no other tenant's change", async () => {
+    // A gateway of its own whose lookups wait until released: the DNS server of a receiver that is slow to answer.
+    let release = () => {};
+    const lookups: string[] = [];
+    const destinations = new DestinationPolicy({
+      resolve: (host) => {
+        lookups.push(host);
+        return new Promise((done) => {
+          release = () => done([{ address: "93.184.216.34", family: 4 }]);
+        });
+      },
+    });
+    const slow = await openGateway(mkdtempSync(join(tmpdir(), "webhooks-slow-")), { destinations });
+    try {
+      const acme = await slow.keys.authenticate((await slow.keys.create("acme", "admin", ["admin"])).key);
+      const globex = await slow.keys.authenticate((await slow.keys.create("globex", "admin", ["admin"])).key);
+      let created = false;
+      const creating = slow.recognition.createWebhook(acme, { url: "https://slow.example/hook" }).then((r) => {
+        created = true;
+        return r;
+      });
+      await until(() => (lookups.length ? true : undefined));
+      // Another tenant's change goes through while the lookup is still unanswered.
+      const subject = await slow.recognition.createSubject(globex, "Ada", {});
+      expect(subject.name).toBe("Ada");
+      expect(created).toBe(false);
+      release();
+      expect((await creating).webhook.url).toBe("https://slow.example/hook");
+      const entries = (await slow.audit.query({ tenant: "acme", operation: "create-webhook" })).entries;
+      expect(entries).toHaveLength(1);
+    } finally {
+      release();
+      await slow.close();
+    }
   });
 
   it("refuses bad URLs and filters with a clear 400, over REST and gRPC alike", async () => {

@@ -66,24 +66,27 @@ export function webhookOperations(ctx: OperationContext) {
       async (call, r: WebhookRequest): Promise<{ secret: string; webhook: WebhookView }> => {
         const webhooks = ctx.webhooks();
         check(r);
+        // Outside the transaction (declared `prepares`): the host's lookup may take seconds.
         await checkDestination(webhooks, r.url);
-        if ((await webhooks.store.list(call.tenant)).length >= limits.webhooksPerTenant)
-          throw new BadRequestError(`a tenant may have at most ${limits.webhooksPerTenant} webhooks; delete one first`);
-        const hook: Webhook = {
-          id: randomBytes(8).toString("hex"),
-          tenant: call.tenant,
-          url: r.url,
-          outcomes: [...new Set(r.outcomes ?? [])],
-          cameras: [...new Set(r.cameras ?? [])],
-          subjects: [...new Set(r.subjects ?? [])],
-          secret: `whsec_${randomBytes(32).toString("base64url")}`,
-          createdAt: new Date().toISOString(),
-        };
-        await webhooks.store.insert(hook);
-        webhooks.changed(call.tenant);
-        await call.record(`created ${hook.id}`);
-        const { secret, ...webhook } = hook;
-        return { secret, webhook };
+        return call.atomic(async () => {
+          if ((await webhooks.store.list(call.tenant)).length >= limits.webhooksPerTenant)
+            throw new BadRequestError(`a tenant may have at most ${limits.webhooksPerTenant} webhooks; delete one first`);
+          const hook: Webhook = {
+            id: randomBytes(8).toString("hex"),
+            tenant: call.tenant,
+            url: r.url,
+            outcomes: [...new Set(r.outcomes ?? [])],
+            cameras: [...new Set(r.cameras ?? [])],
+            subjects: [...new Set(r.subjects ?? [])],
+            secret: `whsec_${randomBytes(32).toString("base64url")}`,
+            createdAt: new Date().toISOString(),
+          };
+          await webhooks.store.insert(hook);
+          webhooks.changed(call.tenant);
+          await call.record(`created ${hook.id}`);
+          const { secret, ...webhook } = hook;
+          return { secret, webhook };
+        });
       },
     ),
 
