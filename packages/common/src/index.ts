@@ -1,4 +1,5 @@
 export { ApiFailure, apiFailure, type GrpcCode } from "./errors.js";
+export { Mutex } from "./mutex.js";
 export { repoRoot } from "./paths.js";
 export { gaussianNoise, seededUniform } from "./random.js";
 export { isToken, TOKEN, token } from "./tokens.js";

@@ -39,14 +39,3 @@ export interface GalleryOptions {
    */
   retainCrops?: boolean;
 }
-
-/** Runs one piece of work at a time, in arrival order. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(work, work);
-    this.tail = next.catch(() => {});
-    return next;
-  }
-}

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { cosine } from "@facerec/common";
+import { cosine, Mutex } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide, type Gates } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
-import { type GalleryOptions, Mutex, type NewTemplate } from "./gallery-options.js";
+import type { GalleryOptions, NewTemplate } from "./gallery-options.js";
 import {
   type ConsentRecord,
   type GalleryStore,

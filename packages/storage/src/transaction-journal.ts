@@ -1,5 +1,6 @@
 import { existsSync, fstatSync, renameSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { Mutex } from "@facerec/common";
 import { privateFolder } from "./private-files.js";
 import { CorruptLogError, RecordLog, syncDir } from "./record-log.js";
 import { type Carried, type Committer, Transaction } from "./transaction.js";
@@ -46,7 +47,7 @@ type JournalRecord = { commit: Commit };
  */
 export class TransactionJournal implements Committer {
   private readonly unfinishedCommits = new Map<string, Unfinished>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Mutex();
   /**
    * Set when a change could not be made durable whole (a full disk): memory holds what disk may not,
    * so no change is taken until a restart reads the logs and this journal again.
@@ -94,7 +95,7 @@ export class TransactionJournal implements Committer {
    */
   run<T>(work: () => Promise<T>): Promise<T> {
     if (Transaction.inScope()) return work();
-    const turn = this.queue.then(async () => {
+    return this.queue.run(async () => {
       if (this.broken) {
         throw new Error(
           `an earlier change could not be written whole (${this.broken.message}); restart the product to finish or undo it`,
@@ -107,8 +108,6 @@ export class TransactionJournal implements Committer {
         if (tx.isOpen) this.commit(tx);
       }
     });
-    this.queue = turn.catch(() => {});
-    return turn;
   }
 
   /**
