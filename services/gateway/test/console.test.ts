@@ -360,4 +360,23 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await checked(page, "check");
     expect(failed).toEqual([]);
   });
+
+  it("every page at a phone's 390 px in the dark theme: nothing wider than the screen, no serious axe finding", async () => {
+    const { page, failed } = await at(key, "overview", { width: 390, height: 844 });
+    await page.click("#theme");
+    for (const name of ["overview", "live", "review", "people", "identify", "audit", "settings", "check", "notice"]) {
+      await page.click(`nav a[href="#/${name}"]`);
+      await expect.poll(() => page.textContent("#page-title")).not.toBe("");
+      // Content that is still loading is not what is checked: wait for the network to settle.
+      await page.waitForLoadState("networkidle");
+      const wide = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement
+            .scrollWidth,
+      );
+      expect(wide, `${name} is ${wide} px wide`).toBeLessThanOrEqual(390);
+      await checked(page, `${name}-390-dark`);
+    }
+    expect(failed).toEqual([]);
+  });
 });
