@@ -156,7 +156,7 @@ function writeAside(aside: string, payloads: Iterable<Buffer>): number {
 }
 
 /** Rename a complete aside file over `path`, durably; `<path>.torn` goes with the old file. */
-function replaceWith(aside: string, path: string): void {
+export function replaceWith(aside: string, path: string): void {
   rmSync(`${path}.torn`, { force: true });
   renameSync(aside, path);
   syncDir(dirname(path));

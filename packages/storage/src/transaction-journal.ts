@@ -1,8 +1,8 @@
-import { existsSync, fstatSync, renameSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, fstatSync } from "node:fs";
+import { join, relative } from "node:path";
 import { Mutex } from "@facerec/common";
 import { privateFolder } from "./private-files.js";
-import { CorruptLogError, RecordLog, syncDir } from "./record-log.js";
+import { CorruptLogError, RecordLog, replaceWith } from "./record-log.js";
 import { type Carried, type Committer, Transaction } from "./transaction.js";
 
 /** One log's part of a commit, paths relative to the journal's root (a data folder may move). */
@@ -209,10 +209,7 @@ function runAfterCommit(tx: Transaction): void {
  */
 function redo(root: string, writes: LoggedWrites): void {
   const path = join(root, writes.log);
-  if (writes.aside && existsSync(join(root, writes.aside))) {
-    renameSync(join(root, writes.aside), path);
-    syncDir(dirname(path));
-  }
+  if (writes.aside && existsSync(join(root, writes.aside))) replaceWith(join(root, writes.aside), path);
   if (writes.appends.length === 0) return;
   // Opening cuts a torn tail: an append the crash cut short, which is written again whole here.
   const { log } = RecordLog.open(path, () => {}, { outsideTransactions: true });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -106,10 +106,13 @@ describe("transactions over record logs", () => {
     expect(records(dir, "a")).toEqual([{ n: 1 }]);
     expect(records(dir, "b")).toEqual([{ n: 1 }, { dropped: true }]);
     expect(readdirSync(join(dir, "b")).filter((f) => f.includes(".tx-"))).toHaveLength(1);
+    // What an earlier open cut from the old file's tail: it goes with the file the rewrite replaces.
+    writeFileSync(join(dir, "b", "b.log.torn"), "cut from the old file");
 
     const journal = TransactionJournal.open(dir);
     expect(records(dir, "a")).toEqual([{ n: 1 }, { n: 2 }]);
     expect(records(dir, "b")).toEqual([{ kept: true }, { n: 2 }]);
+    expect(existsSync(join(dir, "b", "b.log.torn"))).toBe(false);
     const [unfinished, ...more] = journal.unfinished();
     expect(more).toEqual([]);
     expect(unfinished?.carried).toEqual({ entry: "changed" });
