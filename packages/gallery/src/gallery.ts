@@ -4,7 +4,13 @@ import { cosine, Mutex } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide, type Gates } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
-import type { GalleryOptions, NewTemplate } from "./gallery-options.js";
+import {
+  type Enrolled,
+  type GalleryOptions,
+  type NewTemplate,
+  type SkippedTemplate,
+  TEMPLATE_DEFAULTS,
+} from "./gallery-options.js";
 import {
   type ConsentRecord,
   type GalleryStore,
@@ -249,15 +255,19 @@ export class Gallery {
   /**
    * Keep a face as "not this subject": stored and replicated like a template, in the model's negative
    * partition, and erased with the subject. A later probe at least as close to it as to the subject
-   * (less DecisionPolicy.negativeMargin) does not match the subject.
+   * (less DecisionPolicy.negativeMargin) does not match the subject. Undefined where it is a near-copy
+   * of a negative already held (the same face marked twice), or the subject holds the most.
    */
-  async addNegative(tenant: string, subject: string, model: string, item: NewTemplate): Promise<Template> {
-    return (await this.enrol(tenant, subject, negativeModel(model), [item]))[0] as Template;
+  async addNegative(tenant: string, subject: string, model: string, item: NewTemplate): Promise<Template | undefined> {
+    return (await this.enrol(tenant, subject, negativeModel(model), [item])).templates[0];
   }
 
-  /** Add templates to a subject; its threshold and those of the subjects near it are recomputed. */
-  async enrol(tenant: string, subject: string, model: string, items: readonly NewTemplate[]): Promise<Template[]> {
-    return (await this.enrolMany(tenant, model, [{ subject, items }]))[0] as Template[];
+  /**
+   * Add templates to a subject; its threshold and those of the subjects near it are recomputed. A
+   * near-copy of a template it holds, or one past its most (TemplateRules), is left out and said why.
+   */
+  async enrol(tenant: string, subject: string, model: string, items: readonly NewTemplate[]): Promise<Enrolled> {
+    return (await this.enrolMany(tenant, model, [{ subject, items }]))[0] as Enrolled;
   }
 
   /**
@@ -269,36 +279,57 @@ export class Gallery {
     tenant: string,
     model: string,
     batch: readonly { subject: string; items: readonly NewTemplate[] }[],
-  ): Promise<Template[][]> {
+  ): Promise<Enrolled[]> {
     for (const { subject } of batch) await this.findSubject(tenant, subject);
-    const now = new Date().toISOString();
-    const enrolled = batch.map(({ subject, items }) =>
-      items.map((item) => {
-        const template: StoredTemplate = {
-          id: randomUUID(),
-          tenant,
-          subject,
-          model,
-          quality: item.quality,
-          createdAt: now,
-          vector: item.vector,
-        };
-        return { template, ...(this.options.retainCrops && item.crop ? { crop: item.crop } : {}) };
-      }),
-    );
-    const all = enrolled.flat();
+    const rules = { ...TEMPLATE_DEFAULTS, ...this.options.templates };
     return this.mutex.run(async () => {
+      const now = new Date().toISOString();
+      // Chosen under the lock, against what each subject holds now (a concurrent enrolment included).
+      const chosen = await Promise.all(
+        batch.map(async ({ subject, items }) => {
+          const held = await this.index.subjectVectors({ tenant, model }, subject);
+          const kept: { template: StoredTemplate; crop?: Uint8Array }[] = [];
+          const skipped: SkippedTemplate[] = [];
+          for (const [index, item] of items.entries()) {
+            const nearest = held.reduce((best, v) => Math.max(best, cosine(v, item.vector)), -1);
+            if (held.length >= rules.max) {
+              skipped.push({ index, reason: `the subject holds ${rules.max} templates, the most it keeps` });
+            } else if (nearest >= rules.nearCopy) {
+              skipped.push({ index, reason: `a near-copy (cosine ${nearest.toFixed(3)}) of a template the subject holds` });
+            } else {
+              const template: StoredTemplate = {
+                id: randomUUID(),
+                tenant,
+                subject,
+                model,
+                quality: item.quality,
+                createdAt: now,
+                vector: item.vector,
+              };
+              kept.push({ template, ...(this.options.retainCrops && item.crop ? { crop: item.crop } : {}) });
+              held.push(item.vector);
+            }
+          }
+          return { kept, skipped };
+        }),
+      );
+      const all = chosen.flatMap((c) => c.kept);
       // The store says where each retained crop went; memory holds the templates as stored.
-      const stored = await this.store.addTemplates(all);
-      await this.index.upsert(stored.map(pointOf));
-      this.held.addTemplates(stored);
-      const thresholds = await this.thresholdsFor({ tenant, model });
-      const subjects = [...new Set(batch.map((b) => b.subject))];
-      this.restoreOnRollback(tenant, subjects);
-      if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
-      else await thresholds.rebuild(this.held.subjectsByPartition().get(keyOf(tenant, model)) ?? subjects);
+      const stored = all.length ? await this.store.addTemplates(all) : [];
+      if (stored.length) {
+        await this.index.upsert(stored.map(pointOf));
+        this.held.addTemplates(stored);
+        const thresholds = await this.thresholdsFor({ tenant, model });
+        const subjects = [...new Set(batch.map((b) => b.subject))];
+        this.restoreOnRollback(tenant, subjects);
+        if (subjects.length <= BULK_REBUILD) await thresholds.refresh(subjects);
+        else await thresholds.rebuild(this.held.subjectsByPartition().get(keyOf(tenant, model)) ?? subjects);
+      }
       let next = 0;
-      return enrolled.map((list) => list.map(() => withoutVector(stored[next++] as StoredTemplate)));
+      return chosen.map(({ kept, skipped }) => ({
+        templates: kept.map(() => withoutVector(stored[next++] as StoredTemplate)),
+        skipped,
+      }));
     });
   }
 

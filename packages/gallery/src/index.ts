@@ -29,7 +29,14 @@ export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
 export { FileReviewStore } from "./file-review-store.js";
 export { Gallery } from "./gallery.js";
-export type { GalleryOptions, NewTemplate } from "./gallery-options.js";
+export {
+  type Enrolled,
+  type GalleryOptions,
+  type NewTemplate,
+  type SkippedTemplate,
+  TEMPLATE_DEFAULTS,
+  type TemplateRules,
+} from "./gallery-options.js";
 export {
   type ConsentRecord,
   type GalleryStore,

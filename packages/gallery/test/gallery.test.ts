@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { l2normalise } from "@facerec/common";
+import { gaussianNoise, l2normalise } from "@facerec/common";
 import { describeWithShared, LFW, shared } from "@facerec/testkit";
 import { decodeImage, encodePng, type Face, FaceEngine } from "@facerec/vision";
 import { beforeAll, expect, it } from "vitest";
@@ -155,13 +155,7 @@ describeWithShared("gallery: enrol, identify, erase", () => {
   });
 
   it("bulk enrolment gives the same thresholds and answers as enrolling one subject at a time", async () => {
-    let seed = 1;
-    const gauss = () => {
-      seed = (seed * 48271) % 2147483647;
-      const u = seed / 2147483647;
-      seed = (seed * 48271) % 2147483647;
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * (seed / 2147483647));
-    };
+    const gauss = gaussianNoise(1);
     const others = Array.from({ length: 300 }, () => l2normalise(Float32Array.from({ length: 512 }, gauss)));
     const bulk = await openGallery();
     const single = await openGallery();
@@ -188,5 +182,44 @@ describeWithShared("gallery: enrol, identify, erase", () => {
       expect(a).toBeCloseTo(b, 3);
     }
     expect(await whoIs(bulk, "acme", knn("test", "obama1.jpg"), knnBulk)).toEqual(["obama"]);
+  });
+
+  it("keeps a subject's templates few and different: near-copies and templates past the most are left out", async () => {
+    const gallery = await openGallery();
+    const ada = await gallery.createSubject("acme", "Tony Blair");
+    // One photo and the same photo re-encoded (JPEG quality 60, shifted 2 px), then another photo of him.
+    const sharp = (await import("sharp")).default;
+    const photo = readFileSync(LFW("Tony_Blair", 1));
+    const copy = await sharp(photo)
+      .extract({ left: 2, top: 2, width: 248, height: 248 })
+      .resize(250, 250)
+      .jpeg({ quality: 60 })
+      .toBuffer();
+    const vectorOf = async (bytes: Buffer) =>
+      FaceEngine.primary(await engine.analyse(await decodeImage(bytes)))?.embedding as Float32Array;
+    const items = [photo, copy, readFileSync(LFW("Tony_Blair", 2))];
+    const enrolled = await gallery.enrol(
+      "acme",
+      ada.id,
+      model,
+      await Promise.all(items.map(async (bytes) => ({ vector: await vectorOf(bytes), quality: 1 }))),
+    );
+    expect(enrolled.templates).toHaveLength(2);
+    expect(enrolled.skipped).toEqual([
+      { index: 1, reason: expect.stringMatching(/^a near-copy \(cosine 0\.9\d\d\) of a template the subject holds$/) },
+    ]);
+    // The same copy again later, as the review queue or feedback would bring it: left out as well.
+    expect((await gallery.enrol("acme", ada.id, model, [{ vector: await vectorOf(copy), quality: 1 }])).templates).toEqual([]);
+    // Past the most (50), nothing more is added however different.
+    const gauss = gaussianNoise(7);
+    const distinct = Array.from({ length: 60 }, () => ({
+      vector: l2normalise(Float32Array.from({ length: 512 }, gauss)),
+      quality: 1,
+    }));
+    const many = await gallery.enrol("acme", ada.id, model, distinct);
+    expect(many.templates).toHaveLength(48);
+    expect(many.skipped.map((s) => s.index)).toEqual(Array.from({ length: 12 }, (_, k) => 48 + k));
+    expect(many.skipped[0]?.reason).toBe("the subject holds 50 templates, the most it keeps");
+    expect(gallery.templatesOf("acme", ada.id)).toHaveLength(50);
   });
 });

@@ -318,8 +318,7 @@ export class JobRunner {
         this.gallery.listSubjects(tenant).find((s) => s.name === name && s.metadata.job === job.id) ??
         (await this.gallery.createSubject(tenant, name, { job: job.id as string, folder }));
       if (this.gallery.templatesOf(tenant, subject.id).length === 0 && items.length > 0) {
-        await this.gallery.enrol(tenant, subject.id, this.engine.embedder.id, items);
-        templates += items.length;
+        templates += (await this.gallery.enrol(tenant, subject.id, this.engine.embedder.id, items)).templates.length;
       }
       await this.markDone(job, done, name, Math.round(((i + 1) / people.length) * 100));
     }
@@ -343,8 +342,7 @@ export class JobRunner {
         const images = await Promise.all(usable.map((c) => decodeImage(c.png)));
         const vectors = await this.engine.embedder.embed(images);
         const items = usable.map((c, k) => ({ vector: vectors[k] as Float32Array, quality: c.t.quality, crop: c.png }));
-        if (items.length > 0) await this.gallery.enrol(tenant, subject.id, model, items);
-        templates += items.length;
+        if (items.length > 0) templates += (await this.gallery.enrol(tenant, subject.id, model, items)).templates.length;
       }
       await this.markDone(job, done, subject.id, Math.round(((i + 1) / subjects.length) * 100));
     }

@@ -304,9 +304,10 @@ export function decisionOperations(ctx: OperationContext) {
         const best = scored.sort((a, b) => b.score - a.score)[0] as (typeof scored)[number];
         const item = { vector: best.face.embedding as Float32Array, quality: best.face.quality.score };
         const { templateId, requestId } = await call.atomic(async () => {
+          // Empty where the face adds nothing the subject holds (a near-copy, or past the most).
           let templateId: string;
           if (request.verdict === "wrong") {
-            templateId = (await gallery.addNegative(call.tenant, request.subjectId, ctx.modelId, item)).id;
+            templateId = (await gallery.addNegative(call.tenant, request.subjectId, ctx.modelId, item))?.id ?? "";
           } else {
             const { minQuality } = gallery.policy;
             if (item.quality < minQuality)
@@ -315,10 +316,12 @@ export function decisionOperations(ctx: OperationContext) {
               throw new BadRequestError(
                 `the face does not match the subject now (score ${best.score.toFixed(3)}, threshold ${best.threshold.toFixed(3)}); enrol it instead if it is them`,
               );
-            templateId = ((await gallery.enrol(call.tenant, request.subjectId, ctx.modelId, [item]))[0] as { id: string }).id;
+            templateId = (await gallery.enrol(call.tenant, request.subjectId, ctx.modelId, [item])).templates[0]?.id ?? "";
           }
           const requestId = await call.record(
-            request.verdict === "wrong" ? `negative ${templateId}` : `template ${templateId}`,
+            templateId
+              ? `${request.verdict === "wrong" ? "negative" : "template"} ${templateId}`
+              : `${request.verdict === "wrong" ? "negative" : "template"} not kept: a near-copy of one held`,
             { subjectId: request.subjectId, scores: [best.score] },
             { requestId: request.decisionId ?? randomUUID(), qualifier: request.verdict },
           );

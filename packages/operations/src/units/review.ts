@@ -73,16 +73,20 @@ export function reviewOperations(ctx: OperationContext) {
         const subject = existing ?? (await gallery.createSubject(call.tenant, to.name as string, {}));
         const items = await store.take(call.tenant, id);
         const usable = items.filter((i) => i.model === ctx.modelId && i.quality >= gallery.policy.minQuality);
-        if (usable.length)
-          await gallery.enrol(
-            call.tenant,
-            subject.id,
-            ctx.modelId,
-            usable.map((i) => ({ vector: i.vector, quality: i.quality, ...(i.crop ? { crop: i.crop } : {}) })),
-          );
-        const skipped = items.length - usable.length;
-        await call.record(`assigned ${id}: ${usable.length} templates, ${skipped} skipped`, { subjectId: subject.id });
-        return { subject, templates: usable.length, skipped };
+        // A group is often one person seen many times alike: only the faces that differ become templates.
+        const added = usable.length
+          ? (
+              await gallery.enrol(
+                call.tenant,
+                subject.id,
+                ctx.modelId,
+                usable.map((i) => ({ vector: i.vector, quality: i.quality, ...(i.crop ? { crop: i.crop } : {}) })),
+              )
+            ).templates.length
+          : 0;
+        const skipped = items.length - added;
+        await call.record(`assigned ${id}: ${added} templates, ${skipped} skipped`, { subjectId: subject.id });
+        return { subject, templates: added, skipped };
       },
     ),
 

@@ -133,6 +133,8 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
         for (const [i, bytes] of images.entries()) ctx.checkImage(bytes, `image ${i}`);
         await ctx.requireSubjectConsent(call.tenant, await gallery.findSubject(call.tenant, subjectId));
         const accepted: NewTemplate[] = [];
+        /** Where each accepted face came from: its photo's place in the request. */
+        const photoOf: number[] = [];
         const rejected: { index: number; reason: string }[] = [];
         const { minQuality } = gallery.policy;
         for (const [index, bytes] of images.entries()) {
@@ -142,14 +144,22 @@ export function subjectOperations(ctx: OperationContext, personalData: PersonalD
             else if (face.quality.score < minQuality)
               rejected.push({ index, reason: `face quality ${face.quality.score.toFixed(2)} is below ${minQuality}` });
             // The aligned crop goes with it; the gallery keeps it only where crops are retained (for re-embedding).
-            else accepted.push({ vector: face.embedding, quality: face.quality.score, crop: await encodePng(face.aligned) });
+            else {
+              accepted.push({ vector: face.embedding, quality: face.quality.score, crop: await encodePng(face.aligned) });
+              photoOf.push(index);
+            }
           } catch (error) {
             if (!(error instanceof ImageError)) throw error;
             rejected.push({ index, reason: `${error.code}: ${error.message}` });
           }
         }
         return call.atomic(async () => {
-          const templates = accepted.length ? await gallery.enrol(call.tenant, subjectId, ctx.modelId, accepted) : [];
+          const { templates, skipped } = accepted.length
+            ? await gallery.enrol(call.tenant, subjectId, ctx.modelId, accepted)
+            : { templates: [], skipped: [] };
+          // A near-copy of a held template, or one past the most, is refused like a photo without a face.
+          for (const s of skipped) rejected.push({ index: photoOf[s.index] as number, reason: s.reason });
+          rejected.sort((a, b) => a.index - b.index);
           const enrolled = `enrolled ${templates.length}`;
           await call.record(rejected.length ? `${enrolled}, rejected ${rejected.length}` : enrolled, { subjectId });
           return { templateIds: templates.map((t) => t.id), rejected };
