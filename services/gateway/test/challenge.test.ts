@@ -192,7 +192,11 @@ describeWithShared("active liveness check", () => {
       const { id } = (await rest("POST", "/v1/subjects", admin, { name })).json;
       const images = await Promise.all(captures.map(async (c) => b64((await orlFrame(subject, c)).jpeg)));
       const r = await rest("POST", `/v1/subjects/${id}/enroll`, admin, { images });
-      expect(r.json.templateIds).toHaveLength(captures.length);
+      // Two captures of one sitting may be near-copies (cosine 0.95 or more): the second is then left out.
+      expect(r.json.templateIds.length).toBeGreaterThanOrEqual(1);
+      expect(
+        r.json.templateIds.length + r.json.rejected.filter((x: { reason: string }) => x.reason.startsWith("a near-copy")).length,
+      ).toBe(captures.length);
       return id as string;
     };
     // ORL s1 enrolled from captures the answers do not use; s11 is someone else.

@@ -198,9 +198,9 @@ describeWithShared("REST gateway over real HTTP", () => {
       body: photos,
     });
     expect(((await enrolled.json()) as { templateIds: string[] }).templateIds).toHaveLength(2);
-    // One file in the form is a list of one.
+    // One file in the form is a list of one (another photo of him: the same again would be a near-copy).
     const one = new FormData();
-    one.append("images", new Blob([readFileSync(knn("train", "obama", "obama.jpg"))]), "obama.jpg");
+    one.append("images", new Blob([readFileSync(knn("test", "obama1.jpg"))]), "obama1.jpg");
     const single = await fetch(`${base}/v1/subjects/${created.json.id}/enroll`, {
       method: "POST",
       headers: { "x-api-key": keyOf.admin as string },
