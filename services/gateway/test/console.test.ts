@@ -253,8 +253,11 @@ describeWithShared("web console in headless Chromium, page by page", () => {
     await expect.poll(() => texts(page, "#live-cameras h3")).toEqual(["door", "lobby"]);
     expect(await page.textContent("#live-door li")).toMatch(/John Stockton \(0\.\d\d\)$/);
     expect(await page.textContent("#live-lobby li")).toMatch(/unknown/);
-    // The lobby's stranger went to the review queue with a crop: its tile shows the face.
-    await expect.poll(() => page.$$eval("#live-cameras img", (imgs) => imgs.length)).toBe(1);
+    // The lobby's stranger went to the review queue with a crop: its tile shows the face; the door's
+    // match shows the face John Stockton was enrolled with.
+    await expect
+      .poll(() => page.$$eval("#live-cameras img", (imgs) => imgs.map((i) => i.getAttribute("alt"))))
+      .toEqual(["John Stockton as enrolled", "the newest face at lobby"]);
     await checked(page, "live");
     await page.fill("#live-filter", "lob");
     await expect.poll(() => texts(page, "#live-cameras h3")).toEqual(["lobby"]);

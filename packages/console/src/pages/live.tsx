@@ -50,12 +50,16 @@ async function follow(signal: AbortSignal, onDecision: (d: Decision) => void, on
 function Tile({ camera, decisions }: { camera: string; decisions: Decision[] }) {
   const people = usePeople();
   const newest = decisions[0];
-  // Faces that went to the review queue (unknown, close calls) have their crop there while crops are retained.
-  const crop = useFace(newest?.cropId && newest.outcome !== "match" ? { review: newest.cropId } : undefined);
+  // Faces that went to the review queue (unknown, close calls) have their crop there while crops are
+  // retained; a match shows the face the person was enrolled with, beside the name it was matched to.
+  const matched = newest?.outcome === "match" && newest.subjectId;
+  const face = matched ? { subject: newest.subjectId as string } : newest?.cropId ? { review: newest.cropId } : undefined;
+  const crop = useFace(face);
+  const who = matched ? `${newest.subjectName ?? nameOf(people, newest.subjectId)} as enrolled` : `the newest face at ${camera}`;
   return (
     <article class="tile" aria-labelledby={`tile-${camera}`}>
       <h3 id={`tile-${camera}`}>{camera}</h3>
-      {crop ? <img src={crop} width={112} height={112} alt={`the newest face at ${camera}`} /> : null}
+      {crop ? <img src={crop} width={112} height={112} alt={who} /> : null}
       <ol id={`live-${camera}`}>
         {decisions.map((d, i) => (
           <li key={d.cropId || `at-${i}`} class={tone(d.outcome)}>
