@@ -23,6 +23,7 @@ const DEDUPE_MEMORY = 100_000;
 /**
  * Entries one query reads from disk at most before it answers: a filter that matches rarely returns a
  * short (even empty) page with a nextPageToken to go on from, rather than reading the whole trail.
+ * @default 20,000 (FileAuditTrail.open's `scanLimit` sets another, for tests of the short page)
  */
 const SCAN_LIMIT = 20_000;
 
@@ -50,16 +51,19 @@ export class FileAuditTrail implements AuditTrail {
   private readonly listeners = new AppendListeners();
   private readonly checkpoints: Map<string, AuditCheckpoint>;
 
-  private constructor(private readonly dir: string) {
+  private constructor(
+    private readonly dir: string,
+    private readonly scanLimit: number,
+  ) {
     this.checkpoints = new Map(Object.entries(storedCheckpoints(dir)));
   }
 
   private log!: RecordLog;
 
-  static open(dir: string): FileAuditTrail {
+  static open(dir: string, options: { scanLimit?: number } = {}): FileAuditTrail {
     mkdirSync(dir, { recursive: true });
     archiveGlobalChain(dir);
-    const trail = new FileAuditTrail(dir);
+    const trail = new FileAuditTrail(dir, options.scanLimit ?? SCAN_LIMIT);
     trail.log = trail.replay();
     return trail;
   }
@@ -153,7 +157,7 @@ export class FileAuditTrail implements AuditTrail {
     const inRange = (i: number) => i >= 0 && i < at.offsets.length;
     const page: AuditEntry[] = [];
     let i = start;
-    for (; inRange(i) && page.length <= size && Math.abs(i - start) < SCAN_LIMIT; i += step) {
+    for (; inRange(i) && page.length <= size && Math.abs(i - start) < this.scanLimit; i += step) {
       const { dedupeKey: _, ...entry } = JSON.parse(this.log.readAt(at.offsets[i] as number).toString()) as Stored;
       if (matches(entry, q)) page.push(entry);
     }
