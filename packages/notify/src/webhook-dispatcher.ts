@@ -7,7 +7,7 @@ import { type BreakerOptions, type CircuitState, WebhookBreakers } from "./webho
 import { postTo, webhookSignature } from "./webhook-delivery.js";
 import { DestinationError, DestinationPolicy } from "./webhook-destinations.js";
 import { LocalDeliveryQueue, type LocalQueueOptions } from "./webhook-local-queue.js";
-import { type DeliveryJob, WEBHOOK_DEFAULTS, type Webhook, type WebhookStore } from "./webhook-model.js";
+import { type DeliveryAttempt, type DeliveryJob, WEBHOOK_DEFAULTS, type Webhook, type WebhookStore } from "./webhook-model.js";
 
 /**
  * What the delivery log says of every attempt that got no HTTP answer: no connection, a refused or
@@ -134,7 +134,7 @@ export class WebhookDispatcher {
    * A test delivery to one webhook, made now and not queued: a signed body of `type: "test"` (no
    * decision, nobody's data), logged with the webhook's attempts and counted by its circuit like any
    * attempt (it is made even while the circuit is open: an operator checking a mended receiver).
-   * Resolves with what the log records; a webhook already being tested answers `busy`.
+   * Resolves with what the attempt logged; a webhook already being tested answers `busy`.
    */
   async test(hook: Webhook): Promise<{ delivered: boolean; status?: number; error?: string } | "busy"> {
     if (this.testing.has(hook.id)) return "busy";
@@ -147,14 +147,12 @@ export class WebhookDispatcher {
       eventId: `test:${deliveryId}`,
       body: JSON.stringify({ type: "test", deliveryId, webhookId: hook.id, sentAt: new Date().toISOString() }),
     };
+    let logged: DeliveryAttempt | undefined;
     try {
-      await this.attempt(job, 1);
-    } catch {
-      // A failed attempt is in the log, read below.
+      logged = (await this.attemptLogged(job, 1))?.logged;
     } finally {
       this.testing.delete(hook.id);
     }
-    const logged = (await this.store.attempts(hook.tenant, hook.id, 20)).find((a) => a.deliveryId === deliveryId);
     return {
       delivered: logged?.delivered ?? false,
       ...(logged?.status !== undefined ? { status: logged.status } : {}),
@@ -190,11 +188,24 @@ export class WebhookDispatcher {
    * webhook's circuit; the queue asked it whether to attempt (breakers.admit).
    */
   async attempt(job: DeliveryJob, attempt: number): Promise<void> {
+    const made = await this.attemptLogged(job, attempt);
+    if (made?.logged.error && !made.refused) throw new Error(made.logged.error);
+  }
+
+  /**
+   * One attempt, counted, given to the circuit and logged: what was logged, and whether the
+   * destination policy refused it; undefined where the webhook is gone. Rejects only when the log
+   * cannot be written.
+   */
+  private async attemptLogged(
+    job: DeliveryJob,
+    attempt: number,
+  ): Promise<{ logged: DeliveryAttempt; refused: boolean } | undefined> {
     let result: Sent | undefined;
     let opened: number | undefined;
     try {
       const hook = (await this.hooks(job.tenant)).find((h) => h.id === job.webhookId);
-      if (!hook) return;
+      if (!hook) return undefined;
       result = await this.post(hook, job);
     } finally {
       // What the receiver did, for its circuit: nothing is learnt from no attempt or a refusal.
@@ -204,7 +215,7 @@ export class WebhookDispatcher {
     // The attempt that opens the circuit says so in the log, which every replica shows; the circuit
     // itself is this process's.
     const error = opened ? `${result.error}; circuit open until ${new Date(opened).toISOString()}` : result.error;
-    await this.store.recordAttempt({
+    const logged: DeliveryAttempt = {
       webhookId: job.webhookId,
       tenant: job.tenant,
       deliveryId: job.deliveryId,
@@ -214,16 +225,12 @@ export class WebhookDispatcher {
       ...(error ? { error } : {}),
       delivered: !error,
       at: new Date().toISOString(),
-    });
-    if (refused) {
-      this.refused++;
-      return;
-    }
-    if (error) {
-      this.failed++;
-      throw new Error(error);
-    }
-    this.delivered++;
+    };
+    await this.store.recordAttempt(logged);
+    if (refused) this.refused++;
+    else if (error) this.failed++;
+    else this.delivered++;
+    return { logged, refused };
   }
 
   /** POST a delivery to its webhook, signed now: the status, or why it failed; never rejects. */
