@@ -4,13 +4,7 @@ import { cosine, Mutex } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide, type Gates } from "./decide.js";
 import { EmbeddedIndex } from "./embedded-index.js";
-import {
-  type Enrolled,
-  type GalleryOptions,
-  type NewTemplate,
-  type SkippedTemplate,
-  TEMPLATE_DEFAULTS,
-} from "./gallery-options.js";
+import type { GalleryOptions, NewTemplate } from "./gallery-options.js";
 import {
   type ConsentRecord,
   type GalleryStore,
@@ -29,6 +23,7 @@ import {
   SubjectThresholds,
   type ThresholdExplanation,
 } from "./subject-thresholds.js";
+import { chooseTemplates, type Enrolled, TEMPLATE_DEFAULTS } from "./template-rules.js";
 import type { IndexFilter, IndexPoint, VectorIndex } from "./types.js";
 
 /** Above this many subjects in one enrolment, thresholds are rebuilt for the partition instead of refreshed. */
@@ -288,28 +283,20 @@ export class Gallery {
       const chosen = await Promise.all(
         batch.map(async ({ subject, items }) => {
           const held = await this.index.subjectVectors({ tenant, model }, subject);
-          const kept: { template: StoredTemplate; crop?: Uint8Array }[] = [];
-          const skipped: SkippedTemplate[] = [];
-          for (const [index, item] of items.entries()) {
-            const nearest = held.reduce((best, v) => Math.max(best, cosine(v, item.vector)), -1);
-            if (held.length >= rules.max) {
-              skipped.push({ index, reason: `the subject holds ${rules.max} templates, the most it keeps` });
-            } else if (nearest >= rules.nearCopy) {
-              skipped.push({ index, reason: `a near-copy (cosine ${nearest.toFixed(3)}) of a template the subject holds` });
-            } else {
-              const template: StoredTemplate = {
-                id: randomUUID(),
-                tenant,
-                subject,
-                model,
-                quality: item.quality,
-                createdAt: now,
-                vector: item.vector,
-              };
-              kept.push({ template, ...(this.options.retainCrops && item.crop ? { crop: item.crop } : {}) });
-              held.push(item.vector);
-            }
-          }
+          const { taken, skipped } = chooseTemplates(held, items, rules);
+          const kept = taken.map((index) => {
+            const item = items[index] as NewTemplate;
+            const template: StoredTemplate = {
+              id: randomUUID(),
+              tenant,
+              subject,
+              model,
+              quality: item.quality,
+              createdAt: now,
+              vector: item.vector,
+            };
+            return { template, ...(this.options.retainCrops && item.crop ? { crop: item.crop } : {}) };
+          });
           return { kept, skipped };
         }),
       );

@@ -29,14 +29,7 @@ export { EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.js";
 export { FileGalleryStore } from "./file-gallery-store.js";
 export { FileReviewStore } from "./file-review-store.js";
 export { Gallery } from "./gallery.js";
-export {
-  type Enrolled,
-  type GalleryOptions,
-  type NewTemplate,
-  type SkippedTemplate,
-  TEMPLATE_DEFAULTS,
-  type TemplateRules,
-} from "./gallery-options.js";
+export type { GalleryOptions, NewTemplate } from "./gallery-options.js";
 export {
   type ConsentRecord,
   type GalleryStore,
@@ -68,5 +61,6 @@ export {
   type ThresholdExplanation,
   type ThresholdOptions,
 } from "./subject-thresholds.js";
+export { type Enrolled, type SkippedTemplate, TEMPLATE_DEFAULTS, type TemplateRules } from "./template-rules.js";
 export { type AdaptiveRule, DEFAULT_ADAPTIVE_RULE, type SubjectStats, thresholdShift } from "./thresholds.js";
 export type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
