@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,7 +154,8 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
         });
       },
     });
-    const slow = await openGateway(mkdtempSync(join(tmpdir(), "webhooks-slow-")), { destinations });
+    const slowData = mkdtempSync(join(tmpdir(), "webhooks-slow-"));
+    const slow = await openGateway(slowData, { destinations });
     try {
       const acme = await slow.keys.authenticate((await slow.keys.create("acme", "admin", ["admin"])).key);
       const globex = await slow.keys.authenticate((await slow.keys.create("globex", "admin", ["admin"])).key);
@@ -175,6 +176,7 @@ describeWithShared("webhooks: decisions POSTed to a tenant's receiver, signed, r
     } finally {
       release();
       await slow.close();
+      rmSync(slowData, { recursive: true, force: true });
     }
   });
 
