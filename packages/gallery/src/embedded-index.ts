@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cosine } from "@facerec/common";
 import { RecordLog, type Recovery } from "@facerec/storage";
 import ort from "onnxruntime-node";
-import { AnnGraph, type AnnOptions, DEFAULT_ANN_OPTIONS } from "./ann.js";
+import { type AnnOptions, CodeIndex, type CodeSessions, DEFAULT_ANN_OPTIONS } from "./ann.js";
 import { VectorMatrix } from "./matrix.js";
-import { topKModel } from "./topk-model.js";
+import { topKModel } from "./onnx-models.js";
 import type { IndexFilter, IndexPoint, SearchHit, VectorIndex } from "./types.js";
 
 const UPSERT = 1;
@@ -23,7 +22,7 @@ function encodeUpsert(p: IndexPoint): Buffer {
   return Buffer.concat([head, meta, Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)]);
 }
 
-/** Exact scores of the shortlisted rows, best k first: the graph only chooses whom to score. */
+/** Exact scores of the shortlisted rows, best k first: the code index only chooses whom to score. */
 function rescore(matrix: VectorMatrix, query: Float32Array, ids: readonly string[], k: number): SearchHit[] {
   const hits: SearchHit[] = [];
   for (const id of ids) {
@@ -41,49 +40,43 @@ function encodeJson(op: number, body: unknown): Buffer {
 export interface EmbeddedIndexOptions {
   /** Folder for the index's log; omit for a memory-only index (benchmarks, tests of search alone). */
   dir?: string;
-  /**
-   * Folder where large partitions' graphs are saved and loaded from at the next open (see AnnGraph).
-   * @default `graphs` in `dir`; none for a memory-only index unless given
-   */
-  graphs?: string;
   dims: number;
   /**
-   * Approximate search for large partitions (an HNSW shortlist re-scored exactly), or false for exact
-   * search everywhere. @default DEFAULT_ANN_OPTIONS: partitions of 100,000 templates and more.
+   * Approximate search for large partitions (a scan of compressed codes whose shortlist is re-scored
+   * exactly, see CodeIndex), or false for exact search everywhere. @default DEFAULT_ANN_OPTIONS:
+   * partitions of 100,000 templates and more.
    */
   ann?: Partial<AnnOptions> | false;
 }
 
 /**
  * The one-machine index: cosine search over in-memory matrices, one per tenant and model. Small
- * partitions are searched exactly, as a GEMM + TopK on ONNX Runtime; large ones through an HNSW graph
- * of their own (AnnGraph) whose shortlist is re-scored from the full-precision rows, so a tenant's search
+ * partitions are searched exactly, as a GEMM + TopK on ONNX Runtime; large ones through a code index
+ * of their own (CodeIndex) whose shortlist is re-scored from the full-precision rows, so a tenant's search
  * never reads another's vectors and scores are exact. Every change is appended to a checksummed log and
  * fsync'd before the call returns; opening the folder replays the log, dropping a torn last record.
- * Large partitions' graphs are saved (in the folder's graphs/, or `graphs`) and loaded at the next open.
  */
 export class EmbeddedIndex implements VectorIndex {
   private readonly partitions = new Map<string, VectorMatrix>();
-  private readonly graphs = new Map<string, AnnGraph>();
+  private readonly coded = new Map<string, CodeIndex>();
+  /** A partition's next code index while it is built (the partition doubled); the current one serves meanwhile. */
+  private readonly recoding = new Map<string, CodeIndex>();
+  private sessions: Promise<CodeSessions> | undefined;
   private readonly ann: AnnOptions | undefined;
   private log: RecordLog | undefined;
   private replaying = false;
   recovery: Recovery = { records: 0, discardedBytes: 0 };
-
-  private readonly graphsDir: string | undefined;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly options: EmbeddedIndexOptions,
   ) {
     this.ann = options.ann === false ? undefined : { ...DEFAULT_ANN_OPTIONS, ...options.ann };
-    this.graphsDir = options.graphs ?? (options.dir ? join(options.dir, "graphs") : undefined);
   }
 
   static async open(options: EmbeddedIndexOptions): Promise<EmbeddedIndex> {
     const session = await ort.InferenceSession.create(topKModel(options.dims));
     const index = new EmbeddedIndex(session, options);
-    if (index.graphsDir) mkdirSync(index.graphsDir, { recursive: true });
     if (options.dir) {
       mkdirSync(options.dir, { recursive: true });
       index.replaying = true;
@@ -99,39 +92,67 @@ export class EmbeddedIndex implements VectorIndex {
     return index;
   }
 
-  /** Where a partition's graph came from: its snapshot, loaded at start, or a build (none without a graph). */
-  graphOrigin(filter: IndexFilter): "snapshot" | "build" | undefined {
-    return this.graphs.get(partitionKey(filter.tenant, filter.model))?.origin;
+  /** Where a partition's approximate search stands: none (searched exactly), building, ready or failed. */
+  annState(filter: IndexFilter): "none" | "building" | "ready" | "failed" {
+    const codes = this.coded.get(partitionKey(filter.tenant, filter.model));
+    if (!codes) return "none";
+    return codes.error ? "failed" : codes.searchable ? "ready" : "building";
   }
 
-  /** Where a partition's approximate search stands: no graph (searched exactly), building, ready or failed. */
-  graphState(filter: IndexFilter): "none" | "building" | "ready" | "failed" {
-    const graph = this.graphs.get(partitionKey(filter.tenant, filter.model));
-    if (!graph) return "none";
-    return graph.error ? "failed" : graph.searchable ? "ready" : "building";
+  /** Rows a partition's code index fitted its directions on (none without one). */
+  annFittedRows(filter: IndexFilter): number | undefined {
+    return this.coded.get(partitionKey(filter.tenant, filter.model))?.fittedRows;
   }
 
-  /** Settles once every partition's graph is built or loaded (until then those search exactly). */
-  async graphsReady(): Promise<void> {
-    await Promise.all([...this.graphs.values()].map((g) => g.ready));
+  /** Codes a partition's code index holds (none without one). */
+  annCodes(filter: IndexFilter): number | undefined {
+    return this.coded.get(partitionKey(filter.tenant, filter.model))?.count;
+  }
+
+  /** Settles once every partition's code index is built, a rebuild included (until then those search exactly). */
+  async annReady(): Promise<void> {
+    while (true) {
+      const pending = [...this.coded.values(), ...this.recoding.values()].filter((c) => !c.searchable && !c.error);
+      if (pending.length === 0) return;
+      await Promise.all(pending.map((c) => c.ready));
+    }
   }
 
   /**
-   * Note a changed row (none after a replay) for the partition's graph, and start building one where the
-   * partition has grown into it. A replay builds once at its end, not at the first row past the size.
+   * Note a changed row (none after a replay) for the partition's code index, and start building one where
+   * the partition has grown into it, or has doubled since its directions were fitted. A replay builds
+   * once at its end, not at the first row past the size.
    */
   private touch(key: string, matrix: VectorMatrix, id: string | undefined): void {
-    const graph = this.graphs.get(key);
-    if (graph) {
-      if (id !== undefined) graph.touch(id);
+    const codes = this.coded.get(key);
+    if (id !== undefined) {
+      codes?.touch(id);
+      this.recoding.get(key)?.touch(id);
+    }
+    if (!this.ann || this.replaying) return;
+    if (
+      codes
+        ? codes.searchable && matrix.count >= 2 * codes.fittedRows && !this.recoding.has(key)
+        : matrix.count >= this.ann.minTemplates
+    )
+      this.startCodes(key, matrix, codes);
+  }
+
+  private startCodes(key: string, matrix: VectorMatrix, current: CodeIndex | undefined): void {
+    const ann = this.ann as AnnOptions;
+    this.sessions ??= CodeIndex.sessions(ann.codeDims);
+    const next = new CodeIndex(this.options.dims, ann, matrix, this.sessions);
+    if (!current) {
+      this.coded.set(key, next);
       return;
     }
-    if (!this.ann || this.replaying || matrix.count < this.ann.minTemplates) return;
-    // Each partition's graph is saved under a hash of its tenant and model.
-    const snapshot = this.graphsDir
-      ? join(this.graphsDir, createHash("sha256").update(key).digest("hex").slice(0, 32))
-      : undefined;
-    this.graphs.set(key, new AnnGraph(this.options.dims, this.ann, matrix, snapshot));
+    // The current codes serve until the new ones are built; both note every change meanwhile.
+    this.recoding.set(key, next);
+    void next.ready.then(() => {
+      if (this.recoding.get(key) !== next) return;
+      this.recoding.delete(key);
+      if (!next.error) this.coded.set(key, next);
+    });
   }
 
   private partition(tenant: string, model: string, create: boolean): VectorMatrix | undefined {
@@ -199,9 +220,9 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   /**
-   * Upsert many points (loading a gallery at start), then start the graphs of the partitions that
-   * reached the size: one build, or one snapshot load, over all their rows, not a build at the first
-   * row past the size and the rest put in one at a time.
+   * Upsert many points (loading a gallery at start), then start the code indexes of the partitions that
+   * reached the size: one build over all their rows, not a build at the first row past the size and
+   * the rest put in one at a time.
    */
   async upsertAll(points: readonly IndexPoint[]): Promise<void> {
     this.replaying = true;
@@ -229,8 +250,9 @@ export class EmbeddedIndex implements VectorIndex {
     }
     const matrix = this.partition(filter.tenant, filter.model, false);
     if (!matrix || matrix.count === 0 || k <= 0) return [];
-    const graph = this.graphs.get(partitionKey(filter.tenant, filter.model));
-    if (graph?.searchable && this.ann) return rescore(matrix, query, graph.shortlist(query, Math.max(k, this.ann.shortlist)), k);
+    const codes = this.coded.get(partitionKey(filter.tenant, filter.model));
+    if (codes?.searchable && this.ann)
+      return rescore(matrix, query, await codes.shortlist(query, Math.max(k, this.ann.shortlist)), k);
     const n = matrix.count;
     const kk = Math.min(k, n);
     const out = await this.session.run({
@@ -260,7 +282,7 @@ export class EmbeddedIndex implements VectorIndex {
     return matrix.subjects.flatMap((s, row) => (s === subject ? [matrix.vector(row).slice()] : []));
   }
 
-  /** Memory held per stored vector across partitions, in bytes. */
+  /** Memory held per stored vector across partitions (their codes included), in bytes. */
   bytesPerVector(): number {
     let bytes = 0;
     let rows = 0;
@@ -268,6 +290,7 @@ export class EmbeddedIndex implements VectorIndex {
       bytes += m.bytesPerRow * m.count;
       rows += m.count;
     }
+    for (const c of this.coded.values()) bytes += c.bytesPerRow * c.count;
     return rows ? bytes / rows : 0;
   }
 
@@ -288,8 +311,9 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.graphs.values()].map((g) => g.close()));
-    this.graphs.clear();
+    await Promise.all([...this.coded.values(), ...this.recoding.values()].map((c) => c.close()));
+    this.coded.clear();
+    this.recoding.clear();
     this.log?.close();
     this.log = undefined;
   }

@@ -27,11 +27,6 @@ export interface GalleryOptions {
    * centroids'); false for exact search only.
    */
   ann?: Partial<AnnOptions> | false;
-  /**
-   * Folder where the in-memory indexes save their graphs for the next start (one process's own folder):
-   * the templates' index, and the subject centroids' under `centroids/<model>`.
-   */
-  graphs?: string;
   thresholds: ThresholdOptions;
   policy?: Partial<DecisionPolicy>;
   /**

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import { cosine, Mutex } from "@facerec/common";
 import type { Watch } from "@facerec/storage";
 import { aggregate, DEFAULT_POLICY, type Decision, type DecisionPolicy, decide, type Gates } from "./decide.js";
@@ -69,7 +68,6 @@ export class Gallery {
       (await EmbeddedIndex.open({
         dims: options.dims,
         ...(options.ann !== undefined ? { ann: options.ann } : {}),
-        ...(options.graphs ? { graphs: options.graphs } : {}),
       }));
     const gallery = new Gallery(index, ownIndex, options.store, options);
     const { subjects, templates } = await options.store.load();
@@ -154,9 +152,6 @@ export class Gallery {
         this.options.dims,
         { ...DEFAULT_THRESHOLD_OPTIONS, ...this.options.thresholds },
         this.options.ann,
-        // Each template model's centroid graphs in a folder of their own: the centroid index names a
-        // tenant's snapshot by the tenant alone, so two models' would otherwise share a file.
-        this.options.graphs ? join(this.options.graphs, "centroids", encodeURIComponent(filter.model)) : undefined,
       ).then((created) => {
         // Read when it is ready: a tenant's threshold set meanwhile is not lost.
         created.setGlobal(this.globalOf(k));
@@ -467,12 +462,12 @@ export class Gallery {
   }
 
   /**
-   * Settles once the graphs of the in-memory indexes (the templates', and each partition's subject
-   * centroids') are built or loaded; until then those partitions are searched exactly.
+   * Settles once the code indexes of the in-memory indexes (the templates', and each partition's subject
+   * centroids') are built; until then those partitions are searched exactly.
    */
-  async graphsReady(): Promise<void> {
-    if (this.index instanceof EmbeddedIndex) await this.index.graphsReady();
-    for (const t of this.thresholds.values()) await (await t).graphsReady();
+  async annReady(): Promise<void> {
+    if (this.index instanceof EmbeddedIndex) await this.index.annReady();
+    for (const t of this.thresholds.values()) await (await t).annReady();
   }
 
   async close(): Promise<void> {

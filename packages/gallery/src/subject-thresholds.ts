@@ -95,13 +95,8 @@ export class SubjectThresholds {
     options: ThresholdOptions,
     /** The centroid index's approximate search (one centroid a subject): as the templates'. */
     ann?: Partial<AnnOptions> | false,
-    /**
-     * Folder where the centroid index saves its graph for the next start (a partition of 100k+
-     * subjects took 18 s to build at 100k, 261 s at 1M); one folder a template partition.
-     */
-    graphs?: string,
   ): Promise<SubjectThresholds> {
-    const centroids = await EmbeddedIndex.open({ dims, ...(ann !== undefined ? { ann } : {}), ...(graphs ? { graphs } : {}) });
+    const centroids = await EmbeddedIndex.open({ dims, ...(ann !== undefined ? { ann } : {}) });
     return new SubjectThresholds(templates, centroids, filter, options);
   }
 
@@ -141,17 +136,12 @@ export class SubjectThresholds {
     };
   }
 
-  /** Settles once the centroid index's graph, if it has one, is built. */
-  graphsReady(): Promise<void> {
-    return this.centroids.graphsReady();
+  /** Settles once the centroid index's code index, if it has one, is built. */
+  annReady(): Promise<void> {
+    return this.centroids.annReady();
   }
 
-  /** Where the centroid index's graph came from: its saved snapshot, or a build (none below the size). */
-  centroidGraphOrigin(): "snapshot" | "build" | undefined {
-    return this.centroids.graphOrigin(this.centroidFilter);
-  }
-
-  /** Stop the centroid index (and any graph build of it), saving its graph where it has a folder. */
+  /** Stop the centroid index (and any build of its code index). */
   close(): Promise<void> {
     return this.centroids.close();
   }

@@ -1,6 +1,3 @@
-import { appendFileSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { l2normalise } from "@facerec/common";
 import { describeWithShared, gaussianNoise } from "@facerec/testkit";
 import { beforeAll, expect, it } from "vitest";
@@ -8,15 +5,15 @@ import { DEFAULT_THRESHOLD_OPTIONS, EmbeddedIndex, type IndexPoint, SubjectThres
 import { vectorIndexConformance } from "./conformance.js";
 import { type FaceVector, knnTrainVectors } from "./faces.js";
 
-/** The approximate index with a graph from the first point, waiting for it after each change. */
+/** The approximate index with codes from the first point, waiting for them after each change. */
 async function annEverywhere(): Promise<VectorIndex> {
   const index = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 0 } });
   const settled =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const result = await call(...args);
-      await index.graphsReady();
-      expect(index.graphState({ tenant: "acme", model: "arcface512" })).toBe("ready");
+      await index.annReady();
+      expect(index.annState({ tenant: "acme", model: "arcface512" })).toBe("ready");
       return result;
     };
   return Object.assign(Object.create(index) as EmbeddedIndex, {
@@ -26,9 +23,9 @@ async function annEverywhere(): Promise<VectorIndex> {
   });
 }
 
-vectorIndexConformance("embedded index, approximate (HNSW graph from the first point)", annEverywhere, async () => undefined);
+vectorIndexConformance("embedded index, approximate (code index from the first point)", annEverywhere, async () => undefined);
 
-describeWithShared("embedded index with a graph", () => {
+describeWithShared("embedded index with a code index", () => {
   const filter = { tenant: "acme", model: "arcface512" };
   let faces: FaceVector[];
   let crowd: IndexPoint[];
@@ -50,9 +47,9 @@ describeWithShared("embedded index with a graph", () => {
     const ann = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 1000 } });
     const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: f.person, vector: f.vector, ...filter }));
     for (const index of [exact, ann]) await index.upsert([...crowd, ...people]);
-    await ann.graphsReady();
-    expect(ann.graphState(filter)).toBe("ready");
-    expect(exact.graphState(filter)).toBe("none");
+    await ann.annReady();
+    expect(ann.annState(filter)).toBe("ready");
+    expect(exact.annState(filter)).toBe("none");
     let mates = 0;
     for (const [i, face] of faces.entries()) {
       // Close: far above any stranger (their best is under 0.25 here), where a decision could be made.
@@ -63,23 +60,23 @@ describeWithShared("embedded index with a graph", () => {
       for (const [j, h] of found.entries()) expect(h.score).toBeCloseTo(close[j]?.score as number, 5);
       mates += found.filter((h) => h.subject === face.person).length - 1;
     }
-    // The other photos of the same people are among them, through the graph.
+    // The other photos of the same people are among them, through the codes.
     expect(mates).toBeGreaterThanOrEqual(6);
     await Promise.all([exact.close(), ann.close()]);
   });
 
-  it("applies the changes made while its graph was being built", async () => {
+  it("applies the changes made while its codes were being built", async () => {
     const ann = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 1000 } });
     await ann.upsert(crowd);
-    expect(ann.graphState(filter)).toBe("building");
+    expect(ann.annState(filter)).toBe("building");
     const [gone, moved] = crowd as [IndexPoint, IndexPoint];
     const newcomer = faces[0] as FaceVector;
     await ann.delete(filter, [gone.id]);
     await ann.upsert([{ ...moved, vector: newcomer.vector }]);
     // Meanwhile searches are exact, so they already see both changes.
     expect((await ann.search(gone.vector, 1, filter))[0]?.id).not.toBe(gone.id);
-    await ann.graphsReady();
-    expect(ann.graphState(filter)).toBe("ready");
+    await ann.annReady();
+    expect(ann.annState(filter)).toBe("ready");
     expect((await ann.search(gone.vector, 5, filter)).map((h) => h.id)).not.toContain(gone.id);
     const found = await ann.search(newcomer.vector, 1, filter);
     expect(found[0]?.id).toBe(moved.id);
@@ -87,142 +84,72 @@ describeWithShared("embedded index with a graph", () => {
     await ann.close();
   });
 
-  it("keeps tenants apart: a small tenant is searched exactly, never through a large tenant's graph", async () => {
+  it("keeps tenants apart: a small tenant is searched exactly, never through a large tenant's codes", async () => {
     const ann = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 1000 } });
     await ann.upsert(crowd);
     const small = { tenant: "globex", model: filter.model };
     await ann.upsert([{ id: "g1", subject: "g1", vector: (faces[1] as FaceVector).vector, ...small }]);
-    await ann.graphsReady();
-    expect(ann.graphState(small)).toBe("none");
+    await ann.annReady();
+    expect(ann.annState(small)).toBe("none");
     const hits = await ann.search((faces[1] as FaceVector).vector, 10, small);
     expect(hits.map((h) => h.id)).toEqual(["g1"]);
     await ann.close();
   });
 
-  it("saves the subject centroids' graph in its folder and loads it at the next start", async () => {
-    const graphs = mkdtempSync(join(tmpdir(), "centroid-graphs-"));
+  it("names the nearest subject centroids as exact search does", async () => {
     // Each face its own subject among 1,200 strangers: one centroid each.
     const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: `${f.person}-${i}`, vector: f.vector, ...filter }));
     const rows = [...crowd.slice(0, 1200), ...people];
     const templates = await EmbeddedIndex.open({ dims: 512, ann: false });
     await templates.upsert(rows);
     const subjects = rows.map((p) => p.subject);
-    const snapshots = () => readdirSync(graphs, { recursive: true }).filter((f) => String(f).endsWith(".usearch"));
-    const start = async () => {
-      const t = await SubjectThresholds.create(
-        templates,
-        filter,
-        512,
-        { ...DEFAULT_THRESHOLD_OPTIONS, global: 0.5 },
-        { minTemplates: 1000 },
-        graphs,
-      );
+    const start = async (ann: { minTemplates: number } | false) => {
+      const t = await SubjectThresholds.create(templates, filter, 512, { ...DEFAULT_THRESHOLD_OPTIONS, global: 0.5 }, ann);
       await t.rebuild(subjects);
-      await t.graphsReady();
+      await t.annReady();
       return t;
     };
-    const first = await start();
-    expect(first.centroidGraphOrigin()).toBe("build");
-    const before = await Promise.all(faces.map((f) => first.searchCentroids(f.vector, 3)));
-    await first.close();
-    const second = await start();
-    expect(second.centroidGraphOrigin()).toBe("snapshot");
-    expect(await Promise.all(faces.map((f) => second.searchCentroids(f.vector, 3)))).toEqual(before);
-    // An erased subject's centroid leaves no snapshot behind it (the next close saves one again).
-    expect(snapshots()).toHaveLength(1);
-    await templates.deleteSubject("acme", people[0]?.subject as string);
-    await second.refresh([people[0]?.subject as string]);
-    expect(snapshots()).toEqual([]);
-    await second.close();
-    await templates.close();
+    const [coded, exact] = await Promise.all([start({ minTemplates: 1000 }), start(false)]);
+    const nearest = (t: SubjectThresholds) =>
+      Promise.all(faces.map(async (f) => (await t.searchCentroids(f.vector, 1))[0]?.subject));
+    expect(await nearest(coded)).toEqual(await nearest(exact));
+    await Promise.all([coded.close(), exact.close(), templates.close()]);
   });
 
-  it("saves its graph with the index and loads it at the next open, with the changes made since", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ann-snapshot-"));
+  it("builds its codes again, with directions fitted on the rows then held, when the partition doubles", async () => {
     const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: f.person, vector: f.vector, ...filter }));
-    const first = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
-    await first.upsert(crowd);
-    await first.graphsReady();
-    expect(first.graphOrigin(filter)).toBe("build");
-    // Changes after the build: in the log, and in the graph file only once it is saved at close.
-    await first.upsert(people.slice(0, 5));
-    await first.close();
-
-    const second = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
-    await second.graphsReady();
-    expect(second.graphOrigin(filter)).toBe("snapshot");
-    expect(second.graphState(filter)).toBe("ready");
-    // A process that stops without closing: these reach the log, not the graph file (a new row, and a
-    // row whose vector changed).
-    const moved = crowd[0] as IndexPoint;
-    await second.upsert([...people.slice(5), { ...moved, vector: (faces[0] as FaceVector).vector }]);
-
-    const third = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
-    await third.graphsReady();
-    expect(third.graphOrigin(filter)).toBe("snapshot");
+    const ann = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 1000, shortlist: 50 } });
+    await ann.upsert(crowd.slice(0, 1000));
+    await ann.annReady();
+    expect(ann.annFittedRows(filter)).toBe(1000);
+    await ann.upsert(crowd.slice(1000, 1999));
+    expect(ann.annFittedRows(filter)).toBe(1000);
+    // The 2,000th row starts the next build; the current codes serve meanwhile, so search stays coded.
+    await ann.upsert([...crowd.slice(1999, 2000), ...people]);
+    expect(ann.annState(filter)).toBe("ready");
+    await ann.annReady();
+    expect(ann.annFittedRows(filter)).toBe(2000);
     const exact = await EmbeddedIndex.open({ dims: 512, ann: false });
-    await exact.upsert([...crowd.slice(1), ...people, { ...moved, vector: (faces[0] as FaceVector).vector }]);
-    // The same close matches (sorted: the moved row ties with the face it copies).
+    await exact.upsert([...crowd.slice(0, 2000), ...people]);
     for (const face of faces) {
       const close = (await exact.search(face.vector, 10, filter)).filter((h) => h.score >= 0.3);
-      const found = await third.search(face.vector, close.length, filter);
-      expect(found.map((h) => h.id).sort()).toEqual(close.map((h) => h.id).sort());
+      expect((await ann.search(face.vector, close.length, filter)).map((h) => h.id)).toEqual(close.map((h) => h.id));
     }
-    expect((await third.search((faces[0] as FaceVector).vector, 3, filter)).map((h) => h.id)).toContain(moved.id);
-    await Promise.all([third.close(), exact.close(), second.close()]);
-
-    // A damaged graph file is not loaded: the graph is built again, with a warning.
-    const graphs = join(dir, "graphs");
-    const file = readdirSync(graphs).find((f) => f.endsWith(".usearch")) as string;
-    appendFileSync(join(graphs, file), "torn");
-    const warnings: string[] = [];
-    const listen = (w: Error) => warnings.push(w.message);
-    process.on("warning", listen);
-    const fourth = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
-    await fourth.graphsReady();
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off("warning", listen);
-    expect(fourth.graphOrigin(filter)).toBe("build");
-    expect(warnings.join("\n")).toMatch(/not used and the graph is built: its graph file does not match its checksum/);
-    await fourth.close();
-    // The build saved a whole graph again.
-    const fifth = await EmbeddedIndex.open({ dir, dims: 512, ann: { minTemplates: 1000 } });
-    await fifth.graphsReady();
-    expect(fifth.graphOrigin(filter)).toBe("snapshot");
-    await fifth.close();
+    await Promise.all([ann.close(), exact.close()]);
   });
 
-  it("loads a gallery with one graph over all its rows, and erasure takes the saved graph with it", async () => {
-    const graphs = mkdtempSync(join(tmpdir(), "ann-graphs-"));
+  it("loads a gallery with one build over all its rows, and erasure removes a person's codes", async () => {
     const people = faces.map((f, i) => ({ id: `${f.person}-${i}`, subject: f.person, vector: f.vector, ...filter }));
-    // How a gallery loads at start: every row first, then one graph (not one at row 1,000 and the rest after).
-    const first = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
-    await first.upsertAll([...crowd, ...people]);
-    expect(first.graphState(filter)).toBe("building");
-    await first.graphsReady();
-    expect(first.graphOrigin(filter)).toBe("build");
-    expect(
-      readdirSync(graphs)
-        .sort()
-        .map((f) => f.replace(/^[0-9a-f]+/, "P")),
-    ).toEqual(["P.json", "P.usearch"]);
-    await first.close();
-
-    const second = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
-    await second.upsertAll([...crowd, ...people]);
-    await second.graphsReady();
-    expect(second.graphOrigin(filter)).toBe("snapshot");
-    // Erasing a person removes the saved graph at once (its file holds their vectors) ...
+    // How a gallery loads at start: every row first, then one build (not one at row 1,000 and the rest after).
+    const index = await EmbeddedIndex.open({ dims: 512, ann: { minTemplates: 1000 } });
+    await index.upsertAll([...crowd, ...people]);
+    expect(index.annState(filter)).toBe("building");
+    await index.annReady();
+    expect(index.annFittedRows(filter)).toBe(crowd.length + people.length);
     const erased = (faces[0] as FaceVector).person;
-    await second.deleteSubject("acme", erased);
-    expect(readdirSync(graphs)).toEqual([]);
-    expect((await second.search((faces[0] as FaceVector).vector, 5, filter)).map((h) => h.subject)).not.toContain(erased);
-    // ... and closing saves one without them.
-    await second.close();
-    const third = await EmbeddedIndex.open({ dims: 512, graphs, ann: { minTemplates: 1000 } });
-    await third.upsertAll([...crowd, ...people.filter((p) => p.subject !== erased)]);
-    await third.graphsReady();
-    expect(third.graphOrigin(filter)).toBe("snapshot");
-    await third.close();
+    await index.deleteSubject("acme", erased);
+    expect((await index.search((faces[0] as FaceVector).vector, 5, filter)).map((h) => h.subject)).not.toContain(erased);
+    expect(index.annCodes(filter)).toBe(crowd.length + people.filter((p) => p.subject !== erased).length);
+    await index.close();
   });
 });

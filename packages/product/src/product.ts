@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type AuditTrail, FileAuditTrail, PgAuditTrail } from "@facerec/audit";
 import { ApiKeyStore, FileKeyStore, PgKeyStore } from "@facerec/auth";
@@ -101,8 +102,10 @@ async function openStores(
   const galleryStore: GalleryStore = db
     ? new PgGalleryStore(db)
     : await FileGalleryStore.open(join(data, "gallery"), engine.embedder.dims);
-  // Graphs are saved in the data folder only where one process owns it (embedded mode).
-  const gallery = await openProductGallery(galleryStore, engine, env, db ? undefined : join(data, "graphs"));
+  // Versions before the code index saved HNSW graphs here, erased people's vectors among them until the
+  // next close; nothing reads them now, so they go.
+  if (!db) rmSync(join(data, "graphs"), { recursive: true, force: true });
+  const gallery = await openProductGallery(galleryStore, engine, env);
   const keys = await ApiKeyStore.open(db ? new PgKeyStore(db) : FileKeyStore.open(join(data, "keys")));
   const fileAudit = db ? undefined : FileAuditTrail.open(join(data, "audit"));
   const audit: AuditTrail = fileAudit ?? new PgAuditTrail(db as Database);
@@ -148,8 +151,8 @@ async function openStores(
 }
 
 /**
- * FACEREC_ANN_MIN_TEMPLATES: tenants' partitions of at least this many templates are searched through an
- * HNSW graph, re-scored exactly; "off" searches exactly everywhere. Unset: DEFAULT_ANN_OPTIONS.minTemplates.
+ * FACEREC_ANN_MIN_TEMPLATES: tenants' partitions of at least this many templates are searched through a
+ * code index (see CodeIndex), re-scored exactly; "off" searches exactly everywhere. Unset: DEFAULT_ANN_OPTIONS.minTemplates.
  */
 export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> | false } {
   const raw = env.FACEREC_ANN_MIN_TEMPLATES;
@@ -166,15 +169,9 @@ export function annFromEnv(env: NodeJS.ProcessEnv): { ann?: Partial<AnnOptions> 
  * The gallery as the product runs it: the global threshold at the deployment's target (DEFAULT_TARGET),
  * the liveness gate at the pack's photo threshold (else its APCER-5% one), and the vectors in Qdrant when QDRANT_URL is
  * set. Aligned crops are kept only when FACEREC_RETAIN_CROPS=1: needed to re-embed after a model
- * change, off by default as data minimisation asks. `graphs` is where large partitions' graphs are
- * saved for the next start.
+ * change, off by default as data minimisation asks.
  */
-export async function openProductGallery(
-  store: GalleryStore,
-  engine: FaceEngine,
-  env: NodeJS.ProcessEnv,
-  graphs?: string,
-): Promise<Gallery> {
+export async function openProductGallery(store: GalleryStore, engine: FaceEngine, env: NodeJS.ProcessEnv): Promise<Gallery> {
   // A deployment may override the calibrated values (FACEREC_GLOBAL_THRESHOLD, FACEREC_MIN_QUALITY,
   // FACEREC_MIN_LIVENESS); unset or empty keeps the pack's.
   const override = (name: string): number | undefined => {
@@ -201,7 +198,6 @@ export async function openProductGallery(
     policy: { minLiveness, minQuality },
     retainCrops: env.FACEREC_RETAIN_CROPS === "1",
     ...annFromEnv(env),
-    ...(graphs ? { graphs } : {}),
     ...(env.QDRANT_URL ? { index: new QdrantIndex({ url: env.QDRANT_URL, dims: engine.embedder.dims }) } : {}),
   });
 }

@@ -312,7 +312,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
     return hits.reduce((sum, h) => sum + h.score, 0) / Math.max(1, hits.length);
   };
 
-  /** Enrol every point in a fresh index and search every probe (exact, or through graphs from the start). */
+  /** Enrol every point in a fresh index and search every probe (exact, or through code indexes from the start). */
   const searchAll = async (ann: boolean): Promise<ProbeResult[]> => {
     const annOptions = ann ? { minTemplates: 0 } : false;
     const index = await EmbeddedIndex.open({ dims: engine.embedder.dims, ann: annOptions });
@@ -326,7 +326,7 @@ export async function evalIdentify(engine: FaceEngine, options: IdentifyEvalOpti
       annOptions,
     );
     await thresholds.rebuild([...enrolled]);
-    await Promise.all([index.graphsReady(), thresholds.graphsReady()]);
+    await Promise.all([index.annReady(), thresholds.annReady()]);
     const progress = new Progress(ann ? "search (approximate)" : "search", probes.length);
     const results: ProbeResult[] = [];
     const subjectMeans = new Map<string, number>();
@@ -451,7 +451,7 @@ export function formatIdentify(r: IdentifyReport): string {
     ...(r.rule_search ? formatRuleSearch(r.rule_search) : []),
     ...(r.ann
       ? [
-          `approximate index (graphs from the first template; the rates above are the exact index's): same candidates for ${r.ann.same_candidates} of ${r.ann.probes} probes, same decision at FPIR=1% for ${r.ann.same_decisions}`,
+          `approximate index (code indexes from the first template; the rates above are the exact index's): same candidates for ${r.ann.same_candidates} of ${r.ann.probes} probes, same decision at FPIR=1% for ${r.ann.same_decisions}`,
         ]
       : []),
   ].join("\n");
