@@ -15,7 +15,7 @@ const quick = process.argv.includes("--quick");
 const benches = ["embedder", "detect", "gateway", "index-search", "pipeline", "consistency"] as const;
 /**
  * Seconds each benchmark may run, quick and full: the index benchmark embeds 4,500 LFW photos on a cold
- * cache and builds a 100k graph of distinct identities (64 s here).
+ * cache and builds 100k distinct identities' code index.
  */
 const LIMIT_S: Record<(typeof benches)[number], [number, number]> = {
   embedder: [180, 600],
@@ -134,14 +134,14 @@ if (x && at100k) {
     mib(x.peak_rss_bytes),
   ]);
   rows.push([
-    "  same, HNSW graph re-scored (p50/p99 ms)",
+    "  same, code index re-scored (p50/p99 ms)",
     `${at100k.p50_ms}/${at100k.p99_ms}`,
     `decisions agree ${at100k.decisions_agree}; strangers' recall@10 ${at100k.recall_at_10}`,
     at100k.exact_over_ann_p99 as number,
     "",
   ]);
   rows.push([
-    "  enrolled people found first, exact / graph",
+    "  enrolled people found first, exact / codes",
     `${at100k.mated_first_exact} / ${at100k.mated_first_ann}`,
     `${at100k.mated_probes} real mated pairs among the identities`,
     "-",

@@ -130,28 +130,31 @@ export class EmbeddedIndex implements VectorIndex {
       this.recoding.get(key)?.touch(id);
     }
     if (!this.ann || this.replaying) return;
-    if (
-      codes
-        ? codes.searchable && matrix.count >= 2 * codes.fittedRows && !this.recoding.has(key)
-        : matrix.count >= this.ann.minTemplates
-    )
-      this.startCodes(key, matrix, codes);
+    if (codes ? this.outgrown(key, matrix, codes) : matrix.count >= this.ann.minTemplates) this.startCodes(key, matrix, codes);
+  }
+
+  /** Whether a partition has doubled since its built codes' directions were fitted (no rebuild under way). */
+  private outgrown(key: string, matrix: VectorMatrix, codes: CodeIndex): boolean {
+    return codes.searchable && matrix.count >= 2 * codes.fittedRows && !this.recoding.has(key);
   }
 
   private startCodes(key: string, matrix: VectorMatrix, current: CodeIndex | undefined): void {
     const ann = this.ann as AnnOptions;
     this.sessions ??= CodeIndex.sessions(ann.codeDims);
     const next = new CodeIndex(this.options.dims, ann, matrix, this.sessions);
-    if (!current) {
-      this.coded.set(key, next);
-      return;
-    }
     // The current codes serve until the new ones are built; both note every change meanwhile.
-    this.recoding.set(key, next);
+    if (current) this.recoding.set(key, next);
+    else this.coded.set(key, next);
     void next.ready.then(() => {
-      if (this.recoding.get(key) !== next) return;
-      this.recoding.delete(key);
-      if (!next.error) this.coded.set(key, next);
+      if (current) {
+        if (this.recoding.get(key) !== next) return;
+        this.recoding.delete(key);
+        if (next.error) return;
+        this.coded.set(key, next);
+      }
+      // Rows that arrived during the build were coded with directions fitted without them: where they
+      // doubled the partition (a gallery filling up), fit again.
+      if (this.coded.get(key) === next && this.outgrown(key, matrix, next)) this.startCodes(key, matrix, next);
     });
   }
 

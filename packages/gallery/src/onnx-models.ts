@@ -64,16 +64,14 @@ export function matMulModel(): Uint8Array {
 }
 
 /**
- * The code index's scan: every row's 8-bit code (stored offset by 128) against the query's two int8
- * columns (its high and low parts), as one integer matrix product (MatMulInteger, whose u8 x s8 kernels
- * use VNNI where the CPU has it), the parts joined as hi x 128 + lo, then the best `k` rows. Integer
- * scores need no cast: TopK ranks int32 as it is.
+ * The code index's scan: every row's 8-bit code (stored offset by 128) against the query's, as one
+ * integer matrix-vector product (MatMulInteger, whose u8 x s8 kernels use VNNI where the CPU has it),
+ * then the best `k` rows. Integer scores need no cast: TopK ranks int32 as it is.
  */
 export function codeScanModel(codeDims: number): Uint8Array {
   return model("code_scan", {
     node: [
-      { opType: "MatMulInteger", input: ["codes", "query", "zero"], output: ["parts"] },
-      { opType: "MatMul", input: ["parts", "join"], output: ["dots"] },
+      { opType: "MatMulInteger", input: ["codes", "query", "zero"], output: ["dots"] },
       { opType: "Reshape", input: ["dots", "row"], output: ["scores"] },
       {
         opType: "TopK",
@@ -84,12 +82,11 @@ export function codeScanModel(codeDims: number): Uint8Array {
     ],
     initializer: [
       { name: "zero", dataType: UINT8, dims: [], rawData: Uint8Array.from([128]) },
-      { name: "join", dataType: INT32, dims: [2, 1], int32Data: [128, 1] },
       { name: "row", dataType: INT64, dims: [2], int64Data: [1, -1] },
     ],
     input: [
       tensorInput("codes", UINT8, ["n", codeDims]),
-      tensorInput("query", INT8, [codeDims, 2]),
+      tensorInput("query", INT8, [codeDims, 1]),
       tensorInput("k", INT64, [1]),
     ],
     output: [tensorInput("values", INT32, [1, "k"]), tensorInput("indices", INT64, [1, "k"])],
