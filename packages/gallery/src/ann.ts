@@ -131,7 +131,12 @@ export class CodeIndex {
   private async build(): Promise<void> {
     const { dims } = this;
     const codeDims = this.options.codeDims;
+    // The rows are taken once the sessions are here, not when the build was asked for: rows that came in
+    // meanwhile (a gallery filling up) are fitted and coded in this build, not coded one by one after it
+    // with directions fitted without them. What they hold is read below, so their notes are dropped.
+    await this.sessions;
     const ids = [...this.matrix.ids];
+    this.touched = new Set();
     const stride = Math.max(1, Math.floor(ids.length / FIT_ROWS));
     const fit = ids.filter((_, i) => i % stride === 0);
     const rows = this.gather(fit);
