@@ -7,7 +7,7 @@ import { shared } from "@facerec/testkit/paths";
 
 export { gaussianNoise as noiseSource };
 
-import { l2normalise } from "@facerec/common";
+import { l2normalise, leadingDirections } from "@facerec/common";
 import { FaceEngine } from "@facerec/vision";
 
 /** Embeddings of image files by path (a file without a face is left out), cached per pipeline. */
@@ -89,8 +89,8 @@ function principal(
     for (let j = i; j < d; j++) cov[j * d + i] = cov[i * d + j] = (cov[i * d + j] as number) / vectors.length;
   let total = 0;
   for (let i = 0; i < d; i++) total += cov[i * d + i] as number;
-  const gauss = gaussianNoise(11);
-  let q: Float64Array[] = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => gauss()));
+  // The leading directions, iterated 30 times from Gaussian starting vectors.
+  const q = leadingDirections(cov, d, k, { iterations: 30, oversample: 0, start: gaussianNoise(11) });
   const times = (v: Float64Array): Float64Array => {
     const out = new Float64Array(d);
     for (let i = 0; i < d; i++) {
@@ -100,22 +100,6 @@ function principal(
     }
     return out;
   };
-  const orthonormalise = (vs: Float64Array[]): Float64Array[] => {
-    for (const [n, v] of vs.entries()) {
-      for (let m = 0; m < n; m++) {
-        const u = vs[m] as Float64Array;
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += (u[i] as number) * (v[i] as number);
-        for (let i = 0; i < d; i++) v[i] = (v[i] as number) - dot * (u[i] as number);
-      }
-      let norm = 0;
-      for (let i = 0; i < d; i++) norm += (v[i] as number) ** 2;
-      for (let i = 0; i < d; i++) v[i] = (v[i] as number) / Math.sqrt(norm);
-    }
-    return vs;
-  };
-  q = orthonormalise(q);
-  for (let iteration = 0; iteration < 30; iteration++) q = orthonormalise(q.map(times));
   const variances = q.map((v) => times(v).reduce((s, x, i) => s + x * (v[i] as number), 0));
   return { directions: q, variances, total };
 }

@@ -1,7 +1,7 @@
+import { leadingDirections } from "@facerec/common";
 import ort from "onnxruntime-node";
 import type { VectorMatrix } from "./matrix.js";
 import { codeScanModel, matMulModel } from "./onnx-models.js";
-import { leadingDirections } from "./principal.js";
 
 /** How the approximate index is built and searched; every field has its default in DEFAULT_ANN_OPTIONS. */
 export interface AnnOptions {
@@ -147,10 +147,13 @@ export class CodeIndex {
     for (let i = 0; i < fit.length; i++)
       for (let j = 0; j < dims; j++) centredT[j * fit.length + i] = (rows[i * dims + j] as number) - (mean[j] as number);
     const cov = await this.product(centredT, dims, fit.length, rows, dims);
-    const directions = leadingDirections(cov, dims, codeDims);
+    const leading = leadingDirections(cov, dims, codeDims);
+    const directions = new Float32Array(codeDims * dims);
     const basis = new Float32Array(dims * codeDims);
-    for (let c = 0; c < codeDims; c++)
-      for (let j = 0; j < dims; j++) basis[j * codeDims + c] = directions[c * dims + j] as number;
+    for (const [c, u] of leading.entries()) {
+      directions.set(u, c * dims);
+      for (let j = 0; j < dims; j++) basis[j * codeDims + c] = u[j] as number;
+    }
     // Each component's spread over the fitted rows sets its scale.
     const fitted = await this.product(rows, fit.length, dims, basis, codeDims);
     const spread = new Float64Array(codeDims);

@@ -1,23 +1,31 @@
+/** How leadingDirections iterates; every field has its default here. */
+export interface SubspaceIteration {
+  /** @default 12 (the gallery's code index: enough for its 96 directions of 512, see CodeIndex) */
+  iterations?: number;
+  /** More vectors iterated than kept: the trailing ones of an iterated subspace converge last. @default 32 */
+  oversample?: number;
+  /** The starting vectors' components, drawn in order, vector after vector. @default a fixed sine pattern */
+  start?: () => number;
+}
+
 /**
  * The `count` leading eigenvectors of a symmetric `dims` x `dims` matrix (a covariance), by subspace
- * iteration from a fixed start, so the same rows give the same directions. `oversample` more vectors
- * are iterated than kept: the trailing ones of an iterated subspace converge last. A ridge of a
- * millionth of the mean variance keeps a rank-deficient covariance (fewer rows than dimensions) from
- * collapsing a vector to zero. Returns the directions as rows, each of unit length.
+ * iteration from a fixed start, so the same matrix gives the same directions. A ridge of a millionth of
+ * the mean variance keeps a rank-deficient covariance (fewer rows than dimensions) from collapsing a
+ * vector to zero; it moves no eigenvector. Returns unit vectors, leading first.
  */
 export function leadingDirections(
-  cov: Float32Array,
+  cov: Float32Array | Float64Array,
   dims: number,
   count: number,
-  iterations = 12,
-  oversample = 32,
-): Float32Array {
+  { iterations = 12, oversample = 32, start }: SubspaceIteration = {},
+): Float64Array[] {
   const m = Math.min(dims, count + oversample);
   let trace = 0;
   for (let i = 0; i < dims; i++) trace += cov[i * dims + i] as number;
   const ridge = (trace / dims) * 1e-6 + 1e-12;
   let vs: Float64Array[] = Array.from({ length: m }, (_, c) =>
-    Float64Array.from({ length: dims }, (_, j) => Math.sin(7 * c + 13 * j + 1)),
+    Float64Array.from({ length: dims }, (_, j) => (start ? start() : Math.sin(7 * c + 13 * j + 1))),
   );
   const times = (v: Float64Array): Float64Array => {
     const out = new Float64Array(dims);
@@ -46,7 +54,5 @@ export function leadingDirections(
   };
   vs = orthonormalise(vs);
   for (let i = 0; i < iterations; i++) vs = orthonormalise(vs.map(times));
-  const out = new Float32Array(count * dims);
-  for (let c = 0; c < count; c++) out.set(vs[c] as Float64Array, c * dims);
-  return out;
+  return vs.slice(0, count);
 }
