@@ -29,8 +29,8 @@ export const DEFAULT_ANN_OPTIONS: AnnOptions = {
 };
 
 /**
- * Rows of the partition the directions are fitted on (every n-th row): 50,000 give a covariance that
- * the 96 leading directions of 1M rows match, in a fifth of a second of GEMM.
+ * Rows of the partition the directions are fitted on (every n-th row). The 96 dimensions were chosen
+ * with directions fitted on 50,000 of 1M rows; that covariance took 0.7 s here.
  */
 const FIT_ROWS = 50_000;
 /** Rows projected per ONNX Runtime call while encoding: about 20 ms each, so searches are not held up long. */
@@ -51,9 +51,10 @@ export interface CodeSessions {
  *
  * Face embeddings of distinct people have no clusters to partition by (an inverted-file index probing
  * 12.5% of 1,024 lists found 94.7% of mates at 200k) and a graph over them lost 13 points of recall at
- * 1M; a scan of 96-byte codes reads 96 MB at 1M, about 6 ms on two cores.
+ * 1M; a scan of 96-byte codes reads 96 MB at 1M, about 6 ms on two cores (a search, rescoring
+ * included, p50 7.7 ms in bench/index-search).
  *
- * It is derived data, built in seconds (1M rows: 5 s), so it is not saved: a start builds it again.
+ * It is derived data, built in seconds (1M rows: 7 s), so it is not saved: a start builds it again.
  * Until it is built the partition is searched exactly. It is built again, with directions fitted on the
  * rows it then has, each time the partition doubles.
  */
